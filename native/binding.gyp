@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "sprig_native",
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/ops.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/x86_64-linux-gnu"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "SPRIG_HAVE_DNNL"],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-std=gnu++17"],
+      "cflags": ["-O3", "-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions", "-frtti"],
+      "ldflags": ["-fopenmp"],
+      "libraries": ["-ldnnl", "-lopenblas", "-lgomp"]
+    }
+  ]
+}

@@ -1,0 +1,43 @@
+// Shared helpers for sprig's native kernels.
+#pragma once
+#include <napi.h>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sprig {
+
+// Float32Array (or null/undefined -> nullptr) argument i.
+inline float* f32(const Napi::CallbackInfo& info, size_t i, bool optional = false) {
+  Napi::Value v = info[i];
+  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw std::invalid_argument("argument " + std::to_string(i) + " must be a Float32Array");
+  return v.As<Napi::Float32Array>().Data();
+}
+inline size_t f32len(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].As<Napi::Float32Array>().ElementLength();
+}
+inline int64_t i64(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
+inline double num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
+inline bool flag(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
+inline std::vector<int64_t> dims(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Array a = info[i].As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t k = 0; k < a.Length(); k++) out[k] = a.Get(k).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+// Activations shared by fused matmul / conv epilogues (TF.js names).
+enum Act { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_SIGMOID = 3, ACT_ELU = 4, ACT_LEAKY = 5 };
+
+// Minimum elements before an element-wise loop goes parallel (thread wake-up costs ~ a few us).
+constexpr int64_t kParMin = 1 << 15;
+
+void registerGemm(Napi::Env env, Napi::Object exports);
+void registerConv(Napi::Env env, Napi::Object exports);
+void registerOps(Napi::Env env, Napi::Object exports);
+void registerFused(Napi::Env env, Napi::Object exports);
+
+}  // namespace sprig

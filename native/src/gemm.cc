@@ -1,0 +1,141 @@
+// Matrix products: C[b] = op(A[b]) * op(B[b]) (+ bias, activation), row-major, as TF.js BatchMatMul.
+// Small products (MLP layers at batch 60) are dominated by call and threading overheads, so the
+// implementation is picked per size: OpenBLAS single-threaded, OpenBLAS split over our OpenMP
+// threads, or oneDNN's sgemm (which threads internally).
+#include "common.h"
+#include <cblas.h>
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#ifdef SPRIG_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+namespace sprig {
+
+enum GemmImpl { G_AUTO = 0, G_BLAS1 = 1, G_BLAS_SPLIT = 2, G_DNNL = 3 };
+
+static inline void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                        int64_t ldb, float* C, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
+              1.0f, A, (int)lda, B, (int)ldb, 0.0f, C, (int)ldc);
+}
+
+// One product, split across OpenMP threads along the larger of M and N.
+static void gemmSplit(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C) {
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N;
+  const int nt = omp_get_max_threads();
+  const bool splitM = M >= N;
+  const int64_t D = splitM ? M : N;
+  // Keep chunks a multiple of 16 so each thread's panel stays aligned with BLAS micro-kernels.
+  int parts = (int)std::min<int64_t>(nt, std::max<int64_t>(1, D / 16));
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+  for (int p = 0; p < parts; p++) {
+    int64_t chunk = ((D + parts - 1) / parts + 15) / 16 * 16;
+    int64_t d0 = p * chunk, d1 = std::min(D, d0 + chunk);
+    if (d0 >= d1) continue;
+    if (splitM) {
+      const float* a = ta ? A + d0 : A + d0 * lda;
+      blas(ta, tb, d1 - d0, N, K, a, lda, B, ldb, C + d0 * N, N);
+    } else {
+      const float* b = tb ? B + d0 * ldb : B + d0;
+      blas(ta, tb, M, d1 - d0, K, A, lda, b, ldb, C + d0, N);
+    }
+  }
+}
+
+static GemmImpl pick(int64_t M, int64_t N, int64_t K) {
+  const double flops = 2.0 * M * N * K;
+  // Measured on 2 cores: below ~0.2 MFLOP threading costs more than it saves; above, oneDNN's
+  // sgemm (2 threads) beats OpenBLAS (1 thread, or split over our threads) at every MLP size.
+  if (flops < 2e5 || omp_get_max_threads() < 2) return G_BLAS1;
+#ifdef SPRIG_HAVE_DNNL
+  return G_DNNL;
+#else
+  return G_BLAS_SPLIT;
+#endif
+}
+
+static void gemmOne(GemmImpl impl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B,
+                    float* C) {
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N;
+  if (impl == G_AUTO) impl = pick(M, N, K);
+  switch (impl) {
+#ifdef SPRIG_HAVE_DNNL
+    case G_DNNL:
+      if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N) != dnnl_success)
+        throw std::runtime_error("dnnl_sgemm failed");
+      return;
+#endif
+    case G_BLAS_SPLIT:
+      gemmSplit(ta, tb, M, N, K, A, B, C);
+      return;
+    default:
+      blas(ta, tb, M, N, K, A, lda, B, ldb, C, N);
+  }
+}
+
+static inline float act(float v, int a, float alpha) {
+  switch (a) {
+    case ACT_RELU: return v > 0 ? v : 0;
+    case ACT_RELU6: return v < 0 ? 0 : (v > 6 ? 6 : v);
+    case ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
+    case ACT_ELU: return v >= 0 ? v : std::exp(v) - 1.0f;
+    case ACT_LEAKY: return v < 0 ? alpha * v : v;
+    default: return v;
+  }
+}
+
+// bias (length N, broadcast over rows; or nullptr) and activation applied in place to rows x N.
+void epilogue(float* C, int64_t rows, int64_t N, const float* bias, int a, float alpha) {
+  if (!bias && a == ACT_LINEAR) return;
+#pragma omp parallel for if (rows * N >= kParMin) schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    float* c = C + r * N;
+    if (bias && a == ACT_RELU) {
+      for (int64_t j = 0; j < N; j++) { float v = c[j] + bias[j]; c[j] = v > 0 ? v : 0; }
+    } else if (bias) {
+      for (int64_t j = 0; j < N; j++) c[j] = act(c[j] + bias[j], a, alpha);
+    } else if (a == ACT_RELU) {
+      for (int64_t j = 0; j < N; j++) c[j] = c[j] > 0 ? c[j] : 0;
+    } else {
+      for (int64_t j = 0; j < N; j++) c[j] = act(c[j], a, alpha);
+    }
+  }
+}
+
+// matmul(C, A, B, batchA, batchB, M, N, K, transA, transB, bias|null, act, alpha, impl)
+static Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  float* C = f32(info, 0);
+  const float* A = f32(info, 1);
+  const float* B = f32(info, 2);
+  int64_t bA = i64(info, 3), bB = i64(info, 4), M = i64(info, 5), N = i64(info, 6), K = i64(info, 7);
+  bool ta = flag(info, 8), tb = flag(info, 9);
+  const float* bias = f32(info, 10, true);
+  int a = (int)i64(info, 11);
+  float alpha = (float)num(info, 12);
+  GemmImpl impl = (GemmImpl)i64(info, 13);
+  int64_t batch = std::max(bA, bB);
+  if (K == 0) {
+    std::fill(C, C + batch * M * N, 0.0f);
+  } else if (batch == 1) {
+    gemmOne(impl, ta, tb, M, N, K, A, B, C);
+  } else if (impl == G_AUTO && omp_get_max_threads() > 1 && 2.0 * M * N * K < 4e6) {
+    // Many small products: one per thread.
+#pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < batch; b++)
+      gemmOne(G_BLAS1, ta, tb, M, N, K, A + (bA == 1 ? 0 : b * M * K), B + (bB == 1 ? 0 : b * K * N), C + b * M * N);
+  } else {
+    for (int64_t b = 0; b < batch; b++)
+      gemmOne(impl, ta, tb, M, N, K, A + (bA == 1 ? 0 : b * M * K), B + (bB == 1 ? 0 : b * K * N), C + b * M * N);
+  }
+  epilogue(C, batch * M, N, bias, a, alpha);
+  return info.Env().Undefined();
+}
+
+void registerGemm(Napi::Env env, Napi::Object exports) {
+  openblas_set_num_threads(1);
+  exports.Set("matmul", Napi::Function::New(env, MatMul));
+}
+
+}  // namespace sprig

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything sprig needs on a fresh Debian machine with Node 20: Debian packages (the
+# Fashion-MNIST dataset, oneDNN/OpenBLAS for the native engine, PyTorch as the benchmark peer,
+# Chromium for the dashboard tests), npm packages, the native addon and the TypeScript build.
+# Idempotent: steps already done are skipped quickly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(dataset-fashion-mnist libdnnl-dev libopenblas-dev python3-torch chromium g++ make python3)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund
+fi
+
+echo "setup: building the native engine" >&2
+npm run --silent build:native
+echo "setup: compiling TypeScript" >&2
+npm run --silent build

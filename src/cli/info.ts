@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { engineStatus, tf } from '../engine/index.js';
+import { MODEL_NAMES } from '../models/registry.js';
+import { DATASET_NAMES } from '../data/registry.js';
+import { emit } from './output.js';
+
+export function register(program: Command): void {
+  program
+    .command('info')
+    .description('which engine and native kernels are active, and what sprig knows')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const s = engineStatus();
+      const info = { engine: s.engine, reason: s.reason, nativeKernels: s.kernels, backend: tf.getBackend(), tfjs: tf.version_core, models: MODEL_NAMES, datasets: DATASET_NAMES };
+      emit(o.json, info, () =>
+        [
+          `engine: ${s.engine}${s.reason ? ` (${s.reason})` : ''}`,
+          `native kernels: ${s.kernels.length ? s.kernels.join(', ') : 'none'}`,
+          `TensorFlow.js ${tf.version_core} on backend '${tf.getBackend()}'`,
+          `models: ${MODEL_NAMES.join(', ')}`,
+          `datasets: ${DATASET_NAMES.join(', ')}`,
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `sprig` command line. Each command lives in its own file and registers itself here. */
+import { Command } from 'commander';
+import { SprigError } from '../util/errors.js';
+import { register as train } from './train.js';
+import { register as runs } from './runs.js';
+import { register as info } from './info.js';
+import { register as flagship } from './flagship.js';
+
+const program = new Command('sprig')
+  .description('sparse neural networks: lottery tickets, dynamic sparse training, and the instruments to study them')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+for (const register of [flagship, train, runs, info]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof SprigError) {
+    process.stderr.write(`sprig: error: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}

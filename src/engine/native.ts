@@ -1,0 +1,109 @@
+/**
+ * Loads the native addon (native/, built by node-gyp against oneDNN/OpenBLAS: `npm run build:native`)
+ * and registers its kernels for the TF.js CPU backend over the JS ones. Without it sprig runs in pure
+ * JS and says so once. `SPRIG_NATIVE=0` turns it off.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeAddon } from './kernels/addon.js';
+import { registerNativeKernels } from './kernels/register.js';
+
+export interface NativeStatus {
+  engine: 'native' | 'js';
+  /** Why the native engine is not active, when it is not. */
+  reason?: string;
+  /** Kernel names registered natively. */
+  kernels: string[];
+}
+
+let addon: NativeAddon | undefined;
+let loaded: NativeStatus | undefined;
+
+/** Where node-gyp puts the addon, from src/engine or dist/engine alike. */
+export function addonPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', 'native', 'build', 'Release', 'sprig_native.node');
+}
+
+function load(): NativeStatus {
+  const flag = process.env.SPRIG_NATIVE;
+  if (flag === '0' || flag === 'false' || flag === 'off') {
+    return { engine: 'js', reason: 'native engine disabled by SPRIG_NATIVE=0', kernels: [] };
+  }
+  const path = addonPath();
+  if (!existsSync(path)) {
+    return fail('native addon not built (run `npm run build:native`; needs libdnnl-dev and libopenblas-dev)');
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (e) {
+    return fail(`native addon failed to load: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const kernels = registerNativeKernels(addon);
+  return { engine: 'native', kernels };
+}
+
+function fail(reason: string): NativeStatus {
+  process.stderr.write(`sprig: running on the pure-JS engine: ${reason}\n`);
+  return { engine: 'js', reason, kernels: [] };
+}
+
+/** Loads the addon and registers its kernels; later calls return the first result. */
+export function loadNative(): NativeStatus {
+  loaded ??= load();
+  return loaded;
+}
+
+/** The raw addon (for benchmarks and tests), when loaded. */
+export function nativeAddon(): NativeAddon | undefined {
+  return addon;
+}
+
+/**
+ * In-place SGD step with PyTorch's semantics (dampening 0):
+ * d = g + wd·w; m = μ·m + d; d = nesterov ? d + μ·m : m; w -= lr·d; then w ⊙= mask.
+ * `m` null means no momentum buffer (plain SGD). Returns false when the native engine is not loaded,
+ * so the caller runs its JS path.
+ */
+export function nativeSgdUpdate(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array | null,
+  mask: Float32Array | null,
+  lr: number,
+  momentum: number,
+  weightDecay: number,
+  nesterov: boolean,
+): boolean {
+  if (!addon) return false;
+  addon.sgd(w, g, m, mask, lr, momentum, weightDecay, nesterov);
+  return true;
+}
+
+/**
+ * In-place Adam step (PyTorch's Adam; AdamW when `decoupled`), bias-corrected with `step` ≥ 1:
+ * g += wd·w (or w -= lr·wd·w when decoupled); m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
+ * w -= lr/(1-β1^t) · m / (√v/√(1-β2^t) + ε); then w ⊙= mask. Returns false without the native engine.
+ */
+export function nativeAdamUpdate(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  mask: Float32Array | null,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  step: number,
+  decoupled: boolean,
+): boolean {
+  if (!addon) return false;
+  addon.adam(w, g, m, v, mask, lr, beta1, beta2, eps, weightDecay, step, decoupled);
+  return true;
+}
+
+export { jsKernel } from './kernels/register.js';

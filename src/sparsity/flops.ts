@@ -1,0 +1,132 @@
+/**
+ * Theoretical FLOPs (RigL App. H, papers.md §3). A weight used u times per example (spec.usesPerExample:
+ * outH·outW for conv, 1 for dense) costs 2·u FLOPs forward (a multiply and an add) when active.
+ * Biases and batch-norm parameters are NOT counted by default, as in RigL's accounting of conv/FC
+ * multiply-adds; with includeNonPrunable they cost u FLOPs each (one add or one multiply per use).
+ * Weights that are not prunable (e.g. an excluded layer) always count, dense.
+ */
+import type { ParamSpec } from '../models/types.js';
+import { SprigError, unknownName } from '../util/errors.js';
+import { countActive, sizeOf, type Masks } from './mask.js';
+import { gmpSparsityAt, type GmpSchedule } from './schedules.js';
+
+export interface FlopsOptions {
+  /** Count biases and batch-norm parameters (u FLOPs each per example). Default false. */
+  includeNonPrunable?: boolean;
+}
+
+const isWeight = (s: ParamSpec) => s.kind === 'dense' || s.kind === 'conv';
+
+/** Forward FLOPs per example with every layer at `activeOf(spec)` active weights. */
+function forward(specs: readonly ParamSpec[], activeOf: (s: ParamSpec) => number, opts: FlopsOptions): number {
+  let f = 0;
+  for (const s of specs) {
+    const n = sizeOf(s.shape);
+    if (isWeight(s)) f += 2 * s.usesPerExample * (s.prunable ? activeOf(s) : n);
+    else if (opts.includeNonPrunable) f += s.usesPerExample * n;
+  }
+  return f;
+}
+
+/** f_D: dense forward FLOPs per example. */
+export function denseForwardFlops(specs: readonly ParamSpec[], opts: FlopsOptions = {}): number {
+  return forward(specs, (s) => sizeOf(s.shape), opts);
+}
+
+/**
+ * f_S: sparse forward FLOPs per example, from masks (exact active counts) or from per-layer
+ * densities (d·N, not rounded). A prunable layer missing from the map counts as dense.
+ */
+export function sparseForwardFlops(specs: readonly ParamSpec[], sparsity: Masks | Map<string, number>, opts: FlopsOptions = {}): number {
+  return forward(
+    specs,
+    (s) => {
+      const v = sparsity.get(s.name);
+      if (v === undefined) return sizeOf(s.shape);
+      return typeof v === 'number' ? v * sizeOf(s.shape) : countActive(v);
+    },
+    opts,
+  );
+}
+
+export const flopsMethods = ['dense', 'static', 'set', 'snip', 'snfs', 'rigl', 'gmp'] as const;
+export type FlopsMethod = (typeof flopsMethods)[number];
+
+export interface TrainingFlopsInput {
+  /** f_D */
+  fD: number;
+  /** f_S (for gmp: unused; its density follows the schedule) */
+  fS: number;
+  /** ΔT, required for rigl. */
+  deltaT?: number;
+  /** Required for gmp, with totalSteps. */
+  gmp?: GmpSchedule;
+  totalSteps?: number;
+}
+
+/**
+ * Training FLOPs per example per step (RigL App. H): forward f, backward 2f (activations + weights).
+ *   dense 3f_D · static/set/snip 3f_S · snfs 2f_S + f_D (dense gradient every step)
+ *   rigl (3 f_S ΔT + 2 f_S + f_D)/(ΔT + 1) (dense gradient only on the update step)
+ *   gmp  E_t[3 f_D (1 − s_t)] over the steps of training, s_t the sparsity in force at step t.
+ */
+export function trainingFlopsPerExample(method: FlopsMethod, x: TrainingFlopsInput): number {
+  switch (method) {
+    case 'dense':
+      return 3 * x.fD;
+    case 'static':
+    case 'set':
+    case 'snip':
+      return 3 * x.fS;
+    case 'snfs':
+      return 2 * x.fS + x.fD;
+    case 'rigl': {
+      const dT = x.deltaT;
+      if (dT === undefined || !(dT > 0)) throw new SprigError(`RigL FLOPs need ΔT > 0, got ${dT}`, 'pass deltaT');
+      return (3 * x.fS * dT + 2 * x.fS + x.fD) / (dT + 1);
+    }
+    case 'gmp': {
+      const T = x.totalSteps;
+      if (!x.gmp || T === undefined || !(T > 0)) throw new SprigError('GMP FLOPs need the pruning schedule and the total step count', 'pass gmp and totalSteps');
+      let sum = 0;
+      for (let t = 0; t < T; t++) sum += 1 - gmpSparsityAt(x.gmp, t);
+      return (3 * x.fD * sum) / T;
+    }
+    default:
+      throw unknownName('method', String(method), flopsMethods);
+  }
+}
+
+export interface FlopsReport {
+  /** f_D, per example */
+  denseForward: number;
+  /** f_S = inference FLOPs per example of the sparse net */
+  inference: number;
+  /** training FLOPs per example per step */
+  training: number;
+  /** 3 f_D */
+  denseTraining: number;
+  trainingFraction: number;
+  inferenceFraction: number;
+}
+
+/** Everything a run reports: training and inference FLOPs, and both as fractions of dense. */
+export function flopsReport(
+  specs: readonly ParamSpec[],
+  sparsity: Masks | Map<string, number>,
+  method: FlopsMethod,
+  extra: Omit<TrainingFlopsInput, 'fD' | 'fS'> = {},
+  opts: FlopsOptions = {},
+): FlopsReport {
+  const fD = denseForwardFlops(specs, opts);
+  const fS = method === 'dense' ? fD : sparseForwardFlops(specs, sparsity, opts);
+  const training = trainingFlopsPerExample(method, { ...extra, fD, fS });
+  return {
+    denseForward: fD,
+    inference: fS,
+    training,
+    denseTraining: 3 * fD,
+    trainingFraction: training / (3 * fD),
+    inferenceFraction: fS / fD,
+  };
+}

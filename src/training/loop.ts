@@ -1,0 +1,312 @@
+/**
+ * The minimal training loop (OpenLTH-style): iterate steps, update weights in place, evaluate and
+ * checkpoint every epoch. Everything else — losses (KD), sparsity (masks, RigL, …), progress,
+ * logging — is injected, so this file stays small. A run killed at any moment resumes from its last
+ * checkpoint and ends exactly where an uninterrupted one ends.
+ */
+import { tf, buffer, scoped } from '../engine/index.js';
+import type { Batch, Split } from '../data/types.js';
+import type { Model, ParamTensors } from '../models/types.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { SprigError } from '../util/errors.js';
+import { createOptimizer, type Optimizer, type OptimizerHparams } from './optimizers.js';
+import { learningRate, type LrHparams } from './lr.js';
+import { crossEntropyLoss, type LossFn } from './losses.js';
+import { evaluate, type EvalMetrics } from './evaluate.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+
+/** Where training batches come from; its position is part of the checkpoint. */
+export interface BatchSource {
+  next(): Batch;
+  state(): unknown;
+  load(state: unknown): void;
+}
+
+export type Buffers = { scalars: Record<string, number>; buffers: Map<string, Float32Array> };
+
+export interface StepContext {
+  step: number;
+  totalSteps: number;
+  lr: number;
+  /** Live buffers of the trainable variables: writing to them changes the model. */
+  weights: Map<string, Float32Array>;
+  /** This step's dense gradients (unmasked); updaters may change them. */
+  grads: Map<string, Float32Array>;
+  optimizer: Optimizer;
+  batch: Batch;
+  rng: Rng;
+  /** Dense gradients of the training loss on another batch (e.g. RigL's grow scores). */
+  gradients(batch: Batch): Map<string, Float32Array>;
+}
+
+/**
+ * Sparsity wraps the optimizer (jaxpruner's wrap_optax): the loop masks gradients and weights with
+ * `masks`; an updater may also change the masks between steps.
+ */
+export interface SparseUpdater {
+  readonly masks: Map<string, Float32Array>;
+  /** Before the optimizer step; returning true replaces it (RigL's mask-update steps). */
+  beforeStep?(ctx: StepContext): boolean;
+  afterStep?(ctx: StepContext): void;
+  state?(): Buffers;
+  load?(state: Buffers): void;
+}
+
+export interface EpochEvent {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  trainLoss: number;
+  test: EvalMetrics;
+  validation?: EvalMetrics;
+}
+
+export interface Callbacks {
+  onStep?(step: number, totalSteps: number, loss: number, lr: number): void;
+  onEpoch?(e: EpochEvent): void;
+  /** At steps listed in `logSteps` (before that step's update): e.g. gradient norms, bootstrap curves. */
+  onLog?(step: number, weights: Map<string, Float32Array>, params: () => ParamTensors): void;
+}
+
+export interface TrainOptions {
+  model: Model;
+  source: BatchSource;
+  test: Split;
+  validation?: Split;
+  inputShape: [number, number, number];
+  optimizer: OptimizerHparams;
+  lr: LrHparams;
+  totalSteps: number;
+  itersPerEpoch: number;
+  /** The first iteration (weight/LR rewinding start mid-schedule). */
+  startStep?: number;
+  seed: number;
+  /** Initial values of the trainable variables (default: the model's own init from `seed`). */
+  init?: Map<string, Float32Array>;
+  /** Initial batch-norm running statistics (e.g. rewound ones). */
+  initBnStats?: Map<string, { mean: Float32Array; variance: Float32Array }>;
+  sparse?: SparseUpdater;
+  loss?: LossFn;
+  /** Maps trainable variables to the model's parameters (default: identity); bases use θ = B(m ⊙ c). */
+  reparam?: (vars: ParamTensors) => ParamTensors;
+  /** File for the checkpoint; none means no checkpoints. */
+  checkpointPath?: string;
+  /** Also checkpoint at these iterations (rewind points θ_k). */
+  saveAt?: (step: number, weights: Map<string, Float32Array>) => void;
+  logSteps?: Set<number>;
+  callbacks?: Callbacks;
+  evalBatchSize?: number;
+}
+
+export interface TrainResult {
+  weights: Map<string, Float32Array>;
+  bnStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
+  masks?: Map<string, Float32Array>;
+  test: EvalMetrics;
+  validation?: EvalMetrics;
+  history: EpochEvent[];
+  steps: number;
+  /** Training seconds, summed over resumed pieces. */
+  wallSeconds: number;
+}
+
+interface CheckpointMeta {
+  step: number;
+  rng: RngState;
+  source: unknown;
+  optimizer: Record<string, number>;
+  updater?: Record<string, number>;
+  history: EpochEvent[];
+  wallSeconds: number;
+}
+
+let modelCounter = 0;
+
+export function train(o: TrainOptions): TrainResult {
+  const { model } = o;
+  const uid = `m${modelCounter++}`;
+  const trainable = model.specs.map((s) => s.name);
+  const init = o.init ?? model.init(new Rng(o.seed));
+  const vars = new Map<string, tf.Variable>();
+  for (const s of model.specs) vars.set(s.name, tf.variable(tf.tensor(init.get(s.name)!, s.shape), true, `${uid}/${s.name}`));
+  const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
+  if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
+  const optimizer = createOptimizer(o.optimizer);
+  const rng = new Rng(o.seed + 7919);
+  const masks = o.sparse?.masks;
+  let step = o.startStep ?? 0;
+  let history: EpochEvent[] = [];
+  let wallBefore = 0;
+
+  const ck = o.checkpointPath ? loadCheckpoint<CheckpointMeta>(o.checkpointPath) : undefined;
+  if (ck) {
+    step = ck.meta.step;
+    history = ck.meta.history;
+    wallBefore = ck.meta.wallSeconds;
+    for (const [n, w] of weights) w.set(ck.arrays.get(`w/${n}`)!);
+    for (const [n, s] of model.bnStats) {
+      s.mean.set(ck.arrays.get(`bn/${n}/mean`)!);
+      s.variance.set(ck.arrays.get(`bn/${n}/var`)!);
+    }
+    optimizer.load({ scalars: ck.meta.optimizer, buffers: prefixed(ck.arrays, 'opt/') });
+    if (masks) for (const [n, m] of masks) m.set(ck.arrays.get(`mask/${n}`)!);
+    o.sparse?.load?.({ scalars: ck.meta.updater ?? {}, buffers: prefixed(ck.arrays, 'upd/') });
+    o.source.load(ck.meta.source);
+    rngRestore(rng, ck.meta.rng);
+  } else if (masks) {
+    for (const [n, m] of masks) multiplyInPlace(weights.get(n)!, m);
+  }
+
+  const varTensors = (): ParamTensors => Object.fromEntries(trainable.map((n) => [n, vars.get(n)!]));
+  const params = (): ParamTensors => (o.reparam ? o.reparam(varTensors()) : varTensors());
+  const lossFn = o.loss ?? crossEntropyLoss();
+  const [h, w, c] = o.inputShape;
+
+  // The gradient arrays outlive their tensors: the backend drops its reference, ours stays valid.
+  const gradientsOf = (batch: Batch): { loss: number; grads: Map<string, Float32Array> } =>
+    scoped(() => {
+      const x = tf.tensor4d(batch.x, [batch.n, h, w, c]);
+      const y = tf.tensor1d(batch.y, 'int32');
+      const { value, grads } = tf.variableGrads(() => lossFn(model.forward(params(), x, true), y, x), [
+        ...vars.values(),
+      ]);
+      const out = new Map<string, Float32Array>();
+      for (const n of trainable) out.set(n, grads[`${uid}/${n}`]!.dataSync() as Float32Array);
+      return { loss: value.dataSync()[0]!, grads: out };
+    });
+
+  const save = () => {
+    if (!o.checkpointPath) return;
+    const arrays = new Map<string, Float32Array>();
+    for (const [n, w] of weights) arrays.set(`w/${n}`, w);
+    for (const [n, s] of model.bnStats) {
+      arrays.set(`bn/${n}/mean`, s.mean);
+      arrays.set(`bn/${n}/var`, s.variance);
+    }
+    const os = optimizer.state();
+    for (const [k, v] of os.buffers) arrays.set(`opt/${k}`, v);
+    if (masks) for (const [n, m] of masks) arrays.set(`mask/${n}`, m);
+    const us = o.sparse?.state?.();
+    if (us) for (const [k, v] of us.buffers) arrays.set(`upd/${k}`, v);
+    const meta: CheckpointMeta = {
+      step,
+      rng: rng.state,
+      source: o.source.state(),
+      optimizer: os.scalars,
+      updater: us?.scalars,
+      history,
+      wallSeconds: wallBefore + (performance.now() - t0) / 1000,
+    };
+    saveCheckpoint(o.checkpointPath, { meta, arrays });
+  };
+
+  const t0 = performance.now();
+  let epochLoss = 0;
+  let epochSteps = 0;
+  while (step < o.totalSteps) {
+    if (o.logSteps?.has(step)) o.callbacks?.onLog?.(step, weights, params);
+    o.saveAt?.(step, weights);
+    const batch = o.source.next();
+    const lr = learningRate(o.lr, step, o.totalSteps);
+    const { loss, grads } = gradientsOf(batch);
+    if (!Number.isFinite(loss)) {
+      const last = history.at(-1);
+      throw new SprigError(
+        `training diverged at iteration ${step}: the loss is ${loss}. ` +
+          (last ? `The last good checkpoint (epoch ${last.epoch}) is kept.` : 'No checkpoint had been written yet.'),
+        'lower the learning rate (--lr), or add warm-up (--warmup)',
+      );
+    }
+    const ctx: StepContext = {
+      step,
+      totalSteps: o.totalSteps,
+      lr,
+      weights,
+      grads,
+      optimizer,
+      batch,
+      rng,
+      gradients: (b) => gradientsOf(b).grads,
+    };
+    const replaced = o.sparse?.beforeStep?.(ctx) ?? false;
+    if (!replaced) {
+      for (const [n, wt] of weights) {
+        const g = grads.get(n)!;
+        const m = masks?.get(n);
+        if (m) multiplyInPlace(g, m);
+        optimizer.update(n, wt, g, lr);
+        if (m) multiplyInPlace(wt, m);
+      }
+      optimizer.endStep();
+    }
+    o.sparse?.afterStep?.(ctx);
+    step++;
+    epochLoss += loss;
+    epochSteps++;
+    o.callbacks?.onStep?.(step, o.totalSteps, loss, lr);
+    if (step % o.itersPerEpoch === 0 || step === o.totalSteps) {
+      const ev: EpochEvent = {
+        epoch: Math.ceil(step / o.itersPerEpoch),
+        step,
+        totalSteps: o.totalSteps,
+        trainLoss: epochLoss / epochSteps,
+        test: evaluate(model, params, o.test, o.evalBatchSize),
+        validation: o.validation ? evaluate(model, params, o.validation, o.evalBatchSize) : undefined,
+      };
+      epochLoss = epochSteps = 0;
+      history.push(ev);
+      o.callbacks?.onEpoch?.(ev);
+      save();
+    }
+  }
+  if (o.logSteps?.has(step)) o.callbacks?.onLog?.(step, weights, params);
+  o.saveAt?.(step, weights);
+
+  const final = history.at(-1) ?? {
+    test: evaluate(model, params, o.test, o.evalBatchSize),
+    validation: o.validation ? evaluate(model, params, o.validation, o.evalBatchSize) : undefined,
+  };
+  // θ seen by the model (after any reparametrisation), copied out of the variables.
+  const theta = scoped(() => {
+    const p = params();
+    return new Map(trainable.map((n) => [n, Float32Array.from(p[n]!.dataSync() as Float32Array)]));
+  });
+  const result: TrainResult = {
+    weights: theta,
+    bnStats: cloneBnStats(model.bnStats),
+    masks: masks ? new Map([...masks].map(([n, m]) => [n, Float32Array.from(m)])) : undefined,
+    test: final.test,
+    validation: final.validation,
+    history,
+    steps: step,
+    wallSeconds: wallBefore + (performance.now() - t0) / 1000,
+  };
+  for (const v of vars.values()) v.dispose();
+  return result;
+}
+
+export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
+  for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
+}
+
+function prefixed(arrays: Map<string, Float32Array>, prefix: string): Map<string, Float32Array> {
+  return new Map([...arrays].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+function rngRestore(rng: Rng, s: RngState): void {
+  Object.assign(rng, new Rng(s));
+}
+
+export function cloneBnStats(s: Map<string, { mean: Float32Array; variance: Float32Array }>) {
+  return new Map([...s].map(([n, v]) => [n, { mean: Float32Array.from(v.mean), variance: Float32Array.from(v.variance) }]));
+}
+
+function copyBnStats(from: Map<string, { mean: Float32Array; variance: Float32Array }>, to: Map<string, { mean: Float32Array; variance: Float32Array }>) {
+  for (const [n, s] of from) {
+    const t = to.get(n);
+    if (t) {
+      t.mean.set(s.mean);
+      t.variance.set(s.variance);
+    }
+  }
+}
