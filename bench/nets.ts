@@ -2,7 +2,8 @@
  * Bench-only networks written with tf ops, layer for layer the same as torch_reference.py
  * (used until/unless the model registry is available; also used by the kernel profiler).
  */
-import { tf } from '../src/engine/index.js';
+import { buffer, tf } from '../src/engine/index.js';
+import { batchNormTrain, nativeSgdUpdate } from '../src/engine/native.js';
 
 export interface BenchNet {
   name: string;
@@ -44,7 +45,11 @@ function conv(p: Map<string, tf.Tensor>, n: string, x: tf.Tensor4D, stride: numb
   return tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias: g(p, `${n}.bias`), activation: relu ? 'relu' : 'linear' });
 }
 
+/** SPRIG_BENCH_BN=moments uses tf.moments + tf.batchNorm (the unfused path) instead. */
+const fusedBn = process.env.SPRIG_BENCH_BN !== 'moments';
+
 function bn(p: Map<string, tf.Tensor>, n: string, x: tf.Tensor4D): tf.Tensor4D {
+  if (fusedBn) return batchNormTrain(x, g(p, `${n}.gamma`) as tf.Tensor1D, g(p, `${n}.beta`) as tf.Tensor1D, 1e-5);
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   return tf.batchNorm(x, mean, variance, g(p, `${n}.beta`), g(p, `${n}.gamma`), 1e-5);
 }
@@ -128,6 +133,7 @@ export function makeStep(net: BenchNet): { step: () => number; dispose: () => vo
   const names = [...net.params.keys()];
   const vars = names.map((n) => tf.variable(net.params.get(n)!, true, `bench_${net.name}_${n}`));
   const moms = vars.map((v) => tf.zerosLike(v));
+  const momBufs = moms.map((m) => new Float32Array(m.size));
   const lossFn = (...ps: tf.Tensor[]): tf.Scalar => {
     const p = new Map(names.map((n, i) => [n, ps[i]!] as const));
     const logits = net.forward(p, x, true);
@@ -138,6 +144,7 @@ export function makeStep(net: BenchNet): { step: () => number; dispose: () => vo
     const loss = tf.tidy(() => {
       const { value, grads } = vg(vars);
       grads.forEach((gr, i) => {
+        if (nativeSgdUpdate(buffer(vars[i]!), buffer(gr), momBufs[i]!, null, 0.01, 0.9, 0, false)) return;
         const m = tf.add(tf.mul(moms[i]!, tf.scalar(0.9)), gr);
         moms[i]!.dispose();
         moms[i] = tf.keep(m);

@@ -523,10 +523,10 @@ static Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// fusedBatchNormGrad(dx, dmean, dvar, dscale, doffset, dy, x, mean, variance, scale|null, C, eps):
+// fusedBatchNormGrad(dx|null, dmean, dvar, dscale, doffset, dy, x, mean, variance, scale|null, C, eps):
 // the gradient TF.js's FusedBatchNorm gradient computes, in two passes over x and dy.
 static Napi::Value FusedBatchNormGrad(const Napi::CallbackInfo& info) {
-  float* dx = f32(info, 0);
+  float* dx = f32(info, 0, true);
   float* dmean = f32(info, 1);
   float* dvar = f32(info, 2);
   float* dscale = f32(info, 3);
@@ -547,10 +547,12 @@ static Napi::Value FusedBatchNormGrad(const Napi::CallbackInfo& info) {
     const float* yr = dy + r * C; const float* xr = x + r * C;
     for (int64_t c = 0; c < C; c++) { acc[c] += yr[c]; acc[C + c] += (double)yr[c] * (xr[c] - mean[c]); }
   });
+  if (dx) {
 #pragma omp parallel for if (n >= kParMin) schedule(static)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* yr = dy + r * C; float* dr = dx + r * C;
-    for (int64_t c = 0; c < C; c++) dr[c] = yr[c] * inv[c] * s[c];
+    for (int64_t r = 0; r < rows; r++) {
+      const float* yr = dy + r * C; float* dr = dx + r * C;
+      for (int64_t c = 0; c < C; c++) dr[c] = yr[c] * inv[c] * s[c];
+    }
   }
   for (int64_t c = 0; c < C; c++) {
     const double i = inv[c];

@@ -3,10 +3,12 @@ import { RunStore } from '../store/store.js';
 import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
 import { setup } from '../experiments/setup.js';
 import { runTraining } from '../experiments/run.js';
+import { planDst, runDst, type DstResult } from '../experiments/dst.js';
+import { denseForwardFlops } from '../sparsity/index.js';
 import { engineStatus } from '../engine/index.js';
 import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
-import { emit, pct } from './output.js';
+import { emit, pct, table } from './output.js';
 
 /** The recipe of the main job: LeNet-300-100 on Fashion-MNIST, SGD momentum + cosine, 10 epochs. */
 export const FLAGSHIP_DENSE = {
@@ -15,17 +17,86 @@ export const FLAGSHIP_DENSE = {
   training: { optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', batchSize: 128, trainSteps: '10ep' },
 };
 
+/** The sparse rows of the flagship table: RigL against its baselines at 90 % sparsity (ERK), same steps. */
+export const FLAGSHIP_METHODS = ['gmp', 'static', 'set', 'rigl'] as const;
+export const FLAGSHIP_DST = { sparsity: 0.9, distribution: 'erk' };
+
+type Row = Pick<
+  DstResult,
+  'runId' | 'runDir' | 'testAccuracy' | 'testLoss' | 'steps' | 'wallSeconds' | 'cached' | 'flops' | 'densities'
+> & {
+  method: string;
+  sparsity: number;
+};
+
 export function register(program: Command): void {
   addTrainingFlags(
-    program.command('flagship').description("sprig's main job on its defaults: LeNet-300-100 on Fashion-MNIST, stored and cached"),
+    program
+      .command('flagship')
+      .description(
+        "sprig's main job: dense, GMP, static, SET and RigL at 90 % sparsity on LeNet-300-100 / Fashion-MNIST, stored and cached",
+      ),
   ).action((o: CommonOptions) => {
     const hp = validate(trainHparamsSchema, hparamsFromFlags(o, FLAGSHIP_DENSE));
+    const sparse = FLAGSHIP_METHODS.map((method) => ({ ...hp, dst: { ...FLAGSHIP_DST, method } }));
+    const plans = sparse.map((h) => planDst(h)); // every input checked before the first run
     const store = new RunStore(o.root);
-    const s = setup(hp);
-    const runId = hashedRunId('train', trainHparamsSchema, hp);
-    if (!o.json) process.stderr.write(`sprig flagship: dense ${hp.model.name} on ${s.dataset.name} (engine: ${engineStatus().engine})\n`);
-    const { trained: _t, ...r } = runTraining({ store, runId, kind: 'train', hparams: hp, options: s.options(), callbacks: progress({ quiet: o.quiet }), label: 'dense' });
-    store.close();
-    emit(o.json, { dense: r }, () => `dense ${hp.model.name}: test accuracy ${pct(r.testAccuracy)} in ${r.wallSeconds.toFixed(1)} s (${r.runId}${r.cached ? ', stored' : ''})`);
+    const s = setup(hp, plans[0]!.setup.dataset);
+    if (!o.json)
+      process.stderr.write(
+        `sprig flagship: ${hp.model.name} on ${s.dataset.name}, ${s.totalSteps} iterations per method (engine: ${engineStatus().engine})\n`,
+      );
+    const cb = progress({ quiet: o.quiet });
+    const rows: Row[] = [];
+    try {
+      // the dense row is the plain `sprig train` run of the same recipe (shared cache)
+      const runId = hashedRunId('train', trainHparamsSchema, hp);
+      const {
+        trained: _t,
+        history: _h,
+        ...d
+      } = runTraining({ store, runId, kind: 'train', hparams: hp, options: s.options(), callbacks: cb, label: 'dense' });
+      const fD = denseForwardFlops(s.model.specs);
+      const densities = Object.fromEntries(s.model.specs.filter((x) => x.prunable).map((x) => [x.name, 1]));
+      rows.push({
+        method: 'dense',
+        sparsity: 0,
+        ...d,
+        flops: { trainingPerExample: 3 * fD, inference: fD, trainingFraction: 1, inferenceFraction: 1 },
+        densities,
+      });
+      sparse.forEach((h, i) => {
+        const r = runDst({ store, hparams: h, dataset: plans[i]!.setup.dataset, callbacks: cb, label: h.dst.method });
+        rows.push({
+          method: r.method,
+          sparsity: 1 - r.sparsity.density,
+          runId: r.runId,
+          runDir: r.runDir,
+          testAccuracy: r.testAccuracy,
+          testLoss: r.testLoss,
+          steps: r.steps,
+          wallSeconds: r.wallSeconds,
+          cached: r.cached,
+          flops: r.flops,
+          densities: r.densities,
+        });
+      });
+    } finally {
+      store.close();
+    }
+    emit(o.json, Object.fromEntries(rows.map((r) => [r.method, r])), () =>
+      table(
+        ['method', 'sparsity', 'test accuracy', 'train FLOPs', 'test FLOPs', 'seconds', 'run'],
+        rows.map((r) => [
+          r.method,
+          r.sparsity.toFixed(2),
+          pct(r.testAccuracy),
+          `${r.flops.trainingFraction.toFixed(3)}×`,
+          `${r.flops.inferenceFraction.toFixed(3)}×`,
+          r.cached ? 'stored' : r.wallSeconds.toFixed(1),
+          r.runId,
+        ]),
+      ),
+    );
   });
 }

@@ -6,13 +6,18 @@ import { register as train } from './train.js';
 import { register as runs } from './runs.js';
 import { register as info } from './info.js';
 import { register as flagship } from './flagship.js';
+import { register as lottery } from './lottery.js';
+import { register as dst } from './dst.js';
+import { register as bootstrap } from './bootstrap.js';
+import { register as gradflow } from './gradflow.js';
+import { register as bench } from './bench.js';
 
 const program = new Command('sprig')
   .description('sparse neural networks: lottery tickets, dynamic sparse training, and the instruments to study them')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const register of [flagship, train, runs, info]) register(program);
+for (const register of [flagship, train, lottery, dst, bootstrap, gradflow, runs, info, bench]) register(program);
 
 try {
   await program.parseAsync(process.argv);

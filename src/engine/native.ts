@@ -106,4 +106,5 @@ export function nativeAdamUpdate(
   return true;
 }
 
-export { jsKernel } from './kernels/register.js';
+export { jsKernel, jsGradient, nativeCounts } from './kernels/register.js';
+export { batchNormTrain } from './kernels/batchnorm.js';

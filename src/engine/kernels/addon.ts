@@ -25,6 +25,13 @@ export interface NativeAddon {
   batchNorm(out: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array,
     offset: Float32Array | null, scale: Float32Array | null, c: number, eps: number): void;
   softmax(out: Float32Array, x: Float32Array, d: number, log: boolean): void;
+  reluGrad(dx: Float32Array, dy: Float32Array, x: Float32Array): void;
+  fusedBatchNormGrad(dx: Float32Array | null, dmean: Float32Array, dvar: Float32Array, dscale: Float32Array, doffset: Float32Array,
+    dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, c: number, eps: number): void;
+  bnTrain(y: Float32Array, mean: Float32Array, variance: Float32Array, x: Float32Array, gamma: Float32Array | null,
+    beta: Float32Array | null, c: number, eps: number): void;
+  bnTrainGrad(dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dy: Float32Array, x: Float32Array,
+    mean: Float32Array, variance: Float32Array, gamma: Float32Array | null, c: number, eps: number): void;
   sgd(w: Float32Array, g: Float32Array, m: Float32Array | null, mask: Float32Array | null,
     lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, mask: Float32Array | null,

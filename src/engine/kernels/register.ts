@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ACT, BIN, RED, UN, type NativeAddon } from './addon.js';
+import { BN_TRAIN, BN_TRAIN_GRAD } from './batchnorm.js';
 
 type TensorInfo = tf.TensorInfo;
 interface CpuBackend {
@@ -17,6 +18,9 @@ type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; 
 type Impl = (args: Args, be: CpuBackend) => TensorInfo | null;
 
 const originals = new Map<string, tf.KernelFunc>();
+/** Calls served natively / handed to the JS kernel, by kernel name (tests and profiles read it). */
+export const nativeCounts = { native: new Map<string, number>(), fallback: new Map<string, number>(), errors: new Map<string, string>() };
+const bump = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
 
 /** The original JS kernel function for `name` on the CPU backend (after native registration too). */
 export function jsKernel(name: string): tf.KernelFunc | undefined {
@@ -280,9 +284,114 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
     Max: reduce(RED.Max, 'reductionIndices'),
     Min: reduce(RED.Min, 'axis'),
   };
+  impls[BN_TRAIN] = (args, be) => {
+    const { x, gamma, beta } = args.inputs;
+    const X = f32(be, x), G = gamma ? f32(be, gamma) : null, B = beta ? f32(be, beta) : null;
+    if (!X || !x || (gamma && !G) || (beta && !B)) return null;
+    const C = x.shape[x.shape.length - 1]!;
+    if (!C || (G && G.length !== C) || (B && B.length !== C)) return null;
+    const y = new Float32Array(X.length), m = new Float32Array(C), v = new Float32Array(C);
+    nat.bnTrain(y, m, v, X, G, B, C, Number(args.attrs?.eps ?? 1e-5));
+    return [out(be, x.shape, y), out(be, [C], m), out(be, [C], v)] as unknown as TensorInfo;
+  };
+  impls[BN_TRAIN_GRAD] = (args, be) => {
+    const { dy, x, gamma, mean, variance } = args.inputs;
+    const DY = f32(be, dy), X = f32(be, x), G = gamma ? f32(be, gamma) : null, M = f32(be, mean), V = f32(be, variance);
+    if (!DY || !X || !x || !M || !V || (gamma && !G)) return null;
+    const C = x.shape[x.shape.length - 1]!;
+    const dx = new Float32Array(X.length), dg = new Float32Array(C), db = new Float32Array(C);
+    nat.bnTrainGrad(dx, dg, db, DY, X, M, V, G, C, Number(args.attrs?.eps ?? 1e-5));
+    return [out(be, x.shape, dx), out(be, [C], dg), out(be, [C], db)] as unknown as TensorInfo;
+  };
   for (const [name, op] of Object.entries(BIN)) impls[name] = binary(op);
   for (const [name, op] of Object.entries(UN)) impls[name] = unary(op);
   return impls;
+}
+
+const RELU_GRAD = 'SprigReluGrad';
+const FBN_GRAD = 'SprigFusedBatchNormGrad';
+const originalGrads = new Map<string, tf.GradConfig>();
+
+/** The original (JS) gradient config for a kernel, before native gradients replaced it. */
+export function jsGradient(name: string): tf.GradConfig | undefined {
+  return originalGrads.get(name) ?? tf.getGradient(name);
+}
+
+/**
+ * Gradients that TF.js builds from many full-size ops, replaced by one native kernel each:
+ * Relu (mul(dy, step(x)) → one pass) and FusedBatchNorm (whose JS gradient tiles 1/σ to the
+ * whole input).
+ */
+function registerNativeGradients(nat: NativeAddon): string[] {
+  const isF32 = (...ts: (tf.Tensor | undefined)[]): boolean => ts.every((t) => !t || t.dtype === 'float32');
+  tf.registerKernel({
+    kernelName: RELU_GRAD, backendName: 'cpu', kernelFunc: (args) => {
+      const be = args.backend as unknown as CpuBackend;
+      const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+      const dx = new Float32Array(size(x.shape));
+      nat.reluGrad(dx, f32(be, dy)!, f32(be, x)!);
+      return out(be, x.shape, dx);
+    },
+  });
+  tf.registerKernel({
+    kernelName: FBN_GRAD, backendName: 'cpu', kernelFunc: (args) => {
+      const be = args.backend as unknown as CpuBackend;
+      const { dy, x, mean, variance, scale } = args.inputs as Record<string, TensorInfo>;
+      const C = x!.shape[x!.shape.length - 1]!;
+      const g = [new Float32Array(C), new Float32Array(C), new Float32Array(C), new Float32Array(C)] as const;
+      nat.fusedBatchNormGrad(null, g[0], g[1], g[2], g[3], f32(be, dy)!, f32(be, x)!, f32(be, mean)!, f32(be, variance)!,
+        scale ? f32(be, scale) : null, C, Number(args.attrs?.varianceEpsilon ?? 0.001));
+      return g.map((a) => out(be, mean!.shape, a));
+    },
+  });
+  const relu = tf.getGradient('Relu');
+  const fbn = tf.getGradient('FusedBatchNorm');
+  const done: string[] = [];
+  if (relu) {
+    originalGrads.set('Relu', relu);
+    tf.registerGradient({
+      ...relu, gradFunc: (dy, saved, attrs) => {
+        const [x] = saved as tf.Tensor[];
+        const d = dy as tf.Tensor;
+        if (!x || !isF32(x, d) || x.size !== d.size) return relu.gradFunc(dy, saved, attrs);
+        return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as tf.Tensor };
+      },
+    });
+    done.push(`${RELU_GRAD} (Relu gradient)`);
+  }
+  if (fbn) {
+    originalGrads.set('FusedBatchNorm', fbn);
+    tf.registerGradient({
+      ...fbn, gradFunc: (dy, saved, attrs) => {
+        const [x, mean, variance, scale] = saved as tf.Tensor[];
+        const d = dy as tf.Tensor;
+        const C = x ? x.shape[x.rank - 1]! : 0;
+        const ok = x && mean && variance && isF32(x, d, mean, variance, scale) && x.rank === 4 && mean.rank === 1 &&
+          mean.size === C && variance.size === C && (!scale || scale.size === C) && d.size === x.size;
+        if (!ok) return fbn.gradFunc(dy, saved, attrs);
+        // Each gradient thunk runs in its own tidy, so the per-channel sums (one pass over x and dy)
+        // are kept as values and rebuilt as small tensors; dx = dy·γ/√(σ²+ε) is batch norm of dy.
+        let sums: Float32Array[] | undefined;
+        const get = (i: number) => (): tf.Tensor => {
+          if (!sums) {
+            const r = tf.engine().runKernel(FBN_GRAD, scale ? { dy: d, x, mean, variance, scale } : { dy: d, x, mean, variance },
+              attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+            sums = r.map((t) => (t.dataSync() as Float32Array).slice());
+            r.forEach((t) => t.dispose());
+          }
+          return tf.tensor(sums[i]!, mean.shape, 'float32');
+        };
+        const dx = (): tf.Tensor => {
+          const zero = tf.zeros(mean.shape);
+          return tf.engine().runKernel('FusedBatchNorm', scale ? { x: d, mean: zero, variance, scale } : { x: d, mean: zero, variance },
+            attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+        };
+        return { x: dx, mean: get(0), variance: get(1), scale: get(2), offset: get(3) };
+      },
+    });
+    done.push(`${FBN_GRAD} (FusedBatchNorm gradient)`);
+  }
+  return done;
 }
 
 /** Registers every native kernel over the CPU backend's JS one; returns their names. */
@@ -302,13 +411,20 @@ export function registerNativeKernels(nat: NativeAddon): string[] {
         let r: TensorInfo | null = null;
         try {
           r = impl(args as unknown as Args, args.backend as unknown as CpuBackend);
-        } catch {
-          r = null; // any native failure: the JS kernel gives the answer (and the error, if any)
+        } catch (e) {
+          // any native failure: the JS kernel gives the answer (and the error, if the input is bad)
+          nativeCounts.errors.set(name, (e as Error).message);
+          r = null;
         }
-        return r ?? orig(args);
+        if (r) {
+          bump(nativeCounts.native, name);
+          return r;
+        }
+        bump(nativeCounts.fallback, name);
+        return orig(args);
       },
     });
     names.push(name);
   }
-  return names;
+  return [...names, ...registerNativeGradients(nat)];
 }

@@ -1,0 +1,15 @@
+/**
+ * RigL (Evci et al. 2020, Alg. 1): drop by magnitude, grow the connections with the largest
+ * |dense gradient| of the current mini-batch. The dense gradient is only needed on update steps;
+ * the loop hands it over unmasked in ctx.grads. The update replaces that step's optimizer step.
+ */
+import { DropGrowUpdater, type UpdaterConfig } from './base.js';
+import type { StepContext } from '../training/loop.js';
+
+export class RiglUpdater extends DropGrowUpdater {
+  protected override growScores(ctx: StepContext, name: string): Float32Array {
+    return ctx.grads.get(name)!.map(Math.abs);
+  }
+}
+
+export const riglUpdater = (cfg: UpdaterConfig) => new RiglUpdater(cfg);

@@ -1,0 +1,18 @@
+/**
+ * SET (Mocanu et al. 2018, as run in RigL's experiments): drop by magnitude, grow uniformly at
+ * random among the inactive connections, on RigL's ΔT / α / cosine schedule.
+ */
+import { DropGrowUpdater, type UpdaterConfig } from './base.js';
+import type { StepContext } from '../training/loop.js';
+
+export class SetUpdater extends DropGrowUpdater {
+  protected override growScores(ctx: StepContext, name: string): Float32Array {
+    // the loop's rng is in the checkpoint, so a resumed run grows the same connections
+    const n = this.masks.get(name)!.length;
+    const s = new Float32Array(n);
+    for (let i = 0; i < n; i++) s[i] = ctx.rng.next();
+    return s;
+  }
+}
+
+export const setUpdater = (cfg: UpdaterConfig) => new SetUpdater(cfg);

@@ -1,0 +1,45 @@
+/**
+ * SNFS as RigL implements it (Dettmers & Zettlemoyer 2019, without layer redistribution): drop by
+ * magnitude, grow by |EMA of the dense gradients|, the EMA updated on every step (momentum 0.9).
+ * That dense gradient every step is why SNFS costs 2f_S + f_D per step.
+ */
+import { DropGrowUpdater, type UpdaterConfig } from './base.js';
+import type { Buffers, StepContext } from '../training/loop.js';
+
+export class SnfsUpdater extends DropGrowUpdater {
+  private readonly ema = new Map<string, Float32Array>();
+  private readonly beta: number;
+
+  constructor(cfg: UpdaterConfig) {
+    super(cfg);
+    this.beta = cfg.snfsMomentum ?? 0.9;
+    for (const n of this.layers) this.ema.set(n, new Float32Array(this.masks.get(n)!.length));
+  }
+
+  override beforeStep(ctx: StepContext): boolean {
+    // m ← β·m + (1 − β)·g with this step's dense gradient, before any update uses it
+    const b = this.beta;
+    for (const [n, m] of this.ema) {
+      const g = ctx.grads.get(n)!;
+      for (let i = 0; i < m.length; i++) m[i] = b * m[i]! + (1 - b) * g[i]!;
+    }
+    return super.beforeStep(ctx);
+  }
+
+  protected override growScores(_ctx: StepContext, name: string): Float32Array {
+    return this.ema.get(name)!.map(Math.abs);
+  }
+
+  state(): Buffers {
+    return { scalars: {}, buffers: new Map([...this.ema].map(([n, m]) => [`ema/${n}`, m])) };
+  }
+
+  load(s: Buffers): void {
+    for (const [n, m] of this.ema) {
+      const v = s.buffers.get(`ema/${n}`);
+      if (v) m.set(v);
+    }
+  }
+}
+
+export const snfsUpdater = (cfg: UpdaterConfig) => new SnfsUpdater(cfg);

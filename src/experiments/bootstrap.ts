@@ -1,0 +1,414 @@
+/**
+ * The Deep Bootstrap experiment (Nakkiran, Neyshabur & Sedghi, ICLR 2021; papers.md §5): train the
+ * same model, init, optimizer, schedule and batch size for T steps in the Real World (n samples
+ * re-used) and in the Ideal World (fresh samples every step), log test soft error, hard error, loss
+ * and train error of both at regular steps, and report the bootstrap gap — the difference of test
+ * soft errors — at the Real World's stopping time (its train error first below a threshold).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadDataset } from '../data/registry.js';
+import { makeTeacherDataset } from '../data/synthetic.js';
+import type { Dataset, Split } from '../data/types.js';
+import { createModel } from '../models/registry.js';
+import type { RunStore } from '../store/store.js';
+import { writeAtomic } from '../training/checkpoint.js';
+import { evaluate, type EvalMetrics } from '../training/evaluate.js';
+import { crossEntropyLoss } from '../training/losses.js';
+import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
+import { streamSource } from '../training/sources.js';
+import { Step } from '../training/step.js';
+import { SprigError } from '../util/errors.js';
+import { datasetSchema, hashedRunId, modelSchema, trainingSchema, type DatasetHparams, type TrainingHparams } from './hparams.js';
+import { runTraining } from './run.js';
+import { checkIdealPool, idealFreshSource, idealPoolSource, recording, splitWorlds, subsetSplit } from './bootstrap-worlds.js';
+
+const step = z.string().refine(
+  (s) => {
+    try {
+      Step.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a step such as '1ep' or '50it'" },
+);
+
+/** The bootstrap group. Defaults are fixed once: run identities hash the non-default values. */
+export const bootstrapSchema = z
+  .object({
+    /** Real World samples (the paper's nsamps). */
+    n: z.number().int().positive().default(5000),
+    /** Models compared in one run; empty means the model group's one model. */
+    models: z.array(z.string()).default([]),
+    /** Measurement interval; epochs are Real World epochs (n samples). */
+    logEvery: step.default('1ep'),
+    /** Real World stopping time: the first logged step whose train (hard) error is below this. */
+    threshold: z.number().gt(0).lt(1).default(0.01),
+    /** 'pool': the dataset's training split (Real World subset + disjoint Ideal World pool); 'teacher': synthetic, unlimited. */
+    source: z.enum(['pool', 'teacher']).default('pool'),
+    /** Let the Ideal World re-use its pool when T × batch exceeds it (logged). */
+    allowRepeats: z.boolean().default(false),
+    /** Teacher source: side × side × 1 Gaussian inputs, classes, hidden units, test-set size. */
+    teacherSide: z.number().int().positive().default(28),
+    teacherClasses: z.number().int().min(2).default(10),
+    teacherHidden: z.number().int().positive().default(32),
+    teacherTest: z.number().int().positive().default(10000),
+  })
+  .strict();
+
+export const bootstrapHparamsSchema = z
+  .object({
+    dataset: datasetSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    bootstrap: bootstrapSchema.prefault({}),
+  })
+  .strict();
+
+export type BootstrapHparams = z.infer<typeof bootstrapHparamsSchema>;
+export type World = 'real' | 'ideal';
+
+/** One world's run: the experiment's hyperparameters for one model, without what does not change training. */
+const worldSchema = z
+  .object({
+    dataset: datasetSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    bootstrap: bootstrapSchema
+      .omit({ models: true, threshold: true })
+      .extend({ world: z.enum(['real', 'ideal']).default('real') })
+      .prefault({}),
+  })
+  .strict();
+
+/** What is measured at a logged step (before that step's update). */
+export interface CurvePoint {
+  step: number;
+  /** Samples trained on so far (step × batch). */
+  samplesSeen: number;
+  testSoftError: number;
+  /** Hard error = 1 − accuracy. */
+  testError: number;
+  testLoss: number;
+  /**
+   * Error on the samples seen: Real World, its n samples; Ideal World, the most recent min(n, seen)
+   * samples it trained on (null at step 0, and right after a resume until a batch is seen).
+   */
+  trainError: number | null;
+  trainSoftError: number | null;
+  trainLoss: number | null;
+}
+
+export interface WorldResult {
+  runId: string;
+  runDir: string;
+  cached: boolean;
+  wallSeconds: number;
+  curve: CurvePoint[];
+}
+
+export interface AtStop {
+  step: number;
+  real: CurvePoint;
+  ideal: CurvePoint;
+}
+
+export interface ModelComparison {
+  model: string;
+  real: WorldResult;
+  ideal: WorldResult;
+  /** First logged step with Real World train error < threshold; null when it never got there. */
+  stoppingStep: number | null;
+  /** Measurements at the stopping time (the last logged step when it was not reached). */
+  atStop: AtStop;
+  /** Bootstrap gap at the stopping time: Real minus Ideal test soft error. */
+  gap: number;
+  /** The same for hard errors. */
+  hardGap: number;
+  /** Gap (soft) at each logged step, aligned with `steps`. */
+  curves: { steps: number[]; gap: number[] };
+}
+
+export interface BootstrapResult {
+  runId: string;
+  runDir: string;
+  n: number;
+  totalSteps: number;
+  batchSize: number;
+  threshold: number;
+  source: 'pool' | 'teacher';
+  /** Ideal World pool size (pool source) or null (teacher: unlimited). */
+  poolSize: number | null;
+  idealRepeats: boolean;
+  models: ModelComparison[];
+}
+
+export interface BootstrapOptions {
+  store: RunStore;
+  /** Progress per world run (e.g. the CLI's progress bars). */
+  callbacks?: (label: string) => Callbacks;
+  /** Notes for the user (repeats, stopping time not reached); default: none. */
+  log?: (line: string) => void;
+}
+
+export const CURVE_FILE = 'curve.json';
+export const BOOTSTRAP_FILE = 'bootstrap.json';
+
+/** The two worlds' data for a run's hyperparameters. */
+export interface WorldsData {
+  inputShape: [number, number, number];
+  numClasses: number;
+  test: Split;
+  real: Split;
+  /** A fresh Ideal World source (seeded) and, for the pool source, the pool size. */
+  ideal(batchSize: number, seed: number, onRepeat: (pass: number) => void): BatchSource;
+  poolSize: number | null;
+}
+
+export function worldsData(b: BootstrapHparams['bootstrap'], d: DatasetHparams, seed: number): WorldsData {
+  if (b.source === 'teacher') {
+    const side = b.teacherSide;
+    const ds: Dataset = makeTeacherDataset({
+      inputShape: [side, side, 1],
+      numClasses: b.teacherClasses,
+      hidden: b.teacherHidden,
+      nTrain: b.n,
+      nTest: b.teacherTest,
+      seed,
+    });
+    // The Ideal World's generator stream is seeded apart from the Real World's and the test set's.
+    return {
+      inputShape: ds.inputShape,
+      numClasses: ds.numClasses,
+      test: ds.test,
+      real: ds.train,
+      poolSize: null,
+      ideal: (bs, s) => idealFreshSource(ds.freshSamples!, bs, s + 0x5eed),
+    };
+  }
+  const ds = loadDataset({ name: d.name, dataDir: d.dataDir, validation: d.validation, subset: d.subset, augment: false, seed });
+  const { real, pool } = splitWorlds(ds.train.n, b.n, seed);
+  return {
+    inputShape: ds.inputShape,
+    numClasses: ds.numClasses,
+    test: ds.test,
+    real: subsetSplit(ds.train, real),
+    poolSize: pool.length,
+    ideal: (bs, s, onRepeat) => idealPoolSource(ds.train, pool, bs, s + 0x5eed, onRepeat),
+  };
+}
+
+/** Iterations of the run and of the log interval; epochs are Real World epochs of n samples. */
+export function schedule(
+  b: { n: number; logEvery: string },
+  t: TrainingHparams,
+): { itersPerEpoch: number; totalSteps: number; logSteps: number[] } {
+  const itersPerEpoch = Math.ceil(b.n / t.batchSize);
+  const totalSteps = Step.parse(t.trainSteps).iterations(itersPerEpoch);
+  if (totalSteps < 1)
+    throw new SprigError(`--train-steps ${t.trainSteps} is zero iterations`, "train for at least one iteration, e.g. '10ep' or '400it'");
+  const every = Step.parse(b.logEvery).iterations(itersPerEpoch);
+  if (every < 1) throw new SprigError(`--log-every ${b.logEvery} is zero iterations`, "log at least every iteration, e.g. '1ep' or '20it'");
+  const logSteps: number[] = [];
+  for (let s = 0; s < totalSteps; s += every) logSteps.push(s);
+  logSteps.push(totalSteps);
+  return { itersPerEpoch, totalSteps, logSteps };
+}
+
+/** Bootstrap gap at each step both worlds logged: Real minus Ideal test soft error. */
+export function bootstrapGap(real: CurvePoint[], ideal: CurvePoint[]): { steps: number[]; gap: number[] } {
+  const byStep = new Map(ideal.map((p) => [p.step, p]));
+  const steps: number[] = [];
+  const gap: number[] = [];
+  for (const p of real) {
+    const q = byStep.get(p.step);
+    if (!q) continue;
+    steps.push(p.step);
+    gap.push(p.testSoftError - q.testSoftError);
+  }
+  return { steps, gap };
+}
+
+/** The first logged step whose train error is below the threshold, or null. */
+export function stoppingStep(curve: CurvePoint[], threshold: number): number | null {
+  for (const p of curve) if (p.trainError !== null && p.trainError < threshold) return p.step;
+  return null;
+}
+
+function point(step: number, batchSize: number, test: EvalMetrics, train: EvalMetrics | null): CurvePoint {
+  return {
+    step,
+    samplesSeen: step * batchSize,
+    testSoftError: test.softError,
+    testError: 1 - test.accuracy,
+    testLoss: test.loss,
+    trainError: train ? 1 - train.accuracy : null,
+    trainSoftError: train ? train.softError : null,
+    trainLoss: train ? train.loss : null,
+  };
+}
+
+function readCurve(dir: string): CurvePoint[] {
+  const p = join(dir, CURVE_FILE);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as CurvePoint[]) : [];
+}
+
+function writeJson(path: string, value: unknown): void {
+  writeAtomic(path, [Buffer.from(JSON.stringify(value, null, 2) + '\n')]);
+}
+
+/** Validates everything that can fail before any training starts. */
+export function planBootstrap(hp: BootstrapHparams) {
+  const b = hp.bootstrap;
+  const t = hp.training;
+  const models = b.models.length ? b.models : [hp.model.name];
+  if (new Set(models).size !== models.length)
+    throw new SprigError(`--models lists a model twice (${models.join(', ')})`, 'list each model once');
+  if (t.batchSize > b.n)
+    throw new SprigError(`batch size ${t.batchSize} is larger than the Real World's n = ${b.n}`, `use --batch-size of at most ${b.n}`);
+  const data = worldsData(b, hp.dataset, t.seed);
+  for (const m of models) createModel(m, data.inputShape, data.numClasses); // unknown names fail here
+  const sched = schedule(b, t);
+  const pool = data.poolSize === null ? { repeats: false } : checkIdealPool(data.poolSize, sched.totalSteps, t.batchSize, b.allowRepeats);
+  return { models, data, ...sched, repeats: pool.repeats };
+}
+
+export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): BootstrapResult {
+  const { store } = opts;
+  const log = opts.log ?? (() => {});
+  const b = hp.bootstrap;
+  const t = hp.training;
+  const plan = planBootstrap(hp);
+  const { data, totalSteps, itersPerEpoch } = plan;
+  if (plan.repeats)
+    log(
+      `note: the Ideal World's pool (${data.poolSize} samples) is smaller than T × batch = ${totalSteps * t.batchSize}: samples are re-used (--allow-repeats)`,
+    );
+  const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, { ...hp, bootstrap: { ...b, models: plan.models } });
+  const dir = store.dir(runId);
+  store.open(dir, hp);
+  const logSteps = new Set(plan.logSteps);
+
+  const runWorld = (model: string, world: World): WorldResult => {
+    const whp = {
+      dataset: hp.dataset,
+      model: { name: model },
+      training: t,
+      bootstrap: {
+        n: b.n,
+        logEvery: b.logEvery,
+        source: b.source,
+        allowRepeats: world === 'ideal' && b.allowRepeats,
+        teacherSide: b.teacherSide,
+        teacherClasses: b.teacherClasses,
+        teacherHidden: b.teacherHidden,
+        teacherTest: b.teacherTest,
+        world,
+      },
+    };
+    const wid = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
+    const wdir = store.dir(wid); // at the root: a world run is shared by every comparison that needs it
+    const m = createModel(model, data.inputShape, data.numClasses);
+    let source: BatchSource;
+    let seen: () => Split | null;
+    if (world === 'real') {
+      source = streamSource(data.real, { batchSize: t.batchSize, seed: t.seed });
+      seen = () => data.real;
+    } else {
+      const rec = recording(
+        data.ideal(t.batchSize, t.seed, (pass) =>
+          log(`${model} ideal: pool exhausted, pass ${pass + 1} re-uses its samples (--allow-repeats)`),
+        ),
+        b.n,
+      );
+      source = rec;
+      seen = () => {
+        const s = rec.recent();
+        return s.n ? s : null;
+      };
+    }
+    let curve: CurvePoint[] = readCurve(wdir); // points logged before a kill; re-logged steps replace them
+    const options: TrainOptions = {
+      model: m,
+      source,
+      test: data.test,
+      inputShape: data.inputShape,
+      optimizer: t,
+      lr: {
+        lr: t.lr,
+        lrSchedule: t.lrSchedule,
+        milestones: t.milestones.map((s) => Step.parse(s).iterations(itersPerEpoch)),
+        gamma: t.gamma,
+        warmup: Step.parse(t.warmup).iterations(itersPerEpoch),
+      },
+      loss: crossEntropyLoss(t.labelSmoothing),
+      totalSteps,
+      itersPerEpoch,
+      seed: t.seed, // same seed ⇒ same init in both worlds
+      logSteps,
+      callbacks: {
+        onLog(s, _w, params) {
+          const train = seen();
+          const p = point(s, t.batchSize, evaluate(m, params, data.test), train ? evaluate(m, params, train) : null);
+          curve = [...curve.filter((q) => q.step !== s), p].sort((a, c) => a.step - c.step);
+          writeJson(join(wdir, CURVE_FILE), curve);
+        },
+      },
+    };
+    const r = runTraining({
+      store,
+      runId: wid,
+      dir: wdir,
+      kind: `bootstrap_${world}`,
+      parent: runId,
+      hparams: whp,
+      options,
+      callbacks: opts.callbacks,
+      label: `${model} ${world}`,
+    });
+    curve = readCurve(wdir);
+    return { runId: wid, runDir: wdir, cached: r.cached, wallSeconds: r.wallSeconds, curve };
+  };
+
+  const models: ModelComparison[] = [];
+  for (const model of plan.models) {
+    const real = runWorld(model, 'real');
+    const ideal = runWorld(model, 'ideal');
+    const curves = bootstrapGap(real.curve, ideal.curve);
+    const stop = stoppingStep(real.curve, b.threshold);
+    if (stop === null)
+      log(
+        `${model}: the Real World's train error never fell below ${b.threshold} (final ${real.curve.at(-1)?.trainError?.toFixed(4)}); reporting the last logged step`,
+      );
+    const at = stop ?? curves.steps.at(-1)!;
+    const rp = real.curve.find((p) => p.step === at)!;
+    const ip = ideal.curve.find((p) => p.step === at)!;
+    models.push({
+      model,
+      real,
+      ideal,
+      stoppingStep: stop,
+      atStop: { step: at, real: rp, ideal: ip },
+      gap: rp.testSoftError - ip.testSoftError,
+      hardGap: rp.testError - ip.testError,
+      curves,
+    });
+  }
+  const result: BootstrapResult = {
+    runId,
+    runDir: dir,
+    n: b.n,
+    totalSteps,
+    batchSize: t.batchSize,
+    threshold: b.threshold,
+    source: b.source,
+    poolSize: data.poolSize,
+    idealRepeats: plan.repeats,
+    models,
+  };
+  writeJson(join(dir, BOOTSTRAP_FILE), result);
+  return result;
+}

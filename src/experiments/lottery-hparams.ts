@@ -1,0 +1,127 @@
+/**
+ * Hyperparameters of `sprig lottery`. Two groups:
+ *   - `pruning` (with dataset/model/training) is the experiment's identity, hashed to
+ *     runs/lottery_<hash>/: how each level prunes and where it rewinds to;
+ *   - the plan (levels, replicates, branches, one-shot list, branch knobs) says how much of the
+ *     experiment to run. It is not hashed: asking for more levels or replicates later reuses the
+ *     finished ones, and each branch hashes its own knobs into its directory name.
+ */
+import { z } from 'zod';
+import { datasetSchema, modelSchema, trainingSchema, hashedRunId, type TrainHparams } from './hparams.js';
+import { Step } from '../training/step.js';
+import { SprigError } from '../util/errors.js';
+import type { PruneOptions } from '../sparsity/prune.js';
+
+const isStep = (s: string) => {
+  try {
+    Step.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const rewindSchema = z
+  .string()
+  .refine((s) => s === 'init' || s === 'lr' || isStep(s), { message: "must be 'init', 'lr' or a step such as '500it' or '2ep'" });
+
+export const pruningSchema = z
+  .object({
+    /** p: fraction of the remaining weights removed per level (LTH: 0.2). */
+    pruneFraction: z.number().gt(0).lt(1).default(0.2),
+    /** 'layer': every layer at its own rate (Frankle & Carbin 2019); 'global': one threshold (Frankle et al. 2020). */
+    pruneScope: z.enum(['layer', 'global']).default('layer'),
+    /** Rate of the output layer (LTH prunes it at half the rate, e.g. 0.1); unset = same as the others. */
+    outputFraction: z.number().min(0).lt(1).optional(),
+    /** Per-layer rates by parameter name, e.g. {"fc1.weight": 0.2}. */
+    layerFractions: z.record(z.string(), z.number().min(0).lt(1)).default({}),
+    /** Prunable weights never pruned. */
+    exclude: z.array(z.string()).default([]),
+    /** 'init' → θ0 (LTH); a step k → θ_k (weight rewinding); 'lr' → keep final weights, replay the LR schedule (Renda et al.). */
+    rewind: rewindSchema.default('init'),
+  })
+  .strict();
+
+export type PruningHparams = z.infer<typeof pruningSchema>;
+
+export const lotteryHparamsSchema = z
+  .object({
+    dataset: datasetSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    pruning: pruningSchema.prefault({}),
+  })
+  .strict();
+
+export type LotteryHparams = z.infer<typeof lotteryHparamsSchema>;
+
+export const lotteryPlanSchema = z
+  .object({
+    /** Pruning levels after the dense level 0. */
+    levels: z.number().int().min(0).default(2),
+    replicates: z.number().int().min(1).default(1),
+    /** reinit, random_mask, kd, kd_rewind, retrain, lr_rewind, basis:<identity|dct|orthogonal>. */
+    branches: z.array(z.string()).default([]),
+    /** Levels the branches run at (default: every level ≥ 1). */
+    branchLevels: z.array(z.number().int().min(1)).optional(),
+    /** One-shot sparsities (fractions removed from the trained dense net), e.g. 1−0.8^k. */
+    oneShot: z.array(z.number().gt(0).lt(1)).default([]),
+    /** KD ticket (Ma et al. 2021): α·T²·KL + (1−α)·CE. */
+    kdAlpha: z.number().min(0).max(1).default(0.9),
+    kdTemperature: z.number().positive().default(5),
+    /** Rewind step of kd_rewind (default: the main rewind step when it is one). */
+    kdRewind: z.string().refine(isStep, { message: "must be a step such as '500it'" }).optional(),
+    /** Training hyperparameters the `retrain` branch changes, e.g. {"lr": 0.05}. */
+    retrain: z.record(z.string(), z.unknown()).default({}),
+    /** Block size and seed of the dct/orthogonal bases. */
+    basisBlock: z.number().int().min(1).default(8),
+    basisSeed: z.number().int().min(0).default(0),
+    basisRemainder: z.enum(['ragged', 'error']).default('ragged'),
+    /** Run only branches, on levels that are already trained (nothing of the main chain is trained). */
+    branchesOnly: z.boolean().default(false),
+  })
+  .strict();
+
+export type LotteryPlan = z.infer<typeof lotteryPlanSchema>;
+
+export function lotteryRunId(hp: LotteryHparams): string {
+  return hashedRunId('lottery', lotteryHparamsSchema, hp);
+}
+
+/** The training hyperparameters of replicate r: the same recipe with seed + r. */
+export function replicateHparams(hp: LotteryHparams, r: number): TrainHparams {
+  return { dataset: hp.dataset, model: hp.model, training: { ...hp.training, seed: hp.training.seed + r } };
+}
+
+export type Rewind = { kind: 'init' } | { kind: 'lr' } | { kind: 'step'; step: number; text: string };
+
+/** Resolves the rewind point; a step must lie before the end of training. */
+export function parseRewind(text: string, iterations: (s: string) => number, totalSteps: number, what = 'rewind step'): Rewind {
+  if (text === 'init') return { kind: 'init' };
+  if (text === 'lr') return { kind: 'lr' };
+  const step = iterations(text);
+  if (step >= totalSteps) {
+    throw new SprigError(
+      `${what} ${text} (iteration ${step}) is past the end of training (${totalSteps} iterations)`,
+      `rewind to an iteration below ${totalSteps}, e.g. '${Math.max(1, Math.floor(totalSteps / 10))}it'`,
+    );
+  }
+  return step === 0 ? { kind: 'init' } : { kind: 'step', step, text };
+}
+
+/** The per-level PruneOptions of the pruning group. */
+export function pruneOptions(p: PruningHparams): PruneOptions {
+  return { fraction: p.pruneFraction, scope: p.pruneScope, outputRate: p.outputFraction, rates: p.layerFractions, exclude: p.exclude };
+}
+
+/**
+ * One-shot pruning to sparsity s: the pool loses s; a layer with its own rate q loses the fraction
+ * IMP would have removed after the same number of levels k = ln(1−s)/ln(1−p), i.e. 1−(1−q)^k.
+ */
+export function oneShotOptions(p: PruningHparams, sparsity: number): PruneOptions {
+  const k = Math.log(1 - sparsity) / Math.log(1 - p.pruneFraction);
+  const at = (q: number) => 1 - (1 - q) ** k;
+  const rates = Object.fromEntries(Object.entries(p.layerFractions).map(([n, q]) => [n, at(q)]));
+  const outputRate = p.outputFraction === undefined ? undefined : at(p.outputFraction);
+  return { fraction: sparsity, scope: p.pruneScope, outputRate, rates, exclude: p.exclude };
+}

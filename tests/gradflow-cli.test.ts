@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sprig, sprigJson, tempRoot } from './helpers.js';
+import type { GradflowResult } from '../src/experiments/gradflow.js';
+
+const ARGS = [
+  'gradflow',
+  '--dataset',
+  'synthetic',
+  '--model',
+  'mlp_16',
+  '--sparsity',
+  '0.8',
+  '--train-steps',
+  '30it',
+  '--batch-size',
+  '16',
+  '--log-every',
+  '10it',
+  '--grad-batch',
+  '64',
+  '--delta-t',
+  '10',
+  '--gmp-frequency',
+  '5',
+  '--interpolation-points',
+  '5',
+];
+
+test('sprig gradflow --json: gradient-norm curves per run and the landscape measures, cached on re-run', () => {
+  const root = tempRoot();
+  const r = sprigJson<GradflowResult>([...ARGS, '--root', root]);
+  assert.deepEqual(
+    r.runs.map((x) => x.run),
+    ['scratch', 'scratch+', 'rigl', 'rigl+', 'lottery', 'pruned'],
+  );
+  for (const x of r.runs) {
+    assert.deepEqual(x.gradNorm.steps, [0, 10, 20, 30]);
+    assert.ok(x.gradNorm.total.every((v) => v > 0 && Number.isFinite(v)));
+    assert.deepEqual(Object.keys(x.gradNorm.layers).sort(), ['fc.bias', 'fc.weight', 'fc1.bias', 'fc1.weight'].sort());
+    assert.equal(x.gradNormAtInit, x.gradNorm.total[0]);
+    assert.ok(Math.abs(x.sparsity - 0.8) < 0.01, `${x.run} sparsity ${x.sparsity}`);
+    assert.equal(x.interpolationToPruned.alphas.length, 5);
+    assert.ok(x.distanceToInit > 0);
+    assert.ok(existsSync(join(x.runDir, 'gradnorm.json')));
+  }
+  const by = Object.fromEntries(r.runs.map((x) => [x.run, x]));
+  // same random mask and scratch init: RigL equals Scratch until its first mask update
+  assert.equal(by['rigl']!.gradNorm.total[0], by['scratch']!.gradNorm.total[0]);
+  assert.equal(by['pruned']!.distanceToPruned, 0);
+  assert.equal(by['pruned']!.disagreementWithPruned, 0);
+  // the lottery ticket starts at θ0 ⊙ m: its start is the pruned solution's own init, masked
+  assert.ok(by['lottery']!.initDistanceToPruned < by['pruned']!.distanceToInit);
+  assert.equal(r.disagreement.names.length, 6);
+  assert.ok(r.ensembleAccuracy > 0);
+  const again = sprigJson<GradflowResult>([...ARGS, '--root', root]);
+  assert.ok(again.runs.every((x) => x.cached));
+  assert.deepEqual(
+    again.runs.map((x) => x.gradNorm.total),
+    r.runs.map((x) => x.gradNorm.total),
+  );
+  assert.deepEqual(
+    again.runs.map((x) => x.interpolationToPruned.barrier),
+    r.runs.map((x) => x.interpolationToPruned.barrier),
+  );
+});
+
+test('sprig gradflow: a subset of runs, the table, and a bad run name', () => {
+  const root = tempRoot();
+  const r = sprig([...ARGS, '--runs', 'scratch,lottery', '--root', root]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /lottery/);
+  assert.match(r.stdout, /error barrier/);
+  const bad = sprig([...ARGS, '--runs', 'scratch,nope', '--root', root]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /gradflow\.runs/);
+});
