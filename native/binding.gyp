@@ -7,8 +7,8 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "SPRIG_HAVE_DNNL"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-std=gnu++17"],
-      "cflags": ["-O3", "-fopenmp"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions", "-frtti"],
+      "cflags": ["-O3", "-march=native", "-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp", "-fexceptions", "-frtti"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl", "-lopenblas", "-lgomp"]
     }

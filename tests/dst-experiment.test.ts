@@ -241,3 +241,33 @@ test('sprig dst --json gives testAccuracy, densities in model order and flops; -
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /ΔT \(deltaT\) = 0/);
 });
+
+test('sprig flagship --json is keyed by method: dense, gmp, static, set, rigl at 90 % sparsity', () => {
+  const r = sprigJson<Record<string, { testAccuracy: number; sparsity: number; flops: { trainingFraction: number } }>>([
+    'flagship',
+    '--dataset',
+    'synthetic',
+    '--model',
+    'mlp_32_16',
+    '--train-steps',
+    '2ep',
+    '--batch-size',
+    '64',
+    '--root',
+    tempRoot(),
+    '--quiet',
+  ]);
+  assert.deepEqual(Object.keys(r), ['dense', 'gmp', 'static', 'set', 'rigl']);
+  assert.equal(r.dense!.flops.trainingFraction, 1);
+  for (const m of ['static', 'set', 'rigl']) assert.ok(Math.abs(r[m]!.sparsity - 0.9) < 0.01, `${m} ${r[m]!.sparsity}`);
+});
+
+test("RigL's M× multiplies training steps, LR milestones and T_end", () => {
+  const base = { ...training, lrSchedule: 'multistep', milestones: ['2ep', '3ep'] };
+  const one = planDst(hp({ method: 'rigl', tEnd: '2ep' }, { training: base }), data);
+  const two = planDst(hp({ method: 'rigl', tEnd: '2ep', multiplier: 2 }, { training: base }), data);
+  assert.deepEqual([one.totalSteps, one.schedule!.tEnd, one.options.lr.milestones], [32, 16, [16, 24]]);
+  assert.deepEqual([two.totalSteps, two.schedule!.tEnd, two.options.lr.milestones], [64, 32, [32, 48]]);
+  assert.equal(planDst(hp({ method: 'rigl', multiplier: 2 }), data).schedule!.tEnd, 48, 'a fractional T_end follows the longer run');
+  assert.notEqual(one.runId, two.runId);
+});

@@ -8,7 +8,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { engineStatus, tf } from '../src/engine/index.js';
-import { batchNormTrain, jsGradient, jsKernel, nativeAdamUpdate, nativeSgdUpdate } from '../src/engine/native.js';
+import {
+  batchNormTrain,
+  convLayer,
+  denseLayer,
+  softmaxCrossEntropy,
+  jsGradient,
+  jsKernel,
+  nativeAdamUpdate,
+  nativeSgdUpdate,
+} from '../src/engine/native.js';
 
 const status = engineStatus();
 const skip = status.engine === 'native' ? false : `native engine not active: ${status.reason ?? 'unknown'}`;
@@ -23,11 +32,19 @@ function randArr(n: number, scale = 1): Float32Array {
   for (let i = 0; i < n; i++) v[i] = (rand() * 2 - 1) * scale;
   return v;
 }
-const randn = (shape: number[], scale = 1): tf.Tensor => tf.tensor(randArr(shape.reduce((a, b) => a * b, 1), scale), shape);
+const randn = (shape: number[], scale = 1): tf.Tensor =>
+  tf.tensor(
+    randArr(
+      shape.reduce((a, b) => a * b, 1),
+      scale,
+    ),
+    shape,
+  );
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
-  let maxRef = 1, maxDiff = 0;
+  let maxRef = 1,
+    maxDiff = 0;
   for (let i = 0; i < b.length; i++) {
     maxRef = Math.max(maxRef, Math.abs(b[i]!));
     maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
@@ -57,24 +74,45 @@ test('Relu gradient (native) equals mul(dy, step(x)) — exactly', { skip }, () 
 });
 
 test('FusedBatchNorm gradient (native) equals the JS gradient for x, mean, variance, scale, offset (tol 1e-4)', { skip }, () => {
-  for (const shape of [[2, 3, 3, 4], [1, 1, 1, 3], [16, 8, 8, 16]]) {
+  for (const shape of [
+    [2, 3, 3, 4],
+    [1, 1, 1, 3],
+    [16, 8, 8, 16],
+  ]) {
     const C = shape[3]!;
-    const x = randn(shape), mean = randn([C], 0.5), variance = tf.add(tf.abs(randn([C])), tf.scalar(0.2));
-    const offset = randn([C]), scale = randn([C]);
+    const x = randn(shape),
+      mean = randn([C], 0.5),
+      variance = tf.add(tf.abs(randn([C])), tf.scalar(0.2));
+    const offset = randn([C]),
+      scale = randn([C]);
     const w = randn(shape);
     const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor): tf.Tensor =>
       tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), w));
-    const gN = tf.grads(f)([x, mean, variance, offset, scale]).map((t) => t.dataSync());
-    const gJ = withJsGradient('FusedBatchNorm', () => tf.grads(f)([x, mean, variance, offset, scale]).map((t) => t.dataSync()));
+    const gN = tf
+      .grads(f)([x, mean, variance, offset, scale])
+      .map((t) => t.dataSync());
+    const gJ = withJsGradient('FusedBatchNorm', () =>
+      tf
+        .grads(f)([x, mean, variance, offset, scale])
+        .map((t) => t.dataSync()),
+    );
     gN.forEach((g, i) => close(g, gJ[i]!, 1e-4, `batchnorm grad ${i} [${shape}]`));
   }
 });
 
 test('batchNormTrain equals tf.moments + tf.batchNorm, forward and gradient (tol 1e-4)', () => {
-  for (const shape of [[4, 5, 5, 3], [128, 4, 4, 16], [1, 2, 2, 1], [60, 10]]) {
+  for (const shape of [
+    [4, 5, 5, 3],
+    [128, 4, 4, 16],
+    [1, 2, 2, 1],
+    [60, 10],
+  ]) {
     const C = shape[shape.length - 1]!;
     const axes = shape.slice(0, -1).map((_, i) => i);
-    const x = randn(shape, 2), gamma = randn([C]), beta = randn([C]), w = randn(shape);
+    const x = randn(shape, 2),
+      gamma = randn([C]),
+      beta = randn([C]),
+      w = randn(shape);
     let stats: [Float32Array, Float32Array, number] | undefined;
     const fused = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor =>
       batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, (m, v, n) => (stats = [m, v, n]));
@@ -87,20 +125,98 @@ test('batchNormTrain equals tf.moments + tf.batchNorm, forward and gradient (tol
     close(stats![0], mean.dataSync(), 1e-5, 'bn mean');
     close(stats![1], variance.dataSync(), 1e-4, 'bn variance');
     assert.equal(stats![2], x.size / C);
-    const loss = (f: typeof fused) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(f(a, g, b), w));
-    const gF = tf.grads(loss(fused))([x, gamma, beta]).map((t) => t.dataSync());
-    const gR = tf.grads(loss(ref))([x, gamma, beta]).map((t) => t.dataSync());
+    const loss =
+      (f: typeof fused) =>
+      (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+        tf.sum(tf.mul(f(a, g, b), w));
+    const gF = tf
+      .grads(loss(fused))([x, gamma, beta])
+      .map((t) => t.dataSync());
+    const gR = tf
+      .grads(loss(ref))([x, gamma, beta])
+      .map((t) => t.dataSync());
     gF.forEach((g, i) => close(g, gR[i]!, 1e-4, `bn grad ${['x', 'gamma', 'beta'][i]} [${shape}]`));
+  }
+});
+
+test('denseLayer and convLayer equal tf.fused.matMul / tf.fused.conv2d, values and gradients (tol 1e-4)', () => {
+  for (const activation of ['relu', 'linear'] as const) {
+    for (const [M, K, N, withBias] of [
+      [60, 784, 300, true],
+      [1, 5, 3, true],
+      [7, 1, 1, false],
+    ] as const) {
+      const x = randn([M, K]),
+        w = randn([K, N]),
+        b = withBias ? randn([N]) : undefined,
+        r = randn([M, N]);
+      const mine = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+        tf.sum(tf.mul(denseLayer(a as tf.Tensor2D, ww as tf.Tensor2D, bb, activation), r));
+      const ref = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+        tf.sum(tf.mul(tf.fused.matMul({ a: a as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation }), r));
+      const args = b ? [x, w, b] : [x, w];
+      const gm = tf.valueAndGrads(mine as (...t: tf.Tensor[]) => tf.Tensor)(args);
+      const gr = tf.valueAndGrads(ref as (...t: tf.Tensor[]) => tf.Tensor)(args);
+      close(gm.value.dataSync(), gr.value.dataSync(), 1e-4, `dense ${activation} value`);
+      gm.grads.forEach((g, i) => close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-4, `dense ${activation} ${M}x${K}x${N} grad ${i}`));
+    }
+    for (const [shape, k, cout, stride, pad, withBias] of [
+      [[2, 9, 9, 3], 3, 4, 1, 'same', true],
+      [[1, 8, 7, 2], 3, 5, 2, 'valid', true],
+      [[3, 6, 6, 4], 1, 2, 2, 'same', false],
+    ] as const) {
+      const x = randn([...shape]),
+        w = randn([k, k, shape[3], cout]),
+        b = withBias ? randn([cout]) : undefined;
+      const out = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad);
+      const r = randn(out.shape);
+      const mine = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+        tf.sum(tf.mul(convLayer(a as tf.Tensor4D, ww as tf.Tensor4D, stride, pad, bb, activation), r));
+      const ref = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
+        tf.sum(tf.mul(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: stride, pad, bias: bb, activation }), r));
+      const args = b ? [x, w, b] : [x, w];
+      const gm = tf.valueAndGrads(mine as (...t: tf.Tensor[]) => tf.Tensor)(args);
+      const gr = tf.valueAndGrads(ref as (...t: tf.Tensor[]) => tf.Tensor)(args);
+      close(gm.value.dataSync(), gr.value.dataSync(), 1e-4, `conv ${activation} value`);
+      gm.grads.forEach((g, i) => close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-4, `conv ${activation} [${shape}] grad ${i}`));
+    }
+  }
+});
+
+test('softmaxCrossEntropy equals −mean(sum(t ⊙ logSoftmax(z))), value and gradients (tol 1e-5)', () => {
+  for (const [B, K] of [
+    [60, 10],
+    [1, 3],
+    [7, 100],
+  ]) {
+    const z = randn([B, K], 6);
+    const t = tf.div(tf.abs(randn([B, K])), tf.scalar(K)); // soft targets (label smoothing, KD)
+    const ref = (a: tf.Tensor, b: tf.Tensor) => tf.neg(tf.mean(tf.sum(tf.mul(b, tf.logSoftmax(a)), 1)));
+    const mine = (a: tf.Tensor, b: tf.Tensor) => softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D);
+    const gm = tf.valueAndGrads(mine)([z, t]),
+      gr = tf.valueAndGrads(ref)([z, t]);
+    close(gm.value.dataSync(), gr.value.dataSync(), 1e-5, `ce value ${B}x${K}`);
+    gm.grads.forEach((g, i) => close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-5, `ce grad ${i} ${B}x${K}`));
   }
 });
 
 test('batchNormTrain kernels: native equals the JS kernels (tol 1e-5)', { skip }, () => {
   const be = tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } };
-  for (const shape of [[8, 3, 3, 5], [1, 1, 1, 1]]) {
+  for (const shape of [
+    [8, 3, 3, 5],
+    [1, 1, 1, 1],
+  ]) {
     const C = shape[3]!;
-    const x = randn(shape), gamma = randn([C]), beta = randn([C]), dy = randn(shape);
+    const x = randn(shape),
+      gamma = randn([C]),
+      beta = randn([C]),
+      dy = randn(shape);
     const nat = tf.engine().runKernel('SprigBatchNormTrain', { x, gamma, beta }, { eps: 1e-5 }) as tf.Tensor[];
-    const js = jsKernel('SprigBatchNormTrain')!({ inputs: { x, gamma, beta }, backend: tf.backend(), attrs: { eps: 1e-5 } }) as tf.TensorInfo[];
+    const js = jsKernel('SprigBatchNormTrain')!({
+      inputs: { x, gamma, beta },
+      backend: tf.backend(),
+      attrs: { eps: 1e-5 },
+    }) as tf.TensorInfo[];
     nat.forEach((t, i) => close(t.dataSync(), be.data.get(js[i]!.dataId).values, 1e-5, `bn train out ${i}`));
     const inputs = { dy, x, gamma, mean: nat[1]!, variance: nat[2]! };
     const natG = tf.engine().runKernel('SprigBatchNormTrainGrad', inputs, { eps: 1e-5 }) as tf.Tensor[];
@@ -111,30 +227,47 @@ test('batchNormTrain kernels: native equals the JS kernels (tol 1e-5)', { skip }
 
 test('nativeSgdUpdate and nativeAdamUpdate equal a JS reference (tol 1e-6)', { skip }, () => {
   const n = 100003;
-  for (const [momentum, nesterov, wd, masked] of [[0, false, 0, false], [0.9, false, 5e-4, true], [0.9, true, 1e-4, false]] as const) {
-    const w = randArr(n), g = randArr(n), m = randArr(n, 0.1);
+  for (const [momentum, nesterov, wd, masked] of [
+    [0, false, 0, false],
+    [0.9, false, 5e-4, true],
+    [0.9, true, 1e-4, false],
+  ] as const) {
+    const w = randArr(n),
+      g = randArr(n),
+      m = randArr(n, 0.1);
     const mask = masked ? Float32Array.from(randArr(n), (v) => (v > 0 ? 1 : 0)) : null;
-    const w2 = w.slice(), m2 = m.slice();
+    const w2 = w.slice(),
+      m2 = m.slice();
     assert.ok(nativeSgdUpdate(w, g, momentum ? m : null, mask, 0.1, momentum, wd, nesterov));
     for (let i = 0; i < n; i++) {
       let d = g[i]! + wd * w2[i]!;
-      if (momentum) { m2[i] = momentum * m2[i]! + d; d = nesterov ? d + momentum * m2[i]! : m2[i]!; }
+      if (momentum) {
+        m2[i] = momentum * m2[i]! + d;
+        d = nesterov ? d + momentum * m2[i]! : m2[i]!;
+      }
       w2[i] = (w2[i]! - 0.1 * d) * (mask ? mask[i]! : 1);
     }
     close(w, w2, 1e-6, `sgd momentum=${momentum} nesterov=${nesterov}`);
     if (momentum) close(m, m2, 1e-6, 'sgd momentum buffer');
   }
   for (const decoupled of [false, true]) {
-    const w = randArr(n), g = randArr(n), m = randArr(n, 0.1), v = Float32Array.from(randArr(n, 0.1), Math.abs);
-    const w2 = w.slice(), m2 = m.slice(), v2 = v.slice();
+    const w = randArr(n),
+      g = randArr(n),
+      m = randArr(n, 0.1),
+      v = Float32Array.from(randArr(n, 0.1), Math.abs);
+    const w2 = w.slice(),
+      m2 = m.slice(),
+      v2 = v.slice();
     const [lr, b1, b2, eps, wd, t] = [1e-3, 0.9, 0.999, 1e-8, 1e-2, 7];
     assert.ok(nativeAdamUpdate(w, g, m, v, null, lr, b1, b2, eps, wd, t, decoupled));
     for (let i = 0; i < n; i++) {
       let gi = g[i]!;
-      if (decoupled) w2[i] = w2[i]! - lr * wd * w2[i]!; else gi += wd * w2[i]!;
+      if (decoupled) w2[i] = w2[i]! - lr * wd * w2[i]!;
+      else gi += wd * w2[i]!;
       m2[i] = b1 * m2[i]! + (1 - b1) * gi;
       v2[i] = b2 * v2[i]! + (1 - b2) * gi * gi;
-      const mh = m2[i]! / (1 - b1 ** t), vh = v2[i]! / (1 - b2 ** t);
+      const mh = m2[i]! / (1 - b1 ** t),
+        vh = v2[i]! / (1 - b2 ** t);
       w2[i] = w2[i]! - (lr * mh) / (Math.sqrt(vh) + eps);
     }
     close(w, w2, 1e-6, `adam decoupled=${decoupled}`);
@@ -160,14 +293,18 @@ const { value, grads } = tf.valueAndGrads(f)([w1, b1, w2, fw, fb]);
 console.log(JSON.stringify({ engine: engineStatus().engine, loss: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())) }));
 `;
 
-test('a conv net\'s gradients equal those of the pure-JS engine (SPRIG_NATIVE=0) (tol 1e-4)', { skip }, () => {
+test("a conv net's gradients equal those of the pure-JS engine (SPRIG_NATIVE=0) (tol 1e-4)", { skip }, () => {
   const run = (env: Record<string, string>) => {
-    const p = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', NET_SCRIPT],
-      { env: { ...process.env, ...env }, encoding: 'utf8', cwd: process.cwd() });
+    const p = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', NET_SCRIPT], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      cwd: process.cwd(),
+    });
     assert.equal(p.status, 0, p.stderr);
     return JSON.parse(p.stdout.trim().split('\n').pop()!) as { engine: string; loss: number; grads: number[][] };
   };
-  const nat = run({}), js = run({ SPRIG_NATIVE: '0' });
+  const nat = run({}),
+    js = run({ SPRIG_NATIVE: '0' });
   assert.equal(nat.engine, 'native');
   assert.equal(js.engine, 'js');
   assert.ok(Math.abs(nat.loss - js.loss) <= 1e-5 * Math.max(1, Math.abs(js.loss)), `loss ${nat.loss} vs ${js.loss}`);
@@ -175,9 +312,17 @@ test('a conv net\'s gradients equal those of the pure-JS engine (SPRIG_NATIVE=0)
 });
 
 test('SPRIG_NATIVE=0 turns the engine off quietly, and says why', () => {
-  const p = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-    "import { engineStatus } from './src/engine/index.js'; console.log(JSON.stringify(engineStatus()));"],
-  { env: { ...process.env, SPRIG_NATIVE: '0' }, encoding: 'utf8', cwd: process.cwd() });
+  const p = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      "import { engineStatus } from './src/engine/index.js'; console.log(JSON.stringify(engineStatus()));",
+    ],
+    { env: { ...process.env, SPRIG_NATIVE: '0' }, encoding: 'utf8', cwd: process.cwd() },
+  );
   assert.equal(p.status, 0, p.stderr);
   const st = JSON.parse(p.stdout.trim()) as { engine: string; reason: string; kernels: string[] };
   assert.equal(st.engine, 'js');

@@ -9,7 +9,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineStatus, tf } from '../src/engine/index.js';
-import { jsKernel, nativeCounts } from '../src/engine/native.js';
+import { jsKernel, nativeAddon, nativeCounts } from '../src/engine/native.js';
+
+// Under node's test runner the engine runs one thread (test files run side by side); these tests
+// use two, so the kernels' parallel paths (large inputs) are the ones compared.
+nativeAddon()?.setThreads(2);
 
 const status = engineStatus();
 const skip = status.engine === 'native' ? false : `native engine not active: ${status.reason ?? 'unknown'}`;
@@ -30,10 +34,18 @@ function randn(shape: number[], scale = 1): tf.Tensor {
 }
 
 type Inputs = Record<string, tf.Tensor>;
-interface BE { data: { get(id: object): { values: Float32Array } }; disposeData(id: object): void }
+interface BE {
+  data: { get(id: object): { values: Float32Array } };
+  disposeData(id: object): void;
+}
 
 /** Runs the registered (native) kernel and the original JS kernel; returns both outputs' values. */
-function both(name: string, inputs: Inputs, attrs: Record<string, unknown> = {}, expectNative = true): { nat: Float32Array[]; js: Float32Array[]; shapes: number[][] } {
+function both(
+  name: string,
+  inputs: Inputs,
+  attrs: Record<string, unknown> = {},
+  expectNative = true,
+): { nat: Float32Array[]; js: Float32Array[]; shapes: number[][] } {
   const before = nativeCounts.native.get(name) ?? 0;
   const natOut = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   const nt = Array.isArray(natOut) ? natOut : [natOut];
@@ -41,7 +53,11 @@ function both(name: string, inputs: Inputs, attrs: Record<string, unknown> = {},
   const shapesN = nt.map((t) => t.shape);
   nt.forEach((t) => t.dispose());
   if (expectNative) {
-    assert.equal(nativeCounts.native.get(name) ?? 0, before + 1, `${name} did not run natively (${nativeCounts.errors.get(name) ?? 'declined'})`);
+    assert.equal(
+      nativeCounts.native.get(name) ?? 0,
+      before + 1,
+      `${name} did not run natively (${nativeCounts.errors.get(name) ?? 'declined'})`,
+    );
   }
   const be = tf.backend() as unknown as BE;
   const fn = jsKernel(name);
@@ -56,11 +72,16 @@ function both(name: string, inputs: Inputs, attrs: Record<string, unknown> = {},
 
 function close(a: Float32Array, b: Float32Array, tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
-  let maxRef = 1, maxDiff = 0, at = -1;
+  let maxRef = 1,
+    maxDiff = 0,
+    at = -1;
   for (let i = 0; i < b.length; i++) {
     maxRef = Math.max(maxRef, Math.abs(b[i]!));
     const d = Math.abs(a[i]! - b[i]!);
-    if (d > maxDiff || (Number.isNaN(d) && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!)))) { maxDiff = Number.isNaN(d) ? Infinity : d; at = i; }
+    if (d > maxDiff || (Number.isNaN(d) && !(Number.isNaN(a[i]!) && Number.isNaN(b[i]!)))) {
+      maxDiff = Number.isNaN(d) ? Infinity : d;
+      at = i;
+    }
   }
   assert.ok(maxDiff <= tol * maxRef, `${what}: max |diff| ${maxDiff} at ${at} (native ${a[at]}, js ${b[at]}) > ${tol} * ${maxRef}`);
 }
@@ -72,23 +93,59 @@ function check(name: string, inputs: Inputs, attrs: Record<string, unknown>, tol
 }
 
 test('native engine registers its kernels', { skip }, () => {
-  for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
-    'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'FusedBatchNorm', 'Sum', 'Add', 'Multiply', 'Relu']) {
+  for (const k of [
+    'BatchMatMul',
+    '_FusedMatMul',
+    'Conv2D',
+    'FusedConv2D',
+    'Conv2DBackpropInput',
+    'Conv2DBackpropFilter',
+    'MaxPool',
+    'MaxPoolGrad',
+    'AvgPool',
+    'AvgPoolGrad',
+    'FusedBatchNorm',
+    'Sum',
+    'Add',
+    'Multiply',
+    'Relu',
+  ]) {
     assert.ok(status.kernels.includes(k), k);
   }
 });
 
 test('BatchMatMul: all transpose variants, batches, broadcast, odd and size-1 dims', { skip }, () => {
-  const sizes: [number, number, number][] = [[1, 1, 1], [1, 7, 5], [3, 1, 4], [13, 17, 11], [60, 300, 784], [60, 10, 100], [128, 120, 256], [5, 64, 1]];
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 7, 5],
+    [3, 1, 4],
+    [13, 17, 11],
+    [60, 300, 784],
+    [60, 10, 100],
+    [128, 120, 256],
+    [5, 64, 1],
+  ];
   for (const [M, N, K] of sizes) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
-        for (const [bA, bB] of [[1, 1], [3, 3], [1, 2], [2, 1]] as const) {
+        for (const [bA, bB] of [
+          [1, 1],
+          [3, 3],
+          [1, 2],
+          [2, 1],
+        ] as const) {
           if ((bA > 1 || bB > 1) && M * N * K > 1e5) continue;
-          const aShape = ta ? [K, M] : [M, K], bShape = tb ? [N, K] : [K, N];
+          const aShape = ta ? [K, M] : [M, K],
+            bShape = tb ? [N, K] : [K, N];
           const a = randn(bA === 1 && bB === 1 ? aShape : [bA, ...aShape]);
           const b = randn(bA === 1 && bB === 1 ? bShape : [bB, ...bShape]);
-          check('BatchMatMul', { a, b }, { transposeA: ta, transposeB: tb }, TOL_MM, `matmul ${M}x${N}x${K} ta=${ta} tb=${tb} b=${bA},${bB}`);
+          check(
+            'BatchMatMul',
+            { a, b },
+            { transposeA: ta, transposeB: tb },
+            TOL_MM,
+            `matmul ${M}x${N}x${K} ta=${ta} tb=${tb} b=${bA},${bB}`,
+          );
         }
       }
     }
@@ -97,19 +154,47 @@ test('BatchMatMul: all transpose variants, batches, broadcast, odd and size-1 di
 
 test('_FusedMatMul: bias and every activation (PReLU falls back to JS)', { skip }, () => {
   for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu', 'prelu']) {
-    for (const [M, N, K, ta, tb] of [[60, 300, 784, false, false], [7, 3, 5, true, false], [1, 10, 100, false, true]] as const) {
-      const a = randn(ta ? [K, M] : [M, K]), b = randn(tb ? [N, K] : [K, N]), bias = randn([N]);
+    for (const [M, N, K, ta, tb] of [
+      [60, 300, 784, false, false],
+      [7, 3, 5, true, false],
+      [1, 10, 100, false, true],
+    ] as const) {
+      const a = randn(ta ? [K, M] : [M, K]),
+        b = randn(tb ? [N, K] : [K, N]),
+        bias = randn([N]);
       const inputs: Inputs = { a, b, bias };
       if (activation === 'prelu') inputs.preluActivationWeights = randn([N]);
-      check('_FusedMatMul', inputs, { transposeA: ta, transposeB: tb, activation, leakyreluAlpha: 0.1 }, TOL_MM, `fused ${activation} ${M}x${N}x${K}`,
-        activation !== 'prelu');
+      check(
+        '_FusedMatMul',
+        inputs,
+        { transposeA: ta, transposeB: tb, activation, leakyreluAlpha: 0.1 },
+        TOL_MM,
+        `fused ${activation} ${M}x${N}x${K}`,
+        activation !== 'prelu',
+      );
     }
   }
   // no bias, batch 1 as 3-D
-  check('_FusedMatMul', { a: randn([1, 4, 6]), b: randn([1, 6, 3]) }, { transposeA: false, transposeB: false, activation: 'relu' }, TOL_MM, 'fused 3-D no bias');
+  check(
+    '_FusedMatMul',
+    { a: randn([1, 4, 6]), b: randn([1, 6, 3]) },
+    { transposeA: false, transposeB: false, activation: 'relu' },
+    TOL_MM,
+    'fused 3-D no bias',
+  );
 });
 
-interface ConvCase { n: number; h: number; w: number; c: number; k: [number, number]; o: number; s: number | [number, number]; pad: unknown; d?: number }
+interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: [number, number];
+  o: number;
+  s: number | [number, number];
+  pad: unknown;
+  d?: number;
+}
 const convCases: ConvCase[] = [
   { n: 2, h: 8, w: 8, c: 3, k: [3, 3], o: 4, s: 1, pad: 'same' },
   { n: 1, h: 9, w: 7, c: 5, k: [3, 3], o: 6, s: 2, pad: 'same' },
@@ -118,34 +203,68 @@ const convCases: ConvCase[] = [
   { n: 2, h: 6, w: 6, c: 8, k: [1, 1], o: 16, s: 2, pad: 'valid' },
   { n: 1, h: 1, w: 1, c: 3, k: [1, 1], o: 2, s: 1, pad: 'same' },
   { n: 2, h: 5, w: 5, c: 1, k: [3, 3], o: 1, s: 1, pad: 1 },
-  { n: 2, h: 7, w: 6, c: 3, k: [3, 3], o: 4, s: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  {
+    n: 2,
+    h: 7,
+    w: 6,
+    c: 3,
+    k: [3, 3],
+    o: 4,
+    s: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   { n: 4, h: 32, w: 32, c: 16, k: [3, 3], o: 32, s: 2, pad: 'same' },
   { n: 2, h: 16, w: 16, c: 64, k: [3, 3], o: 64, s: 1, pad: 'same' },
 ];
-const cname = (c: ConvCase): string => `${c.n}x${c.h}x${c.w}x${c.c} k${c.k} o${c.o} s${String(c.s)} pad ${JSON.stringify(c.pad)}${c.d ? ` d${c.d}` : ''}`;
+const cname = (c: ConvCase): string =>
+  `${c.n}x${c.h}x${c.w}x${c.c} k${c.k} o${c.o} s${String(c.s)} pad ${JSON.stringify(c.pad)}${c.d ? ` d${c.d}` : ''}`;
 
 test('Conv2D and FusedConv2D forward: strides, same/valid/explicit padding, 1x1, size-1, dilation', { skip }, () => {
   for (const c of [...convCases, { n: 2, h: 9, w: 9, c: 3, k: [3, 3], o: 4, s: 1, pad: 'same', d: 2 } as ConvCase]) {
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d ?? 1 };
     check('Conv2D', { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]) }, attrs, TOL_MM, `conv2d ${cname(c)}`);
     for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu']) {
-      check('FusedConv2D', { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]), bias: randn([c.o]) },
-        { ...attrs, activation, leakyreluAlpha: 0.2 }, TOL_MM, `fused conv2d ${activation} ${cname(c)}`);
+      check(
+        'FusedConv2D',
+        { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]), bias: randn([c.o]) },
+        { ...attrs, activation, leakyreluAlpha: 0.2 },
+        TOL_MM,
+        `fused conv2d ${activation} ${cname(c)}`,
+      );
     }
   }
 });
 
 test('Conv2DBackpropInput and Conv2DBackpropFilter: strides and padding modes', { skip }, () => {
   for (const c of convCases) {
-    const y = tf.conv2d(randn([c.n, c.h, c.w, c.c]) as tf.Tensor4D, randn([...c.k, c.c, c.o]) as tf.Tensor4D,
-      c.s as [number, number], c.pad as 'same');
+    const y = tf.conv2d(
+      randn([c.n, c.h, c.w, c.c]) as tf.Tensor4D,
+      randn([...c.k, c.c, c.o]) as tf.Tensor4D,
+      c.s as [number, number],
+      c.pad as 'same',
+    );
     const dyShape = y.shape;
     y.dispose();
     const base = { strides: c.s, pad: c.pad, dataFormat: 'NHWC' };
-    check('Conv2DBackpropInput', { dy: randn(dyShape), filter: randn([...c.k, c.c, c.o]) },
-      { ...base, inputShape: [c.n, c.h, c.w, c.c] }, TOL_MM, `backprop input ${cname(c)}`);
-    check('Conv2DBackpropFilter', { x: randn([c.n, c.h, c.w, c.c]), dy: randn(dyShape) },
-      { ...base, filterShape: [...c.k, c.c, c.o] }, TOL_MM, `backprop filter ${cname(c)}`);
+    check(
+      'Conv2DBackpropInput',
+      { dy: randn(dyShape), filter: randn([...c.k, c.c, c.o]) },
+      { ...base, inputShape: [c.n, c.h, c.w, c.c] },
+      TOL_MM,
+      `backprop input ${cname(c)}`,
+    );
+    check(
+      'Conv2DBackpropFilter',
+      { x: randn([c.n, c.h, c.w, c.c]), dy: randn(dyShape) },
+      { ...base, filterShape: [...c.k, c.c, c.o] },
+      TOL_MM,
+      `backprop filter ${cname(c)}`,
+    );
   }
 });
 
@@ -157,6 +276,8 @@ test('MaxPool, AvgPool and their gradients', { skip }, () => {
     { shape: [2, 5, 7, 4], f: [2, 3], s: [1, 2], pad: 'valid' },
     { shape: [1, 1, 1, 2], f: 1, s: 1, pad: 'valid' },
     { shape: [2, 9, 9, 2], f: 3, s: 3, pad: 1 },
+    { shape: [8, 32, 32, 16], f: 2, s: 2, pad: 'valid' },
+    { shape: [4, 16, 16, 32], f: 3, s: 2, pad: 'same' },
   ];
   for (const c of cases) {
     const attrs = { filterSize: c.f, strides: c.s, pad: c.pad };
@@ -180,9 +301,39 @@ test('MaxPool, AvgPool and their gradients', { skip }, () => {
 
 test('binary element-wise ops with every broadcast pattern', { skip }, () => {
   const pairs: [number[], number[]][] = [
-    [[4, 5], [4, 5]], [[4, 5], []], [[], [4, 5]], [[2, 3, 4, 5], [5]], [[5], [2, 3, 4, 5]], [[60, 10], [60, 1]],
-    [[2, 3, 4], [2, 1, 4]], [[3, 1], [1, 4]], [[1, 1, 1, 7], [2, 3, 4, 7]], [[128, 8, 8, 16], [1, 1, 1, 16]], [[1], [1]],
-    [[300, 1000], [300, 1000]],
+    [
+      [4, 5],
+      [4, 5],
+    ],
+    [[4, 5], []],
+    [[], [4, 5]],
+    [[2, 3, 4, 5], [5]],
+    [[5], [2, 3, 4, 5]],
+    [
+      [60, 10],
+      [60, 1],
+    ],
+    [
+      [2, 3, 4],
+      [2, 1, 4],
+    ],
+    [
+      [3, 1],
+      [1, 4],
+    ],
+    [
+      [1, 1, 1, 7],
+      [2, 3, 4, 7],
+    ],
+    [
+      [128, 8, 8, 16],
+      [1, 1, 1, 16],
+    ],
+    [[1], [1]],
+    [
+      [300, 1000],
+      [300, 1000],
+    ],
   ];
   for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference']) {
     for (const [sa, sb] of pairs) {
@@ -203,8 +354,15 @@ test('unary element-wise ops', { skip }, () => {
 
 test('reductions: Sum, Mean, Max, Min over contiguous and scattered axes', { skip }, () => {
   const cases: [number[], number | number[], boolean][] = [
-    [[60, 10], 1, false], [[60, 10], 0, true], [[128, 8, 8, 16], [0, 1, 2], false], [[128, 8, 8, 16], [1, 2], true],
-    [[5, 7], [0, 1], false], [[3, 4, 5], [0, 2], false], [[1, 1], -1, false], [[7], 0, false], [[2, 300, 3], 1, false],
+    [[60, 10], 1, false],
+    [[60, 10], 0, true],
+    [[128, 8, 8, 16], [0, 1, 2], false],
+    [[128, 8, 8, 16], [1, 2], true],
+    [[5, 7], [0, 1], false],
+    [[3, 4, 5], [0, 2], false],
+    [[1, 1], -1, false],
+    [[7], 0, false],
+    [[2, 300, 3], 1, false],
   ];
   for (const name of ['Sum', 'Mean', 'Max', 'Min']) {
     for (const [shape, axis, keepDims] of cases) {
@@ -216,11 +374,23 @@ test('reductions: Sum, Mean, Max, Min over contiguous and scattered axes', { ski
 });
 
 test('FusedBatchNorm (inference form) and Softmax', { skip }, () => {
-  for (const [shape, withParams] of [[[2, 4, 4, 3], true], [[1, 1, 1, 5], false], [[128, 8, 8, 16], true]] as const) {
+  for (const [shape, withParams] of [
+    [[2, 4, 4, 3], true],
+    [[1, 1, 1, 5], false],
+    [[128, 8, 8, 16], true],
+  ] as const) {
     const C = shape[shape.length - 1]!;
     const inputs: Inputs = { x: randn([...shape]), mean: randn([C]), variance: tf.add(tf.abs(randn([C])), tf.scalar(0.1)) };
-    if (withParams) { inputs.offset = randn([C]); inputs.scale = randn([C]); }
+    if (withParams) {
+      inputs.offset = randn([C]);
+      inputs.scale = randn([C]);
+    }
     check('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 }, TOL_EW, `batchnorm [${shape}]`);
   }
-  for (const shape of [[60, 10], [1, 1], [3, 4, 7]]) check('Softmax', { logits: randn(shape, 5) }, { dim: -1 }, TOL_EW, `softmax [${shape}]`);
+  for (const shape of [
+    [60, 10],
+    [1, 1],
+    [3, 4, 7],
+  ])
+    check('Softmax', { logits: randn(shape, 5) }, { dim: -1 }, TOL_EW, `softmax [${shape}]`);
 });

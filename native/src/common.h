@@ -35,6 +35,11 @@ enum Act { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_SIGMOID = 3, ACT_ELU
 // Minimum elements before an element-wise loop goes parallel (thread wake-up costs ~ a few us).
 constexpr int64_t kParMin = 1 << 15;
 
+// Picks the thread count for the next kernel: all cores, or one while other processes keep the
+// machine busy (OpenMP teams on an oversubscribed machine stall at every barrier). Cheap: looks at
+// /proc/stat at most every 250 ms. A count fixed with setThreads() turns the adaptation off.
+void adaptThreads();
+
 void registerGemm(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerOps(Napi::Env env, Napi::Object exports);

@@ -4,6 +4,7 @@
 #include "common.h"
 #ifdef SPRIG_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
 #include <map>
 #include <memory>
 
@@ -35,7 +36,8 @@ static P readP(const Napi::CallbackInfo& info, size_t i) {
 }
 
 static std::vector<int64_t> key(int kind, const P& p, int64_t a, int64_t b) {
-  return {kind, p.N, p.H, p.W, p.C, p.KH, p.KW, p.O, p.OH, p.OW, p.sh, p.sw, p.pt, p.pl, p.pb, p.pr, p.dh, p.dw, a, b};
+  // oneDNN plans a primitive's threading when it is created: one per thread count.
+  return {kind, omp_get_max_threads(), p.N, p.H, p.W, p.C, p.KH, p.KW, p.O, p.OH, p.OW, p.sh, p.sw, p.pt, p.pl, p.pb, p.pr, p.dh, p.dw, a, b};
 }
 
 static convolution_forward::desc fwdDesc(const P& p, prop_kind pk, bool bias) {
@@ -127,6 +129,7 @@ static Entry& bwdWeightsEntry(const P& p) {
 
 // convFwd(y, x, w, bias|null, params17, act, alpha)
 static Napi::Value ConvFwd(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* y = f32(info, 0);
   float* x = f32(info, 1);
   float* w = f32(info, 2);
@@ -152,6 +155,7 @@ static Napi::Value ConvFwd(const Napi::CallbackInfo& info) {
 
 // convBwdData(dx, dy, w, params17)
 static Napi::Value ConvBwdData(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dx = f32(info, 0);
   float* dy = f32(info, 1);
   float* w = f32(info, 2);
@@ -172,6 +176,7 @@ static Napi::Value ConvBwdData(const Napi::CallbackInfo& info) {
 
 // convBwdWeights(dw, x, dy, params17)
 static Napi::Value ConvBwdWeights(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dw = f32(info, 0);
   float* x = f32(info, 1);
   float* dy = f32(info, 2);

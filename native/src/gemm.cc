@@ -106,6 +106,7 @@ void epilogue(float* C, int64_t rows, int64_t N, const float* bias, int a, float
 
 // matmul(C, A, B, batchA, batchB, M, N, K, transA, transB, bias|null, act, alpha, impl)
 static Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* C = f32(info, 0);
   const float* A = f32(info, 1);
   const float* B = f32(info, 2);

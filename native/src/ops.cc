@@ -94,6 +94,7 @@ static void binaryT(float* o, const float* a, const float* b, int64_t n, int mod
 
 // binary(op, out, a, b, mode, bn, outShape, aStrides, bStrides)
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
+  adaptThreads();
   int op = (int)i64(info, 0);
   float* o = f32(info, 1);
   const float* a = f32(info, 2);
@@ -146,6 +147,7 @@ static void unaryT(float* o, const float* x, int64_t n, float alpha) {
 
 // unary(op, out, x, alpha)
 static Napi::Value Unary(const Napi::CallbackInfo& info) {
+  adaptThreads();
   int op = (int)i64(info, 0);
   float* o = f32(info, 1);
   const float* x = f32(info, 2);
@@ -166,6 +168,7 @@ enum Red { R_SUM = 0, R_MEAN = 1, R_MAX = 2, R_MIN = 3 };
 
 // reduce(op, out, x, outer, R, inner). Sums accumulate in double, as the JS kernels do.
 static Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  adaptThreads();
   int op = (int)i64(info, 0);
   float* o = f32(info, 1);
   const float* x = f32(info, 2);
@@ -258,6 +261,7 @@ static PoolP readPool(const Napi::CallbackInfo& info, size_t i) {
 
 // maxPool(out, x, p) / avgPool(out, x, p)
 static Napi::Value Pool(const Napi::CallbackInfo& info, bool isMax) {
+  adaptThreads();
   float* o = f32(info, 0);
   const float* x = f32(info, 1);
   PoolP p = readPool(info, 2);
@@ -295,6 +299,7 @@ static Napi::Value AvgPool(const Napi::CallbackInfo& info) { return Pool(info, f
 
 // maxPoolGrad(dx, dy, x, p): dy goes to the first maximum of each window (as TF.js picks it).
 static Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dx = f32(info, 0);
   const float* dy = f32(info, 1);
   const float* x = f32(info, 2);
@@ -329,6 +334,7 @@ static Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
 
 // avgPoolGrad(dx, dy, p): each window's gradient spread over its in-bounds inputs, / (fh*fw) as TF.js does.
 static Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dx = f32(info, 0);
   const float* dy = f32(info, 1);
   PoolP p = readPool(info, 2);
@@ -359,6 +365,7 @@ static Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------- batch norm (inference form)
 // batchNorm(out, x, mean, variance, offset|null, scale|null, C, eps); each parameter has C or 1 entries.
 static Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* o = f32(info, 0);
   const float* x = f32(info, 1);
   const float* mean = f32(info, 2);
@@ -387,6 +394,7 @@ static Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
 
 // ---------------------------------------------------------------- softmax over the last axis
 static Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* o = f32(info, 0);
   const float* x = f32(info, 1);
   const int64_t D = i64(info, 2);
@@ -414,6 +422,7 @@ static Napi::Value Softmax(const Napi::CallbackInfo& info) {
 // sgd(w, g, m|null, mask|null, lr, momentum, weightDecay, nesterov), PyTorch's SGD semantics:
 //   d = g + wd*w; m = mu*m + d; d = nesterov ? d + mu*m : m; w -= lr*d; w *= mask.
 static Napi::Value Sgd(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* w = f32(info, 0);
   const float* g = f32(info, 1);
   float* m = f32(info, 2, true);
@@ -441,6 +450,7 @@ static Napi::Value Sgd(const Napi::CallbackInfo& info) {
 // adam(w, g, m, v, mask|null, lr, beta1, beta2, eps, weightDecay, step, decoupled)
 // PyTorch's Adam (L2 added to the gradient) or AdamW (decoupled: w -= lr*wd*w), bias-corrected.
 static Napi::Value Adam(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* w = f32(info, 0);
   const float* g = f32(info, 1);
   float* m = f32(info, 2);
@@ -511,6 +521,7 @@ static void channelSums(int64_t rows, int64_t C, double* out, F f) {
 
 // reluGrad(dx, dy, x): dx = dy * step(x), exactly as TF.js's mul(dy, step(x)).
 static Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dx = f32(info, 0);
   const float* dy = f32(info, 1);
   const float* x = f32(info, 2);
@@ -526,6 +537,7 @@ static Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
 // fusedBatchNormGrad(dx|null, dmean, dvar, dscale, doffset, dy, x, mean, variance, scale|null, C, eps):
 // the gradient TF.js's FusedBatchNorm gradient computes, in two passes over x and dy.
 static Napi::Value FusedBatchNormGrad(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dx = f32(info, 0, true);
   float* dmean = f32(info, 1);
   float* dvar = f32(info, 2);
@@ -567,6 +579,7 @@ static Napi::Value FusedBatchNormGrad(const Napi::CallbackInfo& info) {
 // bnTrain(y, mean, variance, x, gamma|null, beta|null, C, eps): batch statistics over all rows
 // (biased variance, two-pass in double) and y = (x - mean)/sqrt(var + eps)*gamma + beta.
 static Napi::Value BnTrain(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* y = f32(info, 0);
   float* mean = f32(info, 1);
   float* var = f32(info, 2);
@@ -576,19 +589,21 @@ static Napi::Value BnTrain(const Napi::CallbackInfo& info) {
   const int64_t C = i64(info, 6);
   const float eps = (float)num(info, 7);
   const int64_t n = f32len(info, 3), rows = n / C;
-  std::vector<double> s1(C), s2(C);
-  channelSums<1>(rows, C, s1.data(), [&](int64_t r, double* acc) {
+  // One pass: per-channel sum and sum of squares about a shift (the first row), in double, so the
+  // variance keeps its precision (shifted data: no catastrophic cancellation for |mean| >> std).
+  std::vector<double> s(2 * C);
+  channelSums<2>(rows, C, s.data(), [&](int64_t r, double* acc) {
     const float* xr = x + r * C;
-    for (int64_t c = 0; c < C; c++) acc[c] += xr[c];
+    for (int64_t c = 0; c < C; c++) { const double d = (double)xr[c] - x[c]; acc[c] += d; acc[C + c] += d * d; }
   });
-  for (int64_t c = 0; c < C; c++) mean[c] = (float)(s1[c] / (double)rows);
-  channelSums<1>(rows, C, s2.data(), [&](int64_t r, double* acc) {
-    const float* xr = x + r * C;
-    for (int64_t c = 0; c < C; c++) { const double d = (double)xr[c] - mean[c]; acc[c] += d * d; }
-  });
+  for (int64_t c = 0; c < C; c++) {
+    const double m = s[c] / (double)rows;
+    mean[c] = (float)(x[c] + m);
+    s[C + c] = std::max(0.0, s[C + c] / (double)rows - m * m);
+  }
   std::vector<float> mul(C), add(C);
   for (int64_t c = 0; c < C; c++) {
-    var[c] = (float)(s2[c] / (double)rows);
+    var[c] = (float)s[C + c];
     mul[c] = (g ? g[c] : 1.f) / std::sqrt(var[c] + eps);
     add[c] = (b ? b[c] : 0.f) - mean[c] * mul[c];
   }
@@ -604,6 +619,7 @@ static Napi::Value BnTrain(const Napi::CallbackInfo& info) {
 // batch norm with batch statistics (through the mean and variance), as autodiff of
 // moments + batchNorm gives it: dx = g·inv/M · (M·dy − Σdy − x̂·Σ(dy·x̂)).
 static Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
+  adaptThreads();
   float* dx = f32(info, 0);
   float* dg = f32(info, 1);
   float* db = f32(info, 2);

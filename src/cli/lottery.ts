@@ -97,9 +97,9 @@ export function register(program: Command): void {
       const { lottery: _l, ...rest } = groups;
       const hparams = { ...rest, pruning };
       const store = new RunStore(o.root);
-      const prepared = prepareLottery({ store, hparams, plan, callbacks: progress({ quiet: o.quiet || o.json }) });
+      const prepared = prepareLottery({ store, hparams, plan, callbacks: progress({ quiet: o.quiet }) });
       const { hp } = prepared.ctx;
-      const log = o.json || o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+      const log = o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       if (log) {
         const s = setup(replicateHparams(hp, 0), prepared.ctx.dataset);
         const p = hp.pruning;

@@ -41,6 +41,10 @@ function load(): NativeStatus {
   } catch (e) {
     return fail(`native addon failed to load: ${(e as Error).message.split('\n')[0]}`);
   }
+  // Threads: SPRIG_THREADS, else all cores — except under node's test runner, which runs test files
+  // side by side: OpenMP teams on an oversubscribed machine wait for each other at every barrier.
+  const threads = Number(process.env.SPRIG_THREADS) || (process.env.NODE_TEST_CONTEXT ? 1 : 0);
+  if (threads > 0) addon.setThreads(threads);
   const kernels = registerNativeKernels(addon);
   return { engine: 'native', kernels };
 }
@@ -108,3 +112,5 @@ export function nativeAdamUpdate(
 
 export { jsKernel, jsGradient, nativeCounts } from './kernels/register.js';
 export { batchNormTrain } from './kernels/batchnorm.js';
+export { denseLayer, convLayer, type LayerActivation } from './kernels/layers.js';
+export { softmaxCrossEntropy } from './kernels/loss.js';

@@ -72,7 +72,7 @@ export const gradflowSchema = z
     /** How the sparsity is spread over layers; uniform over every layer (first included) by default. */
     distribution: z.enum(['uniform', 'er', 'erk']).default('uniform'),
     denseFirstLayer: z.boolean().default(false),
-    runs: z.array(z.enum(GRADFLOW_RUNS)).default([...GRADFLOW_RUNS]),
+    runs: z.array(z.enum(GRADFLOW_RUNS)).min(1).default([...GRADFLOW_RUNS]),
     /** Gradient-norm interval. */
     logEvery: step.default('100it'),
     /** Training examples held out from the stream for the gradient norm (rigl_tf2: 1,000). */

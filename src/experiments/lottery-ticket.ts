@@ -175,7 +175,7 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
         label: t.label,
         callbacks: ctx.callbacks,
         options: t.setup.options({
-          init: copyWeights(init),
+          init: cloneMap(init),
           initBnStats: start.bnStats,
           startStep: start.startStep,
           sparse: t.masks ? { masks: cloneMap(t.masks) } : undefined,
@@ -194,7 +194,6 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
 }
 
 const cloneMap = (m: Map<string, Float32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
-const copyWeights = cloneMap;
 
 /** The dense level 0 of a replicate: trains from θ0 and saves θ_k for every rewind step asked for. */
 export function level0(rep: Replicate): Point {

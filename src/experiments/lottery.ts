@@ -98,6 +98,11 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
   const saveSteps = new Set([0]);
   if (mainRewind.kind === 'step') saveSteps.add(mainRewind.step);
   for (const b of branches) if (b.kdRewind?.kind === 'step') saveSteps.add(b.kdRewind.step);
+  // --kd-rewind alone already makes level 0 save θ_k, so kd_rewind can branch off later.
+  if (plan.kdRewind) {
+    const k = parseRewind(plan.kdRewind, s.iterations, s.totalSteps, 'kd_rewind step');
+    if (k.kind === 'step') saveSteps.add(k.step);
+  }
   const reps = Array.from({ length: plan.replicates }, (_, r) => makeReplicate(ctx, r, saveSteps));
   for (const rep of reps) {
     const l0 = levelDir(rep, 0);

@@ -102,7 +102,8 @@ export class RunIndex {
   }
 }
 
-function toRow(r: Record<string, string>): RunRow {
+/** A runs-table row as stored (JSON columns parsed). */
+export function toRow(r: Record<string, string>): RunRow {
   return {
     runId: r.run_id!,
     kind: r.kind!,

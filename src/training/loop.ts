@@ -128,7 +128,10 @@ export function train(o: TrainOptions): TrainResult {
   const trainable = model.specs.map((s) => s.name);
   const init = o.init ?? model.init(new Rng(o.seed));
   const vars = new Map<string, tf.Variable>();
-  for (const s of model.specs) vars.set(s.name, tf.variable(tf.tensor(init.get(s.name)!, s.shape), true, `${uid}/${s.name}`));
+  // Copy: tf.tensor adopts a Float32Array without copying, and the loop updates weights in place.
+  for (const s of model.specs) {
+    vars.set(s.name, tf.variable(tf.tensor(Float32Array.from(init.get(s.name)!), s.shape), true, `${uid}/${s.name}`));
+  }
   const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
   if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
   const optimizer = createOptimizer(o.optimizer);

@@ -27,15 +27,27 @@ function vals(be: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null
 export function bnTrainJs(args: Args): tf.TensorInfo[] {
   const be = args.backend as CpuBackend;
   const x = args.inputs.x!;
-  const X = vals(be, x)!, G = vals(be, args.inputs.gamma), B = vals(be, args.inputs.beta);
+  const X = vals(be, x)!,
+    G = vals(be, args.inputs.gamma),
+    B = vals(be, args.inputs.beta);
   const eps = Number(args.attrs?.eps ?? 1e-5);
-  const C = x.shape[x.shape.length - 1]!, rows = X.length / C;
-  const mean = new Float64Array(C), v = new Float64Array(C);
+  const C = x.shape[x.shape.length - 1]!,
+    rows = X.length / C;
+  const mean = new Float64Array(C),
+    v = new Float64Array(C);
   for (let i = 0; i < X.length; i++) mean[i % C]! += X[i]!;
   for (let c = 0; c < C; c++) mean[c]! /= rows;
-  for (let i = 0; i < X.length; i++) { const d = X[i]! - mean[i % C]!; v[i % C]! += d * d; }
-  const m32 = new Float32Array(C), v32 = new Float32Array(C), y = new Float32Array(X.length);
-  for (let c = 0; c < C; c++) { m32[c] = mean[c]!; v32[c] = v[c]! / rows; }
+  for (let i = 0; i < X.length; i++) {
+    const d = X[i]! - mean[i % C]!;
+    v[i % C]! += d * d;
+  }
+  const m32 = new Float32Array(C),
+    v32 = new Float32Array(C),
+    y = new Float32Array(X.length);
+  for (let c = 0; c < C; c++) {
+    m32[c] = mean[c]!;
+    v32[c] = v[c]! / rows;
+  }
   for (let i = 0; i < X.length; i++) {
     const c = i % C;
     y[i] = ((X[i]! - m32[c]!) / Math.sqrt(v32[c]! + eps)) * (G ? G[c]! : 1) + (B ? B[c]! : 0);
@@ -46,24 +58,47 @@ export function bnTrainJs(args: Args): tf.TensorInfo[] {
 export function bnTrainGradJs(args: Args): tf.TensorInfo[] {
   const be = args.backend as CpuBackend;
   const x = args.inputs.x!;
-  const X = vals(be, x)!, DY = vals(be, args.inputs.dy)!, G = vals(be, args.inputs.gamma);
-  const M = vals(be, args.inputs.mean)!, V = vals(be, args.inputs.variance)!;
+  const X = vals(be, x)!,
+    DY = vals(be, args.inputs.dy)!,
+    G = vals(be, args.inputs.gamma);
+  const M = vals(be, args.inputs.mean)!,
+    V = vals(be, args.inputs.variance)!;
   const eps = Number(args.attrs?.eps ?? 1e-5);
-  const C = x.shape[x.shape.length - 1]!, rows = X.length / C;
-  const s1 = new Float64Array(C), s2 = new Float64Array(C);
-  for (let i = 0; i < X.length; i++) { const c = i % C; s1[c]! += DY[i]!; s2[c]! += DY[i]! * (X[i]! - M[c]!); }
-  const dx = new Float32Array(X.length), dg = new Float32Array(C), db = new Float32Array(C);
-  const k0 = new Float64Array(C), k1 = new Float64Array(C), k2 = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    const inv = 1 / Math.sqrt(V[c]! + eps), g = G ? G[c]! : 1;
-    db[c] = s1[c]!; dg[c] = s2[c]! * inv;
-    k0[c] = g * inv; k1[c] = (g * inv / rows) * s1[c]!; k2[c] = (g * inv * inv * inv / rows) * s2[c]!;
+  const C = x.shape[x.shape.length - 1]!,
+    rows = X.length / C;
+  const s1 = new Float64Array(C),
+    s2 = new Float64Array(C);
+  for (let i = 0; i < X.length; i++) {
+    const c = i % C;
+    s1[c]! += DY[i]!;
+    s2[c]! += DY[i]! * (X[i]! - M[c]!);
   }
-  for (let i = 0; i < X.length; i++) { const c = i % C; dx[i] = k0[c]! * DY[i]! - k1[c]! - k2[c]! * (X[i]! - M[c]!); }
+  const dx = new Float32Array(X.length),
+    dg = new Float32Array(C),
+    db = new Float32Array(C);
+  const k0 = new Float64Array(C),
+    k1 = new Float64Array(C),
+    k2 = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    const inv = 1 / Math.sqrt(V[c]! + eps),
+      g = G ? G[c]! : 1;
+    db[c] = s1[c]!;
+    dg[c] = s2[c]! * inv;
+    k0[c] = g * inv;
+    k1[c] = ((g * inv) / rows) * s1[c]!;
+    k2[c] = ((g * inv * inv * inv) / rows) * s2[c]!;
+  }
+  for (let i = 0; i < X.length; i++) {
+    const c = i % C;
+    dx[i] = k0[c]! * DY[i]! - k1[c]! - k2[c]! * (X[i]! - M[c]!);
+  }
   return [be.makeTensorInfo(x.shape, 'float32', dx), be.makeTensorInfo([C], 'float32', dg), be.makeTensorInfo([C], 'float32', db)];
 }
 
-for (const [kernelName, kernelFunc] of [[BN_TRAIN, bnTrainJs], [BN_TRAIN_GRAD, bnTrainGradJs]] as const) {
+for (const [kernelName, kernelFunc] of [
+  [BN_TRAIN, bnTrainJs],
+  [BN_TRAIN_GRAD, bnTrainGradJs],
+] as const) {
   if (!tf.getKernel(kernelName, 'cpu')) {
     tf.registerKernel({ kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }

@@ -1,0 +1,264 @@
+/**
+ * What to plot, as plain data: a run's metrics and the curves in its JSON files become `ChartSpec`s
+ * that the browser (Chart.js) and `sprig plot` (SVG) both draw. Kinds are not hard-coded: any array
+ * of points with a step, and any `{steps: [], <name>: []}` columns, become charts; a lottery
+ * curve.json (levels with `remaining`) becomes accuracy against remaining weights on a log axis.
+ */
+import type { MetricRow } from '../store/index-db.js';
+
+export interface Series {
+  label: string;
+  x: number[];
+  y: number[];
+  /** Standard deviation of each point over replicates, when known. */
+  std?: number[];
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  xLog?: boolean;
+  /** Draw x from high to low (remaining weights: dense on the left, sparsest on the right). */
+  xReverse?: boolean;
+  /** Show x as a percentage (fractions of weights remaining). */
+  xPercent?: boolean;
+  series: Series[];
+  /** Where the data came from: 'metrics' or a file name. */
+  source: string;
+}
+
+/** Metrics that are the x axis of others, not quantities to plot. */
+const X_LIKE = new Set(['step', 'steps', 'epoch', 'level', 'samplesSeen', 'alpha', 'alphas', 'x']);
+const SPLIT = /^(test|train|validation|val)(?=[A-Z])/;
+const MAX_CHARTS_PER_FILE = 48;
+
+/** "testSoftError" → {quantity: "SoftError", split: "test"}; names without a split are their own quantity. */
+function splitName(name: string): { quantity: string; split: string } {
+  const m = SPLIT.exec(name);
+  return m ? { quantity: name.slice(m[0].length), split: m[1]! } : { quantity: name, split: '' };
+}
+
+/** "SoftError" → "soft error"; "testAccuracyStd" stays readable. */
+export function humanize(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .trim();
+}
+
+/**
+ * A run's index metrics, one chart per quantity: test and train loss share the loss chart, a
+ * lottery's branches (`kd.testAccuracy`) share the main line's chart.
+ */
+export function metricCharts(rows: MetricRow[], xLabel = 'step'): ChartSpec[] {
+  const charts = new Map<string, ChartSpec>();
+  const series = new Map<string, Series>();
+  for (const r of rows) {
+    if (r.value === null || !Number.isFinite(r.value)) continue;
+    const dot = r.name.lastIndexOf('.');
+    const prefix = dot >= 0 ? r.name.slice(0, dot) : '';
+    const base = r.name.slice(dot + 1);
+    if (X_LIKE.has(base) || base.endsWith('Std')) continue;
+    const { quantity, split } = splitName(base);
+    let chart = charts.get(quantity);
+    if (!chart) {
+      chart = { id: `metrics:${quantity}`, title: humanize(quantity), xLabel, yLabel: humanize(quantity), series: [], source: 'metrics' };
+      charts.set(quantity, chart);
+    }
+    const label = [prefix, split].filter(Boolean).join(' ') || humanize(quantity);
+    const key = `${quantity}\u0000${label}`;
+    let s = series.get(key);
+    if (!s) {
+      s = { label, x: [], y: [] };
+      series.set(key, s);
+      chart.series.push(s);
+    }
+    s.x.push(r.step);
+    s.y.push(r.value);
+  }
+  // Accuracy first, then loss, then the rest in the order they appeared.
+  const rank = (q: string) => ['Accuracy', 'Loss', 'SoftError'].indexOf(q);
+  return [...charts.entries()].sort(([a], [b]) => (rank(a) < 0 ? 99 : rank(a)) - (rank(b) < 0 ? 99 : rank(b))).map(([, c]) => c);
+}
+
+/** One metric's points (by exact name), for compare views and `sprig plot`. */
+export function metricSeries(rows: MetricRow[], name: string, label = name): Series {
+  const s: Series = { label, x: [], y: [] };
+  for (const r of rows) {
+    if (r.name !== name || r.value === null || !Number.isFinite(r.value)) continue;
+    s.x.push(r.step);
+    s.y.push(r.value);
+  }
+  return s;
+}
+
+interface LotteryStat {
+  testAccuracy: number;
+  testAccuracyStd?: number;
+  remaining: number;
+  branches?: Record<string, LotteryStat>;
+}
+
+/** Is this a lottery curve.json: `{levels: [{remaining, testAccuracy, branches}], oneShot?: […]}`? */
+export function isLotteryCurve(v: unknown): v is { levels: LotteryStat[]; oneShot?: LotteryStat[] } {
+  const levels = (v as { levels?: unknown })?.levels;
+  return (
+    Array.isArray(levels) &&
+    levels.length > 0 &&
+    levels.every((l) => typeof l?.remaining === 'number' && typeof l?.testAccuracy === 'number')
+  );
+}
+
+/** Accuracy against remaining weights (log x, as in Frankle & Carbin 2019, fig. 1): main line, branches, one-shot. */
+export function lotteryChart(curve: { levels: LotteryStat[]; oneShot?: LotteryStat[] }, source = 'curve.json'): ChartSpec {
+  const series: Series[] = [];
+  const add = (label: string, points: LotteryStat[]) => {
+    if (!points.length) return;
+    series.push({
+      label,
+      x: points.map((p) => p.remaining),
+      y: points.map((p) => p.testAccuracy),
+      std: points.map((p) => p.testAccuracyStd ?? 0),
+    });
+  };
+  const branchNames = (pts: LotteryStat[]) => [...new Set(pts.flatMap((p) => Object.keys(p.branches ?? {})))];
+  add('main (IMP)', curve.levels);
+  for (const b of branchNames(curve.levels))
+    add(
+      b,
+      curve.levels.flatMap((l) => (l.branches?.[b] ? [l.branches[b]] : [])),
+    );
+  const oneShot = curve.oneShot ?? [];
+  add('one-shot', oneShot);
+  for (const b of branchNames(oneShot))
+    add(
+      `one-shot ${b}`,
+      oneShot.flatMap((l) => (l.branches?.[b] ? [l.branches[b]] : [])),
+    );
+  return {
+    id: `${source}:lottery`,
+    title: 'test accuracy vs remaining weights',
+    xLabel: 'remaining weights (log scale)',
+    yLabel: 'test accuracy',
+    xLog: true,
+    xReverse: true,
+    xPercent: true,
+    series,
+    source,
+  };
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The x key of an array of points: `step` (or `epoch`, `level`, `alpha`) present in every point. */
+function pointsXKey(v: unknown): string | undefined {
+  if (!Array.isArray(v) || v.length < 2 || !v.every(isRecord)) return undefined;
+  return ['step', 'epoch', 'level', 'alpha'].find((k) => v.every((p) => isNum(p[k])));
+}
+
+/** The x key of columns: `steps` (or `alphas`, `x`) and sibling number arrays of the same length. */
+function columnsXKey(v: Record<string, unknown>): string | undefined {
+  return ['steps', 'step', 'alphas', 'x'].find(
+    (k) => Array.isArray(v[k]) && (v[k] as unknown[]).length > 1 && (v[k] as unknown[]).every(isNum),
+  );
+}
+
+/** Array points → one chart per quantity (test and train together); nested number records (per-layer norms) → one chart each. */
+function chartsFromPoints(points: Record<string, unknown>[], xKey: string, path: string, source: string): ChartSpec[] {
+  const groups = new Map<string, ChartSpec>();
+  const chart = (key: string, title: string, yLabel: string) => {
+    let c = groups.get(key);
+    if (!c)
+      groups.set(
+        key,
+        (c = { id: `${source}:${path}:${key}`, title: path ? `${path}: ${title}` : title, xLabel: xKey, yLabel, series: [], source }),
+      );
+    return c;
+  };
+  const push = (c: ChartSpec, label: string, x: number, y: unknown) => {
+    if (!isNum(y)) return;
+    let s = c.series.find((q) => q.label === label);
+    if (!s) c.series.push((s = { label, x: [], y: [] }));
+    s.x.push(x);
+    s.y.push(y);
+  };
+  for (const p of points) {
+    const x = p[xKey] as number;
+    for (const [k, v] of Object.entries(p)) {
+      if (X_LIKE.has(k) || k === xKey) continue;
+      if (isRecord(v)) {
+        const c = chart(k, humanize(k), humanize(k));
+        for (const [sub, y] of Object.entries(v)) push(c, sub, x, y);
+      } else if (isNum(v) || v === null) {
+        const { quantity, split } = splitName(k);
+        push(chart(quantity, humanize(quantity), humanize(quantity)), split || humanize(quantity), x, v);
+      }
+    }
+  }
+  return [...groups.values()].filter((c) => c.series.some((s) => s.x.length > 0));
+}
+
+function chartFromColumns(v: Record<string, unknown>, xKey: string, path: string, source: string): ChartSpec | undefined {
+  const x = v[xKey] as number[];
+  const series: Series[] = [];
+  const addColumn = (label: string, col: unknown) => {
+    if (Array.isArray(col) && col.length === x.length && col.every((c) => isNum(c) || c === null)) {
+      const s: Series = { label, x: [], y: [] };
+      col.forEach((c, i) => {
+        if (!isNum(c)) return;
+        s.x.push(x[i]!);
+        s.y.push(c);
+      });
+      series.push(s);
+    }
+  };
+  for (const [k, col] of Object.entries(v)) {
+    if (k === xKey) continue;
+    if (isRecord(col)) for (const [sub, c] of Object.entries(col)) addColumn(`${k}.${sub}`, c);
+    else addColumn(k, col);
+  }
+  if (!series.length) return undefined;
+  const title = path || source;
+  return {
+    id: `${source}:${path}`,
+    title,
+    xLabel: xKey,
+    yLabel: series.length === 1 ? humanize(series[0]!.label) : 'value',
+    series,
+    source,
+  };
+}
+
+/** A readable name for an array element: its model/run/name/world field, else its index. */
+function elementName(v: unknown, i: number): string {
+  if (isRecord(v)) for (const k of ['model', 'run', 'name', 'world', 'label']) if (typeof v[k] === 'string') return v[k] as string;
+  return String(i);
+}
+
+/** Every chart a JSON document holds, found by shape (see the file comment). */
+export function chartsFromJson(doc: unknown, source: string): ChartSpec[] {
+  if (isLotteryCurve(doc)) return [lotteryChart(doc, source)];
+  const out: ChartSpec[] = [];
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (out.length >= MAX_CHARTS_PER_FILE || depth > 6) return;
+    const px = pointsXKey(v);
+    if (px) return void out.push(...chartsFromPoints(v as Record<string, unknown>[], px, path, source));
+    if (Array.isArray(v))
+      return void v.forEach((e, i) => (isRecord(e) || Array.isArray(e)) && walk(e, `${path}[${elementName(e, i)}]`, depth + 1));
+    if (!isRecord(v)) return;
+    if (isLotteryCurve(v)) return void out.push(lotteryChart(v, source));
+    const cx = columnsXKey(v);
+    if (cx) {
+      const c = chartFromColumns(v, cx, path, source);
+      if (c) out.push(c);
+      return;
+    }
+    for (const [k, c] of Object.entries(v)) if (k !== 'hparams' && k !== 'plan') walk(c, path ? `${path}.${k}` : k, depth + 1);
+  };
+  walk(doc, '', 0);
+  return out.slice(0, MAX_CHARTS_PER_FILE);
+}

@@ -1,0 +1,191 @@
+/**
+ * Read-only access to a run store for the dashboard and `sprig plot`. It opens the SQLite index
+ * with `readonly` (never `RunStore`, whose constructor creates the root and the tables) and reads run
+ * directories without writing anything. Experiments that record no index row of their own (the
+ * bootstrap and gradflow parents) are found from their directories at the root.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { SprigError } from '../util/errors.js';
+
+export const INDEX_FILE = 'index.sqlite';
+/** Extra JSON files bigger than this are listed but not parsed (they would stall the page). */
+const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+export interface RunFilter {
+  kind?: string;
+  status?: string;
+  /** Include nested runs (lottery levels, branches, bootstrap worlds). */
+  all?: boolean;
+}
+
+export interface RunFile {
+  name: string;
+  bytes: number;
+}
+
+export class StoreReader {
+  readonly root: string;
+  private readonly db: Database.Database;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    const path = join(this.root, INDEX_FILE);
+    if (!existsSync(path))
+      throw new SprigError(
+        `${this.root} has no run index yet (${INDEX_FILE} is missing)`,
+        'run an experiment first (e.g. `sprig train --dataset synthetic --model mlp_32`), or pass --root DIR (or SPRIG_ROOT) of an existing store',
+      );
+    this.db = new Database(path, { readonly: true, fileMustExist: true });
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  list(filter: RunFilter = {}): RunRow[] {
+    const where: string[] = filter.all ? [] : ['parent IS NULL'];
+    const args: string[] = [];
+    for (const k of ['kind', 'status'] as const) {
+      if (!filter[k]) continue;
+      where.push(`${k} = ?`);
+      args.push(filter[k]);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`;
+    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow);
+    // Parents that only exist as directories belong to the top level.
+    const extra = this.directoryRuns().filter(
+      (r) => (!filter.kind || r.kind === filter.kind) && (!filter.status || r.status === filter.status),
+    );
+    return [...rows, ...extra];
+  }
+
+  /** A run by its exact id, or by a unique prefix. */
+  get(id: string): RunRow | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(id) as Record<string, string> | undefined;
+    if (row) return toRow(row);
+    const dirRun = this.directoryRuns().find((r) => r.runId === id);
+    if (dirRun) return dirRun;
+    return unique(this.findByPrefix(id));
+  }
+
+  findByPrefix(prefix: string): RunRow[] {
+    const rows = (
+      this.db.prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ESCAPE '\\' ORDER BY created_at").all(escapeLike(prefix)) as Record<
+        string,
+        string
+      >[]
+    ).map(toRow);
+    const known = new Set(rows.map((r) => r.runId));
+    return [...rows, ...this.directoryRuns().filter((r) => r.runId.startsWith(prefix) && !known.has(r.runId))];
+  }
+
+  /** Runs whose parent is `id` (levels of a lottery experiment, worlds of a bootstrap). */
+  children(id: string): RunRow[] {
+    return (this.db.prepare('SELECT * FROM runs WHERE parent = ? ORDER BY created_at').all(id) as Record<string, string>[]).map(toRow);
+  }
+
+  metrics(runId: string): MetricRow[] {
+    return (
+      this.db.prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name').all(runId) as Record<
+        string,
+        unknown
+      >[]
+    ).map((r) => ({ runId: r.run_id as string, step: r.step as number, name: r.name as string, value: r.value as number }));
+  }
+
+  /** The run's directory: where its result says, else <root>/<runId>; undefined when there is none. */
+  dir(row: RunRow): string | undefined {
+    const stated = row.result?.runDir;
+    const candidates = [typeof stated === 'string' ? stated : undefined, join(this.root, row.runId)];
+    for (const c of candidates) if (c && isDir(c)) return resolve(c);
+    return undefined;
+  }
+
+  /** JSON files a run directory holds besides hparams.json (its curves, reports). */
+  files(row: RunRow): RunFile[] {
+    const dir = this.dir(row);
+    if (!dir) return [];
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.json') && n !== 'hparams.json')
+      .sort()
+      .map((name) => ({ name, bytes: statSync(join(dir, name)).size }));
+  }
+
+  /** One JSON file of a run; undefined when it is missing, too big or not JSON. */
+  readJson(row: RunRow, name: string): unknown {
+    const dir = this.dir(row);
+    if (!dir) return undefined;
+    const path = resolve(dir, name);
+    if (!path.startsWith(dir + sep) || !existsSync(path) || statSync(path).size > MAX_JSON_BYTES) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      return undefined; // being rewritten, or not JSON: the page shows the run without it
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private indexed(runId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM runs WHERE run_id = ?').get(runId) !== undefined;
+  }
+
+  /**
+   * Directories at the root with hparams.json that the index does not list: experiments whose parent
+   * row is not recorded. Their kind is the id's prefix (`bootstrap_<hash>` → bootstrap).
+   */
+  private directoryRuns(): RunRow[] {
+    const out: RunRow[] = [];
+    for (const e of readdirSync(this.root, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const dir = join(this.root, e.name);
+      const hpPath = join(dir, 'hparams.json');
+      if (!existsSync(hpPath) || this.indexed(e.name)) continue;
+      const json = (n: string) => {
+        try {
+          return JSON.parse(readFileSync(join(dir, n), 'utf8')) as Record<string, unknown>;
+        } catch {
+          return null;
+        }
+      };
+      const reports = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== 'hparams.json');
+      const result = json('result.json');
+      const st = statSync(hpPath);
+      const updated = Math.max(st.mtimeMs, ...reports.map((n) => statSync(join(dir, n)).mtimeMs));
+      out.push({
+        runId: e.name,
+        kind: /^(.*)_[0-9a-f]{8,}$/.exec(e.name)?.[1] ?? 'unknown',
+        status: reports.length ? 'finished' : 'running',
+        parent: null,
+        hparams: json('hparams.json') ?? {},
+        result: result ?? (reports.length ? { report: reports[0] } : null),
+        createdAt: st.mtime.toISOString(),
+        updatedAt: new Date(updated).toISOString(),
+      });
+    }
+    return out;
+  }
+}
+
+/**
+ * The one run a prefix means: the only match, or else the only top-level match (a lottery id's
+ * prefix also matches its levels, `<id>.r0.L1`, …, which are nested under it).
+ */
+export function unique(found: RunRow[]): RunRow | undefined {
+  if (found.length === 1) return found[0];
+  const top = found.filter((r) => r.parent === null);
+  return top.length === 1 ? top[0] : undefined;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
+

@@ -1,0 +1,183 @@
+/**
+ * The dashboard's JSON API (through fastify's inject, no browser), its errors, that it never writes
+ * to the store, and `sprig plot`'s SVG.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { sprig, sprigJson, tempRoot } from './helpers.js';
+import { makeStore, type DashboardStore } from './dashboard-fixtures.js';
+import { StoreReader } from '../src/dashboard/reader.js';
+import { createDashboard, serveDashboard } from '../src/dashboard/server.js';
+import { SprigError } from '../src/util/errors.js';
+
+let store: DashboardStore;
+const LOTTERY = 'lottery_00000000deadbeef';
+const levels = [1, 0.8, 0.64, 0.512].map((remaining, level) => ({
+  level,
+  remaining,
+  testAccuracy: 0.9 + level * 0.01,
+  testAccuracyStd: 0.002,
+  branches: level ? { reinit: { remaining, testAccuracy: 0.9 - level * 0.02, testAccuracyStd: 0.003 } } : {},
+}));
+
+before(() => {
+  store = makeStore('sprig-dash-api-');
+  // A lottery experiment as a directory only (no index row): the reader finds it by its files.
+  const dir = join(store.root, LOTTERY);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'hparams.json'), JSON.stringify({ model: { name: 'mlp_16' }, dataset: { name: 'synthetic' } }));
+  writeFileSync(join(dir, 'curve.json'), JSON.stringify({ runId: LOTTERY, levels, oneShot: [] }));
+});
+
+/** A digest of every file in the store: names, sizes and contents. */
+function digest(root: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      // SQLite's shared-memory files appear whenever anyone opens the index, readers included.
+      else if (!e.name.endsWith('-shm') && !e.name.endsWith('-wal') && !e.name.endsWith('.png'))
+        h.update(`${p}:${statSync(p).size}:`).update(readFileSync(p));
+    }
+  };
+  walk(root);
+  return h.digest('hex');
+}
+
+test('API: runs, one run, its metrics and curves; nothing in the store changes', async () => {
+  const before = digest(store.root);
+  const reader = new StoreReader(store.root);
+  const app = createDashboard(reader);
+  try {
+    const get = async (url: string) => {
+      const r = await app.inject({ method: 'GET', url });
+      return { status: r.statusCode, body: r.json() };
+    };
+    const list = await get('/api/runs');
+    assert.equal(list.status, 200);
+    const ids = list.body.runs.map((r: { runId: string }) => r.runId);
+    for (const r of store.runs) assert.ok(ids.includes(r.runId), `${r.runId} listed`);
+    assert.ok(ids.includes(LOTTERY), 'the directory-only lottery experiment is listed');
+    assert.equal((await get('/api/runs?kind=train')).body.runs.length, 2);
+    assert.equal((await get('/api/runs?kind=train&status=running')).body.runs.length, 0);
+    assert.deepEqual(
+      (await get('/api/runs?kind=lottery')).body.runs.map((r: { runId: string }) => r.runId),
+      [LOTTERY],
+    );
+
+    const run = store.runs[0]!;
+    const one = await get(`/api/runs/${run.runId}`);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.kind, 'train');
+    assert.equal(one.body.status, 'finished');
+    assert.equal(one.body.hparams.model.name, 'mlp_16');
+    assert.equal(one.body.dir, run.runDir);
+    assert.ok(one.body.files.some((f: { name: string }) => f.name === 'result.json'));
+    // A unique prefix is enough.
+    assert.equal((await get(`/api/runs/${run.runId.slice(0, 12)}`)).body.runId, run.runId);
+    assert.equal((await get('/api/runs/train_')).status, 404, 'an ambiguous prefix finds nothing');
+
+    const m = await get(`/api/runs/${run.runId}/metrics`);
+    assert.equal(m.status, 200);
+    for (const n of ['testAccuracy', 'testLoss', 'testSoftError', 'trainLoss']) {
+      assert.ok(m.body.names.includes(n), n);
+      assert.equal(m.body.series[n].x.length, run.history.length, `${n}: one point per evaluation`);
+    }
+    const chartIds = m.body.charts.map((c: { id: string }) => c.id);
+    assert.deepEqual(chartIds.slice(0, 3), ['metrics:Accuracy', 'metrics:Loss', 'metrics:SoftError']);
+    const loss = m.body.charts.find((c: { id: string }) => c.id === 'metrics:Loss');
+    assert.deepEqual(loss.series.map((s: { label: string }) => s.label).sort(), ['test', 'train']);
+
+    const curves = await get(`/api/runs/${LOTTERY}/curves`);
+    assert.equal(curves.status, 200);
+    const lottery = curves.body.charts[0];
+    assert.equal(lottery.xLog, true);
+    assert.deepEqual(lottery.series[0].x, [1, 0.8, 0.64, 0.512]);
+    assert.deepEqual(lottery.series[1].label, 'reinit');
+    assert.equal(lottery.series[1].x.length, 3);
+
+    const missing = await get('/api/runs/train_nope');
+    assert.equal(missing.status, 404);
+    assert.match(missing.body.error, /no run 'train_nope'/);
+    const page = await app.inject({ method: 'GET', url: '/' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /chart\.umd\.js/);
+    const chartJs = await app.inject({ method: 'GET', url: '/vendor/chart.js/chart.umd.js' });
+    assert.equal(chartJs.statusCode, 200, 'Chart.js is served locally');
+  } finally {
+    await app.close();
+    reader.close();
+  }
+  assert.equal(digest(store.root), before, 'the dashboard wrote nothing to the store');
+});
+
+test('serve: a clear error for a store without an index, and for a taken port', async () => {
+  const empty = tempRoot('sprig-dash-empty-');
+  assert.throws(
+    () => new StoreReader(empty),
+    (e: unknown) => e instanceof SprigError && /no run index yet/.test(e.message) && /--root/.test(e.message),
+  );
+  const r = sprig(['serve', '--root', empty, '--port', '0']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /has no run index yet[\s\S]*fix:/);
+  assert.deepEqual(readdirSync(empty), [], 'nothing was created in the empty root');
+
+  const blocker = createServer().listen(0, '127.0.0.1');
+  await once(blocker, 'listening');
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    await assert.rejects(
+      serveDashboard({ root: store.root, port }),
+      (e: unknown) => e instanceof SprigError && /port \d+ on 127\.0\.0\.1 is already in use/.test(e.message) && /--port/.test(e.message),
+    );
+  } finally {
+    blocker.close();
+  }
+});
+
+/** The points of each series path: d3's linear path is "M x,y L x,y …". */
+function pathPoints(svg: string): number[] {
+  return [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => (m[1]!.match(/[ML]/g) ?? []).length);
+}
+
+test('sprig plot writes an SVG with one path point per logged step', () => {
+  const run = store.runs[0]!;
+  const out = join(store.root, 'acc.svg');
+  const r = sprigJson<{ out: string; series: { label: string; points: number }[] }>([
+    'plot',
+    run.runId,
+    '--root',
+    store.root,
+    '--out',
+    out,
+  ]);
+  assert.equal(r.out, out);
+  const svg = readFileSync(out, 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.deepEqual(pathPoints(svg), [run.history.length]);
+
+  const two = join(store.root, 'loss.svg');
+  sprigJson(['plot', run.runId.slice(0, 14), '--root', store.root, '--metric', 'trainLoss,testLoss', '--out', two]);
+  assert.deepEqual(pathPoints(readFileSync(two, 'utf8')), [run.history.length, run.history.length]);
+  assert.match(readFileSync(two, 'utf8'), /data-label="trainLoss"/);
+
+  // A lottery run plots accuracy against remaining weights: 4 levels on the main line, 3 for the branch.
+  const lot = join(store.root, 'lottery.svg');
+  sprigJson(['plot', LOTTERY, '--root', store.root, '--out', lot]);
+  const lsvg = readFileSync(lot, 'utf8');
+  assert.deepEqual(pathPoints(lsvg), [4, 3]);
+  assert.match(lsvg, />51\.2%</, 'remaining weights are labelled as percentages');
+
+  const bad = sprig(['plot', run.runId, '--root', store.root, '--metric', 'nope']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /has no metric 'nope'[\s\S]*testAccuracy/);
+  const png = sprig(['plot', run.runId, '--root', store.root, '--out', 'x.png']);
+  assert.equal(png.status, 2);
+  assert.match(png.stderr, /writes SVG/);
+});
