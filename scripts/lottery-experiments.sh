@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=${SPRIG_ROOT:-runs}
 EPOCHS=${EPOCHS:-1ep}
-LEVELS=${LEVELS:-10}           # 0.8^7 ≈ 21 %, 0.8^10 ≈ 10.7 % remaining
+LEVELS=${LEVELS:-11}           # 21.1 % remaining at level 7; 10.8 % at 10, 8.7 % at 11 (output layer at 10 %)
 REPS=${REPS:-3}
 BASE=(lottery --root "$ROOT" --model mnist_lenet_300_100 --dataset fashion_mnist --train-steps "$EPOCHS"
       --prune-fraction 0.2 --prune-scope layer --output-fraction 0.1 --rewind init --levels "$LEVELS"
@@ -16,7 +16,7 @@ BASE=(lottery --root "$ROOT" --model mnist_lenet_300_100 --dataset fashion_mnist
 sprig() { npx tsx src/cli/main.ts "$@"; }
 
 # A. IMP with rewinding to θ0, and the random re-init control.
-sprig "${BASE[@]}" --replicates "$REPS" --branches reinit --branch-levels "${REINIT_LEVELS:-4,7,9,10}" | tee "$ROOT/lottery-A.txt"
+sprig "${BASE[@]}" --replicates "$REPS" --branches reinit --branch-levels "${REINIT_LEVELS:-4,7,9,10,11}" | tee "$ROOT/lottery-A.txt"
 # B. KD ticket (from θ0) and KD + rewinding (from θ_90it), and LR rewinding (its own chain), side by side.
 sprig "${BASE[@]}" --replicates "${REPS_B:-1}" --branches kd,kd_rewind,lr_rewind --branch-levels "${B_LEVELS:-4,7,10}" | tee "$ROOT/lottery-B.txt"
 # C. Tickets in the DCT basis (8×8 blocks) beside the canonical basis, same retained-coefficient counts.

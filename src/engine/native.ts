@@ -21,8 +21,9 @@ export interface NativeStatus {
 let addon: NativeAddon | undefined;
 let loaded: NativeStatus | undefined;
 
-/** Where node-gyp puts the addon, from src/engine or dist/engine alike. */
+/** Where node-gyp puts the addon, from src/engine or dist/engine alike (SPRIG_NATIVE_PATH overrides). */
 export function addonPath(): string {
+  if (process.env.SPRIG_NATIVE_PATH) return process.env.SPRIG_NATIVE_PATH;
   const here = dirname(fileURLToPath(import.meta.url));
   return join(here, '..', '..', 'native', 'build', 'Release', 'sprig_native.node');
 }
