@@ -46,14 +46,11 @@ static void gemmSplit(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const f
 
 static GemmImpl pick(int64_t M, int64_t N, int64_t K) {
   const double flops = 2.0 * M * N * K;
-  // Measured on 2 cores: below ~0.2 MFLOP threading costs more than it saves; above, oneDNN's
-  // sgemm (2 threads) beats OpenBLAS (1 thread, or split over our threads) at every MLP size.
+  // Below ~0.2 MFLOP threading costs more than it saves. Above, OpenBLAS split over our OpenMP
+  // threads. (oneDNN's dnnl_sgemm is faster still at MLP sizes, but with 2 threads it corrupts the
+  // heap when the process receives signals, e.g. under `node --cpu-prof`: kept only as impl 3.)
   if (flops < 2e5 || omp_get_max_threads() < 2) return G_BLAS1;
-#ifdef SPRIG_HAVE_DNNL
-  return G_DNNL;
-#else
   return G_BLAS_SPLIT;
-#endif
 }
 
 static void gemmOne(GemmImpl impl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B,

@@ -243,8 +243,9 @@ export function formatBench(r: BenchResult): string {
   );
   out.push(
     `machine load (1-min average) during the run: ${r.load.min.toFixed(2)}–${r.load.max.toFixed(2)} on ${r.machine.cpus} CPUs` +
-      (r.load.max > 0.5 * r.machine.cpus
-        ? ' — other processes were busy: both engines slow down, PyTorch more (its 2 OpenMP threads stall on a busy machine)'
+      // the benchmark itself keeps about `cpus` threads busy: more than that is someone else
+      (r.load.max > r.machine.cpus + 1
+        ? ' — other processes were busy: both engines slow down, PyTorch more (its OpenMP threads stall on a busy machine)'
         : ''),
   );
   if (r.epoch) {

@@ -5,8 +5,7 @@ import { validate } from '../experiments/hparams.js';
 import { bootstrapHparamsSchema, runBootstrap, type BootstrapResult } from '../experiments/bootstrap.js';
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
-import { SprigError } from '../util/errors.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import { num, int, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -17,16 +16,6 @@ export const BOOTSTRAP_DEFAULTS = {
 };
 export const DEFAULT_MODELS = ['mnist_lenet_300_100', 'mnist_lenet5'];
 
-const int = (v: string) => {
-  const x = Number(v);
-  if (!Number.isInteger(x)) throw new SprigError(`'${v}' is not an integer`, 'pass a whole number');
-  return x;
-};
-const num = (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new SprigError(`'${v}' is not a number`, 'pass a number, e.g. 0.01');
-  return x;
-};
 
 export function register(program: Command): void {
   const cmd = program

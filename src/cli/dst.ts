@@ -5,23 +5,13 @@ import { methodNames } from '../algorithms/index.js';
 import { decayNames, distributionNames, sparseInitNames } from '../sparsity/index.js';
 import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import { num, list, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
 import { FLAGSHIP_DENSE } from './flagship.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
-const num = (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new SprigError(`'${v}' is not a number`, 'pass a number, e.g. 0.9');
-  return x;
-};
 /** A point in training: a fraction of training (0.75) or a step ('30ep', '5000it'). */
 const point = (v: string) => (/^\s*[\d.]+\s*$/.test(v) ? num(v) : v);
-const list = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 const ints = (v: string) =>
   list(v).map((s) => {
     const x = Number(s);

@@ -18,17 +18,17 @@ export interface CommonOptions {
   [flag: string]: unknown;
 }
 
-const num = (v: string) => {
+export const num = (v: string) => {
   const x = Number(v);
   if (!Number.isFinite(x)) throw new SprigError(`'${v}' is not a number`, 'pass a number, e.g. 0.1');
   return x;
 };
-const int = (v: string) => {
+export const int = (v: string) => {
   const x = Number(v);
   if (!Number.isInteger(x)) throw new SprigError(`'${v}' is not an integer`, 'pass a whole number');
   return x;
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+export const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 export function addOutputFlags(cmd: Command): Command {
   return cmd

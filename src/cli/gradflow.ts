@@ -5,8 +5,7 @@ import { validate } from '../experiments/hparams.js';
 import { GRADFLOW_RUNS, gradflowHparamsSchema, runGradflow, type GradflowResult } from '../experiments/gradflow.js';
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
-import { SprigError } from '../util/errors.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import { num, int, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -17,16 +16,6 @@ export const GRADFLOW_DEFAULTS = {
   training: { optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', batchSize: 128, trainSteps: '25ep' },
 };
 
-const num = (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new SprigError(`'${v}' is not a number`, 'pass a number, e.g. 0.95');
-  return x;
-};
-const int = (v: string) => {
-  const x = Number(v);
-  if (!Number.isInteger(x)) throw new SprigError(`'${v}' is not an integer`, 'pass a whole number');
-  return x;
-};
 
 export function register(program: Command): void {
   const cmd = program

@@ -7,21 +7,10 @@ import { prepareLottery, runPrepared, type LotteryResult, type PointSummary, typ
 import { BRANCH_KINDS } from '../experiments/lottery-branches.js';
 import { optimizerSummary, setup } from '../experiments/setup.js';
 import { replicateHparams } from '../experiments/lottery-hparams.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import { addTrainingFlags, hparamsFromFlags, int, list, num, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit, table } from './output.js';
 
-const num = (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new SprigError(`'${v}' is not a number`, 'pass a number, e.g. 0.2');
-  return x;
-};
-const int = (v: string) => {
-  const x = Number(v);
-  if (!Number.isInteger(x)) throw new SprigError(`'${v}' is not an integer`, 'pass a whole number');
-  return x;
-};
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** '0.2,0.36' or '0.8^1..8' (1 − 0.8^k for k = 1..8, the KD-ticket paper's grid). */
 export function parseOneShot(v: string): number[] {

@@ -20,21 +20,11 @@ import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
 import { streamSource } from '../training/sources.js';
 import { Step } from '../training/step.js';
 import { SprigError } from '../util/errors.js';
-import { datasetSchema, hashedRunId, modelSchema, trainingSchema, type DatasetHparams, type TrainingHparams } from './hparams.js';
+import { datasetSchema, hashedRunId, modelSchema, trainingSchema, type DatasetHparams, type TrainingHparams, stepSchema } from './hparams.js';
 import { runTraining } from './run.js';
 import { checkIdealPool, idealFreshSource, idealPoolSource, recording, splitWorlds, subsetSplit } from './bootstrap-worlds.js';
 
-const step = z.string().refine(
-  (s) => {
-    try {
-      Step.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a step such as '1ep' or '50it'" },
-);
+const step = stepSchema("must be a step such as '1ep' or '50it'");
 
 /** The bootstrap group. Defaults are fixed once: run identities hash the non-default values. */
 export const bootstrapSchema = z

@@ -36,21 +36,11 @@ import { Step } from '../training/step.js';
 import type { RunStore } from '../store/store.js';
 import { Rng } from '../util/rng.js';
 import { SprigError, unknownName } from '../util/errors.js';
-import { datasetSchema, hashedRunId, modelSchema, trainingSchema, validate, type TrainHparams } from './hparams.js';
+import { datasetSchema, hashedRunId, modelSchema, trainingSchema, validate, type TrainHparams, stepSchema } from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
 
-const stepString = z.string().refine(
-  (s) => {
-    try {
-      Step.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a step such as '10ep' or '500it', or a fraction of training such as 0.75" },
-);
+const stepString = stepSchema("must be a step such as '10ep' or '500it', or a fraction of training such as 0.75");
 /** A point in training: a Step string ('5ep', '3000it') or a fraction of the (M×) training length. */
 const stepOrFraction = z.union([z.number(), stepString]);
 

@@ -34,7 +34,7 @@ import type { Callbacks, SparseUpdater } from '../training/loop.js';
 import { Step } from '../training/step.js';
 import { Rng } from '../util/rng.js';
 import { SprigError, unknownName } from '../util/errors.js';
-import { datasetSchema, hashedRunId, modelSchema, trainingSchema } from './hparams.js';
+import { datasetSchema, hashedRunId, modelSchema, trainingSchema, stepSchema } from './hparams.js';
 import { setup, type Setup } from './setup.js';
 import { loadWeights, runTraining, WEIGHTS_FILE } from './run.js';
 import {
@@ -53,17 +53,7 @@ import {
 export const GRADFLOW_RUNS = ['scratch', 'scratch+', 'rigl', 'rigl+', 'lottery', 'pruned'] as const;
 export type GradflowRun = (typeof GRADFLOW_RUNS)[number];
 
-const step = z.string().refine(
-  (s) => {
-    try {
-      Step.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a step such as '1ep' or '100it'" },
-);
+const step = stepSchema("must be a step such as '1ep' or '100it'");
 
 /** The gradflow group. Defaults follow rigl_tf2's LeNet-5 config where it has one; fixed once. */
 export const gradflowSchema = z

@@ -9,17 +9,21 @@ import { createHash } from 'node:crypto';
 import { SprigError } from '../util/errors.js';
 import { Step } from '../training/step.js';
 
-const step = z.string().refine(
-  (s) => {
-    try {
-      Step.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a step such as '10ep', '500it' or '2ep100it'" },
-);
+/** A Step string ('10ep', '500it', '2ep100it'), checked by Step.parse. */
+export function stepSchema(message = "must be a step such as '10ep', '500it' or '2ep100it'") {
+  return z.string().refine(
+    (s) => {
+      try {
+        Step.parse(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message },
+  );
+}
+const step = stepSchema();
 
 export const datasetSchema = z
   .object({

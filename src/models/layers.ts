@@ -3,6 +3,7 @@
  * their use, and the functional forward pieces (dense, conv, batch norm) that read parameters by name.
  */
 import { tf } from '../engine/index.js';
+import { batchNormTrain, convLayer, denseLayer } from '../engine/native.js';
 import type { BatchNormStats, ParamSpec, ParamTensors } from './types.js';
 import type { Rng } from '../util/rng.js';
 
@@ -80,8 +81,8 @@ export function initParams(specs: ParamSpec[], rng: Rng): Map<string, Float32Arr
 export type Activation = 'relu' | 'linear';
 
 export function dense(p: ParamTensors, name: string, x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  const bias = p[`${name}.bias`];
-  return tf.fused.matMul({ a: x, b: p[`${name}.weight`] as tf.Tensor2D, bias, activation }) as tf.Tensor2D;
+  // One native kernel (forward and gradients) when the engine is loaded; tf.fused.matMul otherwise.
+  return denseLayer(x, p[`${name}.weight`] as tf.Tensor2D, p[`${name}.bias`], activation);
 }
 
 export function conv(
@@ -92,8 +93,7 @@ export function conv(
   pad: 'same' | 'valid',
   activation: Activation,
 ): tf.Tensor4D {
-  const bias = p[`${name}.bias`];
-  return tf.fused.conv2d({ x, filter: p[`${name}.weight`] as tf.Tensor4D, strides: stride, pad, bias, activation });
+  return convLayer(x, p[`${name}.weight`] as tf.Tensor4D, stride, pad, p[`${name}.bias`], activation);
 }
 
 const BN_EPS = 1e-5;
@@ -116,16 +116,13 @@ export function batchNorm(
   if (!training) {
     return tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, BN_EPS);
   }
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const m = mean.dataSync();
-  const v = variance.dataSync();
-  const count = x.shape[0] * x.shape[1] * x.shape[2];
-  const unbias = count > 1 ? count / (count - 1) : 1;
-  for (let i = 0; i < m.length; i++) {
-    s.mean[i] = (1 - BN_MOMENTUM) * s.mean[i]! + BN_MOMENTUM * m[i]!;
-    s.variance[i] = (1 - BN_MOMENTUM) * s.variance[i]! + BN_MOMENTUM * v[i]! * unbias;
-  }
-  return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, BN_EPS);
+  return batchNormTrain(x, gamma, beta, BN_EPS, (mean, variance, count) => {
+    const unbias = count > 1 ? count / (count - 1) : 1;
+    for (let i = 0; i < mean.length; i++) {
+      s.mean[i] = (1 - BN_MOMENTUM) * s.mean[i]! + BN_MOMENTUM * mean[i]!;
+      s.variance[i] = (1 - BN_MOMENTUM) * s.variance[i]! + BN_MOMENTUM * variance[i]! * unbias;
+    }
+  });
 }
 
 export function flatten(x: tf.Tensor4D): tf.Tensor2D {

@@ -237,8 +237,7 @@ export function train(o: TrainOptions): TrainResult {
         const g = grads.get(n)!;
         const m = masks?.get(n);
         if (m) multiplyInPlace(g, m);
-        optimizer.update(n, wt, g, lr);
-        if (m) multiplyInPlace(wt, m);
+        optimizer.update(n, wt, g, lr, m);
       }
       optimizer.endStep();
     }

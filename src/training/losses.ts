@@ -1,4 +1,5 @@
 import { tf } from '../engine/index.js';
+import { softmaxCrossEntropy } from '../engine/native.js';
 
 /** A loss over a batch's logits; injected into the training loop (KD is one). */
 export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D, x: tf.Tensor4D) => tf.Scalar;
@@ -12,8 +13,8 @@ function targets(labels: tf.Tensor1D, numClasses: number, labelSmoothing: number
 
 /** Mean cross-entropy over the batch, with optional label smoothing. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoothing = 0): tf.Scalar {
-  const t = targets(labels, logits.shape[1], labelSmoothing);
-  return tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  // −mean(Σ t ⊙ logSoftmax(z)): one native kernel when the engine is loaded.
+  return softmaxCrossEntropy(logits, targets(labels, logits.shape[1], labelSmoothing));
 }
 
 export function crossEntropyLoss(labelSmoothing = 0): LossFn {

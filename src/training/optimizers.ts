@@ -4,6 +4,7 @@
  * weights are re-masked after each step, so any optimizer keeps pruned weights at exactly zero.
  */
 import { SprigError, unknownName } from '../util/errors.js';
+import { nativeAdamUpdate, nativeSgdUpdate } from '../engine/native.js';
 
 export interface OptimizerHparams {
   optimizer: 'sgd' | 'adam';
@@ -18,8 +19,8 @@ export interface OptimizerHparams {
 export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
 
 export interface Optimizer {
-  /** One update of weight `name`. `lr` is this step's learning rate. */
-  update(name: string, w: Float32Array, g: Float32Array, lr: number): void;
+  /** One update of weight `name`. `lr` is this step's learning rate; `mask` re-zeroes pruned weights after it. */
+  update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void;
   /** Called once per training step, after all weights are updated. */
   endStep(): void;
   /** Zero the moments at the given positions (RigL: regrown connections start with fresh state). */
@@ -34,20 +35,22 @@ export class Sgd implements Optimizer {
   private readonly velocity = new Map<string, Float32Array>();
   constructor(private readonly h: Pick<OptimizerHparams, 'momentum' | 'nesterov' | 'weightDecay'>) {}
 
-  update(name: string, w: Float32Array, g: Float32Array, lr: number): void {
+  update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void {
     const { momentum: mu, nesterov, weightDecay: wd } = this.h;
-    if (mu === 0) {
-      for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + wd * w[i]!);
-      return;
-    }
     let v = this.velocity.get(name);
-    if (!v) this.velocity.set(name, (v = new Float32Array(w.length)));
-    for (let i = 0; i < w.length; i++) {
-      const d = g[i]! + wd * w[i]!;
-      const vi = mu * v[i]! + d;
-      v[i] = vi;
-      w[i]! -= lr * (nesterov ? d + mu * vi : vi);
+    if (mu !== 0 && !v) this.velocity.set(name, (v = new Float32Array(w.length)));
+    if (nativeSgdUpdate(w, g, v ?? null, mask ?? null, lr, mu, wd, nesterov)) return;
+    if (!v) {
+      for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + wd * w[i]!);
+    } else {
+      for (let i = 0; i < w.length; i++) {
+        const d = g[i]! + wd * w[i]!;
+        const vi = mu * v[i]! + d;
+        v[i] = vi;
+        w[i]! -= lr * (nesterov ? d + mu * vi : vi);
+      }
     }
+    if (mask) for (let i = 0; i < w.length; i++) w[i]! *= mask[i]!;
   }
 
   endStep(): void {}
@@ -73,7 +76,7 @@ export class Adam implements Optimizer {
   private t = 1;
   constructor(private readonly h: Pick<OptimizerHparams, 'beta1' | 'beta2' | 'epsilon' | 'weightDecay'>) {}
 
-  update(name: string, w: Float32Array, g: Float32Array, lr: number): void {
+  update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void {
     const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = this.h;
     let m = this.m.get(name);
     let v = this.v.get(name);
@@ -81,6 +84,7 @@ export class Adam implements Optimizer {
       this.m.set(name, (m = new Float32Array(w.length)));
       this.v.set(name, (v = new Float32Array(w.length)));
     }
+    if (nativeAdamUpdate(w, g, m, v, mask ?? null, lr, b1, b2, eps, wd, this.t, false)) return;
     const c1 = 1 - Math.pow(b1, this.t);
     const c2 = 1 - Math.pow(b2, this.t);
     const step = lr / c1;
@@ -92,6 +96,7 @@ export class Adam implements Optimizer {
       v[i] = vi;
       w[i]! -= (step * mi) / (Math.sqrt(vi / c2) + eps);
     }
+    if (mask) for (let i = 0; i < w.length; i++) w[i]! *= mask[i]!;
   }
 
   endStep(): void {
