@@ -242,7 +242,7 @@ test('sprig dst --json gives testAccuracy, densities in model order and flops; -
   assert.match(bad.stderr, /ΔT \(deltaT\) = 0/);
 });
 
-test('sprig flagship --json is keyed by method: dense, gmp, static, set, rigl at 90 % sparsity', () => {
+test('sprig flagship --json is keyed by method: dense, gmp, static, set, rigl, lottery at 90 % sparsity', () => {
   const r = sprigJson<Record<string, { testAccuracy: number; sparsity: number; flops: { trainingFraction: number } }>>([
     'flagship',
     '--dataset',
@@ -257,9 +257,11 @@ test('sprig flagship --json is keyed by method: dense, gmp, static, set, rigl at
     tempRoot(),
     '--quiet',
   ]);
-  assert.deepEqual(Object.keys(r), ['dense', 'gmp', 'static', 'set', 'rigl']);
+  assert.deepEqual(Object.keys(r), ['dense', 'gmp', 'static', 'set', 'rigl', 'lottery']);
   assert.equal(r.dense!.flops.trainingFraction, 1);
-  for (const m of ['static', 'set', 'rigl']) assert.ok(Math.abs(r[m]!.sparsity - 0.9) < 0.01, `${m} ${r[m]!.sparsity}`);
+  // the ticket costs the dense training plus its own sparse retraining
+  assert.ok(Math.abs(r.lottery!.flops.trainingFraction - 1.1) < 0.01, `${r.lottery!.flops.trainingFraction}`);
+  for (const m of ['static', 'set', 'rigl', 'lottery']) assert.ok(Math.abs(r[m]!.sparsity - 0.9) < 0.01, `${m} ${r[m]!.sparsity}`);
 });
 
 test("RigL's M× multiplies training steps, LR milestones and T_end", () => {

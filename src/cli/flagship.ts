@@ -4,7 +4,8 @@ import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparam
 import { setup } from '../experiments/setup.js';
 import { runTraining } from '../experiments/run.js';
 import { planDst, runDst, type DstResult } from '../experiments/dst.js';
-import { denseForwardFlops } from '../sparsity/index.js';
+import { denseForwardFlops, sparseForwardFlops } from '../sparsity/index.js';
+import { runLottery } from '../experiments/lottery.js';
 import { engineStatus } from '../engine/index.js';
 import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
@@ -16,6 +17,9 @@ export const FLAGSHIP_DENSE = {
   model: { name: 'mnist_lenet_300_100' },
   training: { optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', batchSize: 128, trainSteps: '10ep' },
 };
+
+/** The lottery row: a ticket pruned one-shot (per layer) to 90 % from the trained dense net, rewound to θ0. */
+export const FLAGSHIP_LOTTERY = { sparsity: 0.9 };
 
 /** The sparse rows of the flagship table: RigL against its baselines at 90 % sparsity (ERK), same steps. */
 export const FLAGSHIP_METHODS = ['gmp', 'static', 'set', 'rigl'] as const;
@@ -34,7 +38,7 @@ export function register(program: Command): void {
     program
       .command('flagship')
       .description(
-        "sprig's main job: dense, GMP, static, SET and RigL at 90 % sparsity on LeNet-300-100 / Fashion-MNIST, stored and cached",
+        "sprig's main job: dense, GMP, static, SET, RigL and a lottery ticket at 90 % sparsity on LeNet-300-100 / Fashion-MNIST, stored and cached",
       ),
   ).action((o: CommonOptions) => {
     const hp = validate(trainHparamsSchema, hparamsFromFlags(o, FLAGSHIP_DENSE));
@@ -59,13 +63,13 @@ export function register(program: Command): void {
         ...d
       } = runTraining({ store, runId, kind: 'train', hparams: hp, options: s.options(), callbacks: cb, label: 'dense' });
       const fD = denseForwardFlops(s.model.specs);
-      const densities = Object.fromEntries(s.model.specs.filter((x) => x.prunable).map((x) => [x.name, 1]));
+      const denseDensities = Object.fromEntries(s.model.specs.filter((x) => x.prunable).map((x) => [x.name, 1]));
       rows.push({
         method: 'dense',
         sparsity: 0,
         ...d,
         flops: { trainingPerExample: 3 * fD, inference: fD, trainingFraction: 1, inferenceFraction: 1 },
-        densities,
+        densities: denseDensities,
       });
       sparse.forEach((h, i) => {
         const r = runDst({ store, hparams: h, dataset: plans[i]!.setup.dataset, callbacks: cb, label: h.dst.method });
@@ -82,6 +86,27 @@ export function register(program: Command): void {
           flops: r.flops,
           densities: r.densities,
         });
+      });
+      // Lottery ticket: dense training (level 0) then retraining the ticket from θ0, so 1 + density of
+      // dense training cost.
+      const t0 = performance.now();
+      const lot = runLottery({ store, hparams: hp, plan: { levels: 0, oneShot: [FLAGSHIP_LOTTERY.sparsity] }, callbacks: cb, dataset: s.dataset });
+      const point = lot.oneShot[0]!;
+      const prunable = s.model.specs.filter((x) => x.prunable);
+      const densities = Object.fromEntries(prunable.map((x) => [x.name, point.remaining]));
+      const fS = sparseForwardFlops(s.model.specs, new Map(Object.entries(densities)));
+      rows.push({
+        method: 'lottery',
+        sparsity: 1 - point.remaining,
+        runId: lot.runId,
+        runDir: lot.runDir,
+        testAccuracy: point.testAccuracy,
+        testLoss: NaN,
+        steps: 2 * s.totalSteps,
+        wallSeconds: (performance.now() - t0) / 1000,
+        cached: false,
+        flops: { trainingPerExample: 3 * (fD + fS), inference: fS, trainingFraction: 1 + fS / fD, inferenceFraction: fS / fD },
+        densities,
       });
     } finally {
       store.close();
