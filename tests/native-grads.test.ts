@@ -139,6 +139,50 @@ test('batchNormTrain equals tf.moments + tf.batchNorm, forward and gradient (tol
   }
 });
 
+test('batchNormTrain fused with + residual and ReLU equals tf.relu(tf.add(bn, r)), forward and gradient (tol 1e-4)', () => {
+  for (const shape of [
+    [4, 5, 5, 3],
+    [128, 4, 4, 16],
+    [1, 1, 1, 1],
+  ]) {
+    const C = shape[shape.length - 1]!;
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    const x = randn(shape, 2),
+      gamma = randn([C]),
+      beta = randn([C]),
+      res = randn(shape),
+      w = randn(shape);
+    for (const [withRes, relu] of [
+      [true, true],
+      [false, true],
+      [true, false],
+    ] as const) {
+      const ref = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor): tf.Tensor => {
+        const { mean, variance } = tf.moments(a, axes);
+        let y = tf.batchNorm(a, mean, variance, b, g, 1e-5);
+        if (withRes) y = tf.add(y, r);
+        return relu ? tf.relu(y) : y;
+      };
+      const fused = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor): tf.Tensor =>
+        batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, undefined, { residual: withRes ? r : undefined, relu });
+      const tag = `[${shape}] residual=${withRes} relu=${relu}`;
+      close(fused(x, gamma, beta, res).dataSync(), ref(x, gamma, beta, res).dataSync(), 1e-4, `fused bn forward ${tag}`);
+      const loss =
+        (f: typeof fused) =>
+        (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor): tf.Tensor =>
+          // + 0·Σr: tf.grads needs every input on the path, also when no residual is fused.
+          tf.add(tf.sum(tf.mul(f(a, g, b, r), w)), tf.mul(tf.sum(r), 0));
+      const gF = tf
+        .grads(loss(fused))([x, gamma, beta, res])
+        .map((t) => t.dataSync());
+      const gR = tf
+        .grads(loss(ref))([x, gamma, beta, res])
+        .map((t) => t.dataSync());
+      gF.forEach((g, i) => close(g, gR[i]!, 1e-4, `fused bn grad ${['x', 'gamma', 'beta', 'residual'][i]} ${tag}`));
+    }
+  }
+});
+
 test('denseLayer and convLayer equal tf.fused.matMul / tf.fused.conv2d, values and gradients (tol 1e-4)', () => {
   for (const activation of ['relu', 'linear'] as const) {
     for (const [M, K, N, withBias] of [
@@ -222,6 +266,22 @@ test('batchNormTrain kernels: native equals the JS kernels (tol 1e-5)', { skip }
     const natG = tf.engine().runKernel('SprigBatchNormTrainGrad', inputs, { eps: 1e-5 }) as tf.Tensor[];
     const jsG = jsKernel('SprigBatchNormTrainGrad')!({ inputs, backend: tf.backend(), attrs: { eps: 1e-5 } }) as tf.TensorInfo[];
     natG.forEach((t, i) => close(t.dataSync(), be.data.get(jsG[i]!.dataId).values, 1e-5, `bn train grad ${i}`));
+    // Fused + residual and ReLU: forward, and the gradient with the ReLU mask and residual output.
+    const residual = randn(shape);
+    const fIn = { x, gamma, beta, residual },
+      fAttrs = { eps: 1e-5, relu: true };
+    const natF = tf.engine().runKernel('SprigBatchNormTrain', fIn, fAttrs) as tf.Tensor[];
+    const jsF = jsKernel('SprigBatchNormTrain')!({ inputs: fIn, backend: tf.backend(), attrs: fAttrs }) as tf.TensorInfo[];
+    natF.forEach((t, i) => close(t.dataSync(), be.data.get(jsF[i]!.dataId).values, 1e-5, `fused bn train out ${i}`));
+    for (const withRes of [true, false]) {
+      const gIn = { dy, x, gamma, mean: natF[1]!, variance: natF[2]!, y: natF[0]! },
+        gAttrs = { eps: 1e-5, residual: withRes };
+      const natFG = tf.engine().runKernel('SprigBatchNormTrainGrad', gIn, gAttrs) as tf.Tensor[];
+      const jsFG = jsKernel('SprigBatchNormTrainGrad')!({ inputs: gIn, backend: tf.backend(), attrs: gAttrs }) as tf.TensorInfo[];
+      assert.equal(natFG.length, withRes ? 4 : 3);
+      assert.equal(jsFG.length, natFG.length);
+      natFG.forEach((t, i) => close(t.dataSync(), be.data.get(jsFG[i]!.dataId).values, 1e-5, `fused bn train grad ${i} res=${withRes}`));
+    }
   }
 });
 

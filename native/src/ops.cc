@@ -576,8 +576,10 @@ static Napi::Value FusedBatchNormGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// bnTrain(y, mean, variance, x, gamma|null, beta|null, C, eps): batch statistics over all rows
-// (biased variance, two-pass in double) and y = (x - mean)/sqrt(var + eps)*gamma + beta.
+// bnTrain(y, mean, variance, x, gamma|null, beta|null, C, eps[, residual|null, relu]): batch
+// statistics over all rows (biased variance, in double) and y = (x - mean)/sqrt(var + eps)*gamma + beta,
+// optionally followed by + residual and ReLU in the same output pass (ResNet's bn -> add -> relu and
+// bn -> relu: saves two full passes, two arrays and two TF.js kernel calls per use).
 static Napi::Value BnTrain(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* y = f32(info, 0);
@@ -588,7 +590,11 @@ static Napi::Value BnTrain(const Napi::CallbackInfo& info) {
   const float* b = f32(info, 5, true);
   const int64_t C = i64(info, 6);
   const float eps = (float)num(info, 7);
+  const float* res = info.Length() > 8 ? f32(info, 8, true) : nullptr;
+  const bool relu = info.Length() > 9 && flag(info, 9);
   const int64_t n = f32len(info, 3), rows = n / C;
+  if ((int64_t)f32len(info, 0) != n || (res && (int64_t)f32len(info, 8) != n))
+    throw std::invalid_argument("bnTrain: y, x and residual must have the same length");
   // One pass: per-channel sum and sum of squares about a shift (the first row), in double, so the
   // variance keeps its precision (shifted data: no catastrophic cancellation for |mean| >> std).
   std::vector<double> s(2 * C);
@@ -607,36 +613,69 @@ static Napi::Value BnTrain(const Napi::CallbackInfo& info) {
     mul[c] = (g ? g[c] : 1.f) / std::sqrt(var[c] + eps);
     add[c] = (b ? b[c] : 0.f) - mean[c] * mul[c];
   }
+  const float* mu = mul.data();
+  const float* ad = add.data();
 #pragma omp parallel for if (n >= kParMin) schedule(static)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * C; float* yr = y + r * C;
-    for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * mul[c] + add[c];
+    if (res) {
+      const float* sr = res + r * C;
+      if (relu) {
+        for (int64_t c = 0; c < C; c++) { const float v = (xr[c] * mu[c] + ad[c]) + sr[c]; yr[c] = v < 0 ? 0.f : v; }
+      } else {
+        for (int64_t c = 0; c < C; c++) yr[c] = (xr[c] * mu[c] + ad[c]) + sr[c];
+      }
+    } else if (relu) {
+      for (int64_t c = 0; c < C; c++) { const float v = xr[c] * mu[c] + ad[c]; yr[c] = v < 0 ? 0.f : v; }
+    } else {
+      for (int64_t c = 0; c < C; c++) yr[c] = xr[c] * mu[c] + ad[c];
+    }
   }
   return info.Env().Undefined();
 }
 
-// bnTrainGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma|null, C, eps): the full gradient of
-// batch norm with batch statistics (through the mean and variance), as autodiff of
-// moments + batchNorm gives it: dx = g·inv/M · (M·dy − Σdy − x̂·Σ(dy·x̂)).
+// bnTrainGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma|null, C, eps[, y|null, dres|null]): the
+// full gradient of batch norm with batch statistics (through the mean and variance), as autodiff of
+// moments + batchNorm gives it: dx = g·inv/M · (M·dy − Σdy − x̂·Σ(dy·x̂)). With y (the output of a
+// fused ReLU) dy is first masked as TF.js's Relu gradient does, dy·step(y); dres, when given,
+// receives that masked dy (the gradient of the fused residual input).
 static Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
   float* dg = f32(info, 1);
   float* db = f32(info, 2);
-  const float* dy = f32(info, 3);
+  const float* dyIn = f32(info, 3);
   const float* x = f32(info, 4);
   const float* mean = f32(info, 5);
   const float* var = f32(info, 6);
   const float* g = f32(info, 7, true);
   const int64_t C = i64(info, 8);
   const float eps = (float)num(info, 9);
+  const float* yRelu = info.Length() > 10 ? f32(info, 10, true) : nullptr;
+  float* dres = info.Length() > 11 ? f32(info, 11, true) : nullptr;
   const int64_t n = f32len(info, 4), rows = n / C;
+  if ((int64_t)f32len(info, 0) != n || (int64_t)f32len(info, 3) != n || (yRelu && (int64_t)f32len(info, 10) != n) ||
+      (dres && (int64_t)f32len(info, 11) != n))
+    throw std::invalid_argument("bnTrainGrad: dx, dy, x, y and dres must have the same length");
+  // step(y) as TF.js's Relu gradient: 1 where y > 0, 0 elsewhere, NaN where y is NaN.
+  auto stepOf = [](float v) { return std::isnan(v) ? v : (v > 0 ? 1.f : 0.f); };
   std::vector<double> sums(2 * C);
   channelSums<2>(rows, C, sums.data(), [&](int64_t r, double* acc) {
-    const float* yr = dy + r * C; const float* xr = x + r * C;
-    for (int64_t c = 0; c < C; c++) { acc[c] += yr[c]; acc[C + c] += (double)yr[c] * (xr[c] - mean[c]); }
+    const float* yr = dyIn + r * C; const float* xr = x + r * C;
+    if (yRelu) {
+      const float* mr = yRelu + r * C;
+      float* dr = dres ? dres + r * C : nullptr;
+      for (int64_t c = 0; c < C; c++) {
+        const float gc = yr[c] * stepOf(mr[c]);
+        if (dr) dr[c] = gc;
+        acc[c] += gc; acc[C + c] += (double)gc * (xr[c] - mean[c]);
+      }
+    } else {
+      if (dres) std::copy(yr, yr + C, dres + r * C);
+      for (int64_t c = 0; c < C; c++) { acc[c] += yr[c]; acc[C + c] += (double)yr[c] * (xr[c] - mean[c]); }
+    }
   });
-  std::vector<float> inv(C), k1(C), k2(C), k0(C);
+  std::vector<float> k1(C), k2(C), k0(C);
   const double M = (double)rows;
   for (int64_t c = 0; c < C; c++) {
     const double i = 1.0 / std::sqrt((double)var[c] + eps);
@@ -647,12 +686,19 @@ static Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
     k0[c] = (float)(gc * i);
     k1[c] = (float)(gc * i / M * sums[c]);
     k2[c] = (float)(gc * i * i * i / M * sums[C + c]);
-    inv[c] = (float)i;
   }
+  const float *K0 = k0.data(), *K1 = k1.data(), *K2 = k2.data();
+  // The masked dy: already in dres when it was asked for, else recomputed from dy and y.
+  const float* gm = dres ? dres : dyIn;
 #pragma omp parallel for if (n >= kParMin) schedule(static)
   for (int64_t r = 0; r < rows; r++) {
-    const float* yr = dy + r * C; const float* xr = x + r * C; float* dr = dx + r * C;
-    for (int64_t c = 0; c < C; c++) dr[c] = k0[c] * yr[c] - k1[c] - k2[c] * (xr[c] - mean[c]);
+    const float* yr = gm + r * C; const float* xr = x + r * C; float* dr = dx + r * C;
+    if (yRelu && !dres) {
+      const float* mr = yRelu + r * C;
+      for (int64_t c = 0; c < C; c++) dr[c] = K0[c] * (yr[c] * stepOf(mr[c])) - K1[c] - K2[c] * (xr[c] - mean[c]);
+    } else {
+      for (int64_t c = 0; c < C; c++) dr[c] = K0[c] * yr[c] - K1[c] - K2[c] * (xr[c] - mean[c]);
+    }
   }
   return info.Env().Undefined();
 }

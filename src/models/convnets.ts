@@ -105,7 +105,7 @@ export function vgg16(inputShape: [number, number, number], numClasses: number):
           continue;
         }
         i++;
-        y = tf.relu(batchNorm(p, b.bnStats, `bn${i}`, conv(p, `conv${i}`, y, 1, 'same', 'linear'), training));
+        y = batchNorm(p, b.bnStats, `bn${i}`, conv(p, `conv${i}`, y, 1, 'same', 'linear'), training, { relu: true });
       }
       return dense(p, 'fc', tf.mean(y, [1, 2]) as tf.Tensor2D, 'linear');
     },

@@ -100,7 +100,8 @@ const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1; // PyTorch's convention: running = (1−m)·running + m·batch
 
 /**
- * Batch norm over N, H, W. In training it normalises with the batch statistics and folds them into
+ * Batch norm over N, H, W, then optionally `+ residual` and ReLU (relu(bn(x) + residual): one fused
+ * kernel in training). In training it normalises with the batch statistics and folds them into
  * the running ones (unbiased variance, as PyTorch); in evaluation it uses the running statistics.
  */
 export function batchNorm(
@@ -109,20 +110,30 @@ export function batchNorm(
   name: string,
   x: tf.Tensor4D,
   training: boolean,
+  fuse: { residual?: tf.Tensor4D; relu?: boolean } = {},
 ): tf.Tensor4D {
   const gamma = p[`${name}.weight`] as tf.Tensor1D;
   const beta = p[`${name}.bias`] as tf.Tensor1D;
   const s = stats.get(name)!;
   if (!training) {
-    return tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, BN_EPS);
+    let y = tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, BN_EPS);
+    if (fuse.residual) y = tf.add(y, fuse.residual);
+    return fuse.relu ? tf.relu(y) : y;
   }
-  return batchNormTrain(x, gamma, beta, BN_EPS, (mean, variance, count) => {
-    const unbias = count > 1 ? count / (count - 1) : 1;
-    for (let i = 0; i < mean.length; i++) {
-      s.mean[i] = (1 - BN_MOMENTUM) * s.mean[i]! + BN_MOMENTUM * mean[i]!;
-      s.variance[i] = (1 - BN_MOMENTUM) * s.variance[i]! + BN_MOMENTUM * variance[i]! * unbias;
-    }
-  });
+  return batchNormTrain(
+    x,
+    gamma,
+    beta,
+    BN_EPS,
+    (mean, variance, count) => {
+      const unbias = count > 1 ? count / (count - 1) : 1;
+      for (let i = 0; i < mean.length; i++) {
+        s.mean[i] = (1 - BN_MOMENTUM) * s.mean[i]! + BN_MOMENTUM * mean[i]!;
+        s.variance[i] = (1 - BN_MOMENTUM) * s.variance[i]! + BN_MOMENTUM * variance[i]! * unbias;
+      }
+    },
+    fuse,
+  );
 }
 
 export function flatten(x: tf.Tensor4D): tf.Tensor2D {

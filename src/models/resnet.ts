@@ -48,7 +48,10 @@ export function resnet(
     }
   });
   b.dense('fc', cin, numClasses, { isOutput: true });
-  const bn = (p: ParamTensors, n: string, x: tf.Tensor4D, training: boolean) => batchNorm(p, b.bnStats, n, x, training);
+  // bn, then optionally + residual and ReLU: one fused kernel in training (same function as
+  // tf.relu(tf.add(bn(x), residual))).
+  const bn = (p: ParamTensors, n: string, x: tf.Tensor4D, training: boolean, fuse?: { residual?: tf.Tensor4D; relu?: boolean }) =>
+    batchNorm(p, b.bnStats, n, x, training, fuse);
   return {
     name,
     inputShape,
@@ -57,14 +60,13 @@ export function resnet(
     bnStats: b.bnStats,
     init: (rng) => initParams(b.specs, rng),
     forward(p, x, training) {
-      let y = tf.relu(bn(p, 'bn', conv(p, 'conv', x, 1, 'same', 'linear'), training));
+      const relu = { relu: true };
+      let y = bn(p, 'bn', conv(p, 'conv', x, 1, 'same', 'linear'), training, relu);
       for (const { prefix, stride, shortcut } of plan) {
-        const h = tf.relu(bn(p, `${prefix}.bn1`, conv(p, `${prefix}.conv1`, y, stride, 'same', 'linear'), training));
-        const r = bn(p, `${prefix}.bn2`, conv(p, `${prefix}.conv2`, h, 1, 'same', 'linear'), training);
-        const s = shortcut
-          ? bn(p, `${prefix}.shortcut.bn`, conv(p, `${prefix}.shortcut.conv`, y, stride, 'same', 'linear'), training)
-          : y;
-        y = tf.relu(tf.add(r, s)) as tf.Tensor4D;
+        const h = bn(p, `${prefix}.bn1`, conv(p, `${prefix}.conv1`, y, stride, 'same', 'linear'), training, relu);
+        const s = shortcut ? bn(p, `${prefix}.shortcut.bn`, conv(p, `${prefix}.shortcut.conv`, y, stride, 'same', 'linear'), training) : y;
+        // relu(bn2(conv2(h)) + shortcut)
+        y = bn(p, `${prefix}.bn2`, conv(p, `${prefix}.conv2`, h, 1, 'same', 'linear'), training, { residual: s, relu: true });
       }
       return dense(p, 'fc', tf.mean(y, [1, 2]) as tf.Tensor2D, 'linear');
     },

@@ -78,6 +78,9 @@ export interface NativeAddon {
     beta: Float32Array | null,
     c: number,
     eps: number,
+    /** Added after the normalisation (fused residual), then `relu` if set. */
+    residual?: Float32Array | null,
+    relu?: boolean,
   ): void;
   bnTrainGrad(
     dx: Float32Array,
@@ -90,6 +93,10 @@ export interface NativeAddon {
     gamma: Float32Array | null,
     c: number,
     eps: number,
+    /** The forward output of a fused ReLU: dy is masked by step(y) first. */
+    y?: Float32Array | null,
+    /** Receives the (masked) dy: the gradient of a fused residual input. */
+    dres?: Float32Array | null,
   ): void;
   sgd(
     w: Float32Array,

@@ -390,33 +390,39 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
     Min: reduce(RED.Min, 'axis'),
   };
   impls[BN_TRAIN] = (args, be) => {
-    const { x, gamma, beta } = args.inputs;
+    const { x, gamma, beta, residual } = args.inputs;
     const X = f32(be, x),
       G = gamma ? f32(be, gamma) : null,
-      B = beta ? f32(be, beta) : null;
-    if (!X || !x || (gamma && !G) || (beta && !B)) return null;
+      B = beta ? f32(be, beta) : null,
+      R = residual ? f32(be, residual) : null;
+    if (!X || !x || (gamma && !G) || (beta && !B) || (residual && (!R || R.length !== X.length))) return null;
     const C = x.shape[x.shape.length - 1]!;
     if (!C || (G && G.length !== C) || (B && B.length !== C)) return null;
     const y = alloc(X.length),
       m = new Float32Array(C),
       v = new Float32Array(C);
-    nat.bnTrain(y, m, v, X, G, B, C, Number(args.attrs?.eps ?? 1e-5));
+    nat.bnTrain(y, m, v, X, G, B, C, Number(args.attrs?.eps ?? 1e-5), R, Boolean(args.attrs?.relu));
     return [out(be, x.shape, y), out(be, [C], m), out(be, [C], v)] as unknown as TensorInfo;
   };
   impls[BN_TRAIN_GRAD] = (args, be) => {
-    const { dy, x, gamma, mean, variance } = args.inputs;
+    const { dy, x, gamma, mean, variance, y } = args.inputs;
     const DY = f32(be, dy),
       X = f32(be, x),
       G = gamma ? f32(be, gamma) : null,
       M = f32(be, mean),
-      V = f32(be, variance);
-    if (!DY || !X || !x || !M || !V || (gamma && !G)) return null;
+      V = f32(be, variance),
+      Y = y ? f32(be, y) : null;
+    if (!DY || !X || !x || !M || !V || (gamma && !G) || (y && (!Y || Y.length !== X.length))) return null;
     const C = x.shape[x.shape.length - 1]!;
+    const withRes = Boolean(args.attrs?.residual);
     const dx = alloc(X.length),
       dg = new Float32Array(C),
-      db = new Float32Array(C);
-    nat.bnTrainGrad(dx, dg, db, DY, X, M, V, G, C, Number(args.attrs?.eps ?? 1e-5));
-    return [out(be, x.shape, dx), out(be, [C], dg), out(be, [C], db)] as unknown as TensorInfo;
+      db = new Float32Array(C),
+      dr = withRes ? alloc(X.length) : null;
+    nat.bnTrainGrad(dx, dg, db, DY, X, M, V, G, C, Number(args.attrs?.eps ?? 1e-5), Y, dr);
+    const outs = [out(be, x.shape, dx), out(be, [C], dg), out(be, [C], db)];
+    if (dr) outs.push(out(be, x.shape, dr));
+    return outs as unknown as TensorInfo;
   };
   for (const [name, op] of Object.entries(BIN)) impls[name] = binary(op);
   for (const [name, op] of Object.entries(UN)) impls[name] = unary(op);
