@@ -31,6 +31,10 @@ const wall = Number(r.medianStepS) * 1000;
 let sum = 0;
 for (const [k, v] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
   sum += v.ms;
-  console.log(`${k.padEnd(20)} ${(v.ms / (steps + 1)).toFixed(2).padStart(8)} ms ${(v.n / (steps + 1)).toFixed(0).padStart(4)} calls`);
+  console.log(
+    `${k.padEnd(20)} ${(v.ms / (steps + 1)).toFixed(2).padStart(8)} ms ${(v.n / (steps + 1)).toFixed(0).padStart(4)} calls`,
+  );
 }
-console.log(`${name}: median ${wall.toFixed(1)} ms/step; addon total ${(sum / (steps + 1)).toFixed(1)} ms/step`);
+console.log(
+  `${name}: median ${wall.toFixed(1)} ms/step; addon total ${(sum / (steps + 1)).toFixed(1)} ms/step`,
+);

@@ -1,5 +1,5 @@
 /**
- * sprig vs PyTorch, in one run: `npx tsx bench/bench.ts [--nets lenet300,conv4] [--reps 3] [--steps 20] [--no-epoch] [--fused]`.
+ * sprig vs PyTorch, in one run: `npx tsx bench/bench.ts [--nets lenet300,conv4] [--reps 3] [--steps 20] [--no-epoch]`.
  * (The same as `sprig bench`; see src/cli/bench.ts.) Results go to bench/results/.
  */
 import { runBench, BENCH_NETS, type BenchNet } from '../src/cli/bench.js';
@@ -9,8 +9,6 @@ const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-// --fused: sprig's side built from the fused layer ops (bench/nets.ts) instead of the model registry.
-if (argv.includes('--fused')) process.env.SPRIG_BENCH_MODELS = 'fused';
 const nets = opt('nets')
   ?.split(',')
   .filter((n): n is BenchNet => n in BENCH_NETS);

@@ -42,8 +42,19 @@ void addonApi;
 
 // npm's bundled node-gyp: next to the running npm, or in the global npm install.
 const candidates = [
-  process.env.npm_execpath && join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-  join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  process.env.npm_execpath &&
+    join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  ),
   '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
   '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
   '/usr/share/nodejs/node-gyp/bin/node-gyp.js',
@@ -60,12 +71,17 @@ const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodeDir}`, '
 if (r.status !== 0) {
   const lines = `${r.stdout}\n${r.stderr}`.split('\n');
   const err =
-    lines.find((l) => /error:|fatal error|cannot find -l|undefined reference/.test(l)) ?? lines.filter(Boolean).at(-1) ?? 'unknown error';
+    lines.find((l) => /error:|fatal error|cannot find -l|undefined reference/.test(l)) ??
+    lines.filter(Boolean).at(-1) ??
+    'unknown error';
   skip(`the build failed: ${err.trim()}`);
 }
 const out = join(nativeDir, 'build', 'Release', 'sprig_native.node');
 if (!existsSync(out)) skip('the build produced no addon');
 // Load it once here, so a broken link (e.g. a missing shared library) shows now, not at first use.
 const chk = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(out)})`], { encoding: 'utf8' });
-if (chk.status !== 0) skip(`the addon does not load: ${(chk.stderr.split('\n').find((l) => /Error/.test(l)) ?? chk.stderr).trim()}`);
+if (chk.status !== 0)
+  skip(
+    `the addon does not load: ${(chk.stderr.split('\n').find((l) => /Error/.test(l)) ?? chk.stderr).trim()}`,
+  );
 say(`built ${out.slice(root.length + 1)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

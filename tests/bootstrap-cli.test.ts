@@ -34,7 +34,13 @@ test('sprig bootstrap --json: curves of both worlds per model, the gap at the st
         [0, 2, 4, 6, 8],
       );
       for (const p of w.curve)
-        assert.ok(p.testSoftError >= 0 && p.testSoftError <= 1 && p.testError >= 0 && p.testError <= 1 && p.testLoss > 0);
+        assert.ok(
+          p.testSoftError >= 0 &&
+            p.testSoftError <= 1 &&
+            p.testError >= 0 &&
+            p.testError <= 1 &&
+            p.testLoss > 0,
+        );
       assert.ok(existsSync(join(w.runDir, 'curve.json')));
     }
     assert.equal(m.ideal.curve[0]!.trainError, null); // nothing seen yet

@@ -4,8 +4,20 @@ import { metricsFromLogits } from '../src/training/evaluate.js';
 import { loadDataset } from '../src/data/registry.js';
 import { streamSource } from '../src/training/sources.js';
 import { SprigError } from '../src/util/errors.js';
-import { checkIdealPool, idealPoolSource, recording, splitWorlds } from '../src/experiments/bootstrap-worlds.js';
-import { bootstrapGap, bootstrapHparamsSchema, schedule, stoppingStep, worldsData, type CurvePoint } from '../src/experiments/bootstrap.js';
+import {
+  checkIdealPool,
+  idealPoolSource,
+  recording,
+  splitWorlds,
+} from '../src/experiments/bootstrap-worlds.js';
+import {
+  bootstrapGap,
+  bootstrapHparamsSchema,
+  schedule,
+  stoppingStep,
+  worldsData,
+  type CurvePoint,
+} from '../src/experiments/bootstrap.js';
 
 test('soft error, hard error and loss on a hand-computed batch', () => {
   // rows: p = (1/2, 1/2) label 0; p = (3/4, 1/4) label 0; p = (3/4, 1/4) label 1
@@ -91,7 +103,9 @@ test('the Real World trains on exactly n distinct samples, re-used over epochs',
 });
 
 test('the teacher source gives fresh samples that never repeat', () => {
-  const hp = bootstrapHparamsSchema.parse({ bootstrap: { source: 'teacher', n: 50, teacherSide: 4, teacherClasses: 3, teacherTest: 20 } });
+  const hp = bootstrapHparamsSchema.parse({
+    bootstrap: { source: 'teacher', n: 50, teacherSide: 4, teacherClasses: 3, teacherTest: 20 },
+  });
   const data = worldsData(hp.bootstrap, hp.dataset, 0);
   assert.equal(data.poolSize, null);
   assert.equal(data.real.n, 50);
@@ -114,7 +128,11 @@ test('the recording window holds the latest samples seen', () => {
 
 test('schedule counts Real World epochs; gap and stopping time', () => {
   const t = bootstrapHparamsSchema.parse({ training: { batchSize: 10, trainSteps: '2ep' } }).training;
-  assert.deepEqual(schedule({ n: 95, logEvery: '7it' }, t), { itersPerEpoch: 10, totalSteps: 20, logSteps: [0, 7, 14, 20] });
+  assert.deepEqual(schedule({ n: 95, logEvery: '7it' }, t), {
+    itersPerEpoch: 10,
+    totalSteps: 20,
+    logSteps: [0, 7, 14, 20],
+  });
   const pt = (step: number, soft: number, train: number | null): CurvePoint => ({
     step,
     samplesSeen: step,

@@ -12,8 +12,24 @@ for (const model of ['cifar_conv4', 'cifar_resnet_20']) {
     mkdirSync(dir, { recursive: true });
     writeCifar10Dir(dir, 8, 16);
     const r = sprigJson<{ steps: number; testAccuracy: number; testLoss: number; history: unknown[] }>([
-      'train', '--model', model, '--dataset', 'cifar10', '--data-dir', dir, '--train-steps', '4it', '--batch-size', '8',
-      '--lr', '0.01', '--momentum', '0.9', '--root', tempRoot(), '--quiet',
+      'train',
+      '--model',
+      model,
+      '--dataset',
+      'cifar10',
+      '--data-dir',
+      dir,
+      '--train-steps',
+      '4it',
+      '--batch-size',
+      '8',
+      '--lr',
+      '0.01',
+      '--momentum',
+      '0.9',
+      '--root',
+      tempRoot(),
+      '--quiet',
     ]);
     assert.equal(r.steps, 4);
     assert.ok(Number.isFinite(r.testLoss));

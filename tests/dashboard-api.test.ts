@@ -30,7 +30,10 @@ before(() => {
   // A lottery experiment as a directory only (no index row): the reader finds it by its files.
   const dir = join(store.root, LOTTERY);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'hparams.json'), JSON.stringify({ model: { name: 'mlp_16' }, dataset: { name: 'synthetic' } }));
+  writeFileSync(
+    join(dir, 'hparams.json'),
+    JSON.stringify({ model: { name: 'mlp_16' }, dataset: { name: 'synthetic' } }),
+  );
   writeFileSync(join(dir, 'curve.json'), JSON.stringify({ runId: LOTTERY, levels, oneShot: [] }));
 });
 
@@ -134,7 +137,10 @@ test('serve: a clear error for a store without an index, and for a taken port', 
   try {
     await assert.rejects(
       serveDashboard({ root: store.root, port }),
-      (e: unknown) => e instanceof SprigError && /port \d+ on 127\.0\.0\.1 is already in use/.test(e.message) && /--port/.test(e.message),
+      (e: unknown) =>
+        e instanceof SprigError &&
+        /port \d+ on 127\.0\.0\.1 is already in use/.test(e.message) &&
+        /--port/.test(e.message),
     );
   } finally {
     blocker.close();
@@ -163,7 +169,16 @@ test('sprig plot writes an SVG with one path point per logged step', () => {
   assert.deepEqual(pathPoints(svg), [run.history.length]);
 
   const two = join(store.root, 'loss.svg');
-  sprigJson(['plot', run.runId.slice(0, 14), '--root', store.root, '--metric', 'trainLoss,testLoss', '--out', two]);
+  sprigJson([
+    'plot',
+    run.runId.slice(0, 14),
+    '--root',
+    store.root,
+    '--metric',
+    'trainLoss,testLoss',
+    '--out',
+    two,
+  ]);
   assert.deepEqual(pathPoints(readFileSync(two, 'utf8')), [run.history.length, run.history.length]);
   assert.match(readFileSync(two, 'utf8'), /data-label="trainLoss"/);
 

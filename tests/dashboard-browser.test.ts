@@ -34,7 +34,10 @@ test(
       let out = '';
       server.stdout.setEncoding('utf8');
       while (!out.includes('\n')) {
-        const [chunk] = (await Promise.race([once(server.stdout, 'data'), once(server, 'exit').then(() => [null])])) as [string | null];
+        const [chunk] = (await Promise.race([
+          once(server.stdout, 'data'),
+          once(server, 'exit').then(() => [null]),
+        ])) as [string | null];
         if (chunk === null) throw new Error('sprig serve exited before listening');
         out += chunk;
       }
@@ -51,7 +54,8 @@ test(
 
       await page.goto(url);
       await page.waitForSelector('body[data-ready="1"] table#runs');
-      for (const r of store.runs) assert.equal(await page.locator(`tr[data-run="${r.runId}"]`).count(), 1, `${r.runId} is listed`);
+      for (const r of store.runs)
+        assert.equal(await page.locator(`tr[data-run="${r.runId}"]`).count(), 1, `${r.runId} is listed`);
 
       // Sorting by test accuracy puts a header in the sorted state without losing rows.
       await page.click('th[data-key="acc"]');
@@ -67,7 +71,9 @@ test(
       const drawn = await page.$$eval('#metric-charts canvas', (cs) =>
         cs.map((c) => {
           const chart = (
-            window as unknown as { Chart: { getChart(c: Element): { data: { datasets: { data: unknown[] }[] } } } }
+            window as unknown as {
+              Chart: { getChart(c: Element): { data: { datasets: { data: unknown[] }[] } } };
+            }
           ).Chart.getChart(c)!;
           return {
             id: c.getAttribute('data-chart-id'),
@@ -77,7 +83,8 @@ test(
         }),
       );
       const ids = drawn.map((d) => d.id);
-      for (const q of ['Accuracy', 'Loss', 'SoftError']) assert.ok(ids.includes(`metrics:${q}`), `a ${q} chart (got ${ids.join(', ')})`);
+      for (const q of ['Accuracy', 'Loss', 'SoftError'])
+        assert.ok(ids.includes(`metrics:${q}`), `a ${q} chart (got ${ids.join(', ')})`);
       for (const d of drawn) {
         assert.ok(d.width > 100, `${d.id} has a drawn canvas`);
         for (const n of d.points) assert.equal(n, run.history.length, `${d.id}: one point per evaluation`);
@@ -85,7 +92,12 @@ test(
       // Some pixels are not background: the lines are there.
       const inked = await page.$eval('#metric-charts canvas', (c) => {
         const ctx = (c as HTMLCanvasElement).getContext('2d')!;
-        const px = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+        const px = ctx.getImageData(
+          0,
+          0,
+          (c as HTMLCanvasElement).width,
+          (c as HTMLCanvasElement).height,
+        ).data;
         let n = 0;
         for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) n++;
         return n;
@@ -99,9 +111,11 @@ test(
       await page.goto(`${url}#/compare/${store.runs.map((r) => r.runId).join(',')}?metric=testAccuracy`);
       await page.waitForSelector('body[data-ready="1"] #compare-charts canvas');
       const series = await page.$eval('#compare-charts canvas', (c) =>
-        (window as unknown as { Chart: { getChart(c: Element): { data: { datasets: { label: string }[] } } } }).Chart.getChart(
-          c,
-        )!.data.datasets.map((d) => d.label),
+        (
+          window as unknown as {
+            Chart: { getChart(c: Element): { data: { datasets: { label: string }[] } } };
+          }
+        ).Chart.getChart(c)!.data.datasets.map((d) => d.label),
       );
       assert.deepEqual(series.sort(), store.runs.map((r) => r.runId).sort());
       await page.screenshot({ path: join(store.root, 'dashboard-compare.png'), fullPage: true });

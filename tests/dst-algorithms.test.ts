@@ -37,9 +37,13 @@ const densities = new Map([
 
 function context(step: number, masks: Map<string, Float32Array>, seed = 1) {
   const rng = new Rng(seed);
-  const weights = new Map(specs.map((s) => [s.name, Float32Array.from({ length: s.shape[0]! * s.shape[1]! }, () => rng.normal())]));
+  const weights = new Map(
+    specs.map((s) => [s.name, Float32Array.from({ length: s.shape[0]! * s.shape[1]! }, () => rng.normal())]),
+  );
   for (const [n, m] of masks) weights.get(n)!.forEach((_, i, w) => (w[i] = m[i] ? w[i]! : 0));
-  const grads = new Map(specs.map((s) => [s.name, Float32Array.from({ length: s.shape[0]! * s.shape[1]! }, () => rng.normal())]));
+  const grads = new Map(
+    specs.map((s) => [s.name, Float32Array.from({ length: s.shape[0]! * s.shape[1]! }, () => rng.normal())]),
+  );
   const optimizer = new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 0 });
   // non-zero momentum everywhere, so a reset is visible
   for (const [n, w] of weights)
@@ -100,7 +104,11 @@ for (const [name, make] of [
       const ctx = context(step, masks, step);
       const old = new Map([...masks].map(([n, m]) => [n, m.slice()]));
       const replaced = u.beforeStep(ctx);
-      assert.equal(replaced, step % 100 === 0 && step <= 300, `step ${step} replaces the optimizer step only on update steps`);
+      assert.equal(
+        replaced,
+        step % 100 === 0 && step <= 300,
+        `step ${step} replaces the optimizer step only on update steps`,
+      );
       for (const [n, m] of masks) {
         assert.equal(countActive(m), before.get(n), `${name} layer ${n} at step ${step}`);
         const w = ctx.weights.get(n)!;
@@ -141,7 +149,8 @@ test('snfs keeps an EMA (momentum 0.9) of dense gradients every step, and it is 
   const c2 = context(2, masks, 2);
   u.beforeStep(c2);
   const ema = u.state().buffers.get('ema/a')!;
-  for (const i of [0, 17, 99]) assert.ok(Math.abs(ema[i]! - (0.9 * 0.1 * c1.grads.get('a')![i]! + 0.1 * c2.grads.get('a')![i]!)) < 1e-6);
+  for (const i of [0, 17, 99])
+    assert.ok(Math.abs(ema[i]! - (0.9 * 0.1 * c1.grads.get('a')![i]! + 0.1 * c2.grads.get('a')![i]!)) < 1e-6);
   const v = new SnfsUpdater(config(randomMasks(specs, densities, new Rng(9))));
   v.load(u.state());
   assert.deepEqual(v.state().buffers.get('ema/b'), u.state().buffers.get('ema/b'));
@@ -176,7 +185,11 @@ test('gmp prunes on its schedule to each layer’s own target and never regrows'
   }
   assert.equal(counts[9], 100, 'dense before t0');
   assert.equal(counts[10], 100, 's_i = 0 at t0');
-  assert.equal(counts[20], Math.round(100 * (1 - 0.7 * (1 - 0.125))), 's_t at the middle step: 0.7·(1 − 0.5³)');
+  assert.equal(
+    counts[20],
+    Math.round(100 * (1 - 0.7 * (1 - 0.125))),
+    's_t at the middle step: 0.7·(1 − 0.5³)',
+  );
   assert.equal(counts[30], 30, 'the final sparsity at the end step');
   assert.equal(counts[40], 30);
   assert.equal(countActive(masks.get('c')!), 15, 'a dense layer stays dense');
@@ -187,6 +200,8 @@ test('the registry names every method and rejects unknown ones with the list', (
   for (const n of methodNames) assert.equal(methodDef(n).name, n);
   assert.throws(
     () => methodDef('rigl2'),
-    (e: Error) => /unknown sparse-training method 'rigl2'/.test(e.message) && /static, snip, set, snfs, rigl, gmp/.test(e.message),
+    (e: Error) =>
+      /unknown sparse-training method 'rigl2'/.test(e.message) &&
+      /static, snip, set, snfs, rigl, gmp/.test(e.message),
   );
 });

@@ -30,10 +30,16 @@ test('every method runs end to end, keeps its target densities and reports FLOPs
     assert.ok(r.testAccuracy > 0.25, `${method} learns something: ${r.testAccuracy}`);
     assert.deepEqual(
       Object.keys(r.densities),
-      method === 'small_dense' ? ['fc1.weight', 'fc2.weight', 'fc.weight'] : ['fc1.weight', 'fc2.weight', 'fc.weight'],
+      method === 'small_dense'
+        ? ['fc1.weight', 'fc2.weight', 'fc.weight']
+        : ['fc1.weight', 'fc2.weight', 'fc.weight'],
     );
-    if (method === 'dense' || method === 'small_dense') assert.deepEqual(Object.values(r.densities), [1, 1, 1]);
-    else Object.values(r.densities).forEach((d, i) => assert.ok(Math.abs(d - target[i]!) < 0.01, `${method} ${d} vs ${target[i]}`));
+    if (method === 'dense' || method === 'small_dense')
+      assert.deepEqual(Object.values(r.densities), [1, 1, 1]);
+    else
+      Object.values(r.densities).forEach((d, i) =>
+        assert.ok(Math.abs(d - target[i]!) < 0.01, `${method} ${d} vs ${target[i]}`),
+      );
     assert.ok(r.flops.inferenceFraction > 0 && r.flops.inferenceFraction <= 1);
     const again = runDst({ store, hparams: hp({ method }), dataset: data });
     assert.equal(again.cached, true);
@@ -41,8 +47,14 @@ test('every method runs end to end, keeps its target densities and reports FLOPs
     assert.deepEqual(again.flops, r.flops);
   }
   // dense ignores the sparsity: one run whatever the target
-  assert.equal(planDst(hp({ method: 'dense', sparsity: 0.5 }), data).runId, planDst(hp({ method: 'dense', sparsity: 0.95 }), data).runId);
-  assert.notEqual(planDst(hp({ method: 'rigl', sparsity: 0.5 }), data).runId, planDst(hp({ method: 'rigl', sparsity: 0.95 }), data).runId);
+  assert.equal(
+    planDst(hp({ method: 'dense', sparsity: 0.5 }), data).runId,
+    planDst(hp({ method: 'dense', sparsity: 0.95 }), data).runId,
+  );
+  assert.notEqual(
+    planDst(hp({ method: 'rigl', sparsity: 0.5 }), data).runId,
+    planDst(hp({ method: 'rigl', sparsity: 0.95 }), data).runId,
+  );
   store.close();
 });
 
@@ -73,7 +85,11 @@ test('FLOPs by hand on a small net (RigL App. H)', () => {
   const run = (method: string, dst: Record<string, unknown> = {}) =>
     runDst({
       store,
-      hparams: { ...hp({ ...base, method, ...dst }), model: { name: 'mlp_4' }, training: { ...training, trainSteps: '2ep' } },
+      hparams: {
+        ...hp({ ...base, method, ...dst }),
+        model: { name: 'mlp_4' },
+        training: { ...training, trainSteps: '2ep' },
+      },
       dataset: data,
     });
   const fD = 544;
@@ -101,10 +117,16 @@ test('FLOPs by hand on a small net (RigL App. H)', () => {
 });
 
 test('GMP reaches its schedule endpoints in a run: dense before t0, exactly the target from the end step on', () => {
-  const plan = planDst(hp({ method: 'gmp', sparsity: 0.8, gmpBegin: '4it', gmpEnd: '20it', gmpFrequency: 4 }), data);
+  const plan = planDst(
+    hp({ method: 'gmp', sparsity: 0.8, gmpBegin: '4it', gmpEnd: '20it', gmpFrequency: 4 }),
+    data,
+  );
   const seen = new Map<number, number[]>();
   const opts = plan.options;
-  train({ ...opts, callbacks: { onStep: (step) => seen.set(step, [...plan.masks!.values()].map(countActive)) } });
+  train({
+    ...opts,
+    callbacks: { onStep: (step) => seen.set(step, [...plan.masks!.values()].map(countActive)) },
+  });
   const targets = [...plan.densities].map(([n, d]) => Math.round(d * plan.masks!.get(n)!.length));
   assert.deepEqual(seen.get(4), [2048, 512, 64], 'dense through step 3 (and s_i = 0 at t0)');
   assert.deepEqual(seen.get(21), targets);
@@ -116,7 +138,10 @@ test('RigL and SET keep every layer’s active count constant through a run whil
     const plan = planDst(hp({ method, deltaT: 3 }), data);
     const start = new Map([...plan.masks!].map(([n, m]) => [n, m.slice()]));
     const counts = [...plan.masks!.values()].map(countActive);
-    train({ ...plan.options, callbacks: { onStep: () => assert.deepEqual([...plan.masks!.values()].map(countActive), counts) } });
+    train({
+      ...plan.options,
+      callbacks: { onStep: () => assert.deepEqual([...plan.masks!.values()].map(countActive), counts) },
+    });
     const moved = [...plan.masks!].some(([n, m]) => m.some((v, i) => v !== start.get(n)![i]));
     assert.ok(moved, `${method} changed its masks`);
   }
@@ -131,7 +156,10 @@ test('bad input fails before training with a clear error', () => {
     [{ method: 'rigl', deltaT: 0 }, /ΔT \(deltaT\) = 0 must be/],
     [{ method: 'rigl', tEnd: '100ep' }, /T_end \(tEnd\) = 800 is past the end of training \(32 steps\)/],
     [{ method: 'rigl', tEnd: 1.5 }, /not a fraction of training/],
-    [{ method: 'lottery' }, /unknown sparse-training method 'lottery'[\s\S]*dense, small_dense, static, snip, set, snfs, rigl, gmp/],
+    [
+      { method: 'lottery' },
+      /unknown sparse-training method 'lottery'[\s\S]*dense, small_dense, static, snip, set, snfs, rigl, gmp/,
+    ],
     [
       { method: 'rigl', distribution: 'erk', sparsity: 0.99, densities: { 'fc1.weight': 1 } },
       /cannot reach sparsity 0.99[\s\S]*'fc1.weight' \(2048 weights at density 1\)/,
@@ -140,7 +168,10 @@ test('bad input fails before training with a clear error', () => {
       { method: 'rigl', distribution: 'custom', densities: { 'fc1.weight': 0.1 } },
       /custom distribution gives no density for 'fc2.weight', 'fc.weight'/,
     ],
-    [{ method: 'static', distribution: 'uniform', sparsity: 0.999 }, /leaves layer 'fc.weight' \(64 weights\) with no weights/],
+    [
+      { method: 'static', distribution: 'uniform', sparsity: 0.999 },
+      /leaves layer 'fc.weight' \(64 weights\) with no weights/,
+    ],
     [{ method: 'rigl', distribution: 'gaussian' }, /unknown distribution 'gaussian'/],
     [{ method: 'gmp', gmpEnd: '10ep' }, /pruning end step 80 is past the end of training/],
   ];
@@ -218,18 +249,19 @@ test('sprig dst --json gives testAccuracy, densities in model order and flops; -
   }>([...args, '--method', 'rigl', '--sparsity', '0.8', '--t-end', '0.5']);
   assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
   assert.deepEqual(Object.keys(r.densities), ['fc1.weight', 'fc2.weight', 'fc.weight']);
-  assert.deepEqual(Object.keys(r.flops), ['trainingPerExample', 'inference', 'trainingFraction', 'inferenceFraction']);
+  assert.deepEqual(Object.keys(r.flops), [
+    'trainingPerExample',
+    'inference',
+    'trainingFraction',
+    'inferenceFraction',
+  ]);
   assert.match(r.runId, /^dst_/);
   const text = sprig([...args, '--method', 'rigl', '--sparsity', '0.8', '--t-end', '0.5']);
   assert.equal(text.status, 0);
   assert.match(text.stdout, /stored result[\s\S]*FLOPs: training[\s\S]*fc1.weight\s+64×32/);
-  const t = sprigJson<{ rows: { method: string; n: number; testAccuracy: { mean: number; std: number } }[] }>([
-    ...args,
-    '--methods',
-    'static,set',
-    '--seeds',
-    '0,1',
-  ]);
+  const t = sprigJson<{ rows: { method: string; n: number; testAccuracy: { mean: number; std: number } }[] }>(
+    [...args, '--methods', 'static,set', '--seeds', '0,1'],
+  );
   assert.deepEqual(
     t.rows.map((x) => [x.method, x.n]),
     [
@@ -243,7 +275,9 @@ test('sprig dst --json gives testAccuracy, densities in model order and flops; -
 });
 
 test('sprig flagship --json is keyed by method: dense, gmp, static, set, rigl, lottery at 90 % sparsity', () => {
-  const r = sprigJson<Record<string, { testAccuracy: number; sparsity: number; flops: { trainingFraction: number } }>>([
+  const r = sprigJson<
+    Record<string, { testAccuracy: number; sparsity: number; flops: { trainingFraction: number } }>
+  >([
     'flagship',
     '--dataset',
     'synthetic',
@@ -261,7 +295,8 @@ test('sprig flagship --json is keyed by method: dense, gmp, static, set, rigl, l
   assert.equal(r.dense!.flops.trainingFraction, 1);
   // the ticket costs the dense training plus its own sparse retraining
   assert.ok(Math.abs(r.lottery!.flops.trainingFraction - 1.1) < 0.01, `${r.lottery!.flops.trainingFraction}`);
-  for (const m of ['static', 'set', 'rigl', 'lottery']) assert.ok(Math.abs(r[m]!.sparsity - 0.9) < 0.01, `${m} ${r[m]!.sparsity}`);
+  for (const m of ['static', 'set', 'rigl', 'lottery'])
+    assert.ok(Math.abs(r[m]!.sparsity - 0.9) < 0.01, `${m} ${r[m]!.sparsity}`);
 });
 
 test("RigL's M× multiplies training steps, LR milestones and T_end", () => {
@@ -270,6 +305,10 @@ test("RigL's M× multiplies training steps, LR milestones and T_end", () => {
   const two = planDst(hp({ method: 'rigl', tEnd: '2ep', multiplier: 2 }, { training: base }), data);
   assert.deepEqual([one.totalSteps, one.schedule!.tEnd, one.options.lr.milestones], [32, 16, [16, 24]]);
   assert.deepEqual([two.totalSteps, two.schedule!.tEnd, two.options.lr.milestones], [64, 32, [32, 48]]);
-  assert.equal(planDst(hp({ method: 'rigl', multiplier: 2 }), data).schedule!.tEnd, 48, 'a fractional T_end follows the longer run');
+  assert.equal(
+    planDst(hp({ method: 'rigl', multiplier: 2 }), data).schedule!.tEnd,
+    48,
+    'a fractional T_end follows the longer run',
+  );
   assert.notEqual(one.runId, two.runId);
 });

@@ -39,7 +39,10 @@ test('sprig gradflow --json: gradient-norm curves per run and the landscape meas
   for (const x of r.runs) {
     assert.deepEqual(x.gradNorm.steps, [0, 10, 20, 30]);
     assert.ok(x.gradNorm.total.every((v) => v > 0 && Number.isFinite(v)));
-    assert.deepEqual(Object.keys(x.gradNorm.layers).sort(), ['fc.bias', 'fc.weight', 'fc1.bias', 'fc1.weight'].sort());
+    assert.deepEqual(
+      Object.keys(x.gradNorm.layers).sort(),
+      ['fc.bias', 'fc.weight', 'fc1.bias', 'fc1.weight'].sort(),
+    );
     assert.equal(x.gradNormAtInit, x.gradNorm.total[0]);
     assert.ok(Math.abs(x.sparsity - 0.8) < 0.01, `${x.run} sparsity ${x.sparsity}`);
     assert.equal(x.interpolationToPruned.alphas.length, 5);

@@ -6,14 +6,23 @@ import { createModel } from '../src/models/registry.js';
 import type { ParamTensors } from '../src/models/types.js';
 import { crossEntropy } from '../src/training/losses.js';
 import { Rng } from '../src/util/rng.js';
-import { disagreement, ensembleAccuracy, evaluateSolution, gradientNorm, interpolation, l2Distance } from '../src/experiments/landscape.js';
+import {
+  disagreement,
+  ensembleAccuracy,
+  evaluateSolution,
+  gradientNorm,
+  interpolation,
+  l2Distance,
+} from '../src/experiments/landscape.js';
 
 const ds = loadDataset({ name: 'synthetic' });
 const batch = { x: ds.train.x.slice(0, 32 * 64), y: ds.train.y.slice(0, 32), n: 32 };
 
 function lossAt(model: ReturnType<typeof createModel>, w: Map<string, Float32Array>): number {
   return tf.tidy(() => {
-    const p: ParamTensors = Object.fromEntries(model.specs.map((s) => [s.name, tf.tensor(w.get(s.name)!, s.shape)]));
+    const p: ParamTensors = Object.fromEntries(
+      model.specs.map((s) => [s.name, tf.tensor(w.get(s.name)!, s.shape)]),
+    );
     const x = tf.tensor4d(batch.x, [batch.n, 8, 8, 1]);
     return crossEntropy(model.forward(p, x, false), tf.tensor1d(batch.y, 'int32')).dataSync()[0]!;
   });
@@ -23,13 +32,18 @@ test('the masked gradient norm matches central finite differences on a tiny net'
   const model = createModel('mlp_3', [8, 8, 1], 4);
   const w = model.init(new Rng(4));
   // biases non-zero so that the bias gradients are not trivially tied to the weights
-  for (const s of model.specs) if (s.kind === 'bias') w.get(s.name)!.forEach((_, i, a) => (a[i] = 0.1 * (i + 1)));
+  for (const s of model.specs)
+    if (s.kind === 'bias') w.get(s.name)!.forEach((_, i, a) => (a[i] = 0.1 * (i + 1)));
   const rng = new Rng(1);
   const masks = new Map(
-    model.specs.filter((s) => s.prunable).map((s) => [s.name, Float32Array.from(w.get(s.name)!, () => (rng.next() < 0.5 ? 1 : 0))]),
+    model.specs
+      .filter((s) => s.prunable)
+      .map((s) => [s.name, Float32Array.from(w.get(s.name)!, () => (rng.next() < 0.5 ? 1 : 0))]),
   );
   for (const [n, m] of masks) w.get(n)!.forEach((_, i, a) => (a[i]! *= m[i]!));
-  const params: ParamTensors = Object.fromEntries(model.specs.map((s) => [s.name, tf.tensor(w.get(s.name)!, s.shape)]));
+  const params: ParamTensors = Object.fromEntries(
+    model.specs.map((s) => [s.name, tf.tensor(w.get(s.name)!, s.shape)]),
+  );
   const gn = gradientNorm(model, params, batch, masks);
 
   const eps = 1e-2;
@@ -50,9 +64,15 @@ test('the masked gradient norm matches central finite differences on a tiny net'
     }
     const fd = Math.sqrt(sq);
     total += sq;
-    assert.ok(Math.abs(fd - gn.layers[s.name]!) <= 2e-2 * fd + 1e-4, `${s.name}: finite differences ${fd} vs ${gn.layers[s.name]}`);
+    assert.ok(
+      Math.abs(fd - gn.layers[s.name]!) <= 2e-2 * fd + 1e-4,
+      `${s.name}: finite differences ${fd} vs ${gn.layers[s.name]}`,
+    );
   }
-  assert.ok(Math.abs(Math.sqrt(total) - gn.total) <= 2e-2 * gn.total, `total ${Math.sqrt(total)} vs ${gn.total}`);
+  assert.ok(
+    Math.abs(Math.sqrt(total) - gn.total) <= 2e-2 * gn.total,
+    `total ${Math.sqrt(total)} vs ${gn.total}`,
+  );
   // unmasked, the norm is larger (the masked entries have non-zero gradients)
   assert.ok(gradientNorm(model, params, batch).total > gn.total);
   for (const t of Object.values(params)) t.dispose();

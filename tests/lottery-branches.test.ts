@@ -25,7 +25,11 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'sprig-lottery-'));
 const masksOf = (dir: string) => deserialiseMasks(new Uint8Array(readFileSync(join(dir, 'masks.bin'))));
 const resultOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
 /** The one sub-directory of `dir` whose name starts with `prefix` (a branch's hashed directory). */
-const branchDir = (dir: string, prefix: string) => join(dir, readdirSync(dir).find((d) => d.startsWith(prefix))!);
+const branchDir = (dir: string, prefix: string) =>
+  join(
+    dir,
+    readdirSync(dir).find((d) => d.startsWith(prefix))!,
+  );
 
 function run(root: string, pruning: object, plan: object, callbacks?: LotteryOptions['callbacks']) {
   const store = new RunStore(root);
@@ -78,7 +82,10 @@ test('B = identity: the basis chain has the canonical masks and the canonical tr
       const br = branchDir(main, 'basis_identity_');
       const [ma, mb] = [masksOf(main), masksOf(br)];
       for (const [n, m] of ma) assert.deepEqual([...mb.get(n)!], [...m], `level ${l} mask ${n}`);
-      const [wa, wb] = [loadWeights(join(main, 'weights.bin')).weights, loadWeights(join(br, 'weights.bin')).weights];
+      const [wa, wb] = [
+        loadWeights(join(main, 'weights.bin')).weights,
+        loadWeights(join(br, 'weights.bin')).weights,
+      ];
       for (const [n, w] of wa) assert.deepEqual([...wb.get(n)!], [...w], `level ${l} weights ${n}`);
       assert.deepEqual(
         resultOf(br).history.map((h) => [h.trainLoss, h.testLoss]),
@@ -100,11 +107,15 @@ test('DCT basis: θ = B(m ⊙ c) in TF.js inverts c = Bᵀθ; the DCT chain keep
     const c = coeffsOf(basis, specs, theta);
     const rp = basisReparam(basis, specs, denseMasks(specs));
     const back = scoped(() => {
-      const out = rp.reparam(Object.fromEntries(specs.map((sp) => [sp.name, tf.tensor(c.get(sp.name)!, sp.shape)])));
+      const out = rp.reparam(
+        Object.fromEntries(specs.map((sp) => [sp.name, tf.tensor(c.get(sp.name)!, sp.shape)])),
+      );
       return new Map(Object.entries(out).map(([n, t]) => [n, t.dataSync() as Float32Array]));
     });
     rp.dispose();
-    for (const [n, v] of theta) for (let i = 0; i < v.length; i++) assert.ok(Math.abs(back.get(n)![i]! - v[i]!) < 1e-5, `${name} ${n}[${i}]`);
+    for (const [n, v] of theta)
+      for (let i = 0; i < v.length; i++)
+        assert.ok(Math.abs(back.get(n)![i]! - v[i]!) < 1e-5, `${name} ${n}[${i}]`);
   }
 
   const root = tmp();
@@ -123,7 +134,9 @@ test('DCT basis: θ = B(m ⊙ c) in TF.js inverts c = Bᵀθ; the DCT chain keep
       }
       assert.equal(r.levels[l]!.branches['basis:dct']!.remaining, r.levels[l]!.remaining);
       // the trained θ has no energy on pruned coefficients
-      for (const [n, m] of mb) for (let i = 0; i < m.length; i++) if (m[i] === 0) assert.ok(Math.abs(c.get(n)![i]!) < 1e-5, `${n} coefficient ${i}: ${c.get(n)![i]}`);
+      for (const [n, m] of mb)
+        for (let i = 0; i < m.length; i++)
+          if (m[i] === 0) assert.ok(Math.abs(c.get(n)![i]!) < 1e-5, `${n} coefficient ${i}: ${c.get(n)![i]}`);
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -159,20 +172,44 @@ test('bad input is refused before anything trains', () => {
   const root = tmp();
   const store = new RunStore(root);
   try {
-    const prep = (pruning: object, plan: object, hp: object = HP) => prepareLottery({ store, hparams: { ...hp, pruning }, plan });
-    assert.throws(() => prep({ pruneFraction: 1.5 }, {}), (e: Error) => e instanceof SprigError && /pruneFraction/.test(e.message));
-    assert.throws(() => prep({ pruneFraction: 0 }, {}), (e: Error) => e instanceof SprigError && /pruneFraction/.test(e.message));
-    assert.throws(() => prep({ pruneFraction: 0.9 }, { levels: 5 }), (e: Error) => e instanceof SprigError && /no weights/.test(e.message));
-    assert.throws(() => prep({ rewind: '100ep' }, {}), (e: Error) => e instanceof SprigError && /past the end of training/.test(e.message));
-    assert.throws(() => prep({}, { branches: ['kd_rewind'] }), (e: Error) => e instanceof SprigError && /kd_rewind/.test(e.message));
-    assert.throws(() => prep({}, { branches: ['kd'], branchesOnly: true }), (e: Error) => e instanceof SprigError && /trained dense level 0/.test(e.message));
+    const prep = (pruning: object, plan: object, hp: object = HP) =>
+      prepareLottery({ store, hparams: { ...hp, pruning }, plan });
+    assert.throws(
+      () => prep({ pruneFraction: 1.5 }, {}),
+      (e: Error) => e instanceof SprigError && /pruneFraction/.test(e.message),
+    );
+    assert.throws(
+      () => prep({ pruneFraction: 0 }, {}),
+      (e: Error) => e instanceof SprigError && /pruneFraction/.test(e.message),
+    );
+    assert.throws(
+      () => prep({ pruneFraction: 0.9 }, { levels: 5 }),
+      (e: Error) => e instanceof SprigError && /no weights/.test(e.message),
+    );
+    assert.throws(
+      () => prep({ rewind: '100ep' }, {}),
+      (e: Error) => e instanceof SprigError && /past the end of training/.test(e.message),
+    );
+    assert.throws(
+      () => prep({}, { branches: ['kd_rewind'] }),
+      (e: Error) => e instanceof SprigError && /kd_rewind/.test(e.message),
+    );
+    assert.throws(
+      () => prep({}, { branches: ['kd'], branchesOnly: true }),
+      (e: Error) => e instanceof SprigError && /trained dense level 0/.test(e.message),
+    );
     assert.throws(
       () => prep({}, { branches: ['basis:dct'], basisBlock: 5, basisRemainder: 'error' }),
       (e: Error) => e instanceof SprigError && /does not fit/.test(e.message),
     );
-    assert.throws(() => prep({}, { branches: ['nope'] }), (e: Error) => e instanceof SprigError && /unknown branch/.test(e.message));
+    assert.throws(
+      () => prep({}, { branches: ['nope'] }),
+      (e: Error) => e instanceof SprigError && /unknown branch/.test(e.message),
+    );
     assert.deepEqual(
-      readdirSync(root).filter((d) => d.startsWith('lottery_')).flatMap((d) => readdirSync(join(root, d))),
+      readdirSync(root)
+        .filter((d) => d.startsWith('lottery_'))
+        .flatMap((d) => readdirSync(join(root, d))),
       [],
       'nothing was trained',
     );

@@ -7,14 +7,40 @@ import { join } from 'node:path';
 import { RunStore } from '../src/store/store.js';
 
 const sprig = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, SPRIG_ROOT: '' } });
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SPRIG_ROOT: '' },
+  });
 
-const COMMON = ['lottery', '--model', 'mlp_32', '--dataset', 'synthetic', '--train-steps', '2ep', '--batch-size', '64'];
+const COMMON = [
+  'lottery',
+  '--model',
+  'mlp_32',
+  '--dataset',
+  'synthetic',
+  '--train-steps',
+  '2ep',
+  '--batch-size',
+  '64',
+];
 
 test('sprig lottery: an end-to-end 2-level run with --json, stored curve and metrics, then read back from the store', () => {
   const root = mkdtempSync(join(tmpdir(), 'sprig-lottery-cli-'));
   try {
-    const args = [...COMMON, '--root', root, '--levels', '2', '--output-fraction', '0.1', '--replicates', '2', '--branches', 'reinit,random_mask', '--json'];
+    const args = [
+      ...COMMON,
+      '--root',
+      root,
+      '--levels',
+      '2',
+      '--output-fraction',
+      '0.1',
+      '--replicates',
+      '2',
+      '--branches',
+      'reinit,random_mask',
+      '--json',
+    ];
     const r = sprig(args);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);

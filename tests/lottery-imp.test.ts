@@ -53,9 +53,13 @@ test('density is (1−p)^L per layer after L levels; pruned weights stay zero af
       for (const [name, m] of masks) {
         const active = m.reduce((a, v) => a + v, 0);
         // round() at each level: within L weights of N·(1−p)^L
-        assert.ok(Math.abs(active - m.length * 0.7 ** l.level) <= l.level + 0.5, `${name} level ${l.level}: ${active} of ${m.length}`);
+        assert.ok(
+          Math.abs(active - m.length * 0.7 ** l.level) <= l.level + 0.5,
+          `${name} level ${l.level}: ${active} of ${m.length}`,
+        );
         const wt = w.get(name)!;
-        for (let i = 0; i < m.length; i++) if (m[i] === 0) assert.ok(wt[i] === 0, `${name}[${i}] pruned but ${wt[i]}`);
+        for (let i = 0; i < m.length; i++)
+          if (m[i] === 0) assert.ok(wt[i] === 0, `${name}[${i}] pruned but ${wt[i]}`);
       }
       assert.ok(Math.abs(l.remaining - 0.7 ** l.level) < 0.01, `remaining ${l.remaining}`);
     }
@@ -103,7 +107,8 @@ test('rewinding to init starts from θ0 ⊙ m; LR rewinding from the previous le
     const m = masksOf(join(r.runDir, 'replicate_0', 'level_1'));
     const start = rec.starts.get('r0 L1')!;
     assert.equal(start.step, 0);
-    for (const [n, v] of start.weights) assert.deepEqual([...v], [...theta0.get(n)!.map((x, i) => (m.get(n) ? x * m.get(n)![i]! : x))], n);
+    for (const [n, v] of start.weights)
+      assert.deepEqual([...v], [...theta0.get(n)!.map((x, i) => (m.get(n) ? x * m.get(n)![i]! : x))], n);
 
     const rec2 = recorder();
     const lr = run(root, { rewind: 'lr' }, { levels: 1 }, rec2.callbacks);
@@ -111,7 +116,8 @@ test('rewinding to init starts from θ0 ⊙ m; LR rewinding from the previous le
     const m2 = masksOf(join(lr.runDir, 'replicate_0', 'level_1'));
     const st2 = rec2.starts.get('r0 L1')!;
     assert.equal(st2.step, 0);
-    for (const [n, v] of st2.weights) assert.deepEqual([...v], [...final0.get(n)!.map((x, i) => (m2.get(n) ? x * m2.get(n)![i]! : x))], n);
+    for (const [n, v] of st2.weights)
+      assert.deepEqual([...v], [...final0.get(n)!.map((x, i) => (m2.get(n) ? x * m2.get(n)![i]! : x))], n);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

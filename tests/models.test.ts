@@ -29,7 +29,10 @@ test('prunable weights have stable names, biases and batch norm do not prune', (
     m.specs.map((s) => `${s.name}:${s.prunable ? 'p' : '-'}`),
     ['fc1.weight:p', 'fc1.bias:-', 'fc2.weight:p', 'fc2.bias:-', 'fc.weight:p', 'fc.bias:-'],
   );
-  assert.deepEqual(m.specs.filter((s) => s.isOutput).map((s) => s.name), ['fc.weight']);
+  assert.deepEqual(
+    m.specs.filter((s) => s.isOutput).map((s) => s.name),
+    ['fc.weight'],
+  );
   const r = createModel('cifar_resnet_20', cifar, 10);
   assert.ok(r.specs.some((s) => s.name === 'blocks.3.shortcut.conv.weight' && s.prunable));
   assert.ok(r.specs.filter((s) => s.kind.startsWith('bn_')).every((s) => !s.prunable));
@@ -53,7 +56,10 @@ test('every model runs forward on both MNIST and CIFAR shapes (input shape follo
 test('configurable MLP and unknown names', () => {
   const m = createModel('mlp_20_10', [8, 8, 1], 4);
   assert.equal(parameterCount(m), 64 * 20 + 20 + 20 * 10 + 10 + 10 * 4 + 4);
-  assert.throws(() => createModel('resnet9000', mnist, 10), (e: unknown) => e instanceof SprigError && /mnist_lenet_300_100/.test(e.message));
+  assert.throws(
+    () => createModel('resnet9000', mnist, 10),
+    (e: unknown) => e instanceof SprigError && /mnist_lenet_300_100/.test(e.message),
+  );
 });
 
 test('Kaiming-normal init: weight std ≈ √(2/fan_in), zero biases, unit BN scale', () => {

@@ -73,32 +73,36 @@ test('Relu gradient (native) equals mul(dy, step(x)) — exactly', { skip }, () 
   close(gNative, gJs, 0, 'relu grad');
 });
 
-test('FusedBatchNorm gradient (native) equals the JS gradient for x, mean, variance, scale, offset (tol 1e-4)', { skip }, () => {
-  for (const shape of [
-    [2, 3, 3, 4],
-    [1, 1, 1, 3],
-    [16, 8, 8, 16],
-  ]) {
-    const C = shape[3]!;
-    const x = randn(shape),
-      mean = randn([C], 0.5),
-      variance = tf.add(tf.abs(randn([C])), tf.scalar(0.2));
-    const offset = randn([C]),
-      scale = randn([C]);
-    const w = randn(shape);
-    const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor): tf.Tensor =>
-      tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), w));
-    const gN = tf
-      .grads(f)([x, mean, variance, offset, scale])
-      .map((t) => t.dataSync());
-    const gJ = withJsGradient('FusedBatchNorm', () =>
-      tf
+test(
+  'FusedBatchNorm gradient (native) equals the JS gradient for x, mean, variance, scale, offset (tol 1e-4)',
+  { skip },
+  () => {
+    for (const shape of [
+      [2, 3, 3, 4],
+      [1, 1, 1, 3],
+      [16, 8, 8, 16],
+    ]) {
+      const C = shape[3]!;
+      const x = randn(shape),
+        mean = randn([C], 0.5),
+        variance = tf.add(tf.abs(randn([C])), tf.scalar(0.2));
+      const offset = randn([C]),
+        scale = randn([C]);
+      const w = randn(shape);
+      const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor): tf.Tensor =>
+        tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), w));
+      const gN = tf
         .grads(f)([x, mean, variance, offset, scale])
-        .map((t) => t.dataSync()),
-    );
-    gN.forEach((g, i) => close(g, gJ[i]!, 1e-4, `batchnorm grad ${i} [${shape}]`));
-  }
-});
+        .map((t) => t.dataSync());
+      const gJ = withJsGradient('FusedBatchNorm', () =>
+        tf
+          .grads(f)([x, mean, variance, offset, scale])
+          .map((t) => t.dataSync()),
+      );
+      gN.forEach((g, i) => close(g, gJ[i]!, 1e-4, `batchnorm grad ${i} [${shape}]`));
+    }
+  },
+);
 
 test('batchNormTrain equals tf.moments + tf.batchNorm, forward and gradient (tol 1e-4)', () => {
   for (const shape of [
@@ -164,9 +168,17 @@ test('batchNormTrain fused with + residual and ReLU equals tf.relu(tf.add(bn, r)
         return relu ? tf.relu(y) : y;
       };
       const fused = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor): tf.Tensor =>
-        batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, undefined, { residual: withRes ? r : undefined, relu });
+        batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, undefined, {
+          residual: withRes ? r : undefined,
+          relu,
+        });
       const tag = `[${shape}] residual=${withRes} relu=${relu}`;
-      close(fused(x, gamma, beta, res).dataSync(), ref(x, gamma, beta, res).dataSync(), 1e-4, `fused bn forward ${tag}`);
+      close(
+        fused(x, gamma, beta, res).dataSync(),
+        ref(x, gamma, beta, res).dataSync(),
+        1e-4,
+        `fused bn forward ${tag}`,
+      );
       const loss =
         (f: typeof fused) =>
         (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor): tf.Tensor =>
@@ -178,7 +190,9 @@ test('batchNormTrain fused with + residual and ReLU equals tf.relu(tf.add(bn, r)
       const gR = tf
         .grads(loss(ref))([x, gamma, beta, res])
         .map((t) => t.dataSync());
-      gF.forEach((g, i) => close(g, gR[i]!, 1e-4, `fused bn grad ${['x', 'gamma', 'beta', 'residual'][i]} ${tag}`));
+      gF.forEach((g, i) =>
+        close(g, gR[i]!, 1e-4, `fused bn grad ${['x', 'gamma', 'beta', 'residual'][i]} ${tag}`),
+      );
     }
   }
 });
@@ -197,12 +211,16 @@ test('denseLayer and convLayer equal tf.fused.matMul / tf.fused.conv2d, values a
       const mine = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
         tf.sum(tf.mul(denseLayer(a as tf.Tensor2D, ww as tf.Tensor2D, bb, activation), r));
       const ref = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
-        tf.sum(tf.mul(tf.fused.matMul({ a: a as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation }), r));
+        tf.sum(
+          tf.mul(tf.fused.matMul({ a: a as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation }), r),
+        );
       const args = b ? [x, w, b] : [x, w];
       const gm = tf.valueAndGrads(mine as (...t: tf.Tensor[]) => tf.Tensor)(args);
       const gr = tf.valueAndGrads(ref as (...t: tf.Tensor[]) => tf.Tensor)(args);
       close(gm.value.dataSync(), gr.value.dataSync(), 1e-4, `dense ${activation} value`);
-      gm.grads.forEach((g, i) => close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-4, `dense ${activation} ${M}x${K}x${N} grad ${i}`));
+      gm.grads.forEach((g, i) =>
+        close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-4, `dense ${activation} ${M}x${K}x${N} grad ${i}`),
+      );
     }
     for (const [shape, k, cout, stride, pad, withBias] of [
       [[2, 9, 9, 3], 3, 4, 1, 'same', true],
@@ -217,12 +235,26 @@ test('denseLayer and convLayer equal tf.fused.matMul / tf.fused.conv2d, values a
       const mine = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
         tf.sum(tf.mul(convLayer(a as tf.Tensor4D, ww as tf.Tensor4D, stride, pad, bb, activation), r));
       const ref = (a: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) =>
-        tf.sum(tf.mul(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: stride, pad, bias: bb, activation }), r));
+        tf.sum(
+          tf.mul(
+            tf.fused.conv2d({
+              x: a as tf.Tensor4D,
+              filter: ww as tf.Tensor4D,
+              strides: stride,
+              pad,
+              bias: bb,
+              activation,
+            }),
+            r,
+          ),
+        );
       const args = b ? [x, w, b] : [x, w];
       const gm = tf.valueAndGrads(mine as (...t: tf.Tensor[]) => tf.Tensor)(args);
       const gr = tf.valueAndGrads(ref as (...t: tf.Tensor[]) => tf.Tensor)(args);
       close(gm.value.dataSync(), gr.value.dataSync(), 1e-4, `conv ${activation} value`);
-      gm.grads.forEach((g, i) => close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-4, `conv ${activation} [${shape}] grad ${i}`));
+      gm.grads.forEach((g, i) =>
+        close(g.dataSync(), gr.grads[i]!.dataSync(), 1e-4, `conv ${activation} [${shape}] grad ${i}`),
+      );
     }
   }
 });
@@ -255,7 +287,9 @@ test('batchNormTrain kernels: native equals the JS kernels (tol 1e-5)', { skip }
       gamma = randn([C]),
       beta = randn([C]),
       dy = randn(shape);
-    const nat = tf.engine().runKernel('SprigBatchNormTrain', { x, gamma, beta }, { eps: 1e-5 }) as tf.Tensor[];
+    const nat = tf
+      .engine()
+      .runKernel('SprigBatchNormTrain', { x, gamma, beta }, { eps: 1e-5 }) as tf.Tensor[];
     const js = jsKernel('SprigBatchNormTrain')!({
       inputs: { x, gamma, beta },
       backend: tf.backend(),
@@ -264,23 +298,46 @@ test('batchNormTrain kernels: native equals the JS kernels (tol 1e-5)', { skip }
     nat.forEach((t, i) => close(t.dataSync(), be.data.get(js[i]!.dataId).values, 1e-5, `bn train out ${i}`));
     const inputs = { dy, x, gamma, mean: nat[1]!, variance: nat[2]! };
     const natG = tf.engine().runKernel('SprigBatchNormTrainGrad', inputs, { eps: 1e-5 }) as tf.Tensor[];
-    const jsG = jsKernel('SprigBatchNormTrainGrad')!({ inputs, backend: tf.backend(), attrs: { eps: 1e-5 } }) as tf.TensorInfo[];
-    natG.forEach((t, i) => close(t.dataSync(), be.data.get(jsG[i]!.dataId).values, 1e-5, `bn train grad ${i}`));
+    const jsG = jsKernel('SprigBatchNormTrainGrad')!({
+      inputs,
+      backend: tf.backend(),
+      attrs: { eps: 1e-5 },
+    }) as tf.TensorInfo[];
+    natG.forEach((t, i) =>
+      close(t.dataSync(), be.data.get(jsG[i]!.dataId).values, 1e-5, `bn train grad ${i}`),
+    );
     // Fused + residual and ReLU: forward, and the gradient with the ReLU mask and residual output.
     const residual = randn(shape);
     const fIn = { x, gamma, beta, residual },
       fAttrs = { eps: 1e-5, relu: true };
     const natF = tf.engine().runKernel('SprigBatchNormTrain', fIn, fAttrs) as tf.Tensor[];
-    const jsF = jsKernel('SprigBatchNormTrain')!({ inputs: fIn, backend: tf.backend(), attrs: fAttrs }) as tf.TensorInfo[];
-    natF.forEach((t, i) => close(t.dataSync(), be.data.get(jsF[i]!.dataId).values, 1e-5, `fused bn train out ${i}`));
+    const jsF = jsKernel('SprigBatchNormTrain')!({
+      inputs: fIn,
+      backend: tf.backend(),
+      attrs: fAttrs,
+    }) as tf.TensorInfo[];
+    natF.forEach((t, i) =>
+      close(t.dataSync(), be.data.get(jsF[i]!.dataId).values, 1e-5, `fused bn train out ${i}`),
+    );
     for (const withRes of [true, false]) {
       const gIn = { dy, x, gamma, mean: natF[1]!, variance: natF[2]!, y: natF[0]! },
         gAttrs = { eps: 1e-5, residual: withRes };
       const natFG = tf.engine().runKernel('SprigBatchNormTrainGrad', gIn, gAttrs) as tf.Tensor[];
-      const jsFG = jsKernel('SprigBatchNormTrainGrad')!({ inputs: gIn, backend: tf.backend(), attrs: gAttrs }) as tf.TensorInfo[];
+      const jsFG = jsKernel('SprigBatchNormTrainGrad')!({
+        inputs: gIn,
+        backend: tf.backend(),
+        attrs: gAttrs,
+      }) as tf.TensorInfo[];
       assert.equal(natFG.length, withRes ? 4 : 3);
       assert.equal(jsFG.length, natFG.length);
-      natFG.forEach((t, i) => close(t.dataSync(), be.data.get(jsFG[i]!.dataId).values, 1e-5, `fused bn train grad ${i} res=${withRes}`));
+      natFG.forEach((t, i) =>
+        close(
+          t.dataSync(),
+          be.data.get(jsFG[i]!.dataId).values,
+          1e-5,
+          `fused bn train grad ${i} res=${withRes}`,
+        ),
+      );
     }
   }
 });
@@ -361,13 +418,20 @@ test("a conv net's gradients equal those of the pure-JS engine (SPRIG_NATIVE=0) 
       cwd: process.cwd(),
     });
     assert.equal(p.status, 0, p.stderr);
-    return JSON.parse(p.stdout.trim().split('\n').pop()!) as { engine: string; loss: number; grads: number[][] };
+    return JSON.parse(p.stdout.trim().split('\n').pop()!) as {
+      engine: string;
+      loss: number;
+      grads: number[][];
+    };
   };
   const nat = run({}),
     js = run({ SPRIG_NATIVE: '0' });
   assert.equal(nat.engine, 'native');
   assert.equal(js.engine, 'js');
-  assert.ok(Math.abs(nat.loss - js.loss) <= 1e-5 * Math.max(1, Math.abs(js.loss)), `loss ${nat.loss} vs ${js.loss}`);
+  assert.ok(
+    Math.abs(nat.loss - js.loss) <= 1e-5 * Math.max(1, Math.abs(js.loss)),
+    `loss ${nat.loss} vs ${js.loss}`,
+  );
   nat.grads.forEach((g, i) => close(g, js.grads[i]!, 1e-4, `grad ${i}`));
 });
 

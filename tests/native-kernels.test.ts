@@ -83,10 +83,20 @@ function close(a: Float32Array, b: Float32Array, tol: number, what: string): voi
       at = i;
     }
   }
-  assert.ok(maxDiff <= tol * maxRef, `${what}: max |diff| ${maxDiff} at ${at} (native ${a[at]}, js ${b[at]}) > ${tol} * ${maxRef}`);
+  assert.ok(
+    maxDiff <= tol * maxRef,
+    `${what}: max |diff| ${maxDiff} at ${at} (native ${a[at]}, js ${b[at]}) > ${tol} * ${maxRef}`,
+  );
 }
 
-function check(name: string, inputs: Inputs, attrs: Record<string, unknown>, tol: number, what: string, expectNative = true): void {
+function check(
+  name: string,
+  inputs: Inputs,
+  attrs: Record<string, unknown>,
+  tol: number,
+  what: string,
+  expectNative = true,
+): void {
   const { nat, js } = both(name, inputs, attrs, expectNative);
   nat.forEach((v, i) => close(v, js[i]!, tol, `${what} [out ${i}]`));
   Object.values(inputs).forEach((t) => t.dispose());
@@ -224,21 +234,34 @@ const convCases: ConvCase[] = [
 const cname = (c: ConvCase): string =>
   `${c.n}x${c.h}x${c.w}x${c.c} k${c.k} o${c.o} s${String(c.s)} pad ${JSON.stringify(c.pad)}${c.d ? ` d${c.d}` : ''}`;
 
-test('Conv2D and FusedConv2D forward: strides, same/valid/explicit padding, 1x1, size-1, dilation', { skip }, () => {
-  for (const c of [...convCases, { n: 2, h: 9, w: 9, c: 3, k: [3, 3], o: 4, s: 1, pad: 'same', d: 2 } as ConvCase]) {
-    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d ?? 1 };
-    check('Conv2D', { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]) }, attrs, TOL_MM, `conv2d ${cname(c)}`);
-    for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu']) {
+test(
+  'Conv2D and FusedConv2D forward: strides, same/valid/explicit padding, 1x1, size-1, dilation',
+  { skip },
+  () => {
+    for (const c of [
+      ...convCases,
+      { n: 2, h: 9, w: 9, c: 3, k: [3, 3], o: 4, s: 1, pad: 'same', d: 2 } as ConvCase,
+    ]) {
+      const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d ?? 1 };
       check(
-        'FusedConv2D',
-        { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]), bias: randn([c.o]) },
-        { ...attrs, activation, leakyreluAlpha: 0.2 },
+        'Conv2D',
+        { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]) },
+        attrs,
         TOL_MM,
-        `fused conv2d ${activation} ${cname(c)}`,
+        `conv2d ${cname(c)}`,
       );
+      for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu']) {
+        check(
+          'FusedConv2D',
+          { x: randn([c.n, c.h, c.w, c.c]), filter: randn([...c.k, c.c, c.o]), bias: randn([c.o]) },
+          { ...attrs, activation, leakyreluAlpha: 0.2 },
+          TOL_MM,
+          `fused conv2d ${activation} ${cname(c)}`,
+        );
+      }
     }
-  }
-});
+  },
+);
 
 test('Conv2DBackpropInput and Conv2DBackpropFilter: strides and padding modes', { skip }, () => {
   for (const c of convCases) {
@@ -269,7 +292,12 @@ test('Conv2DBackpropInput and Conv2DBackpropFilter: strides and padding modes', 
 });
 
 test('MaxPool, AvgPool and their gradients', { skip }, () => {
-  const cases: { shape: number[]; f: number | [number, number]; s: number | [number, number]; pad: unknown }[] = [
+  const cases: {
+    shape: number[];
+    f: number | [number, number];
+    s: number | [number, number];
+    pad: unknown;
+  }[] = [
     { shape: [2, 8, 8, 3], f: 2, s: 2, pad: 'valid' },
     { shape: [1, 7, 9, 5], f: 3, s: 2, pad: 'same' },
     { shape: [3, 6, 6, 1], f: 3, s: 1, pad: 'same' },
@@ -296,7 +324,13 @@ test('MaxPool, AvgPool and their gradients', { skip }, () => {
   // ties: all-equal windows pick the first maximum in both engines
   const x = tf.ones([1, 4, 4, 2]);
   const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
-  check('MaxPoolGrad', { dy: randn(y.shape), input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }, 0, 'maxpool grad ties');
+  check(
+    'MaxPoolGrad',
+    { dy: randn(y.shape), input: x, output: y },
+    { filterSize: 2, strides: 2, pad: 'valid' },
+    0,
+    'maxpool grad ties',
+  );
 });
 
 test('binary element-wise ops with every broadcast pattern', { skip }, () => {
@@ -344,9 +378,24 @@ test('binary element-wise ops with every broadcast pattern', { skip }, () => {
 });
 
 test('unary element-wise ops', { skip }, () => {
-  for (const name of ['Relu', 'Step', 'Neg', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Square', 'Sigmoid', 'Tanh', 'Abs', 'Relu6']) {
+  for (const name of [
+    'Relu',
+    'Step',
+    'Neg',
+    'Exp',
+    'Log',
+    'Sqrt',
+    'Rsqrt',
+    'Square',
+    'Sigmoid',
+    'Tanh',
+    'Abs',
+    'Relu6',
+  ]) {
     for (const shape of [[1], [7, 3], [64, 64, 17]]) {
-      const x = ['Log', 'Sqrt', 'Rsqrt'].includes(name) ? tf.add(tf.abs(randn(shape, 3)), tf.scalar(0.01)) : randn(shape, 8);
+      const x = ['Log', 'Sqrt', 'Rsqrt'].includes(name)
+        ? tf.add(tf.abs(randn(shape, 3)), tf.scalar(0.01))
+        : randn(shape, 8);
       check(name, { x }, name === 'Step' ? { alpha: 0.25 } : {}, TOL_EW, `${name} [${shape}]`);
     }
   }
@@ -368,7 +417,14 @@ test('reductions: Sum, Mean, Max, Min over contiguous and scattered axes', { ski
     for (const [shape, axis, keepDims] of cases) {
       const attrs = name === 'Max' ? { reductionIndices: axis, keepDims } : { axis, keepDims };
       const scattered = Array.isArray(axis) && axis.length === 2 && axis[1]! - axis[0]! > 1;
-      check(name, { x: randn(shape) }, attrs, TOL_EW, `${name} [${shape}] axis ${String(axis)} keep ${keepDims}`, !scattered);
+      check(
+        name,
+        { x: randn(shape) },
+        attrs,
+        TOL_EW,
+        `${name} [${shape}] axis ${String(axis)} keep ${keepDims}`,
+        !scattered,
+      );
     }
   }
 });
@@ -380,7 +436,11 @@ test('FusedBatchNorm (inference form) and Softmax', { skip }, () => {
     [[128, 8, 8, 16], true],
   ] as const) {
     const C = shape[shape.length - 1]!;
-    const inputs: Inputs = { x: randn([...shape]), mean: randn([C]), variance: tf.add(tf.abs(randn([C])), tf.scalar(0.1)) };
+    const inputs: Inputs = {
+      x: randn([...shape]),
+      mean: randn([C]),
+      variance: tf.add(tf.abs(randn([C])), tf.scalar(0.1)),
+    };
     if (withParams) {
       inputs.offset = randn([C]);
       inputs.scale = randn([C]);

@@ -13,10 +13,29 @@ import { loadCheckpoint } from '../src/training/checkpoint.js';
 import { SprigError } from '../src/util/errors.js';
 import { sprigAsync, sprigJson, tempRoot } from './helpers.js';
 
-const args = ['train', '--dataset', 'synthetic', '--model', 'mlp_64_32', '--train-steps', '60ep', '--batch-size', '8', '--momentum', '0.9', '--lr', '0.01', '--quiet'];
+const args = [
+  'train',
+  '--dataset',
+  'synthetic',
+  '--model',
+  'mlp_64_32',
+  '--train-steps',
+  '60ep',
+  '--batch-size',
+  '8',
+  '--momentum',
+  '0.9',
+  '--lr',
+  '0.01',
+  '--quiet',
+];
 
 test('a run killed with SIGKILL mid-epoch resumes and ends where an uninterrupted run ends', async () => {
-  const reference = sprigJson<{ testLoss: number; testAccuracy: number; runDir: string; steps: number }>([...args, '--root', tempRoot()]);
+  const reference = sprigJson<{ testLoss: number; testAccuracy: number; runDir: string; steps: number }>([
+    ...args,
+    '--root',
+    tempRoot(),
+  ]);
 
   const root = tempRoot();
   const child = sprigAsync([...args, '--root', root]);
@@ -37,7 +56,10 @@ test('a run killed with SIGKILL mid-epoch resumes and ends where an uninterrupte
 
   const resumed = sprigJson<typeof reference>([...args, '--root', root]);
   assert.equal(resumed.steps, reference.steps);
-  assert.ok(Math.abs(resumed.testLoss - reference.testLoss) < 1e-5, `${resumed.testLoss} vs ${reference.testLoss}`);
+  assert.ok(
+    Math.abs(resumed.testLoss - reference.testLoss) < 1e-5,
+    `${resumed.testLoss} vs ${reference.testLoss}`,
+  );
   assert.equal(resumed.testAccuracy, reference.testAccuracy);
   const a = new Float32Array(readFileSync(join(reference.runDir, 'weights.bin')).buffer.slice(0));
   const b = new Float32Array(readFileSync(join(resumed.runDir, 'weights.bin')).buffer.slice(0));
@@ -58,16 +80,29 @@ test('a run that diverges to NaN stops, says so, and keeps the last good checkpo
     source,
     test: ds.test,
     inputShape: ds.inputShape,
-    optimizer: { optimizer: 'sgd', momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    optimizer: {
+      optimizer: 'sgd',
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
     lr: { lr: 0.1, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
     totalSteps: 40,
     itersPerEpoch: source.batchesPerEpoch,
     seed: 0,
     checkpointPath: path,
     // the loss turns NaN at the 20th step (in epoch 3 of 8-step epochs)
-    loss: (logits, labels) => (++calls >= 20 ? tf.mul(crossEntropy(logits, labels), NaN) : crossEntropy(logits, labels)) as tf.Scalar,
+    loss: (logits, labels) =>
+      (++calls >= 20 ? tf.mul(crossEntropy(logits, labels), NaN) : crossEntropy(logits, labels)) as tf.Scalar,
   };
-  assert.throws(() => train(opts), (e: unknown) => e instanceof SprigError && /diverged at iteration 19/.test(e.message) && /epoch 2/.test(e.message));
+  assert.throws(
+    () => train(opts),
+    (e: unknown) =>
+      e instanceof SprigError && /diverged at iteration 19/.test(e.message) && /epoch 2/.test(e.message),
+  );
   const ck = loadCheckpoint<{ step: number }>(path)!;
   assert.equal(ck.meta.step, 16);
   for (const [k, v] of ck.arrays) if (k.startsWith('w/')) assert.ok(v.every(Number.isFinite), k);

@@ -1,24 +1,63 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParamSpec } from '../src/models/types.js';
-import { checkBasisFits, dctBasis, dctMatrix, identityBasis, makeBasis, orthogonalBasis, type Basis, type BasisMatrices } from '../src/sparsity/bases.js';
+import {
+  checkBasisFits,
+  dctBasis,
+  dctMatrix,
+  identityBasis,
+  makeBasis,
+  orthogonalBasis,
+  type Basis,
+  type BasisMatrices,
+} from '../src/sparsity/bases.js';
 import { sizeOf } from '../src/sparsity/mask.js';
 import { Rng } from '../src/util/rng.js';
 
 const dense = (name: string, nin: number, nout: number): ParamSpec => ({
-  name, shape: [nin, nout], kind: 'dense', prunable: true, isOutput: false, fanIn: nin, fanOut: nout, usesPerExample: 1,
+  name,
+  shape: [nin, nout],
+  kind: 'dense',
+  prunable: true,
+  isOutput: false,
+  fanIn: nin,
+  fanOut: nout,
+  usesPerExample: 1,
 });
 const conv = (name: string, kh: number, kw: number, cin: number, cout: number): ParamSpec => ({
-  name, shape: [kh, kw, cin, cout], kind: 'conv', prunable: true, isOutput: false, fanIn: kh * kw * cin, fanOut: kh * kw * cout, usesPerExample: 9,
+  name,
+  shape: [kh, kw, cin, cout],
+  kind: 'conv',
+  prunable: true,
+  isOutput: false,
+  fanIn: kh * kw * cin,
+  fanOut: kh * kw * cout,
+  usesPerExample: 9,
 });
-const bias: ParamSpec = { name: 'fc.bias', shape: [4], kind: 'bias', prunable: false, isOutput: false, fanIn: 1, fanOut: 1, usesPerExample: 1 };
+const bias: ParamSpec = {
+  name: 'fc.bias',
+  shape: [4],
+  kind: 'bias',
+  prunable: false,
+  isOutput: false,
+  fanIn: 1,
+  fanOut: 1,
+  usesPerExample: 1,
+};
 
 const norm = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0));
 const randn = (n: number, seed: number) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => r.normal());
 };
-const specs = [dense('fc1', 20, 12), dense('fc2', 784, 300), dense('small', 5, 3), conv('c1', 3, 3, 2, 4), conv('c2', 5, 5, 3, 2), conv('pw', 1, 1, 4, 4)];
+const specs = [
+  dense('fc1', 20, 12),
+  dense('fc2', 784, 300),
+  dense('small', 5, 3),
+  conv('c1', 3, 3, 2, 4),
+  conv('c2', 5, 5, 3, 2),
+  conv('pw', 1, 1, 4, 4),
+];
 
 for (const basis of [identityBasis(), dctBasis(), orthogonalBasis({ seed: 3 }), dctBasis({ block: 4 })]) {
   test(`${basis.name}: θ → c → θ round trip and norms preserved`, () => {
@@ -28,7 +67,8 @@ for (const basis of [identityBasis(), dctBasis(), orthogonalBasis({ seed: 3 }), 
       assert.equal(c.length, theta.length);
       assert.ok(Math.abs(norm(c) - norm(theta)) < 1e-5 * norm(theta), `${s.name} norm`);
       const back = basis.fromCoeffs(s, c);
-      for (let i = 0; i < theta.length; i++) assert.ok(Math.abs(back[i]! - theta[i]!) < 1e-5, `${s.name}[${i}]`);
+      for (let i = 0; i < theta.length; i++)
+        assert.ok(Math.abs(back[i]! - theta[i]!) < 1e-5, `${s.name}[${i}]`);
     }
   });
 }
@@ -91,13 +131,15 @@ function viaMatrices(m: BasisMatrices, c: Float32Array): Float32Array {
   const L = (i: number, j: number) => (m.left ? m.left[i * r + j]! : i === j ? 1 : 0);
   const R = (i: number, j: number) => (m.right ? m.right[i * k + j]! : i === j ? 1 : 0);
   const lc = new Float64Array(r * k);
-  for (let i = 0; i < r; i++) for (let t = 0; t < r; t++) for (let j = 0; j < k; j++) lc[i * k + j]! += L(i, t) * c[t * k + j]!;
+  for (let i = 0; i < r; i++)
+    for (let t = 0; t < r; t++) for (let j = 0; j < k; j++) lc[i * k + j]! += L(i, t) * c[t * k + j]!;
   const out = new Float32Array(r * k);
-  for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += lc[i * k + t]! * R(j, t);
-    out[i * k + j] = s;
-  }
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += lc[i * k + t]! * R(j, t);
+      out[i * k + j] = s;
+    }
   return out;
 }
 
@@ -112,8 +154,14 @@ test('blockMatrices: θ = L·C·Rᵀ reproduces fromCoeffs (dense blocks, ragged
     }
   }
   const m = dctBasis().blockMatrices(dense('fc', 20, 12));
-  assert.deepEqual(m.leftBlocks!.blocks.map((b) => b.size), [8, 8, 4]);
-  assert.deepEqual(m.rightBlocks!.blocks.map((b) => b.size), [8, 4]);
+  assert.deepEqual(
+    m.leftBlocks!.blocks.map((b) => b.size),
+    [8, 8, 4],
+  );
+  assert.deepEqual(
+    m.rightBlocks!.blocks.map((b) => b.size),
+    [8, 4],
+  );
   const c = dctBasis().blockMatrices(conv('c', 3, 3, 2, 3));
   assert.equal(c.rowsN, 9);
   assert.equal(c.colsN, 6);
@@ -124,8 +172,14 @@ test('fits: says why not; checkBasisFits throws naming the layer', () => {
   assert.match(dctBasis().fits(bias)!, /dense and conv weights/);
   const strict = dctBasis({ remainder: 'error' });
   assert.equal(strict.fits(dense('ok', 16, 4)), null); // 4 < 8: whole dim
-  assert.match(strict.fits(dense('fc2', 784, 300))!, /output dim of 'fc2' \(300\) is not a multiple of the 8×8 block/);
-  assert.throws(() => checkBasisFits(strict, [dense('fc2', 784, 300)]), /basis 'dct' does not fit layer 'fc2'/);
+  assert.match(
+    strict.fits(dense('fc2', 784, 300))!,
+    /output dim of 'fc2' \(300\) is not a multiple of the 8×8 block/,
+  );
+  assert.throws(
+    () => checkBasisFits(strict, [dense('fc2', 784, 300)]),
+    /basis 'dct' does not fit layer 'fc2'/,
+  );
   assert.throws(() => strict.toCoeffs(dense('fc2', 784, 300), new Float32Array(235200)), /not a multiple/);
   checkBasisFits(dctBasis(), specs);
   assert.throws(() => makeBasis('wavelet'), /unknown basis 'wavelet'[\s\S]*identity, dct, orthogonal/);

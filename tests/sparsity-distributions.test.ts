@@ -5,23 +5,63 @@ import { layerDensities, overallSparsity } from '../src/sparsity/distributions.j
 import { SprigError } from '../src/util/errors.js';
 
 const dense = (name: string, nin: number, nout: number, isOutput = false): ParamSpec => ({
-  name, shape: [nin, nout], kind: 'dense', prunable: true, isOutput, fanIn: nin, fanOut: nout, usesPerExample: 1,
+  name,
+  shape: [nin, nout],
+  kind: 'dense',
+  prunable: true,
+  isOutput,
+  fanIn: nin,
+  fanOut: nout,
+  usesPerExample: 1,
 });
 const conv = (name: string, k: number, cin: number, cout: number): ParamSpec => ({
-  name, shape: [k, k, cin, cout], kind: 'conv', prunable: true, isOutput: false, fanIn: k * k * cin, fanOut: k * k * cout, usesPerExample: 16,
+  name,
+  shape: [k, k, cin, cout],
+  kind: 'conv',
+  prunable: true,
+  isOutput: false,
+  fanIn: k * k * cin,
+  fanOut: k * k * cout,
+  usesPerExample: 16,
 });
 const bias = (name: string, n: number): ParamSpec => ({
-  name, shape: [n], kind: 'bias', prunable: false, isOutput: false, fanIn: 1, fanOut: 1, usesPerExample: 1,
+  name,
+  shape: [n],
+  kind: 'bias',
+  prunable: false,
+  isOutput: false,
+  fanIn: 1,
+  fanOut: 1,
+  usesPerExample: 1,
 });
-const lenet = [dense('fc1.weight', 784, 300), bias('fc1.bias', 300), dense('fc2.weight', 300, 100), bias('fc2.bias', 100), dense('fc3.weight', 100, 10, true), bias('fc3.bias', 10)];
+const lenet = [
+  dense('fc1.weight', 784, 300),
+  bias('fc1.bias', 300),
+  dense('fc2.weight', 300, 100),
+  bias('fc2.bias', 100),
+  dense('fc3.weight', 100, 10, true),
+  bias('fc3.bias', 10),
+];
 const round4 = (m: Map<string, number>) => [...m.values()].map((v) => Number(v.toFixed(4)));
 
 test('ERK pins on LeNet-300-100 (RigL get_sparsities_erdos_renyi)', () => {
-  assert.deepEqual(round4(layerDensities(lenet, { distribution: 'erk', sparsity: 0.9 })), [0.0796, 0.2302, 1.0]);
-  assert.deepEqual(round4(layerDensities(lenet, { distribution: 'erk', sparsity: 0.8 })), [0.1622, 0.4694, 1.0]);
-  assert.deepEqual(round4(layerDensities(lenet, { distribution: 'erk', sparsity: 0.98 })), [0.0154, 0.0445, 0.3674]);
+  assert.deepEqual(
+    round4(layerDensities(lenet, { distribution: 'erk', sparsity: 0.9 })),
+    [0.0796, 0.2302, 1.0],
+  );
+  assert.deepEqual(
+    round4(layerDensities(lenet, { distribution: 'erk', sparsity: 0.8 })),
+    [0.1622, 0.4694, 1.0],
+  );
+  assert.deepEqual(
+    round4(layerDensities(lenet, { distribution: 'erk', sparsity: 0.98 })),
+    [0.0154, 0.0445, 0.3674],
+  );
   // keys are the prunable weights in model order; biases are not part of it
-  assert.deepEqual([...layerDensities(lenet, { distribution: 'erk', sparsity: 0.9 }).keys()], ['fc1.weight', 'fc2.weight', 'fc3.weight']);
+  assert.deepEqual(
+    [...layerDensities(lenet, { distribution: 'erk', sparsity: 0.9 }).keys()],
+    ['fc1.weight', 'fc2.weight', 'fc3.weight'],
+  );
 });
 
 test('ERK and ER meet the overall target over prunable weights', () => {
@@ -35,11 +75,15 @@ test('ERK and ER meet the overall target over prunable weights', () => {
 });
 
 test('ER ignores the kernel dims, ERK counts them', () => {
-  const specs = [conv('c1.weight', 3, 16, 32), conv('c2.weight', 5, 32, 32), dense('fc.weight', 512, 10, true)];
+  const specs = [
+    conv('c1.weight', 3, 16, 32),
+    conv('c2.weight', 5, 32, 32),
+    dense('fc.weight', 512, 10, true),
+  ];
   const er = layerDensities(specs, { distribution: 'er', sparsity: 0.9 });
   const erk = layerDensities(specs, { distribution: 'erk', sparsity: 0.9 });
   // ER: raw = (cin+cout)/(cin·cout) → c1 raw = 48/512, c2 raw = 64/1024: ratio of densities = raw ratio
-  assert.ok(Math.abs(er.get('c1.weight')! / er.get('c2.weight')! - (48 / 512) / (64 / 1024)) < 1e-9);
+  assert.ok(Math.abs(er.get('c1.weight')! / er.get('c2.weight')! - 48 / 512 / (64 / 1024)) < 1e-9);
   // ERK: raw = (3+3+16+32)/(9·512) vs (5+5+32+32)/(25·1024)
   const r1 = 54 / (9 * 512);
   const r2 = 74 / (25 * 1024);
@@ -54,7 +98,10 @@ test('ERK powerScale changes the spread but keeps the target', () => {
 
 test('uniform keeps the first layer dense by default (RigL), optional', () => {
   assert.deepEqual(round4(layerDensities(lenet, { distribution: 'uniform', sparsity: 0.9 })), [1, 0.1, 0.1]);
-  assert.deepEqual(round4(layerDensities(lenet, { distribution: 'uniform', sparsity: 0.9, denseFirstLayer: false })), [0.1, 0.1, 0.1]);
+  assert.deepEqual(
+    round4(layerDensities(lenet, { distribution: 'uniform', sparsity: 0.9, denseFirstLayer: false })),
+    [0.1, 0.1, 0.1],
+  );
 });
 
 test('fixed densities under ERK: the others share what is left, target still met', () => {
@@ -65,19 +112,48 @@ test('fixed densities under ERK: the others share what is left, target still met
 });
 
 test('custom densities by name', () => {
-  const d = layerDensities(lenet, { distribution: 'custom', sparsity: 0, densities: new Map([['fc1.weight', 0.01], ['fc2.weight', 0.1], ['fc3.weight', 1]]) });
+  const d = layerDensities(lenet, {
+    distribution: 'custom',
+    sparsity: 0,
+    densities: new Map([
+      ['fc1.weight', 0.01],
+      ['fc2.weight', 0.1],
+      ['fc3.weight', 1],
+    ]),
+  });
   assert.deepEqual([...d.values()], [0.01, 0.1, 1]);
-  assert.throws(() => layerDensities(lenet, { distribution: 'custom', sparsity: 0, densities: { 'fc1.weight': 0.5 } }), /no density for 'fc2.weight', 'fc3.weight'/);
+  assert.throws(
+    () => layerDensities(lenet, { distribution: 'custom', sparsity: 0, densities: { 'fc1.weight': 0.5 } }),
+    /no density for 'fc2.weight', 'fc3.weight'/,
+  );
 });
 
 test('bad requests fail with SprigError naming the problem', () => {
-  assert.throws(() => layerDensities(lenet, { distribution: 'erk', sparsity: 1 }), /sparsity 1 is outside \[0, 1\)/);
+  assert.throws(
+    () => layerDensities(lenet, { distribution: 'erk', sparsity: 1 }),
+    /sparsity 1 is outside \[0, 1\)/,
+  );
   assert.throws(() => layerDensities(lenet, { distribution: 'erk', sparsity: -0.1 }), SprigError);
-  assert.throws(() => layerDensities(lenet, { distribution: 'nope' as 'erk', sparsity: 0.5 }), /unknown distribution 'nope'[\s\S]*uniform, er, erk, custom/);
-  assert.throws(() => layerDensities(lenet, { distribution: 'erk', sparsity: 0.5, densities: { 'fc9.weight': 1 } }), /fc9\.weight/);
+  assert.throws(
+    () => layerDensities(lenet, { distribution: 'nope' as 'erk', sparsity: 0.5 }),
+    /unknown distribution 'nope'[\s\S]*uniform, er, erk, custom/,
+  );
+  assert.throws(
+    () => layerDensities(lenet, { distribution: 'erk', sparsity: 0.5, densities: { 'fc9.weight': 1 } }),
+    /fc9\.weight/,
+  );
   // fixed layers alone exceed the budget: 235,200 dense weights > 10 % of 266,200
-  assert.throws(() => layerDensities(lenet, { distribution: 'erk', sparsity: 0.9, densities: { 'fc1.weight': 1 } }), /cannot reach sparsity 0\.9[\s\S]*'fc1\.weight'/);
+  assert.throws(
+    () => layerDensities(lenet, { distribution: 'erk', sparsity: 0.9, densities: { 'fc1.weight': 1 } }),
+    /cannot reach sparsity 0\.9[\s\S]*'fc1\.weight'/,
+  );
   // uniform at 99.95 % leaves the 1,000-weight output layer with round(0.5) … 0 weights
-  assert.throws(() => layerDensities(lenet, { distribution: 'uniform', sparsity: 0.9996 }), /leaves layer 'fc3\.weight'.*no weights/);
-  assert.throws(() => layerDensities([dense('fc.weight', 10, 10)], { distribution: 'uniform', sparsity: 0.5 }), /only prunable layer/);
+  assert.throws(
+    () => layerDensities(lenet, { distribution: 'uniform', sparsity: 0.9996 }),
+    /leaves layer 'fc3\.weight'.*no weights/,
+  );
+  assert.throws(
+    () => layerDensities([dense('fc.weight', 10, 10)], { distribution: 'uniform', sparsity: 0.5 }),
+    /only prunable layer/,
+  );
 });

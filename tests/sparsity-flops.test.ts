@@ -1,14 +1,55 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParamSpec } from '../src/models/types.js';
-import { denseForwardFlops, flopsReport, sparseForwardFlops, trainingFlopsPerExample } from '../src/sparsity/flops.js';
+import {
+  denseForwardFlops,
+  flopsReport,
+  sparseForwardFlops,
+  trainingFlopsPerExample,
+} from '../src/sparsity/flops.js';
 
 // Tiny net: conv 3×3, 1→2 channels on a 2×2 output map (each weight used 4 times), then dense 8→3.
 const specs: ParamSpec[] = [
-  { name: 'c1.weight', shape: [3, 3, 1, 2], kind: 'conv', prunable: true, isOutput: false, fanIn: 9, fanOut: 18, usesPerExample: 4 },
-  { name: 'c1.bias', shape: [2], kind: 'bias', prunable: false, isOutput: false, fanIn: 1, fanOut: 1, usesPerExample: 4 },
-  { name: 'fc.weight', shape: [8, 3], kind: 'dense', prunable: true, isOutput: true, fanIn: 8, fanOut: 3, usesPerExample: 1 },
-  { name: 'fc.bias', shape: [3], kind: 'bias', prunable: false, isOutput: false, fanIn: 1, fanOut: 1, usesPerExample: 1 },
+  {
+    name: 'c1.weight',
+    shape: [3, 3, 1, 2],
+    kind: 'conv',
+    prunable: true,
+    isOutput: false,
+    fanIn: 9,
+    fanOut: 18,
+    usesPerExample: 4,
+  },
+  {
+    name: 'c1.bias',
+    shape: [2],
+    kind: 'bias',
+    prunable: false,
+    isOutput: false,
+    fanIn: 1,
+    fanOut: 1,
+    usesPerExample: 4,
+  },
+  {
+    name: 'fc.weight',
+    shape: [8, 3],
+    kind: 'dense',
+    prunable: true,
+    isOutput: true,
+    fanIn: 8,
+    fanOut: 3,
+    usesPerExample: 1,
+  },
+  {
+    name: 'fc.bias',
+    shape: [3],
+    kind: 'bias',
+    prunable: false,
+    isOutput: false,
+    fanIn: 1,
+    fanOut: 1,
+    usesPerExample: 1,
+  },
 ];
 const masks = new Map([
   ['c1.weight', Float32Array.from({ length: 18 }, (_, i) => (i < 9 ? 1 : 0))],
@@ -19,7 +60,16 @@ test('forward FLOPs by hand: 2·uses·active, biases only when asked', () => {
   assert.equal(denseForwardFlops(specs), 2 * 4 * 18 + 2 * 1 * 24); // 192
   assert.equal(denseForwardFlops(specs, { includeNonPrunable: true }), 192 + 4 * 2 + 1 * 3); // 203
   assert.equal(sparseForwardFlops(specs, masks), 2 * 4 * 9 + 2 * 6); // 84
-  assert.equal(sparseForwardFlops(specs, new Map([['c1.weight', 0.5], ['fc.weight', 0.25]])), 84);
+  assert.equal(
+    sparseForwardFlops(
+      specs,
+      new Map([
+        ['c1.weight', 0.5],
+        ['fc.weight', 0.25],
+      ]),
+    ),
+    84,
+  );
   assert.equal(sparseForwardFlops(specs, masks, { includeNonPrunable: true }), 95);
   assert.equal(sparseForwardFlops(specs, new Map()), 192); // no mask: dense
 });
@@ -36,7 +86,9 @@ test('training FLOPs per example per step (RigL App. H)', () => {
   assert.throws(() => trainingFlopsPerExample('rigl', x), /ΔT/);
   // GMP 0 → 0.5 between steps 2 and 6 every 2, 10 steps: s_t = 0,0,0,0,.4375,.4375,.5,.5,.5,.5
   const gmp = { finalSparsity: 0.5, begin: 2, end: 6, frequency: 2 };
-  assert.ok(Math.abs(trainingFlopsPerExample('gmp', { ...x, gmp, totalSteps: 10 }) - (3 * 192 * 7.125) / 10) < 1e-9);
+  assert.ok(
+    Math.abs(trainingFlopsPerExample('gmp', { ...x, gmp, totalSteps: 10 }) - (3 * 192 * 7.125) / 10) < 1e-9,
+  );
 });
 
 test('flopsReport gives fractions of dense', () => {

@@ -6,10 +6,24 @@ import { randomMasks } from '../src/sparsity/prune.js';
 import { Rng } from '../src/util/rng.js';
 
 const dense = (name: string, nin: number, nout: number): ParamSpec => ({
-  name, shape: [nin, nout], kind: 'dense', prunable: true, isOutput: false, fanIn: nin, fanOut: nout, usesPerExample: 1,
+  name,
+  shape: [nin, nout],
+  kind: 'dense',
+  prunable: true,
+  isOutput: false,
+  fanIn: nin,
+  fanOut: nout,
+  usesPerExample: 1,
 });
 const conv = (name: string, k: number, cin: number, cout: number): ParamSpec => ({
-  name, shape: [k, k, cin, cout], kind: 'conv', prunable: true, isOutput: false, fanIn: k * k * cin, fanOut: k * k * cout, usesPerExample: 4,
+  name,
+  shape: [k, k, cin, cout],
+  kind: 'conv',
+  prunable: true,
+  isOutput: false,
+  fanIn: k * k * cin,
+  fanOut: k * k * cout,
+  usesPerExample: 4,
 });
 
 test('masked fan-in/fan-out, dense [in, out]', () => {
@@ -76,5 +90,8 @@ test('sparseInit: dense masks the model init, layer_scaled divides by √density
   }
   const u = sparseInit(specs, new Map([['fc', base.slice()]]), masks, 'unit_scaled', rng).get('fc')!;
   for (let i = 0; i < 2000; i++) if (!m[i]) assert.equal(u[i], 0);
-  assert.throws(() => sparseInit(specs, new Map([['fc', base.slice()]]), masks, 'lecun' as 'dense', rng), /unknown sparse init 'lecun'/);
+  assert.throws(
+    () => sparseInit(specs, new Map([['fc', base.slice()]]), masks, 'lecun' as 'dense', rng),
+    /unknown sparse init 'lecun'/,
+  );
 });

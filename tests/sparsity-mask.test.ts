@@ -16,12 +16,31 @@ import {
 import { SprigError } from '../src/util/errors.js';
 
 const dense = (name: string, nin: number, nout: number, isOutput = false): ParamSpec => ({
-  name, shape: [nin, nout], kind: 'dense', prunable: true, isOutput, fanIn: nin, fanOut: nout, usesPerExample: 1,
+  name,
+  shape: [nin, nout],
+  kind: 'dense',
+  prunable: true,
+  isOutput,
+  fanIn: nin,
+  fanOut: nout,
+  usesPerExample: 1,
 });
 const bias = (name: string, n: number): ParamSpec => ({
-  name, shape: [n], kind: 'bias', prunable: false, isOutput: false, fanIn: 1, fanOut: 1, usesPerExample: 1,
+  name,
+  shape: [n],
+  kind: 'bias',
+  prunable: false,
+  isOutput: false,
+  fanIn: 1,
+  fanOut: 1,
+  usesPerExample: 1,
 });
-const specs = [dense('fc1.weight', 3, 4), bias('fc1.bias', 4), dense('fc2.weight', 4, 2, true), bias('fc2.bias', 2)];
+const specs = [
+  dense('fc1.weight', 3, 4),
+  bias('fc1.bias', 4),
+  dense('fc2.weight', 4, 2, true),
+  bias('fc2.bias', 2),
+];
 
 test('denseMasks covers prunable weights only, all ones', () => {
   const m = denseMasks(specs);
@@ -31,7 +50,10 @@ test('denseMasks covers prunable weights only, all ones', () => {
 });
 
 test('applyMasks zeroes masked weights in place and leaves the rest', () => {
-  const w = new Map([['fc1.weight', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])], ['fc1.bias', Float32Array.from([1, 1, 1, 1])]]);
+  const w = new Map([
+    ['fc1.weight', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])],
+    ['fc1.bias', Float32Array.from([1, 1, 1, 1])],
+  ]);
   const masks = new Map([['fc1.weight', Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0])]]);
   const out = applyMasks(w, masks);
   assert.equal(out, w);
@@ -45,7 +67,13 @@ test('sparsityReport: per layer, prunable total, and all params with biases', ()
   m.get('fc1.weight')!.fill(0, 0, 9); // 3 of 12 active
   m.get('fc2.weight')![0] = 0; // 7 of 8 active
   const r = sparsityReport(specs, m);
-  assert.deepEqual(r.layers.map((l) => [l.name, l.total, l.active]), [['fc1.weight', 12, 3], ['fc2.weight', 8, 7]]);
+  assert.deepEqual(
+    r.layers.map((l) => [l.name, l.total, l.active]),
+    [
+      ['fc1.weight', 12, 3],
+      ['fc2.weight', 8, 7],
+    ],
+  );
   assert.equal(r.layers[0]!.density, 0.25);
   assert.equal(r.total, 20);
   assert.equal(r.active, 10);
@@ -73,7 +101,10 @@ test('serialiseMasks/deserialiseMasks round trip keeps names, order and values',
   const padded = new Uint8Array(bytes.length + 5);
   padded.set(bytes, 5);
   assert.equal(countActive(deserialiseMasks(padded.subarray(5)).get('fc1.weight')!), 5);
-  assert.throws(() => deserialiseMasks(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])), /not a sprig mask file/);
+  assert.throws(
+    () => deserialiseMasks(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),
+    /not a sprig mask file/,
+  );
 });
 
 test('checkMasks names the layer with a non-binary or missing mask', () => {

@@ -15,10 +15,24 @@ import {
 import { Rng } from '../src/util/rng.js';
 
 const dense = (name: string, nin: number, nout: number, isOutput = false): ParamSpec => ({
-  name, shape: [nin, nout], kind: 'dense', prunable: true, isOutput, fanIn: nin, fanOut: nout, usesPerExample: 1,
+  name,
+  shape: [nin, nout],
+  kind: 'dense',
+  prunable: true,
+  isOutput,
+  fanIn: nin,
+  fanOut: nout,
+  usesPerExample: 1,
 });
 const bias = (name: string, n: number): ParamSpec => ({
-  name, shape: [n], kind: 'bias', prunable: false, isOutput: false, fanIn: 1, fanOut: 1, usesPerExample: 1,
+  name,
+  shape: [n],
+  kind: 'bias',
+  prunable: false,
+  isOutput: false,
+  fanIn: 1,
+  fanOut: 1,
+  usesPerExample: 1,
 });
 const binary = (m: Masks) => [...m.values()].every((v) => v.every((x) => x === 0 || x === 1));
 
@@ -48,10 +62,24 @@ test('global scope: one threshold across layers', () => {
 test('per-layer overrides: output at half rate (LTH), rates map, excluded layers', () => {
   const specs = [dense('a', 10, 10), bias('a.bias', 10), dense('b', 10, 10), dense('out', 10, 10, true)];
   const rng = new Rng(1);
-  const w = new Map(specs.filter((s) => s.prunable).map((s) => [s.name, Float32Array.from({ length: 100 }, () => rng.normal())]));
-  let m = magnitudePrune(specs, denseMasks(specs), w, { fraction: 0.2, scope: 'layer', outputRate: 0.1, rates: { b: 0.5 } });
+  const w = new Map(
+    specs
+      .filter((s) => s.prunable)
+      .map((s) => [s.name, Float32Array.from({ length: 100 }, () => rng.normal())]),
+  );
+  let m = magnitudePrune(specs, denseMasks(specs), w, {
+    fraction: 0.2,
+    scope: 'layer',
+    outputRate: 0.1,
+    rates: { b: 0.5 },
+  });
   assert.deepEqual([...m.values()].map(countActive), [80, 50, 90]);
-  m = magnitudePrune(specs, denseMasks(specs), w, { fraction: 0.2, scope: 'global', outputRate: 0.1, exclude: ['b'] });
+  m = magnitudePrune(specs, denseMasks(specs), w, {
+    fraction: 0.2,
+    scope: 'global',
+    outputRate: 0.1,
+    exclude: ['b'],
+  });
   assert.equal(countActive(m.get('b')!), 100);
   assert.equal(countActive(m.get('out')!), 90);
   assert.equal(countActive(m.get('a')!), 80); // the pool holds only 'a'
@@ -78,7 +106,9 @@ test('ties broken deterministically: the later index goes first', () => {
 test('invariant: density after L levels at p is (1−p)^L, exact counts, binary masks (LeNet-300-100)', () => {
   const specs = [dense('fc1', 784, 300), dense('fc2', 300, 100), dense('fc3', 100, 10, true)];
   const rng = new Rng(7);
-  const w = new Map(specs.map((s) => [s.name, Float32Array.from({ length: sizeOf(s.shape) }, () => rng.normal())]));
+  const w = new Map(
+    specs.map((s) => [s.name, Float32Array.from({ length: sizeOf(s.shape) }, () => rng.normal())]),
+  );
   let m = denseMasks(specs);
   const expected = new Map(specs.map((s) => [s.name, sizeOf(s.shape)]));
   for (let level = 1; level <= 8; level++) {
@@ -94,7 +124,8 @@ test('invariant: density after L levels at p is (1−p)^L, exact counts, binary 
   }
   // global pool: total density follows (1−p)^L as well
   let g = denseMasks(specs);
-  for (let level = 1; level <= 5; level++) g = magnitudePrune(specs, g, w, { fraction: 0.2, scope: 'global' });
+  for (let level = 1; level <= 5; level++)
+    g = magnitudePrune(specs, g, w, { fraction: 0.2, scope: 'global' });
   const total = [...g.values()].reduce((a, v) => a + countActive(v), 0);
   assert.ok(Math.abs(total / 266200 - 0.8 ** 5) < 1e-5);
   // and global differs from layer-wise per layer (small fc3 weights are not special)
@@ -102,8 +133,17 @@ test('invariant: density after L levels at p is (1−p)^L, exact counts, binary 
 });
 
 test('maskFromScores keeps the top-k per layer; globalMaskFromScores keeps the top-k overall', () => {
-  const scores = new Map([['a', Float32Array.from([5, 1, 4, 2])], ['b', Float32Array.from([3, 6])]]);
-  const m = maskFromScores(scores, new Map([['a', 0.5], ['b', 0.5]]));
+  const scores = new Map([
+    ['a', Float32Array.from([5, 1, 4, 2])],
+    ['b', Float32Array.from([3, 6])],
+  ]);
+  const m = maskFromScores(
+    scores,
+    new Map([
+      ['a', 0.5],
+      ['b', 0.5],
+    ]),
+  );
   assert.deepEqual([...m.get('a')!], [1, 0, 1, 0]);
   assert.deepEqual([...m.get('b')!], [0, 1]);
   const g = globalMaskFromScores(scores, 0.5);
@@ -116,7 +156,10 @@ test('maskFromScores keeps the top-k per layer; globalMaskFromScores keeps the t
 
 test('random masks: exact per-layer counts, seeded and reproducible', () => {
   const specs = [dense('fc1', 784, 300), bias('b', 300), dense('fc2', 300, 100)];
-  const d = new Map([['fc1', 0.0796], ['fc2', 0.2302]]);
+  const d = new Map([
+    ['fc1', 0.0796],
+    ['fc2', 0.2302],
+  ]);
   const a = randomMasks(specs, d, new Rng(3));
   const b = randomMasks(specs, d, new Rng(3));
   assert.equal(countActive(a.get('fc1')!), Math.round(0.0796 * 235200));
@@ -131,7 +174,9 @@ test('random masks: exact per-layer counts, seeded and reproducible', () => {
 test('randomPrune removes the same counts as magnitude pruning', () => {
   const specs = [dense('a', 20, 20), dense('out', 20, 5, true)];
   const rng = new Rng(11);
-  const w = new Map(specs.map((s) => [s.name, Float32Array.from({ length: sizeOf(s.shape) }, () => rng.normal())]));
+  const w = new Map(
+    specs.map((s) => [s.name, Float32Array.from({ length: sizeOf(s.shape) }, () => rng.normal())]),
+  );
   const opts = { fraction: 0.3, scope: 'layer' as const, outputRate: 0.15 };
   const mag = magnitudePrune(specs, denseMasks(specs), w, opts);
   const rnd = randomPrune(specs, denseMasks(specs), opts, new Rng(2));
@@ -141,12 +186,27 @@ test('randomPrune removes the same counts as magnitude pruning', () => {
 test('checkLevels and bad options: SprigError naming the layer', () => {
   const specs = [dense('big', 100, 100), dense('tiny', 2, 2, true)];
   // tiny: 4 → 2 → 1 → 0 at p = 0.6 (round(0.6)=1)
-  assert.throws(() => checkLevels(specs, 3, { fraction: 0.6, scope: 'layer' }), /leave layer 'tiny' with no weights at level 3[\s\S]*at most 2 levels/);
+  assert.throws(
+    () => checkLevels(specs, 3, { fraction: 0.6, scope: 'layer' }),
+    /leave layer 'tiny' with no weights at level 3[\s\S]*at most 2 levels/,
+  );
   const left = checkLevels(specs, 2, { fraction: 0.6, scope: 'layer' });
   assert.deepEqual([...left.values()], [1600, 1]);
   checkLevels(specs, 30, { fraction: 0.2, scope: 'layer', outputRate: 0.1, exclude: ['tiny'] });
-  assert.throws(() => checkLevels(specs, 30, { fraction: 0.9, scope: 'global' }), /globally pruned layers \('big', 'tiny'\)/);
-  assert.throws(() => magnitudePrune(specs, denseMasks(specs), new Map(), { fraction: 1, scope: 'layer' }), /pruning fraction 1 is outside \(0, 1\)/);
-  assert.throws(() => checkLevels(specs, 1, { fraction: 0.2, scope: 'layer', rates: { nope: 0.1 } }), /unknown prunable layer 'nope'/);
-  assert.throws(() => checkLevels(specs, 1, { fraction: 0.2, scope: 'sideways' as 'layer' }), /unknown prune scope/);
+  assert.throws(
+    () => checkLevels(specs, 30, { fraction: 0.9, scope: 'global' }),
+    /globally pruned layers \('big', 'tiny'\)/,
+  );
+  assert.throws(
+    () => magnitudePrune(specs, denseMasks(specs), new Map(), { fraction: 1, scope: 'layer' }),
+    /pruning fraction 1 is outside \(0, 1\)/,
+  );
+  assert.throws(
+    () => checkLevels(specs, 1, { fraction: 0.2, scope: 'layer', rates: { nope: 0.1 } }),
+    /unknown prunable layer 'nope'/,
+  );
+  assert.throws(
+    () => checkLevels(specs, 1, { fraction: 0.2, scope: 'sideways' as 'layer' }),
+    /unknown prune scope/,
+  );
 });

@@ -26,7 +26,10 @@ test('cosine drop fraction: α at 0, α/2 at T_end/2, 0 at T_end (RigL eq. 1)', 
 
 test('constant and inverse-power decays; begin shifts t', () => {
   close(dropFraction({ dropFraction: 0.3, deltaT: 1, tEnd: 100, decay: 'constant' }, 70), 0.3);
-  close(dropFraction({ dropFraction: 0.3, deltaT: 1, tEnd: 100, decay: 'inverse_power', power: 3 }, 50), 0.3 * 0.125);
+  close(
+    dropFraction({ dropFraction: 0.3, deltaT: 1, tEnd: 100, decay: 'inverse_power', power: 3 }, 50),
+    0.3 * 0.125,
+  );
   close(dropFraction({ dropFraction: 0.3, deltaT: 1, tEnd: 100, decay: 'inverse_power' }, 75), 0.075);
   close(dropFraction({ dropFraction: 0.4, deltaT: 1, tEnd: 300, begin: 100 }, 200), 0.2);
 });
@@ -36,15 +39,30 @@ test('update steps: every ΔT after begin, up to and including T_end', () => {
   const steps = Array.from({ length: 501 }, (_, t) => t).filter((t) => isUpdateStep(s, t));
   assert.deepEqual(steps, [100, 200, 300]);
   const b: DropSchedule = { ...s, begin: 50, tEnd: 260 };
-  assert.deepEqual(Array.from({ length: 501 }, (_, t) => t).filter((t) => isUpdateStep(b, t)), [150, 250]);
+  assert.deepEqual(
+    Array.from({ length: 501 }, (_, t) => t).filter((t) => isUpdateStep(b, t)),
+    [150, 250],
+  );
 });
 
 test('validation: ΔT ≤ 0 and T_end past training are refused', () => {
-  assert.throws(() => validateDropSchedule({ dropFraction: 0.3, deltaT: 0, tEnd: 10 }, 100), /ΔT \(deltaT\) = 0/);
+  assert.throws(
+    () => validateDropSchedule({ dropFraction: 0.3, deltaT: 0, tEnd: 10 }, 100),
+    /ΔT \(deltaT\) = 0/,
+  );
   assert.throws(() => validateDropSchedule({ dropFraction: 0.3, deltaT: -5, tEnd: 10 }, 100), /ΔT/);
-  assert.throws(() => validateDropSchedule({ dropFraction: 0.3, deltaT: 10, tEnd: 101 }, 100), /T_end \(tEnd\) = 101 is past the end of training \(100 steps\)/);
-  assert.throws(() => validateDropSchedule({ dropFraction: 1.3, deltaT: 10, tEnd: 50 }, 100), /drop fraction/);
-  assert.throws(() => validateDropSchedule({ dropFraction: 0.3, deltaT: 10, tEnd: 50, decay: 'linear' as 'cosine' }, 100), /unknown drop-fraction decay/);
+  assert.throws(
+    () => validateDropSchedule({ dropFraction: 0.3, deltaT: 10, tEnd: 101 }, 100),
+    /T_end \(tEnd\) = 101 is past the end of training \(100 steps\)/,
+  );
+  assert.throws(
+    () => validateDropSchedule({ dropFraction: 1.3, deltaT: 10, tEnd: 50 }, 100),
+    /drop fraction/,
+  );
+  assert.throws(
+    () => validateDropSchedule({ dropFraction: 0.3, deltaT: 10, tEnd: 50, decay: 'linear' as 'cosine' }, 100),
+    /unknown drop-fraction decay/,
+  );
   const d = defaultDropSchedule(97656);
   assert.equal(d.tEnd, 73242);
   validateDropSchedule(d, 97656);
@@ -64,7 +82,10 @@ test('GMP (Zhu & Gupta): s_i at start, s_f at end, cubic in between', () => {
   assert.equal(isGmpPruneStep(g, 5100), false);
   // end not on the Δt grid: pruning also happens at end
   const r: GmpSchedule = { finalSparsity: 0.8, begin: 700, end: 1050, frequency: 100 };
-  assert.deepEqual(Array.from({ length: 2000 }, (_, t) => t).filter((t) => isGmpPruneStep(r, t)), [700, 800, 900, 1000, 1050]);
+  assert.deepEqual(
+    Array.from({ length: 2000 }, (_, t) => t).filter((t) => isGmpPruneStep(r, t)),
+    [700, 800, 900, 1000, 1050],
+  );
   // sparsity in force: dense before t0, held between prune steps, s_f from end on
   close(gmpSparsityAt(g, 999), 0);
   close(gmpSparsityAt(g, 3050), gmpSparsity(g, 3000));
@@ -72,9 +93,21 @@ test('GMP (Zhu & Gupta): s_i at start, s_f at end, cubic in between', () => {
 });
 
 test('GMP validation', () => {
-  assert.throws(() => validateGmpSchedule({ finalSparsity: 1, begin: 0, end: 10, frequency: 1 }, 100), /final sparsity 1/);
-  assert.throws(() => validateGmpSchedule({ finalSparsity: 0.9, begin: 0, end: 200, frequency: 1 }, 100), /past the end of training/);
-  assert.throws(() => validateGmpSchedule({ finalSparsity: 0.9, begin: 50, end: 50, frequency: 1 }, 100), /not after its begin/);
-  assert.throws(() => validateGmpSchedule({ finalSparsity: 0.9, begin: 0, end: 50, frequency: 0 }, 100), /frequency/);
+  assert.throws(
+    () => validateGmpSchedule({ finalSparsity: 1, begin: 0, end: 10, frequency: 1 }, 100),
+    /final sparsity 1/,
+  );
+  assert.throws(
+    () => validateGmpSchedule({ finalSparsity: 0.9, begin: 0, end: 200, frequency: 1 }, 100),
+    /past the end of training/,
+  );
+  assert.throws(
+    () => validateGmpSchedule({ finalSparsity: 0.9, begin: 50, end: 50, frequency: 1 }, 100),
+    /not after its begin/,
+  );
+  assert.throws(
+    () => validateGmpSchedule({ finalSparsity: 0.9, begin: 0, end: 50, frequency: 0 }, 100),
+    /frequency/,
+  );
   validateGmpSchedule({ finalSparsity: 0.9, begin: 0, end: 100, frequency: 10 }, 100);
 });

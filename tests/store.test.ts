@@ -13,7 +13,10 @@ test('run ids are pinned hashes of the non-default hyperparameters', () => {
   assert.equal(id({}), 'train_44136fa355b3678a');
   assert.equal(id({ training: { lr: 0.05 } }), 'train_cb4c888cf4bbae8b');
   // defaults spelled out and where the data lives do not change identity
-  assert.equal(id({ training: { lr: 0.05, momentum: 0 }, dataset: { dataDir: '/elsewhere' } }), 'train_cb4c888cf4bbae8b');
+  assert.equal(
+    id({ training: { lr: 0.05, momentum: 0 }, dataset: { dataDir: '/elsewhere' } }),
+    'train_cb4c888cf4bbae8b',
+  );
   assert.notEqual(id({ training: { seed: 1 } }), id({}));
 });
 
@@ -26,24 +29,45 @@ test('canonical JSON keeps only non-default values, keys sorted', () => {
 test('validation names the bad field', () => {
   assert.throws(
     () => validate(trainHparamsSchema, { training: { batchSize: -3, trainSteps: 'forever' } }),
-    (e: unknown) => e instanceof SprigError && /training\.batchSize/.test(e.message) && /training\.trainSteps/.test(e.message),
+    (e: unknown) =>
+      e instanceof SprigError &&
+      /training\.batchSize/.test(e.message) &&
+      /training\.trainSteps/.test(e.message),
   );
 });
 
 test('a store that is not writable is refused with the fix', () => {
   const file = join(tempRoot(), 'a-file');
   writeFileSync(file, '');
-  assert.throws(() => new RunStore(join(file, 'runs')), (e: unknown) => e instanceof SprigError && /--root/.test(e.message));
+  assert.throws(
+    () => new RunStore(join(file, 'runs')),
+    (e: unknown) => e instanceof SprigError && /--root/.test(e.message),
+  );
   const r = sprig(['train', '--root', join(file, 'runs'), '--dataset', 'synthetic', '--model', 'mlp_8']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not writable/);
 });
 
-const tiny = ['--dataset', 'synthetic', '--model', 'mlp_16', '--train-steps', '2ep', '--batch-size', '32', '--quiet'];
+const tiny = [
+  '--dataset',
+  'synthetic',
+  '--model',
+  'mlp_16',
+  '--train-steps',
+  '2ep',
+  '--batch-size',
+  '32',
+  '--quiet',
+];
 
 test('a finished run re-run trains nothing and returns its stored result; runs and show list it', () => {
   const root = tempRoot();
-  const first = sprigJson<{ runId: string; runDir: string; cached: boolean; testAccuracy: number }>(['train', ...tiny, '--root', root]);
+  const first = sprigJson<{ runId: string; runDir: string; cached: boolean; testAccuracy: number }>([
+    'train',
+    ...tiny,
+    '--root',
+    root,
+  ]);
   assert.equal(first.cached, false);
   const before = readFileSync(join(first.runDir, 'result.json'), 'utf8');
   const t0 = Date.now();
@@ -53,8 +77,16 @@ test('a finished run re-run trains nothing and returns its stored result; runs a
   assert.equal(readFileSync(join(first.runDir, 'result.json'), 'utf8'), before);
   assert.ok(Date.now() - t0 < 15000);
   const runs = sprigJson<{ runId: string; status: string }[]>(['runs', '--root', root]);
-  assert.deepEqual(runs.map((r) => [r.runId, r.status]), [[first.runId, 'finished']]);
-  const shown = sprigJson<{ metrics: { name: string }[] }>(['show', first.runId.slice(0, 12), '--root', root]);
+  assert.deepEqual(
+    runs.map((r) => [r.runId, r.status]),
+    [[first.runId, 'finished']],
+  );
+  const shown = sprigJson<{ metrics: { name: string }[] }>([
+    'show',
+    first.runId.slice(0, 12),
+    '--root',
+    root,
+  ]);
   assert.ok(shown.metrics.some((m) => m.name === 'testAccuracy'));
   assert.ok(existsSync(join(first.runDir, 'hparams.json')));
 });
@@ -62,7 +94,10 @@ test('a finished run re-run trains nothing and returns its stored result; runs a
 test('bad input gets a clear error and exit code 2', () => {
   const root = tempRoot();
   const cases: [string[], RegExp][] = [
-    [['train', '--model', 'nope', '--dataset', 'synthetic'], /unknown model 'nope'[\s\S]*mnist_lenet_300_100/],
+    [
+      ['train', '--model', 'nope', '--dataset', 'synthetic'],
+      /unknown model 'nope'[\s\S]*mnist_lenet_300_100/,
+    ],
     [['train', '--dataset', 'imagenet'], /unknown dataset 'imagenet'[\s\S]*fashion_mnist/],
     [['train', ...tiny, '--batch-size', '100000'], /batch size 100000 is larger/],
     [['train', '--dataset', 'mnist'], /--data-dir/],

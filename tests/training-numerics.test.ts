@@ -15,11 +15,19 @@ test('Step parses epochs, iterations and both', () => {
   assert.equal(Step.parse('500it').iterations(100), 500);
   assert.equal(Step.parse('2ep100it').iterations(469), 1038);
   assert.equal(Step.parse('2ep100it').toString(), '2ep100it');
-  for (const bad of ['', 'ep', '10', '1.5ep', '3it2ep']) assert.throws(() => Step.parse(bad), SprigError, bad);
+  for (const bad of ['', 'ep', '10', '1.5ep', '3it2ep'])
+    assert.throws(() => Step.parse(bad), SprigError, bad);
 });
 
 test('learning-rate schedules', () => {
-  const h = (o: Partial<LrHparams>): LrHparams => ({ lr: 0.1, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0, ...o });
+  const h = (o: Partial<LrHparams>): LrHparams => ({
+    lr: 0.1,
+    lrSchedule: 'constant',
+    milestones: [],
+    gamma: 0.1,
+    warmup: 0,
+    ...o,
+  });
   close(learningRate(h({}), 999, 1000), 0.1);
   const ms = h({ lrSchedule: 'multistep', milestones: [10, 20] });
   close(learningRate(ms, 9, 30), 0.1);
@@ -74,8 +82,14 @@ test('cross-entropy with label smoothing, by hand', () => {
 });
 
 test('KD loss: α·T²·KL(teacher‖student) summed over classes, averaged over the batch, + (1−α)·CE', () => {
-  const student = tf.tensor2d([[1, 0], [0, 0]]);
-  const teacherLogits = tf.tensor2d([[0, 1], [2, 0]]);
+  const student = tf.tensor2d([
+    [1, 0],
+    [0, 0],
+  ]);
+  const teacherLogits = tf.tensor2d([
+    [0, 1],
+    [2, 0],
+  ]);
   const y = tf.tensor1d([0, 1], 'int32');
   const T = 2;
   const alpha = 0.9;
@@ -84,7 +98,16 @@ test('KD loss: α·T²·KL(teacher‖student) summed over classes, averaged over
     const s = e.reduce((p, q) => p + q);
     return e.map((v) => v / s);
   };
-  const rows: [number[], number[]][] = [[[1, 0], [0, 1]], [[0, 0], [2, 0]]];
+  const rows: [number[], number[]][] = [
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    [
+      [0, 0],
+      [2, 0],
+    ],
+  ];
   let kl = 0;
   for (const [s, t] of rows) {
     const ps = sm(s);

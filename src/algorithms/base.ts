@@ -100,7 +100,10 @@ export abstract class DropGrowUpdater implements SparseUpdater {
       const g = this.growScores(ctx, name);
       const scores = new Float32Array(mask.length);
       for (let i = 0; i < mask.length; i++) scores[i] = kept[i] === 1 ? Infinity : g[i]!;
-      const next = maskFromScores(new Map([[name, scores]]), new Map([[name, active / sizeOf(spec[0]!.shape)]])).get(name)!;
+      const next = maskFromScores(
+        new Map([[name, scores]]),
+        new Map([[name, active / sizeOf(spec[0]!.shape)]]),
+      ).get(name)!;
       const grown: number[] = [];
       for (let i = 0; i < mask.length; i++) {
         if (next[i] === 0) w[i] = 0;

@@ -24,13 +24,23 @@ export class GmpUpdater implements SparseUpdater {
   readonly schedules = new Map<string, GmpSchedule>();
 
   constructor(cfg: UpdaterConfig) {
-    if (!cfg.gmp) throw new SprigError('gmp needs a pruning schedule (begin, end, frequency)', 'pass gmp: { begin, end, frequency }');
+    if (!cfg.gmp)
+      throw new SprigError(
+        'gmp needs a pruning schedule (begin, end, frequency)',
+        'pass gmp: { begin, end, frequency }',
+      );
     this.masks = cfg.masks;
     const { begin, end, frequency, initialSparsity } = cfg.gmp;
     for (const s of prunableSpecs(cfg.specs)) {
       const final = 1 - (cfg.densities.get(s.name) ?? 1);
       if (final > 0)
-        this.schedules.set(s.name, { initialSparsity: Math.min(initialSparsity, final), finalSparsity: final, begin, end, frequency });
+        this.schedules.set(s.name, {
+          initialSparsity: Math.min(initialSparsity, final),
+          finalSparsity: final,
+          begin,
+          end,
+          frequency,
+        });
     }
   }
 

@@ -31,7 +31,13 @@ export interface MethodDef {
 }
 
 export const METHODS = {
-  dense: { description: 'the dense network', flops: 'dense', start: 'none', dynamic: false, create: () => undefined },
+  dense: {
+    description: 'the dense network',
+    flops: 'dense',
+    start: 'none',
+    dynamic: false,
+    create: () => undefined,
+  },
   small_dense: {
     description: 'a smaller dense network with the parameter count of the sparse one',
     flops: 'dense',
@@ -39,7 +45,13 @@ export const METHODS = {
     dynamic: false,
     create: () => undefined,
   },
-  static: { description: 'a fixed random mask', flops: 'static', start: 'random', dynamic: false, create: staticUpdater },
+  static: {
+    description: 'a fixed random mask',
+    flops: 'static',
+    start: 'random',
+    dynamic: false,
+    create: staticUpdater,
+  },
   snip: {
     description: 'one-shot |θ·∇L| saliency at init (Lee et al.)',
     flops: 'snip',
@@ -68,10 +80,17 @@ export const METHODS = {
     dynamic: true,
     create: riglUpdater,
   },
-  gmp: { description: 'gradual magnitude pruning (Zhu & Gupta)', flops: 'gmp', start: 'dense', dynamic: false, create: gmpUpdater },
+  gmp: {
+    description: 'gradual magnitude pruning (Zhu & Gupta)',
+    flops: 'gmp',
+    start: 'dense',
+    dynamic: false,
+    create: gmpUpdater,
+  },
 } satisfies Record<MethodName, MethodDef>;
 
 export function methodDef(name: string): MethodDef & { name: MethodName } {
-  if (!(methodNames as readonly string[]).includes(name)) throw unknownName('sparse-training method', name, methodNames);
+  if (!(methodNames as readonly string[]).includes(name))
+    throw unknownName('sparse-training method', name, methodNames);
   return { ...(METHODS as Record<MethodName, MethodDef>)[name as MethodName], name: name as MethodName };
 }

@@ -111,7 +111,9 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
     .filter((l) => l.startsWith('{'))
     .pop();
   if (p.status !== 0 || !line) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (status ${p.status}): ${(p.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (status ${p.status}): ${(p.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`,
+    );
   }
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -123,11 +125,27 @@ function workerCommand(): string[] {
 }
 
 function sprigTrain(net: BenchNet, steps: number, warmup: number): TrainMeasurement {
-  const r = runJson(process.execPath, [...workerCommand(), WORKER_FLAG, 'train', net, String(steps), String(warmup)]);
-  return { examplesPerS: Number(r.examplesPerS), medianStepS: Number(r.medianStepS), maxRssMB: Number(r.maxRssMB) };
+  const r = runJson(process.execPath, [
+    ...workerCommand(),
+    WORKER_FLAG,
+    'train',
+    net,
+    String(steps),
+    String(warmup),
+  ]);
+  return {
+    examplesPerS: Number(r.examplesPerS),
+    medianStepS: Number(r.medianStepS),
+    maxRssMB: Number(r.maxRssMB),
+  };
 }
 
-function torchTrain(o: BenchOptions, net: BenchNet, steps: number, warmup: number): TrainMeasurement & { blas?: string } {
+function torchTrain(
+  o: BenchOptions,
+  net: BenchNet,
+  steps: number,
+  warmup: number,
+): TrainMeasurement & { blas?: string } {
   const r = runJson(o.python ?? '/usr/bin/python3', [
     torchScriptPath(o),
     'train',
@@ -137,7 +155,12 @@ function torchTrain(o: BenchOptions, net: BenchNet, steps: number, warmup: numbe
     '--warmup',
     String(warmup),
   ]);
-  return { examplesPerS: Number(r.examplesPerS), medianStepS: Number(r.medianStepS), maxRssMB: Number(r.maxRssMB), blas: String(r.blas) };
+  return {
+    examplesPerS: Number(r.examplesPerS),
+    medianStepS: Number(r.medianStepS),
+    maxRssMB: Number(r.maxRssMB),
+    blas: String(r.blas),
+  };
 }
 
 export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
@@ -186,7 +209,13 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   if (o.epoch ?? true) {
     const dataDir = o.dataDir ?? '/usr/share/datasets/fashion-mnist';
     log(`  epoch: LeNet-300-100 on Fashion-MNIST (${dataDir})`);
-    const t = runJson(o.python ?? '/usr/bin/python3', [torchScriptPath(o), 'epoch', 'lenet300', '--data', dataDir]);
+    const t = runJson(o.python ?? '/usr/bin/python3', [
+      torchScriptPath(o),
+      'epoch',
+      'lenet300',
+      '--data',
+      dataDir,
+    ]);
     const s = runJson(process.execPath, [...workerCommand(), WORKER_FLAG, 'epoch', dataDir]);
     const pick = (r: Record<string, unknown>) => ({
       loadS: Number(r.loadS),
@@ -206,7 +235,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
       reps,
       steps,
       warmup,
-      models: process.env.SPRIG_BENCH_MODELS === 'fused' ? 'fused layer ops (bench/nets.ts)' : 'model registry + training loop',
+      models: 'model registry + training loop',
     },
     load: { min: Math.min(...loads), max: Math.max(...loads) },
     rows,
@@ -224,7 +253,16 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
 }
 
 export function formatBench(r: BenchResult): string {
-  const head = ['network', 'batch', 'sprig ex/s', 'PyTorch ex/s', 'ratio', 'sprig RSS MB', 'PyTorch RSS MB', 'RSS ratio'];
+  const head = [
+    'network',
+    'batch',
+    'sprig ex/s',
+    'PyTorch ex/s',
+    'ratio',
+    'sprig RSS MB',
+    'PyTorch RSS MB',
+    'RSS ratio',
+  ];
   const rows = r.rows.map((x) => [
     x.net,
     String(x.batch),
@@ -267,9 +305,12 @@ export function formatBench(r: BenchResult): string {
 
 const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
-export async function measureTrain(net: BenchNet, steps: number, warmup: number): Promise<Record<string, unknown>> {
+export async function measureTrain(
+  net: BenchNet,
+  steps: number,
+  warmup: number,
+): Promise<Record<string, unknown>> {
   const spec = BENCH_NETS[net];
-  if (process.env.SPRIG_BENCH_MODELS === 'fused') return measureFused(net, steps, warmup);
   const { createModel } = await import('../models/registry.js');
   const { train } = await import('../training/loop.js');
   const { Rng } = await import('../util/rng.js');
@@ -289,7 +330,15 @@ export async function measureTrain(net: BenchNet, steps: number, warmup: number)
     source: { next: () => batch, state: () => 0, load: () => {} },
     test: { x: x.subarray(0, size), y: y.subarray(0, 1), n: 1 },
     inputShape: shape,
-    optimizer: { optimizer: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    optimizer: {
+      optimizer: 'sgd',
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
     lr: { lr: 0.01, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
     totalSteps: warmup + steps,
     itersPerEpoch: 1e9,
@@ -303,30 +352,15 @@ export async function measureTrain(net: BenchNet, steps: number, warmup: number)
     },
   });
   const med = median(times.slice(warmup));
-  return { mode: 'train', net, batch: n, medianStepS: med, examplesPerS: n / med, engine: 'sprig', maxRssMB: rssMB() };
-}
-
-/**
- * SPRIG_BENCH_MODELS=fused (under tsx only): the same networks built from sprig's fused layer ops
- * (bench/nets.ts: denseLayer, convLayer, batchNormTrain, softmaxCrossEntropy, nativeSgdUpdate), i.e.
- * what the registry's models run once they use those ops.
- */
-async function measureFused(net: BenchNet, steps: number, warmup: number): Promise<Record<string, unknown>> {
-  const url = new URL('../../bench/nets.ts', import.meta.url).href;
-  const nets = (await import(url)) as {
-    benchNet(n: string): { batch: number };
-    makeStep(n: unknown): { step(): number };
+  return {
+    mode: 'train',
+    net,
+    batch: n,
+    medianStepS: med,
+    examplesPerS: n / med,
+    engine: 'sprig',
+    maxRssMB: rssMB(),
   };
-  const bn = nets.benchNet(net);
-  const s = nets.makeStep(bn);
-  const times: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const t0 = performance.now();
-    s.step();
-    if (i >= warmup) times.push((performance.now() - t0) / 1000);
-  }
-  const med = median(times);
-  return { mode: 'train', net, batch: bn.batch, medianStepS: med, examplesPerS: bn.batch / med, engine: 'sprig-fused', maxRssMB: rssMB() };
 }
 
 async function workerEpoch(dataDir: string): Promise<Record<string, unknown>> {
@@ -346,7 +380,15 @@ async function workerEpoch(dataDir: string): Promise<Record<string, unknown>> {
     source,
     test: ds.test,
     inputShape: ds.inputShape,
-    optimizer: { optimizer: 'sgd', momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    optimizer: {
+      optimizer: 'sgd',
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
     lr: { lr: 0.1, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
     totalSteps: source.batchesPerEpoch,
     itersPerEpoch: source.batchesPerEpoch,
@@ -371,11 +413,18 @@ async function workerEpoch(dataDir: string): Promise<Record<string, unknown>> {
 
 async function worker(args: string[]): Promise<void> {
   const [mode, a, b, c] = args;
-  const out = mode === 'train' ? await measureTrain(a as BenchNet, Number(b ?? 20), Number(c ?? 3)) : await workerEpoch(a!);
+  const out =
+    mode === 'train'
+      ? await measureTrain(a as BenchNet, Number(b ?? 20), Number(c ?? 3))
+      : await workerEpoch(a!);
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv[2] === WORKER_FLAG) {
+if (
+  process.argv[1] &&
+  resolve(process.argv[1]) === fileURLToPath(import.meta.url) &&
+  process.argv[2] === WORKER_FLAG
+) {
   await worker(process.argv.slice(3));
 }
 
@@ -411,7 +460,10 @@ export function register(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean) as BenchNet[] | undefined;
         for (const n of nets ?? [])
-          if (!(n in BENCH_NETS)) throw new Error(`unknown benchmark network '${n}' (valid: ${Object.keys(BENCH_NETS).join(', ')})`);
+          if (!(n in BENCH_NETS))
+            throw new Error(
+              `unknown benchmark network '${n}' (valid: ${Object.keys(BENCH_NETS).join(', ')})`,
+            );
         await runBench({
           nets,
           reps: Number(o.reps),

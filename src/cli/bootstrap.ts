@@ -16,7 +16,6 @@ export const BOOTSTRAP_DEFAULTS = {
 };
 export const DEFAULT_MODELS = ['mnist_lenet_300_100', 'mnist_lenet5'];
 
-
 export function register(program: Command): void {
   const cmd = program
     .command('bootstrap')
@@ -25,9 +24,19 @@ export function register(program: Command): void {
     );
   addTrainingFlags(cmd)
     .option('--n <n>', 'Real World samples (default 5000)', int)
-    .option('--models <list>', `models to compare, comma-separated (default ${DEFAULT_MODELS.join(',')}; --model gives one)`)
-    .option('--log-every <step>', "measure both worlds every this many steps, e.g. '1ep' (Real World epochs) or '20it' (default 1ep)")
-    .option('--threshold <x>', 'Real World stopping time: first logged step with train error below this (default 0.01)', num)
+    .option(
+      '--models <list>',
+      `models to compare, comma-separated (default ${DEFAULT_MODELS.join(',')}; --model gives one)`,
+    )
+    .option(
+      '--log-every <step>',
+      "measure both worlds every this many steps, e.g. '1ep' (Real World epochs) or '20it' (default 1ep)",
+    )
+    .option(
+      '--threshold <x>',
+      'Real World stopping time: first logged step with train error below this (default 0.01)',
+      num,
+    )
     .addOption(
       new Option(
         '--source <name>',

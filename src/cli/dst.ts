@@ -15,7 +15,8 @@ const point = (v: string) => (/^\s*[\d.]+\s*$/.test(v) ? num(v) : v);
 const ints = (v: string) =>
   list(v).map((s) => {
     const x = Number(s);
-    if (!Number.isInteger(x) || x < 0) throw new SprigError(`seed '${s}' is not a whole number ≥ 0`, 'pass e.g. --seeds 0,1,2');
+    if (!Number.isInteger(x) || x < 0)
+      throw new SprigError(`seed '${s}' is not a whole number ≥ 0`, 'pass e.g. --seeds 0,1,2');
     return x;
   });
 
@@ -42,7 +43,11 @@ const DST_FLAGS = {
 export function addDstFlags(cmd: Command): Command {
   return cmd
     .option('--method <name>', `method: ${methodNames.join(', ')} (default rigl)`)
-    .option('--methods <list>', 'compare several methods, e.g. dense,static,set,rigl (one table, mean ± std over --seeds)', list)
+    .option(
+      '--methods <list>',
+      'compare several methods, e.g. dense,static,set,rigl (one table, mean ± std over --seeds)',
+      list,
+    )
     .option('--seeds <list>', 'seeds for the comparison, e.g. 0,1,2', ints)
     .option('--sparsity <s>', 'target sparsity S in [0, 1) (default 0.9)', num)
     .option('--distribution <name>', `per-layer sparsity: ${distributionNames.join(', ')} (default erk)`)
@@ -50,11 +55,25 @@ export function addDstFlags(cmd: Command): Command {
     .option('--power-scale <k>', 'ERK power scale (default 1)', num)
     .option('--delta-t <n>', 'ΔT: steps between mask updates (default 100)', num)
     .option('--drop-fraction <a>', 'α: drop fraction at the first update (default 0.3)', num)
-    .addOption(new Option('--drop-decay <name>', 'drop-fraction decay (default cosine)').choices([...decayNames]))
+    .addOption(
+      new Option('--drop-decay <name>', 'drop-fraction decay (default cosine)').choices([...decayNames]),
+    )
     .option('--decay-power <k>', 'exponent of the inverse-power decay (default 1)', num)
-    .option('--t-end <t>', "T_end: last mask update, a fraction of training or a step such as '8ep' (default 0.75)", point)
-    .addOption(new Option('--init <name>', 'initialisation of the sparse weights (default dense)').choices([...sparseInitNames]))
-    .option('--multiplier <M>', "RigL's M×: multiplies training steps, LR milestones and T_end (default 1)", num)
+    .option(
+      '--t-end <t>',
+      "T_end: last mask update, a fraction of training or a step such as '8ep' (default 0.75)",
+      point,
+    )
+    .addOption(
+      new Option('--init <name>', 'initialisation of the sparse weights (default dense)').choices([
+        ...sparseInitNames,
+      ]),
+    )
+    .option(
+      '--multiplier <M>',
+      "RigL's M×: multiplies training steps, LR milestones and T_end (default 1)",
+      num,
+    )
     .option('--gmp-begin <t>', 'GMP: first pruning step, fraction or step (default 0.1)', point)
     .option('--gmp-end <t>', 'GMP: last pruning step, fraction or step (default 0.75)', point)
     .option('--gmp-frequency <n>', 'GMP: steps between pruning steps (default ΔT)', num)
@@ -127,7 +146,9 @@ export function register(program: Command): void {
     addTrainingFlags(
       program
         .command('dst')
-        .description('dynamic sparse training (RigL, SET, SNFS, static, SNIP, GMP) and baselines; stored and cached by hyperparameters'),
+        .description(
+          'dynamic sparse training (RigL, SET, SNFS, static, SNIP, GMP) and baselines; stored and cached by hyperparameters',
+        ),
     ),
   ).action((o: CommonOptions) => {
     const hp = dstHparamsFromFlags(o);
@@ -137,8 +158,16 @@ export function register(program: Command): void {
         const methods = (o.methods as string[] | undefined) ?? [String(hp.dst!.method ?? 'rigl')];
         const seeds = (o.seeds as number[] | undefined) ?? [Number(hp.training!.seed ?? 0)];
         if (!o.json && !o.quiet)
-          process.stderr.write(`sprig dst: ${methods.join(', ')} × seeds ${seeds.join(',')} (engine ${engineStatus().engine})\n`);
-        const rows = compareDst({ store, hparams: hp, methods, seeds, callbacks: progress({ quiet: o.quiet || o.json }) });
+          process.stderr.write(
+            `sprig dst: ${methods.join(', ')} × seeds ${seeds.join(',')} (engine ${engineStatus().engine})\n`,
+          );
+        const rows = compareDst({
+          store,
+          hparams: hp,
+          methods,
+          seeds,
+          callbacks: progress({ quiet: o.quiet || o.json }),
+        });
         emit(o.json, { rows: rows.map(rowJson) }, () => comparisonTable(rows));
         return;
       }
@@ -148,7 +177,12 @@ export function register(program: Command): void {
           `sprig dst ${plan.runId}: ${plan.method} on ${plan.setup.model.name} / ${plan.setup.dataset.name}, ${plan.totalSteps} iterations (engine ${engineStatus().engine})\n`,
         );
       }
-      const r = runDst({ store, hparams: hp, dataset: plan.setup.dataset, callbacks: progress({ quiet: o.quiet }) });
+      const r = runDst({
+        store,
+        hparams: hp,
+        dataset: plan.setup.dataset,
+        callbacks: progress({ quiet: o.quiet }),
+      });
       emit(o.json, r, () =>
         [
           `${r.cached ? 'stored result (already finished; nothing trained)' : 'finished'}: ${r.runId}`,

@@ -28,7 +28,11 @@ export const int = (v: string) => {
   if (!Number.isInteger(x)) throw new SprigError(`'${v}' is not an integer`, 'pass a whole number');
   return x;
 };
-export const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+export const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function addOutputFlags(cmd: Command): Command {
   return cmd
@@ -44,7 +48,10 @@ export function addTrainingFlags(cmd: Command): Command {
     .option('--config <file>', 'JSON file with {dataset, model, training, …} groups; flags override it')
     .option('--model <name>', `model: ${MODEL_NAMES.join(', ')}`)
     .option('--dataset <name>', `dataset: ${DATASET_NAMES.join(', ')}`)
-    .option('--data-dir <dir>', 'directory holding the dataset files (MNIST, CIFAR; Fashion-MNIST defaults to Debian\'s package)')
+    .option(
+      '--data-dir <dir>',
+      "directory holding the dataset files (MNIST, CIFAR; Fashion-MNIST defaults to Debian's package)",
+    )
     .option('--validation <n>', 'hold out n training examples for validation', int)
     .option('--subset <n>', 'train on only n training examples', int)
     .option('--augment', 'CIFAR augmentation (random crop + flip)')
@@ -56,7 +63,13 @@ export function addTrainingFlags(cmd: Command): Command {
     .option('--momentum <x>', 'SGD momentum', num)
     .option('--nesterov', 'Nesterov momentum')
     .option('--weight-decay <x>', 'L2 weight decay', num)
-    .addOption(new Option('--lr-schedule <name>', 'learning-rate schedule').choices(['constant', 'multistep', 'cosine']))
+    .addOption(
+      new Option('--lr-schedule <name>', 'learning-rate schedule').choices([
+        'constant',
+        'multistep',
+        'cosine',
+      ]),
+    )
     .option('--milestones <steps>', "multistep milestones, e.g. '80ep,120ep'", list)
     .option('--gamma <x>', 'multistep factor', num)
     .option('--warmup <step>', "linear warm-up length, e.g. '500it'")
@@ -86,14 +99,20 @@ export function readConfig(path: string | undefined): Record<string, Record<stri
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SprigError(`cannot read config ${path} (${(e as NodeJS.ErrnoException).code})`, 'check the --config path');
+    throw new SprigError(
+      `cannot read config ${path} (${(e as NodeJS.ErrnoException).code})`,
+      'check the --config path',
+    );
   }
   try {
     const v = JSON.parse(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
     return v;
   } catch (e) {
-    throw new SprigError(`config ${path} is not a JSON object (${(e as Error).message})`, 'write it as {"model": {...}, "training": {...}}');
+    throw new SprigError(
+      `config ${path} is not a JSON object (${(e as Error).message})`,
+      'write it as {"model": {...}, "training": {...}}',
+    );
   }
 }
 
@@ -106,7 +125,8 @@ export function hparamsFromFlags(
   defaults: { dataset?: object; model?: object; training?: object } = {},
 ): Record<string, Record<string, unknown>> {
   const cfg = readConfig(o.config);
-  const group = (name: string, d: object | undefined) => ({ ...(d ?? {}), ...((cfg[name] as object) ?? {}) }) as Record<string, unknown>;
+  const group = (name: string, d: object | undefined) =>
+    ({ ...(d ?? {}), ...((cfg[name] as object) ?? {}) }) as Record<string, unknown>;
   const dataset = group('dataset', defaults.dataset);
   const model = group('model', defaults.model);
   const training = group('training', defaults.training);

@@ -15,7 +15,15 @@ import { emit, pct, table } from './output.js';
 export const FLAGSHIP_DENSE = {
   dataset: { name: 'fashion_mnist' },
   model: { name: 'mnist_lenet_300_100' },
-  training: { optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', batchSize: 128, trainSteps: '10ep' },
+  training: {
+    optimizer: 'sgd',
+    lr: 0.05,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    lrSchedule: 'cosine',
+    batchSize: 128,
+    trainSteps: '10ep',
+  },
 };
 
 /** The lottery row: a ticket pruned one-shot (per layer) to 90 % from the trained dense net, rewound to θ0. */
@@ -27,7 +35,15 @@ export const FLAGSHIP_DST = { sparsity: 0.9, distribution: 'erk' };
 
 type Row = Pick<
   DstResult,
-  'runId' | 'runDir' | 'testAccuracy' | 'testLoss' | 'steps' | 'wallSeconds' | 'cached' | 'flops' | 'densities'
+  | 'runId'
+  | 'runDir'
+  | 'testAccuracy'
+  | 'testLoss'
+  | 'steps'
+  | 'wallSeconds'
+  | 'cached'
+  | 'flops'
+  | 'densities'
 > & {
   method: string;
   sparsity: number;
@@ -61,9 +77,19 @@ export function register(program: Command): void {
         trained: _t,
         history: _h,
         ...d
-      } = runTraining({ store, runId, kind: 'train', hparams: hp, options: s.options(), callbacks: cb, label: 'dense' });
+      } = runTraining({
+        store,
+        runId,
+        kind: 'train',
+        hparams: hp,
+        options: s.options(),
+        callbacks: cb,
+        label: 'dense',
+      });
       const fD = denseForwardFlops(s.model.specs);
-      const denseDensities = Object.fromEntries(s.model.specs.filter((x) => x.prunable).map((x) => [x.name, 1]));
+      const denseDensities = Object.fromEntries(
+        s.model.specs.filter((x) => x.prunable).map((x) => [x.name, 1]),
+      );
       rows.push({
         method: 'dense',
         sparsity: 0,
@@ -72,7 +98,13 @@ export function register(program: Command): void {
         densities: denseDensities,
       });
       sparse.forEach((h, i) => {
-        const r = runDst({ store, hparams: h, dataset: plans[i]!.setup.dataset, callbacks: cb, label: h.dst.method });
+        const r = runDst({
+          store,
+          hparams: h,
+          dataset: plans[i]!.setup.dataset,
+          callbacks: cb,
+          label: h.dst.method,
+        });
         rows.push({
           method: r.method,
           sparsity: 1 - r.sparsity.density,
@@ -90,7 +122,13 @@ export function register(program: Command): void {
       // Lottery ticket: dense training (level 0) then retraining the ticket from θ0, so 1 + density of
       // dense training cost.
       const t0 = performance.now();
-      const lot = runLottery({ store, hparams: hp, plan: { levels: 0, oneShot: [FLAGSHIP_LOTTERY.sparsity] }, callbacks: cb, dataset: s.dataset });
+      const lot = runLottery({
+        store,
+        hparams: hp,
+        plan: { levels: 0, oneShot: [FLAGSHIP_LOTTERY.sparsity] },
+        callbacks: cb,
+        dataset: s.dataset,
+      });
       const point = lot.oneShot[0]!;
       const prunable = s.model.specs.filter((x) => x.prunable);
       const densities = Object.fromEntries(prunable.map((x) => [x.name, point.remaining]));
@@ -105,7 +143,12 @@ export function register(program: Command): void {
         steps: 2 * s.totalSteps,
         wallSeconds: (performance.now() - t0) / 1000,
         cached: false,
-        flops: { trainingPerExample: 3 * (fD + fS), inference: fS, trainingFraction: 1 + fS / fD, inferenceFraction: fS / fD },
+        flops: {
+          trainingPerExample: 3 * (fD + fS),
+          inference: fS,
+          trainingFraction: 1 + fS / fD,
+          inferenceFraction: fS / fD,
+        },
         densities,
       });
     } finally {

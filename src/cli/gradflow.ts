@@ -2,7 +2,12 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { validate } from '../experiments/hparams.js';
-import { GRADFLOW_RUNS, gradflowHparamsSchema, runGradflow, type GradflowResult } from '../experiments/gradflow.js';
+import {
+  GRADFLOW_RUNS,
+  gradflowHparamsSchema,
+  runGradflow,
+  type GradflowResult,
+} from '../experiments/gradflow.js';
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
 import { num, int, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
@@ -13,9 +18,16 @@ import { emit, pct, table } from './output.js';
 export const GRADFLOW_DEFAULTS = {
   dataset: { name: 'fashion_mnist' },
   model: { name: 'mnist_lenet5' },
-  training: { optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', batchSize: 128, trainSteps: '25ep' },
+  training: {
+    optimizer: 'sgd',
+    lr: 0.05,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    lrSchedule: 'cosine',
+    batchSize: 128,
+    trainSteps: '25ep',
+  },
 };
-
 
 export function register(program: Command): void {
   const cmd = program

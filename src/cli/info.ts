@@ -11,7 +11,15 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => {
       const s = engineStatus();
-      const info = { engine: s.engine, reason: s.reason, nativeKernels: s.kernels, backend: tf.getBackend(), tfjs: tf.version_core, models: MODEL_NAMES, datasets: DATASET_NAMES };
+      const info = {
+        engine: s.engine,
+        reason: s.reason,
+        nativeKernels: s.kernels,
+        backend: tf.getBackend(),
+        tfjs: tf.version_core,
+        models: MODEL_NAMES,
+        datasets: DATASET_NAMES,
+      };
       emit(o.json, info, () =>
         [
           `engine: ${s.engine}${s.reason ? ` (${s.reason})` : ''}`,

@@ -3,14 +3,19 @@ import { RunStore } from '../store/store.js';
 import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import { parameterCount } from '../models/registry.js';
-import { prepareLottery, runPrepared, type LotteryResult, type PointSummary, type Stat } from '../experiments/lottery.js';
+import {
+  prepareLottery,
+  runPrepared,
+  type LotteryResult,
+  type PointSummary,
+  type Stat,
+} from '../experiments/lottery.js';
 import { BRANCH_KINDS } from '../experiments/lottery-branches.js';
 import { optimizerSummary, setup } from '../experiments/setup.js';
 import { replicateHparams } from '../experiments/lottery-hparams.js';
 import { addTrainingFlags, hparamsFromFlags, int, list, num, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit, table } from './output.js';
-
 
 /** '0.2,0.36' or '0.8^1..8' (1 − 0.8^k for k = 1..8, the KD-ticket paper's grid). */
 export function parseOneShot(v: string): number[] {
@@ -26,7 +31,8 @@ function parseLayerFractions(v: string): Record<string, number> {
   return Object.fromEntries(
     list(v).map((kv) => {
       const [k, x] = kv.split('=');
-      if (!k || x === undefined) throw new SprigError(`'${kv}' is not name=fraction`, "write e.g. 'fc.weight=0.1,fc1.weight=0.2'");
+      if (!k || x === undefined)
+        throw new SprigError(`'${kv}' is not name=fraction`, "write e.g. 'fc.weight=0.1,fc1.weight=0.2'");
       return [k, num(x)];
     }),
   );
@@ -38,7 +44,10 @@ function parseJson(v: string): Record<string, unknown> {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
     return o;
   } catch (e) {
-    throw new SprigError(`--retrain '${v}' is not a JSON object (${(e as Error).message})`, 'write e.g. --retrain \'{"lr": 0.05, "momentum": 0.9}\'');
+    throw new SprigError(
+      `--retrain '${v}' is not a JSON object (${(e as Error).message})`,
+      'write e.g. --retrain \'{"lr": 0.05, "momentum": 0.9}\'',
+    );
   }
 }
 
@@ -46,26 +55,44 @@ export function register(program: Command): void {
   addTrainingFlags(
     program
       .command('lottery')
-      .description('lottery tickets: iterative magnitude pruning with rewinding, replicates, one-shot pruning and branches (stored, resumable)'),
+      .description(
+        'lottery tickets: iterative magnitude pruning with rewinding, replicates, one-shot pruning and branches (stored, resumable)',
+      ),
   )
     .option('--levels <n>', 'pruning levels after the dense level 0 (default 2)', int)
     .option('--prune-fraction <p>', 'fraction of the remaining weights pruned per level (default 0.2)', num)
     .option('--prune-scope <scope>', "'layer' (LTH, default) or 'global'")
     .option('--output-fraction <p>', 'pruning rate of the output layer (LTH: half the rate, e.g. 0.1)', num)
-    .option('--layer-fractions <list>', "per-layer rates, e.g. 'fc1.weight=0.2,fc.weight=0.1'", parseLayerFractions)
+    .option(
+      '--layer-fractions <list>',
+      "per-layer rates, e.g. 'fc1.weight=0.2,fc.weight=0.1'",
+      parseLayerFractions,
+    )
     .option('--exclude <layers>', 'prunable weights never pruned, comma-separated', list)
-    .option('--rewind <point>', "'init' (θ0, default), a step such as '500it' (weight rewinding), or 'lr' (LR rewinding)")
+    .option(
+      '--rewind <point>',
+      "'init' (θ0, default), a step such as '500it' (weight rewinding), or 'lr' (LR rewinding)",
+    )
     .option('--replicates <n>', 'replicates (seeds seed, seed+1, …; default 1)', int)
     .option('--branches <list>', `branches at each level: ${BRANCH_KINDS.join(', ')}`, list)
-    .option('--branch-levels <list>', 'levels the branches run at (default: all ≥ 1)', (v: string) => list(v).map(int))
+    .option('--branch-levels <list>', 'levels the branches run at (default: all ≥ 1)', (v: string) =>
+      list(v).map(int),
+    )
     .option('--one-shot <list>', "one-shot sparsities, e.g. '0.2,0.36' or '0.8^1..8' (1−0.8^k)", parseOneShot)
     .option('--kd-alpha <x>', 'KD weight α of the KL term (default 0.9)', num)
     .option('--kd-temperature <t>', 'KD temperature T (default 5)', num)
     .option('--kd-rewind <step>', "rewind step of the kd_rewind branch, e.g. '1ep'")
-    .option('--retrain <json>', 'training hyperparameters the retrain branch changes, e.g. \'{"lr":0.05}\'', parseJson)
+    .option(
+      '--retrain <json>',
+      'training hyperparameters the retrain branch changes, e.g. \'{"lr":0.05}\'',
+      parseJson,
+    )
     .option('--basis-block <n>', 'block size of the dct/orthogonal bases (default 8)', int)
     .option('--basis-seed <n>', 'seed of the orthogonal basis (default 0)', int)
-    .option('--basis-remainder <mode>', "when the block does not divide a dim: 'ragged' (a smaller last block, default) or 'error'")
+    .option(
+      '--basis-remainder <mode>',
+      "when the block does not divide a dim: 'ragged' (a smaller last block, default) or 'error'",
+    )
     .option('--branches-only', 'run only the branches, on levels already trained')
     .action((o: CommonOptions) => {
       const groups = hparamsFromFlags(o);
@@ -80,7 +107,21 @@ export function register(program: Command): void {
       setIf(pruning, 'exclude', o.exclude);
       setIf(pruning, 'rewind', o.rewind);
       const plan: Record<string, unknown> = { ...(groups.lottery ?? {}) };
-      for (const k of ['levels', 'replicates', 'branches', 'branchLevels', 'oneShot', 'kdAlpha', 'kdTemperature', 'kdRewind', 'retrain', 'basisBlock', 'basisSeed', 'basisRemainder', 'branchesOnly']) {
+      for (const k of [
+        'levels',
+        'replicates',
+        'branches',
+        'branchLevels',
+        'oneShot',
+        'kdAlpha',
+        'kdTemperature',
+        'kdRewind',
+        'retrain',
+        'basisBlock',
+        'basisSeed',
+        'basisRemainder',
+        'branchesOnly',
+      ]) {
         setIf(plan, k, o[k]);
       }
       const { lottery: _l, ...rest } = groups;
@@ -120,16 +161,25 @@ function jsonOf(r: LotteryResult) {
   };
 }
 
-const cell = (s: Stat | undefined) => (s ? `${(s.testAccuracy * 100).toFixed(2)} ± ${(s.testAccuracyStd * 100).toFixed(2)}` : '–');
+const cell = (s: Stat | undefined) =>
+  s ? `${(s.testAccuracy * 100).toFixed(2)} ± ${(s.testAccuracyStd * 100).toFixed(2)}` : '–';
 
 function human(r: LotteryResult): string {
   const names = [...new Set([...r.levels, ...r.oneShot].flatMap((l) => Object.keys(l.branches)))];
   const n = r.levels[0]?.replicates.length ?? 0;
-  const out = [`lottery ${r.runId} (${r.runDir}); test accuracy %, mean ± std over ${n} replicate${n === 1 ? '' : 's'}`, ''];
+  const out = [
+    `lottery ${r.runId} (${r.runDir}); test accuracy %, mean ± std over ${n} replicate${n === 1 ? '' : 's'}`,
+    '',
+  ];
   out.push(
     table(
       ['level', 'remaining %', 'main', ...names],
-      r.levels.map((l) => [l.level, (l.remaining * 100).toFixed(2), cell(l), ...names.map((b) => cell(l.branches[b]))]),
+      r.levels.map((l) => [
+        l.level,
+        (l.remaining * 100).toFixed(2),
+        cell(l),
+        ...names.map((b) => cell(l.branches[b])),
+      ]),
     ),
   );
   if (r.oneShot.length) {
@@ -137,7 +187,12 @@ function human(r: LotteryResult): string {
     out.push(
       table(
         ['sparsity %', 'remaining %', 'main', ...names],
-        r.oneShot.map((l) => [(l.sparsity * 100).toFixed(2), (l.remaining * 100).toFixed(2), cell(l), ...names.map((b) => cell(l.branches[b]))]),
+        r.oneShot.map((l) => [
+          (l.sparsity * 100).toFixed(2),
+          (l.remaining * 100).toFixed(2),
+          cell(l),
+          ...names.map((b) => cell(l.branches[b])),
+        ]),
       ),
     );
   }

@@ -15,11 +15,14 @@ import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
 
 const program = new Command('sprig')
-  .description('sparse neural networks: lottery tickets, dynamic sparse training, and the instruments to study them')
+  .description(
+    'sparse neural networks: lottery tickets, dynamic sparse training, and the instruments to study them',
+  )
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const register of [flagship, train, lottery, dst, bootstrap, gradflow, runs, info, bench, serve, plot]) register(program);
+for (const register of [flagship, train, lottery, dst, bootstrap, gradflow, runs, info, bench, serve, plot])
+  register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,15 @@ import { writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
-import { chartsFromJson, humanize, isLotteryCurve, lotteryChart, metricCharts, metricSeries, type ChartSpec } from '../dashboard/charts.js';
+import {
+  chartsFromJson,
+  humanize,
+  isLotteryCurve,
+  lotteryChart,
+  metricCharts,
+  metricSeries,
+  type ChartSpec,
+} from '../dashboard/charts.js';
 import { chartSvg } from '../dashboard/svg.js';
 import { SprigError } from '../util/errors.js';
 import { emit } from './output.js';
@@ -19,14 +27,17 @@ interface PlotOptions {
 
 const int = (v: string) => {
   const x = Number(v);
-  if (!Number.isInteger(x) || x < 100) throw new SprigError(`'${v}' is not a size in pixels`, 'pass a whole number of at least 100');
+  if (!Number.isInteger(x) || x < 100)
+    throw new SprigError(`'${v}' is not a size in pixels`, 'pass a whole number of at least 100');
   return x;
 };
 
 export function register(program: Command): void {
   program
     .command('plot')
-    .description("write a run's metrics over steps as an SVG chart (a lottery run: accuracy vs remaining weights)")
+    .description(
+      "write a run's metrics over steps as an SVG chart (a lottery run: accuracy vs remaining weights)",
+    )
     .argument('<run>', 'run id (a unique prefix is enough)')
     .option('--root <dir>', 'run store directory (or SPRIG_ROOT)', defaultRoot())
     .option('--metric <names>', 'metric(s) to plot on one chart, comma-separated (default: test accuracy)')
@@ -68,12 +79,16 @@ export function register(program: Command): void {
             source: 'metrics',
           };
         } else {
-          const curve = reader.files(row).some((f) => f.name === 'curve.json') ? reader.readJson(row, 'curve.json') : undefined;
+          const curve = reader.files(row).some((f) => f.name === 'curve.json')
+            ? reader.readJson(row, 'curve.json')
+            : undefined;
           const fromFiles = reader
             .files(row)
             .filter((f) => f.name !== 'result.json')
             .flatMap((f) => chartsFromJson(reader.readJson(row, f.name), f.name));
-          const first = isLotteryCurve(curve) ? lotteryChart(curve) : (metricCharts(rows, xLabel)[0] ?? fromFiles[0]);
+          const first = isLotteryCurve(curve)
+            ? lotteryChart(curve)
+            : (metricCharts(rows, xLabel)[0] ?? fromFiles[0]);
           if (!first)
             throw new SprigError(
               `run ${row.runId} has nothing to plot yet (no metrics, no curves)`,
@@ -94,7 +109,8 @@ export function register(program: Command): void {
               title: chart.title,
               series: chart.series.map((s) => ({ label: s.label, points: s.x.length })),
             },
-            () => `wrote ${out}: ${chart.title} (${chart.series.map((s) => `${s.label}, ${s.x.length} points`).join('; ')})`,
+            () =>
+              `wrote ${out}: ${chart.title} (${chart.series.map((s) => `${s.label}, ${s.x.length} points`).join('; ')})`,
           );
       } finally {
         reader.close();

@@ -37,7 +37,10 @@ export function progress(opts: { quiet?: boolean } = {}): ProgressFactory {
         lastAcc = `${(e.test.accuracy * 100).toFixed(2)}%`;
         if (tty) return;
         const s = ((performance.now() - t0) / 1000).toFixed(1);
-        const eta = e.step < e.totalSteps ? ` eta ${(((performance.now() - t0) / 1000 / e.step) * (e.totalSteps - e.step)).toFixed(0)}s` : '';
+        const eta =
+          e.step < e.totalSteps
+            ? ` eta ${(((performance.now() - t0) / 1000 / e.step) * (e.totalSteps - e.step)).toFixed(0)}s`
+            : '';
         process.stderr.write(
           `${label} epoch ${e.epoch} it ${e.step}/${e.totalSteps} train loss ${e.trainLoss.toFixed(4)} test loss ${e.test.loss.toFixed(4)} acc ${lastAcc} (${s}s${eta})\n`,
         );

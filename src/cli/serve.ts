@@ -7,7 +7,10 @@ import { SprigError } from '../util/errors.js';
 const port = (v: string) => {
   const x = Number(v);
   if (!Number.isInteger(x) || x < 0 || x > 65535)
-    throw new SprigError(`'${v}' is not a port number`, 'pass a whole number from 1 to 65535 (0 picks a free port)');
+    throw new SprigError(
+      `'${v}' is not a port number`,
+      'pass a whole number from 1 to 65535 (0 picks a free port)',
+    );
   return x;
 };
 
@@ -27,7 +30,9 @@ export function register(program: Command): void {
       if (o.json) process.stdout.write(JSON.stringify({ url: d.url, root }) + '\n');
       else process.stdout.write(`sprig dashboard: ${d.url} (read-only view of ${root}); Ctrl-C stops it\n`);
       if (!LOOPBACK.has(o.host))
-        process.stderr.write(`note: listening on ${o.host} shows your runs to anyone who can reach this machine\n`);
+        process.stderr.write(
+          `note: listening on ${o.host} shows your runs to anyone who can reach this machine\n`,
+        );
       await new Promise<void>((done) => {
         const stop = () => void d.close().then(done);
         process.once('SIGINT', stop);

@@ -65,7 +65,14 @@ export function metricCharts(rows: MetricRow[], xLabel = 'step'): ChartSpec[] {
     const { quantity, split } = splitName(base);
     let chart = charts.get(quantity);
     if (!chart) {
-      chart = { id: `metrics:${quantity}`, title: humanize(quantity), xLabel, yLabel: humanize(quantity), series: [], source: 'metrics' };
+      chart = {
+        id: `metrics:${quantity}`,
+        title: humanize(quantity),
+        xLabel,
+        yLabel: humanize(quantity),
+        series: [],
+        source: 'metrics',
+      };
       charts.set(quantity, chart);
     }
     const label = [prefix, split].filter(Boolean).join(' ') || humanize(quantity);
@@ -81,7 +88,9 @@ export function metricCharts(rows: MetricRow[], xLabel = 'step'): ChartSpec[] {
   }
   // Accuracy first, then loss, then the rest in the order they appeared.
   const rank = (q: string) => ['Accuracy', 'Loss', 'SoftError'].indexOf(q);
-  return [...charts.entries()].sort(([a], [b]) => (rank(a) < 0 ? 99 : rank(a)) - (rank(b) < 0 ? 99 : rank(b))).map(([, c]) => c);
+  return [...charts.entries()]
+    .sort(([a], [b]) => (rank(a) < 0 ? 99 : rank(a)) - (rank(b) < 0 ? 99 : rank(b)))
+    .map(([, c]) => c);
 }
 
 /** One metric's points (by exact name), for compare views and `sprig plot`. */
@@ -113,7 +122,10 @@ export function isLotteryCurve(v: unknown): v is { levels: LotteryStat[]; oneSho
 }
 
 /** Accuracy against remaining weights (log x, as in Frankle & Carbin 2019, fig. 1): main line, branches, one-shot. */
-export function lotteryChart(curve: { levels: LotteryStat[]; oneShot?: LotteryStat[] }, source = 'curve.json'): ChartSpec {
+export function lotteryChart(
+  curve: { levels: LotteryStat[]; oneShot?: LotteryStat[] },
+  source = 'curve.json',
+): ChartSpec {
   const series: Series[] = [];
   const add = (label: string, points: LotteryStat[]) => {
     if (!points.length) return;
@@ -152,7 +164,8 @@ export function lotteryChart(curve: { levels: LotteryStat[]; oneShot?: LotterySt
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The x key of an array of points: `step` (or `epoch`, `level`, `alpha`) present in every point. */
 function pointsXKey(v: unknown): string | undefined {
@@ -168,14 +181,26 @@ function columnsXKey(v: Record<string, unknown>): string | undefined {
 }
 
 /** Array points → one chart per quantity (test and train together); nested number records (per-layer norms) → one chart each. */
-function chartsFromPoints(points: Record<string, unknown>[], xKey: string, path: string, source: string): ChartSpec[] {
+function chartsFromPoints(
+  points: Record<string, unknown>[],
+  xKey: string,
+  path: string,
+  source: string,
+): ChartSpec[] {
   const groups = new Map<string, ChartSpec>();
   const chart = (key: string, title: string, yLabel: string) => {
     let c = groups.get(key);
     if (!c)
       groups.set(
         key,
-        (c = { id: `${source}:${path}:${key}`, title: path ? `${path}: ${title}` : title, xLabel: xKey, yLabel, series: [], source }),
+        (c = {
+          id: `${source}:${path}:${key}`,
+          title: path ? `${path}: ${title}` : title,
+          xLabel: xKey,
+          yLabel,
+          series: [],
+          source,
+        }),
       );
     return c;
   };
@@ -202,7 +227,12 @@ function chartsFromPoints(points: Record<string, unknown>[], xKey: string, path:
   return [...groups.values()].filter((c) => c.series.some((s) => s.x.length > 0));
 }
 
-function chartFromColumns(v: Record<string, unknown>, xKey: string, path: string, source: string): ChartSpec | undefined {
+function chartFromColumns(
+  v: Record<string, unknown>,
+  xKey: string,
+  path: string,
+  source: string,
+): ChartSpec | undefined {
   const x = v[xKey] as number[];
   const series: Series[] = [];
   const addColumn = (label: string, col: unknown) => {
@@ -235,7 +265,9 @@ function chartFromColumns(v: Record<string, unknown>, xKey: string, path: string
 
 /** A readable name for an array element: its model/run/name/world field, else its index. */
 function elementName(v: unknown, i: number): string {
-  if (isRecord(v)) for (const k of ['model', 'run', 'name', 'world', 'label']) if (typeof v[k] === 'string') return v[k] as string;
+  if (isRecord(v))
+    for (const k of ['model', 'run', 'name', 'world', 'label'])
+      if (typeof v[k] === 'string') return v[k] as string;
   return String(i);
 }
 
@@ -248,7 +280,9 @@ export function chartsFromJson(doc: unknown, source: string): ChartSpec[] {
     const px = pointsXKey(v);
     if (px) return void out.push(...chartsFromPoints(v as Record<string, unknown>[], px, path, source));
     if (Array.isArray(v))
-      return void v.forEach((e, i) => (isRecord(e) || Array.isArray(e)) && walk(e, `${path}[${elementName(e, i)}]`, depth + 1));
+      return void v.forEach(
+        (e, i) => (isRecord(e) || Array.isArray(e)) && walk(e, `${path}[${elementName(e, i)}]`, depth + 1),
+      );
     if (!isRecord(v)) return;
     if (isLotteryCurve(v)) return void out.push(lotteryChart(v, source));
     const cx = columnsXKey(v);
@@ -257,7 +291,8 @@ export function chartsFromJson(doc: unknown, source: string): ChartSpec[] {
       if (c) out.push(c);
       return;
     }
-    for (const [k, c] of Object.entries(v)) if (k !== 'hparams' && k !== 'plan') walk(c, path ? `${path}.${k}` : k, depth + 1);
+    for (const [k, c] of Object.entries(v))
+      if (k !== 'hparams' && k !== 'plan') walk(c, path ? `${path}.${k}` : k, depth + 1);
   };
   walk(doc, '', 0);
   return out.slice(0, MAX_CHARTS_PER_FILE);

@@ -61,7 +61,8 @@ export class StoreReader {
 
   /** A run by its exact id, or by a unique prefix. */
   get(id: string): RunRow | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(id) as Record<string, string> | undefined;
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(id) as
+      Record<string, string> | undefined;
     if (row) return toRow(row);
     const dirRun = this.directoryRuns().find((r) => r.runId === id);
     if (dirRun) return dirRun;
@@ -70,27 +71,38 @@ export class StoreReader {
 
   findByPrefix(prefix: string): RunRow[] {
     const rows = (
-      this.db.prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ESCAPE '\\' ORDER BY created_at").all(escapeLike(prefix)) as Record<
-        string,
-        string
-      >[]
+      this.db
+        .prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ESCAPE '\\' ORDER BY created_at")
+        .all(escapeLike(prefix)) as Record<string, string>[]
     ).map(toRow);
     const known = new Set(rows.map((r) => r.runId));
-    return [...rows, ...this.directoryRuns().filter((r) => r.runId.startsWith(prefix) && !known.has(r.runId))];
+    return [
+      ...rows,
+      ...this.directoryRuns().filter((r) => r.runId.startsWith(prefix) && !known.has(r.runId)),
+    ];
   }
 
   /** Runs whose parent is `id` (levels of a lottery experiment, worlds of a bootstrap). */
   children(id: string): RunRow[] {
-    return (this.db.prepare('SELECT * FROM runs WHERE parent = ? ORDER BY created_at').all(id) as Record<string, string>[]).map(toRow);
+    return (
+      this.db.prepare('SELECT * FROM runs WHERE parent = ? ORDER BY created_at').all(id) as Record<
+        string,
+        string
+      >[]
+    ).map(toRow);
   }
 
   metrics(runId: string): MetricRow[] {
     return (
-      this.db.prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name').all(runId) as Record<
-        string,
-        unknown
-      >[]
-    ).map((r) => ({ runId: r.run_id as string, step: r.step as number, name: r.name as string, value: r.value as number }));
+      this.db
+        .prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
+        .all(runId) as Record<string, unknown>[]
+    ).map((r) => ({
+      runId: r.run_id as string,
+      step: r.step as number,
+      name: r.name as string,
+      value: r.value as number,
+    }));
   }
 
   /** The run's directory: where its result says, else <root>/<runId>; undefined when there is none. */
@@ -116,7 +128,8 @@ export class StoreReader {
     const dir = this.dir(row);
     if (!dir) return undefined;
     const path = resolve(dir, name);
-    if (!path.startsWith(dir + sep) || !existsSync(path) || statSync(path).size > MAX_JSON_BYTES) return undefined;
+    if (!path.startsWith(dir + sep) || !existsSync(path) || statSync(path).size > MAX_JSON_BYTES)
+      return undefined;
     try {
       return JSON.parse(readFileSync(path, 'utf8'));
     } catch {
@@ -188,4 +201,3 @@ function isDir(p: string): boolean {
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
-

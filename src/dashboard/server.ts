@@ -49,11 +49,18 @@ export function createDashboard(reader: StoreReader): FastifyInstance {
     allowedPath: (p) => p.endsWith('.js'),
   });
 
-  const notFound = (id: string) => ({ error: `no run '${id}' in ${reader.root}`, fix: 'GET /api/runs lists the stored runs' });
+  const notFound = (id: string) => ({
+    error: `no run '${id}' in ${reader.root}`,
+    fix: 'GET /api/runs lists the stored runs',
+  });
 
   app.get('/api/runs', async (req) => {
     const q = req.query as { kind?: string; status?: string; all?: string };
-    const runs = reader.list({ kind: q.kind || undefined, status: q.status || undefined, all: q.all === '1' || q.all === 'true' });
+    const runs = reader.list({
+      kind: q.kind || undefined,
+      status: q.status || undefined,
+      all: q.all === '1' || q.all === 'true',
+    });
     return { root: reader.root, runs };
   });
 
@@ -61,9 +68,13 @@ export function createDashboard(reader: StoreReader): FastifyInstance {
     const { id } = req.params as { id: string };
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(id));
-    const children = reader
-      .children(run.runId)
-      .map((c) => ({ runId: c.runId, kind: c.kind, status: c.status, testAccuracy: c.result?.testAccuracy ?? null }));
+    const kids = reader.children(run.runId);
+    const children = kids.map((c) => ({
+      runId: c.runId,
+      kind: c.kind,
+      status: c.status,
+      testAccuracy: c.result?.testAccuracy ?? null,
+    }));
     return { ...run, dir: reader.dir(run) ?? null, files: reader.files(run), children };
   });
 
@@ -80,7 +91,13 @@ export function createDashboard(reader: StoreReader): FastifyInstance {
       s.y.push(r.value);
     }
     const xLabel = xLabelOf(run.kind);
-    return { runId: run.runId, xLabel, names: Object.keys(series).sort(), series, charts: metricCharts(rows, xLabel) };
+    return {
+      runId: run.runId,
+      xLabel,
+      names: Object.keys(series).sort(),
+      series,
+      charts: metricCharts(rows, xLabel),
+    };
   });
 
   app.get('/api/runs/:id/curves', async (req, reply) => {
@@ -115,10 +132,17 @@ export async function serveDashboard(opts: DashboardOptions): Promise<RunningDas
     reader.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
-      throw new SprigError(`port ${port} on ${host} is already in use`, 'pass --port N with another port, or --port 0 to pick a free one');
+      throw new SprigError(
+        `port ${port} on ${host} is already in use`,
+        'pass --port N with another port, or --port 0 to pick a free one',
+      );
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
       throw new SprigError(`cannot listen on ${host}: no such local address`, 'use --host 127.0.0.1');
-    if (code === 'EACCES') throw new SprigError(`not allowed to listen on port ${port}`, 'use a port above 1023, e.g. --port 7007');
+    if (code === 'EACCES')
+      throw new SprigError(
+        `not allowed to listen on port ${port}`,
+        'use a port above 1023, e.g. --port 7007',
+      );
     throw e;
   }
   const addr = app.server.address();

@@ -8,7 +8,18 @@ import { line } from 'd3-shape';
 import type { ChartSpec } from './charts.js';
 
 /** Tableau 10: distinguishable, and the same order as the dashboard's charts. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
 export interface SvgOptions {
   width?: number;
@@ -16,9 +27,11 @@ export interface SvgOptions {
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(+v.toPrecision(4)));
+const fmt = (v: number) =>
+  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(+v.toPrecision(4));
 
-const thin = (v: number[], max: number) => (v.length <= max ? v : v.filter((_, i) => i % Math.ceil(v.length / max) === 0));
+const thin = (v: number[], max: number) =>
+  v.length <= max ? v : v.filter((_, i) => i % Math.ceil(v.length / max) === 0);
 
 export function chartSvg(chart: ChartSpec, opts: SvgOptions = {}): string {
   const width = opts.width ?? 720;
@@ -54,11 +67,15 @@ export function chartSvg(chart: ChartSpec, opts: SvgOptions = {}): string {
     : x.ticks(8);
   const fmtX = (v: number) => (chart.xPercent ? `${+(v * 100).toPrecision(3)}%` : fmt(v));
   out.push('<g class="grid" stroke="#e5e5e5">');
-  for (const t of y.ticks(6)) out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(t)}" y2="${y(t)}"/>`);
-  for (const t of xTicks) out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${m.top}" y2="${height - m.bottom}"/>`);
+  for (const t of y.ticks(6))
+    out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(t)}" y2="${y(t)}"/>`);
+  for (const t of xTicks)
+    out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${m.top}" y2="${height - m.bottom}"/>`);
   out.push('</g>', '<g class="axes" fill="#444">');
-  for (const t of y.ticks(6)) out.push(`<text x="${m.left - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
-  for (const t of xTicks) out.push(`<text x="${x(t)}" y="${height - m.bottom + 16}" text-anchor="middle">${fmtX(t)}</text>`);
+  for (const t of y.ticks(6))
+    out.push(`<text x="${m.left - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
+  for (const t of xTicks)
+    out.push(`<text x="${x(t)}" y="${height - m.bottom + 16}" text-anchor="middle">${fmtX(t)}</text>`);
   out.push(
     `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#888"/>`,
     `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#888"/>`,
@@ -76,7 +93,8 @@ export function chartSvg(chart: ChartSpec, opts: SvgOptions = {}): string {
       .digits(2)(pts);
     out.push(`<g class="series" data-label="${esc(s.label)}" data-points="${pts.length}">`);
     out.push(`<path d="${d ?? ''}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    for (const [px, py] of pts) out.push(`<circle cx="${x(px).toFixed(2)}" cy="${y(py).toFixed(2)}" r="2.5" fill="${color}"/>`);
+    for (const [px, py] of pts)
+      out.push(`<circle cx="${x(px).toFixed(2)}" cy="${y(py).toFixed(2)}" r="2.5" fill="${color}"/>`);
     out.push('</g>');
   });
   if (legendRows) {

@@ -109,7 +109,11 @@ export function idealPoolSource(
 }
 
 /** Batches of never-seen samples from a generator (the synthetic teacher): unlimited, i.i.d. */
-export function idealFreshSource(fresh: (n: number, rng: Rng) => Batch, batchSize: number, seed: number): BatchSource {
+export function idealFreshSource(
+  fresh: (n: number, rng: Rng) => Batch,
+  batchSize: number,
+  seed: number,
+): BatchSource {
   let rng = new Rng(seed);
   return {
     next: () => fresh(batchSize, rng),

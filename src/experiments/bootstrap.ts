@@ -20,9 +20,24 @@ import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
 import { streamSource } from '../training/sources.js';
 import { Step } from '../training/step.js';
 import { SprigError } from '../util/errors.js';
-import { datasetSchema, hashedRunId, modelSchema, trainingSchema, type DatasetHparams, type TrainingHparams, stepSchema } from './hparams.js';
+import {
+  datasetSchema,
+  hashedRunId,
+  modelSchema,
+  trainingSchema,
+  type DatasetHparams,
+  type TrainingHparams,
+  stepSchema,
+} from './hparams.js';
 import { runTraining } from './run.js';
-import { checkIdealPool, idealFreshSource, idealPoolSource, recording, splitWorlds, subsetSplit } from './bootstrap-worlds.js';
+import {
+  checkIdealPool,
+  idealFreshSource,
+  idealPoolSource,
+  recording,
+  splitWorlds,
+  subsetSplit,
+} from './bootstrap-worlds.js';
 
 const step = stepSchema("must be a step such as '1ep' or '50it'");
 
@@ -179,7 +194,14 @@ export function worldsData(b: BootstrapHparams['bootstrap'], d: DatasetHparams, 
       ideal: (bs, s) => idealFreshSource(ds.freshSamples!, bs, s + 0x5eed),
     };
   }
-  const ds = loadDataset({ name: d.name, dataDir: d.dataDir, validation: d.validation, subset: d.subset, augment: false, seed });
+  const ds = loadDataset({
+    name: d.name,
+    dataDir: d.dataDir,
+    validation: d.validation,
+    subset: d.subset,
+    augment: false,
+    seed,
+  });
   const { real, pool } = splitWorlds(ds.train.n, b.n, seed);
   return {
     inputShape: ds.inputShape,
@@ -199,9 +221,16 @@ export function schedule(
   const itersPerEpoch = Math.ceil(b.n / t.batchSize);
   const totalSteps = Step.parse(t.trainSteps).iterations(itersPerEpoch);
   if (totalSteps < 1)
-    throw new SprigError(`--train-steps ${t.trainSteps} is zero iterations`, "train for at least one iteration, e.g. '10ep' or '400it'");
+    throw new SprigError(
+      `--train-steps ${t.trainSteps} is zero iterations`,
+      "train for at least one iteration, e.g. '10ep' or '400it'",
+    );
   const every = Step.parse(b.logEvery).iterations(itersPerEpoch);
-  if (every < 1) throw new SprigError(`--log-every ${b.logEvery} is zero iterations`, "log at least every iteration, e.g. '1ep' or '20it'");
+  if (every < 1)
+    throw new SprigError(
+      `--log-every ${b.logEvery} is zero iterations`,
+      "log at least every iteration, e.g. '1ep' or '20it'",
+    );
   const logSteps: number[] = [];
   for (let s = 0; s < totalSteps; s += every) logSteps.push(s);
   logSteps.push(totalSteps);
@@ -258,11 +287,17 @@ export function planBootstrap(hp: BootstrapHparams) {
   if (new Set(models).size !== models.length)
     throw new SprigError(`--models lists a model twice (${models.join(', ')})`, 'list each model once');
   if (t.batchSize > b.n)
-    throw new SprigError(`batch size ${t.batchSize} is larger than the Real World's n = ${b.n}`, `use --batch-size of at most ${b.n}`);
+    throw new SprigError(
+      `batch size ${t.batchSize} is larger than the Real World's n = ${b.n}`,
+      `use --batch-size of at most ${b.n}`,
+    );
   const data = worldsData(b, hp.dataset, t.seed);
   for (const m of models) createModel(m, data.inputShape, data.numClasses); // unknown names fail here
   const sched = schedule(b, t);
-  const pool = data.poolSize === null ? { repeats: false } : checkIdealPool(data.poolSize, sched.totalSteps, t.batchSize, b.allowRepeats);
+  const pool =
+    data.poolSize === null
+      ? { repeats: false }
+      : checkIdealPool(data.poolSize, sched.totalSteps, t.batchSize, b.allowRepeats);
   return { models, data, ...sched, repeats: pool.repeats };
 }
 
@@ -277,7 +312,10 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     log(
       `note: the Ideal World's pool (${data.poolSize} samples) is smaller than T × batch = ${totalSteps * t.batchSize}: samples are re-used (--allow-repeats)`,
     );
-  const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, { ...hp, bootstrap: { ...b, models: plan.models } });
+  const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, {
+    ...hp,
+    bootstrap: { ...b, models: plan.models },
+  });
   const dir = store.dir(runId);
   store.open(dir, hp);
   const logSteps = new Set(plan.logSteps);
@@ -342,7 +380,12 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
       callbacks: {
         onLog(s, _w, params) {
           const train = seen();
-          const p = point(s, t.batchSize, evaluate(m, params, data.test), train ? evaluate(m, params, train) : null);
+          const p = point(
+            s,
+            t.batchSize,
+            evaluate(m, params, data.test),
+            train ? evaluate(m, params, train) : null,
+          );
           curve = [...curve.filter((q) => q.step !== s), p].sort((a, c) => a.step - c.step);
           writeJson(join(wdir, CURVE_FILE), curve);
         },

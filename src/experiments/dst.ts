@@ -36,11 +36,21 @@ import { Step } from '../training/step.js';
 import type { RunStore } from '../store/store.js';
 import { Rng } from '../util/rng.js';
 import { SprigError, unknownName } from '../util/errors.js';
-import { datasetSchema, hashedRunId, modelSchema, trainingSchema, validate, type TrainHparams, stepSchema } from './hparams.js';
+import {
+  datasetSchema,
+  hashedRunId,
+  modelSchema,
+  trainingSchema,
+  validate,
+  type TrainHparams,
+  stepSchema,
+} from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
 
-const stepString = stepSchema("must be a step such as '10ep' or '500it', or a fraction of training such as 0.75");
+const stepString = stepSchema(
+  "must be a step such as '10ep' or '500it', or a fraction of training such as 0.75",
+);
 /** A point in training: a Step string ('5ep', '3000it') or a fraction of the (M×) training length. */
 const stepOrFraction = z.union([z.number(), stepString]);
 
@@ -95,7 +105,15 @@ export const dstHparamsSchema = z
 export type DstHparams = z.infer<typeof dstHparamsSchema>;
 
 /** Fields that matter for each kind of method; the others are reset to their defaults for the run id. */
-const SHAPE_FIELDS = ['method', 'sparsity', 'distribution', 'denseFirstLayer', 'powerScale', 'densities', 'multiplier'] as const;
+const SHAPE_FIELDS = [
+  'method',
+  'sparsity',
+  'distribution',
+  'denseFirstLayer',
+  'powerScale',
+  'densities',
+  'multiplier',
+] as const;
 const INIT_FIELDS = ['init'] as const;
 const DROP_FIELDS = ['deltaT', 'dropFraction', 'dropDecay', 'decayPower', 'tEnd'] as const;
 const GMP_FIELDS = ['gmpBegin', 'gmpEnd', 'gmpFrequency', 'gmpInitialSparsity', 'deltaT'] as const;
@@ -148,7 +166,13 @@ export interface DstPlan {
 }
 
 /** A point in training → iterations: fractions of the (already M×) total; Steps times M. */
-function resolvePoint(what: string, v: number | string, totalSteps: number, itersPerEpoch: number, m: number): number {
+function resolvePoint(
+  what: string,
+  v: number | string,
+  totalSteps: number,
+  itersPerEpoch: number,
+  m: number,
+): number {
   if (typeof v === 'number') {
     if (!(v > 0 && v <= 1))
       throw new SprigError(
@@ -169,7 +193,12 @@ function checkRange(what: string, v: number, lo: number, hi: number, fix: string
  * MLP hidden widths for a dense network with about `target` parameters, keeping the proportions of
  * `hidden` (RigL's Small-Dense: same parameter count as the sparse network).
  */
-export function smallDenseWidths(hidden: number[], inputs: number, classes: number, target: number): number[] {
+export function smallDenseWidths(
+  hidden: number[],
+  inputs: number,
+  classes: number,
+  target: number,
+): number[] {
   const count = (h: number[]) => {
     let n = 0;
     let fin = inputs;
@@ -193,7 +222,10 @@ function mlpHidden(model: Model): number[] | undefined {
 }
 
 function activeParams(specs: readonly ParamSpec[], densities: LayerDensities): number {
-  return specs.reduce((a, s) => a + (s.prunable ? activeCount(sizeOf(s.shape), densities.get(s.name) ?? 1) : sizeOf(s.shape)), 0);
+  return specs.reduce(
+    (a, s) => a + (s.prunable ? activeCount(sizeOf(s.shape), densities.get(s.name) ?? 1) : sizeOf(s.shape)),
+    0,
+  );
 }
 
 /** Validates the hyperparameters and builds everything the run needs. Throws SprigError before any training. */
@@ -202,14 +234,29 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   const def = methodDef(parsed.dst.method);
   const hp = normaliseDst(parsed);
   const d = hp.dst;
-  if (!distributionNames.includes(d.distribution as DistributionName)) throw unknownName('distribution', d.distribution, distributionNames);
-  if (!(decayNames as readonly string[]).includes(d.dropDecay)) throw unknownName('drop-fraction decay', d.dropDecay, decayNames);
-  if (!(sparseInitNames as readonly string[]).includes(d.init)) throw unknownName('sparse init', d.init, sparseInitNames);
-  checkRange('sparsity', d.sparsity, 0, 1, 'pass the fraction of weights to remove, e.g. 0.9 for 90 % sparse');
+  if (!distributionNames.includes(d.distribution as DistributionName))
+    throw unknownName('distribution', d.distribution, distributionNames);
+  if (!(decayNames as readonly string[]).includes(d.dropDecay))
+    throw unknownName('drop-fraction decay', d.dropDecay, decayNames);
+  if (!(sparseInitNames as readonly string[]).includes(d.init))
+    throw unknownName('sparse init', d.init, sparseInitNames);
+  checkRange(
+    'sparsity',
+    d.sparsity,
+    0,
+    1,
+    'pass the fraction of weights to remove, e.g. 0.9 for 90 % sparse',
+  );
   if (!(d.multiplier > 0))
-    throw new SprigError(`multiplier M = ${d.multiplier} must be > 0`, 'use 1 for the base schedule, 2 or 5 for RigL 2× / 5×');
+    throw new SprigError(
+      `multiplier M = ${d.multiplier} must be > 0`,
+      'use 1 for the base schedule, 2 or 5 for RigL 2× / 5×',
+    );
   if (!Number.isInteger(d.deltaT) || d.deltaT <= 0)
-    throw new SprigError(`ΔT (deltaT) = ${d.deltaT} must be a whole number of steps > 0`, 'use e.g. --delta-t 100 (RigL default)');
+    throw new SprigError(
+      `ΔT (deltaT) = ${d.deltaT} must be a whole number of steps > 0`,
+      'use e.g. --delta-t 100 (RigL default)',
+    );
   checkRange('snfsMomentum', d.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
 
   const ds = dataset ?? loadData(hp.dataset, hp.training.seed);
@@ -243,7 +290,12 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
         'compare against small_dense on an MLP, or leave it out',
       );
     const inputs = reference.inputShape.reduce((a, b) => a * b, 1);
-    const widths = smallDenseWidths(hidden, inputs, reference.numClasses, activeParams(reference.specs, densities));
+    const widths = smallDenseWidths(
+      hidden,
+      inputs,
+      reference.numClasses,
+      activeParams(reference.specs, densities),
+    );
     scaled.model = { name: `mlp_${widths.join('_')}` };
     densities = new Map();
   }
@@ -388,7 +440,9 @@ export function runDst(spec: RunDstSpec): DstResult {
     label: spec.label ?? plan.method,
   });
   const { trained, ...result } = r;
-  const finalMasks = plan.masks ? (trained?.masks ?? loadWeights(join(result.runDir, WEIGHTS_FILE)).masks) : undefined;
+  const finalMasks = plan.masks
+    ? (trained?.masks ?? loadWeights(join(result.runDir, WEIGHTS_FILE)).masks)
+    : undefined;
   const specs = plan.setup.model.specs;
   const densities: Record<string, number> = {};
   const report = sparsityReport(specs, finalMasks ?? new Map());
@@ -454,7 +508,13 @@ export function compareDst(o: {
   for (const m of o.methods) {
     const runs: DstResult[] = [];
     for (const seed of o.seeds) {
-      const r = runDst({ store: o.store, hparams: hpOf(m, seed), dataset: dataFor(seed), callbacks: o.callbacks, label: `${m} s${seed}` });
+      const r = runDst({
+        store: o.store,
+        hparams: hpOf(m, seed),
+        dataset: dataFor(seed),
+        callbacks: o.callbacks,
+        label: `${m} s${seed}`,
+      });
       runs.push(r);
       o.onRun?.(r);
     }

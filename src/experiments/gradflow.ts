@@ -62,7 +62,10 @@ export const gradflowSchema = z
     /** How the sparsity is spread over layers; uniform over every layer (first included) by default. */
     distribution: z.enum(['uniform', 'er', 'erk']).default('uniform'),
     denseFirstLayer: z.boolean().default(false),
-    runs: z.array(z.enum(GRADFLOW_RUNS)).min(1).default([...GRADFLOW_RUNS]),
+    runs: z
+      .array(z.enum(GRADFLOW_RUNS))
+      .min(1)
+      .default([...GRADFLOW_RUNS]),
     /** Gradient-norm interval. */
     logEvery: step.default('100it'),
     /** Training examples held out from the stream for the gradient norm (rigl_tf2: 1,000). */
@@ -171,12 +174,24 @@ export function planGradflow(hp: GradflowHparams) {
     seed: hp.training.seed,
   });
   if (hp.dataset.validation)
-    throw new SprigError('gradflow holds out its own gradient batch (--grad-batch) and takes no --validation', 'leave --validation out');
+    throw new SprigError(
+      'gradflow holds out its own gradient batch (--grad-batch) and takes no --validation',
+      'leave --validation out',
+    );
   const s = setup(hp, ds);
   const specs = s.model.specs;
-  const densities = layerDensities(specs, { distribution: g.distribution, sparsity: g.sparsity, denseFirstLayer: g.denseFirstLayer });
+  const densities = layerDensities(specs, {
+    distribution: g.distribution,
+    sparsity: g.sparsity,
+    denseFirstLayer: g.denseFirstLayer,
+  });
   const T = s.totalSteps;
-  const gmp = { begin: Math.round(g.gmpBegin * T), end: Math.round(g.gmpEnd * T), frequency: g.gmpFrequency, initialSparsity: 0 };
+  const gmp = {
+    begin: Math.round(g.gmpBegin * T),
+    end: Math.round(g.gmpEnd * T),
+    frequency: g.gmpFrequency,
+    initialSparsity: 0,
+  };
   if (gmp.end <= gmp.begin)
     throw new SprigError(
       `GMP ends (step ${gmp.end}) no later than it begins (step ${gmp.begin}) in ${T} steps`,
@@ -184,7 +199,12 @@ export function planGradflow(hp: GradflowHparams) {
     );
   // The pruning solution is trained whatever the runs: it is every run's reference.
   for (const d of densities.values()) validateGmpSchedule({ ...gmp, finalSparsity: 1 - d }, T);
-  const drop = { ...defaultDropSchedule(T), dropFraction: g.dropFraction, deltaT: g.deltaT, tEnd: Math.max(1, Math.round(g.tEnd * T)) };
+  const drop = {
+    ...defaultDropSchedule(T),
+    dropFraction: g.dropFraction,
+    deltaT: g.deltaT,
+    tEnd: Math.max(1, Math.round(g.tEnd * T)),
+  };
   validateDropSchedule(drop, T);
   const every = Step.parse(g.logEvery).iterations(s.itersPerEpoch);
   if (every < 1) throw new SprigError(`--log-every ${g.logEvery} is zero iterations`, "use e.g. '100it'");
@@ -194,7 +214,13 @@ export function planGradflow(hp: GradflowHparams) {
   // θ0 (dense; pruned and lottery), the random mask and the fresh init of the scratch family.
   const theta0 = s.model.init(new Rng(hp.training.seed));
   const randomMask = randomMasks(specs, densities, new Rng(hp.training.seed + 1));
-  const scratchInit = sparseInit(specs, s.model.init(new Rng(hp.training.seed + 2)), randomMask, 'dense', new Rng(0));
+  const scratchInit = sparseInit(
+    specs,
+    s.model.init(new Rng(hp.training.seed + 2)),
+    randomMask,
+    'dense',
+    new Rng(0),
+  );
   const scratchPlusInit = sparseInit(
     specs,
     s.model.init(new Rng(hp.training.seed + 2)),
@@ -203,7 +229,19 @@ export function planGradflow(hp: GradflowHparams) {
     new Rng(hp.training.seed + 3),
     { scale: g.initScale },
   );
-  return { ds, setup: s, densities, gmp, drop, logSteps, theta0, randomMask, scratchInit, scratchPlusInit, gradBatch: ds.validation! };
+  return {
+    ds,
+    setup: s,
+    densities,
+    gmp,
+    drop,
+    logSteps,
+    theta0,
+    randomMask,
+    scratchInit,
+    scratchPlusInit,
+    gradBatch: ds.validation!,
+  };
 }
 
 function runFields(hp: GradflowHparams, run: GradflowRun) {
@@ -271,7 +309,13 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
   const dir = store.dir(runId);
   store.open(dir, hp);
 
-  const cfg = (masks: Masks): UpdaterConfig => ({ specs, masks, densities: plan.densities, schedule: plan.drop, gmp: plan.gmp });
+  const cfg = (masks: Masks): UpdaterConfig => ({
+    specs,
+    masks,
+    densities: plan.densities,
+    schedule: plan.drop,
+    gmp: plan.gmp,
+  });
 
   const train = (run: GradflowRun, init: Map<string, Float32Array>, updater: SparseUpdater): Trained => {
     const rhp = { dataset: hp.dataset, model: hp.model, training: hp.training, gradflow: runFields(hp, run) };
@@ -287,7 +331,9 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
       callbacks: {
         onLog(step, _w, params) {
           const gn = gradientNorm(model, params(), plan.gradBatch, updater.masks);
-          points = [...points.filter((p) => p.step !== step), { step, ...gn }].sort((a, b) => a.step - b.step);
+          points = [...points.filter((p) => p.step !== step), { step, ...gn }].sort(
+            (a, b) => a.step - b.step,
+          );
           writeJson(curvePath, points);
         },
       },
@@ -327,16 +373,25 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
     if (done.has(run)) continue;
     switch (run) {
       case 'scratch':
-        done.set(run, train(run, copy(plan.scratchInit), updater('static', cfg(cloneMasks(plan.randomMask)))));
+        done.set(
+          run,
+          train(run, copy(plan.scratchInit), updater('static', cfg(cloneMasks(plan.randomMask)))),
+        );
         break;
       case 'scratch+':
-        done.set(run, train(run, copy(plan.scratchPlusInit), updater('static', cfg(cloneMasks(plan.randomMask)))));
+        done.set(
+          run,
+          train(run, copy(plan.scratchPlusInit), updater('static', cfg(cloneMasks(plan.randomMask)))),
+        );
         break;
       case 'rigl':
         done.set(run, train(run, copy(plan.scratchInit), updater('rigl', cfg(cloneMasks(plan.randomMask)))));
         break;
       case 'rigl+':
-        done.set(run, train(run, copy(plan.scratchPlusInit), updater('rigl', cfg(cloneMasks(plan.randomMask)))));
+        done.set(
+          run,
+          train(run, copy(plan.scratchPlusInit), updater('rigl', cfg(cloneMasks(plan.randomMask)))),
+        );
         break;
       case 'lottery': {
         const m = cloneMasks(pruned.final.masks);
@@ -407,5 +462,11 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
 /** The pruning solution against itself: a flat line, no barrier (saves evaluating it 30 times). */
 function flat(m: { loss: number; accuracy: number }, points: number): Interpolation {
   const alphas = Array.from({ length: points }, (_, i) => i / (points - 1));
-  return { alphas, loss: alphas.map(() => m.loss), error: alphas.map(() => 1 - m.accuracy), barrier: 0, lossBarrier: 0 };
+  return {
+    alphas,
+    loss: alphas.map(() => m.loss),
+    error: alphas.map(() => 1 - m.accuracy),
+    barrier: 0,
+    lossBarrier: 0,
+  };
 }

@@ -74,22 +74,36 @@ export interface TrainHparams {
 }
 
 export const trainHparamsSchema = z
-  .object({ dataset: datasetSchema.prefault({}), model: modelSchema.prefault({}), training: trainingSchema.prefault({}) })
+  .object({
+    dataset: datasetSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+  })
   .strict();
 
 /** Parse and validate, with an error that names the bad field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'hyperparameters'): z.infer<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = 'hyperparameters',
+): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-  throw new SprigError(`invalid ${what}:\n  ${lines.join('\n  ')}`, 'correct the named field(s); `sprig <command> --help` lists them');
+  throw new SprigError(
+    `invalid ${what}:\n  ${lines.join('\n  ')}`,
+    'correct the named field(s); `sprig <command> --help` lists them',
+  );
 }
 
 /** Fields that say where things are, not what the run is. */
 const NOT_IDENTITY = new Set(['dataDir']);
 
 /** The non-default values of each group, keys sorted: the run's identity. */
-export function canonical(value: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
+export function canonical(
+  value: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value).sort()) {
     if (NOT_IDENTITY.has(k)) continue;

@@ -33,7 +33,9 @@ export interface GradNorm {
  * change the run.
  */
 export function gradientNorm(model: Model, params: ParamTensors, batch: Split, masks?: Masks): GradNorm {
-  const saved = [...model.bnStats].map(([n, s]) => [n, Float32Array.from(s.mean), Float32Array.from(s.variance)] as const);
+  const saved = [...model.bnStats].map(
+    ([n, s]) => [n, Float32Array.from(s.mean), Float32Array.from(s.variance)] as const,
+  );
   const names = model.specs.map((s) => s.name);
   const [h, w, c] = model.inputShape;
   const sq = scoped(() => {
@@ -66,7 +68,11 @@ export function gradientNorm(model: Model, params: ParamTensors, batch: Split, m
 }
 
 /** ‖a − b‖₂ over the named parameters (default: all of a's). */
-export function l2Distance(a: Map<string, Float32Array>, b: Map<string, Float32Array>, names: Iterable<string> = a.keys()): number {
+export function l2Distance(
+  a: Map<string, Float32Array>,
+  b: Map<string, Float32Array>,
+  names: Iterable<string> = a.keys(),
+): number {
   let s = 0;
   for (const n of names) {
     const x = a.get(n)!;
@@ -78,7 +84,8 @@ export function l2Distance(a: Map<string, Float32Array>, b: Map<string, Float32A
 
 /** (1 − α)·a + α·b, weights and batch-norm statistics alike. */
 export function interpolate(a: Solution, b: Solution, alpha: number): Solution {
-  const mix = (x: Float32Array, y: Float32Array) => Float32Array.from(x, (v, i) => (1 - alpha) * v + alpha * y[i]!);
+  const mix = (x: Float32Array, y: Float32Array) =>
+    Float32Array.from(x, (v, i) => (1 - alpha) * v + alpha * y[i]!);
   const weights = new Map([...a.weights].map(([n, w]) => [n, mix(w, b.weights.get(n)!)]));
   const bnStats: BnStats = new Map();
   for (const [n, s] of a.bnStats ?? []) {
@@ -122,7 +129,13 @@ export interface Interpolation {
 }
 
 /** Loss and error along θ(α) = (1 − α)·a + α·b at `points` evenly spaced α in [0, 1] (Frankle et al. use 30). */
-export function interpolation(model: Model, a: Solution, b: Solution, split: Split, points = 30): Interpolation {
+export function interpolation(
+  model: Model,
+  a: Solution,
+  b: Solution,
+  split: Split,
+  points = 30,
+): Interpolation {
   const n = Math.max(2, points);
   const alphas = Array.from({ length: n }, (_, i) => i / (n - 1));
   const loss: number[] = [];
@@ -133,7 +146,13 @@ export function interpolation(model: Model, a: Solution, b: Solution, split: Spl
     error.push(1 - m.accuracy);
   }
   const ends = (v: number[]) => (v[0]! + v.at(-1)!) / 2;
-  return { alphas, loss, error, barrier: Math.max(...error) - ends(error), lossBarrier: Math.max(...loss) - ends(loss) };
+  return {
+    alphas,
+    loss,
+    error,
+    barrier: Math.max(...error) - ends(error),
+    lossBarrier: Math.max(...loss) - ends(loss),
+  };
 }
 
 /** Argmax class of each row of logits. */
@@ -142,7 +161,8 @@ export function argmaxRows(logits: Float32Array, numClasses: number): Int32Array
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let k = 1; k < numClasses; k++) if (logits[i * numClasses + k]! > logits[i * numClasses + best]!) best = k;
+    for (let k = 1; k < numClasses; k++)
+      if (logits[i * numClasses + k]! > logits[i * numClasses + best]!) best = k;
     out[i] = best;
   }
   return out;
@@ -165,7 +185,8 @@ export function ensembleAccuracy(members: Float32Array[], labels: Int32Array, nu
       for (let k = 0; k < numClasses; k++) max = Math.max(max, z[i * numClasses + k]!);
       let sum = 0;
       for (let k = 0; k < numClasses; k++) sum += Math.exp(z[i * numClasses + k]! - max);
-      for (let k = 0; k < numClasses; k++) avg[i * numClasses + k]! += Math.exp(z[i * numClasses + k]! - max) / sum / members.length;
+      for (let k = 0; k < numClasses; k++)
+        avg[i * numClasses + k]! += Math.exp(z[i * numClasses + k]! - max) / sum / members.length;
     }
   }
   let correct = 0;

@@ -9,7 +9,11 @@ import type { AxisTransform, Basis } from '../sparsity/bases.js';
 import type { Masks } from '../sparsity/mask.js';
 
 /** c = Bᵀθ for the prunable weights; other parameters are copied as they are. */
-export function coeffsOf(basis: Basis, specs: readonly ParamSpec[], theta: Map<string, Float32Array>): Map<string, Float32Array> {
+export function coeffsOf(
+  basis: Basis,
+  specs: readonly ParamSpec[],
+  theta: Map<string, Float32Array>,
+): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const s of specs) {
     const w = theta.get(s.name)!;
@@ -19,7 +23,11 @@ export function coeffsOf(basis: Basis, specs: readonly ParamSpec[], theta: Map<s
 }
 
 /** op·X (op = block-diagonal, null = identity) for X [rows, cols]: one batched matMul per run of equal-sized blocks. */
-function applyLeft(op: AxisTransform, x: tf.Tensor2D, blocks: Map<AxisTransform, { start: number; count: number; size: number; m: tf.Tensor3D }[]>): tf.Tensor2D {
+function applyLeft(
+  op: AxisTransform,
+  x: tf.Tensor2D,
+  blocks: Map<AxisTransform, { start: number; count: number; size: number; m: tf.Tensor3D }[]>,
+): tf.Tensor2D {
   if (!op) return x;
   const cols = x.shape[1];
   const parts = blocks.get(op)!.map(({ start, count, size, m }) => {
@@ -57,7 +65,17 @@ export interface BasisReparam {
 export function basisReparam(basis: Basis, specs: readonly ParamSpec[], masks: Masks): BasisReparam {
   const consts: tf.Tensor[] = [];
   const blocks = new Map<AxisTransform, { start: number; count: number; size: number; m: tf.Tensor3D }[]>();
-  const layers = new Map<string, { mask: tf.Tensor; rowsN: number; colsN: number; left: AxisTransform; right: AxisTransform; shape: number[] }>();
+  const layers = new Map<
+    string,
+    {
+      mask: tf.Tensor;
+      rowsN: number;
+      colsN: number;
+      left: AxisTransform;
+      right: AxisTransform;
+      shape: number[];
+    }
+  >();
   for (const s of specs) {
     if (!s.prunable) continue;
     const bm = basis.blockMatrices(s);
@@ -70,7 +88,14 @@ export function basisReparam(basis: Basis, specs: readonly ParamSpec[], masks: M
         consts.push(...stacked.map((b) => b.m));
       }
     }
-    layers.set(s.name, { mask, rowsN: bm.rowsN, colsN: bm.colsN, left: bm.leftBlocks, right: bm.rightBlocks, shape: s.shape });
+    layers.set(s.name, {
+      mask,
+      rowsN: bm.rowsN,
+      colsN: bm.colsN,
+      left: bm.leftBlocks,
+      right: bm.rightBlocks,
+      shape: s.shape,
+    });
   }
   const reparam = (vars: ParamTensors): ParamTensors => {
     const out: ParamTensors = {};

@@ -20,10 +20,27 @@ import { randomMasksLike } from '../sparsity/prune.js';
 import { runId, trainingSchema, validate } from './hparams.js';
 import { setup, type Setup } from './setup.js';
 import { parseRewind, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
-import { isTrained, levelDir, level0, startOf, trainTicket, type Chain, type Point, type Replicate } from './lottery-ticket.js';
+import {
+  isTrained,
+  levelDir,
+  level0,
+  startOf,
+  trainTicket,
+  type Chain,
+  type Point,
+  type Replicate,
+} from './lottery-ticket.js';
 import type { Dataset } from '../data/types.js';
 
-export const BRANCH_KINDS = ['reinit', 'random_mask', 'kd', 'kd_rewind', 'retrain', 'lr_rewind', ...basisNames.map((b) => `basis:${b}`)] as const;
+export const BRANCH_KINDS = [
+  'reinit',
+  'random_mask',
+  'kd',
+  'kd_rewind',
+  'retrain',
+  'lr_rewind',
+  ...basisNames.map((b) => `basis:${b}`),
+] as const;
 
 export interface Branch {
   /** As the user wrote it: 'kd', 'basis:dct', … (the key in results). */
@@ -39,40 +56,84 @@ export interface Branch {
 }
 
 /** Validates the branch list against the experiment, before anything trains. */
-export function parseBranches(names: readonly string[], hp: LotteryHparams, plan: LotteryPlan, s: Setup, mainRewind: Rewind): Branch[] {
+export function parseBranches(
+  names: readonly string[],
+  hp: LotteryHparams,
+  plan: LotteryPlan,
+  s: Setup,
+  mainRewind: Rewind,
+): Branch[] {
   const out: Branch[] = [];
   for (const name of names) {
     if (!(BRANCH_KINDS as readonly string[]).includes(name)) throw unknownName('branch', name, BRANCH_KINDS);
-    if (out.some((b) => b.name === name)) throw new SprigError(`branch '${name}' is listed twice`, 'list each branch once');
-    const make = (kind: Branch['kind'], knobs: Record<string, unknown>, extra: Partial<Branch> = {}): Branch => {
+    if (out.some((b) => b.name === name))
+      throw new SprigError(`branch '${name}' is listed twice`, 'list each branch once');
+    const make = (
+      kind: Branch['kind'],
+      knobs: Record<string, unknown>,
+      extra: Partial<Branch> = {},
+    ): Branch => {
       const id = runId(name.replace(':', '_'), knobs);
       return { name, kind, knobs, dirName: id, ...extra };
     };
     if (name === 'reinit' || name === 'random_mask') out.push(make(name, { branch: name }));
-    else if (name === 'kd') out.push(make('kd', { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature }));
+    else if (name === 'kd')
+      out.push(make('kd', { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature }));
     else if (name === 'kd_rewind') {
       const text = plan.kdRewind ?? (mainRewind.kind === 'step' ? mainRewind.text : undefined);
-      if (!text) throw new SprigError("the kd_rewind branch needs a rewind step, and the main run rewinds to 'init' or 'lr'", "pass --kd-rewind STEP (e.g. '1ep') or --rewind STEP");
+      if (!text)
+        throw new SprigError(
+          "the kd_rewind branch needs a rewind step, and the main run rewinds to 'init' or 'lr'",
+          "pass --kd-rewind STEP (e.g. '1ep') or --rewind STEP",
+        );
       const kdRewind = parseRewind(text, s.iterations, s.totalSteps, 'kd_rewind step');
-      out.push(make('kd_rewind', { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature, rewind: text }, { kdRewind }));
+      out.push(
+        make(
+          'kd_rewind',
+          { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature, rewind: text },
+          { kdRewind },
+        ),
+      );
     } else if (name === 'retrain') {
-      if (!Object.keys(plan.retrain).length) throw new SprigError('the retrain branch needs other training hyperparameters', 'pass --retrain \'{"lr": 0.05}\' (fields of the training group)');
-      const training = validate(trainingSchema, { ...hp.training, ...plan.retrain }, 'retrain hyperparameters');
+      if (!Object.keys(plan.retrain).length)
+        throw new SprigError(
+          'the retrain branch needs other training hyperparameters',
+          'pass --retrain \'{"lr": 0.05}\' (fields of the training group)',
+        );
+      const training = validate(
+        trainingSchema,
+        { ...hp.training, ...plan.retrain },
+        'retrain hyperparameters',
+      );
       const rs = setup({ ...hp, training }, s.dataset);
       if (mainRewind.kind === 'step') parseRewind(mainRewind.text, rs.iterations, rs.totalSteps);
       out.push(
-        make('retrain', { branch: name, training: plan.retrain }, { retrainSetup: (ds, seed) => setup({ ...hp, training: { ...training, seed } }, ds) }),
+        make(
+          'retrain',
+          { branch: name, training: plan.retrain },
+          { retrainSetup: (ds, seed) => setup({ ...hp, training: { ...training, seed } }, ds) },
+        ),
       );
     } else if (name === 'lr_rewind') {
       const knobs = { branch: name };
-      out.push(make('chain', knobs, { chain: { name, key: runId('lr_rewind', knobs), rewind: { kind: 'lr' } } }));
+      out.push(
+        make('chain', knobs, { chain: { name, key: runId('lr_rewind', knobs), rewind: { kind: 'lr' } } }),
+      );
     } else {
       const basisName = name.slice('basis:'.length);
       const knobs: Record<string, unknown> = { branch: name, block: plan.basisBlock, seed: plan.basisSeed };
       if (plan.basisRemainder !== 'ragged') knobs.remainder = plan.basisRemainder;
-      const basis: Basis = makeBasis(basisName, { block: plan.basisBlock, seed: plan.basisSeed, remainder: plan.basisRemainder });
+      const basis: Basis = makeBasis(basisName, {
+        block: plan.basisBlock,
+        seed: plan.basisSeed,
+        remainder: plan.basisRemainder,
+      });
       checkBasisFits(basis, s.model.specs);
-      out.push(make('chain', knobs, { chain: { name, key: runId(name.replace(':', '_'), knobs), rewind: mainRewind, basis } }));
+      out.push(
+        make('chain', knobs, {
+          chain: { name, key: runId(name.replace(':', '_'), knobs), rewind: mainRewind, basis },
+        }),
+      );
     }
   }
   return out;
@@ -118,10 +179,17 @@ export function runBranch(rep: Replicate, b: Branch, at: MainPoint, mainRewind: 
       tm.bnStats.get(n)?.mean.set(st.mean);
       tm.bnStats.get(n)?.variance.set(st.variance);
     }
-    const params = Object.fromEntries(tm.specs.map((sp) => [sp.name, tf.tensor(t.weights.get(sp.name)!, sp.shape)]));
+    const params = Object.fromEntries(
+      tm.specs.map((sp) => [sp.name, tf.tensor(t.weights.get(sp.name)!, sp.shape)]),
+    );
     teacher = Object.values(params);
     // Teacher in eval mode (running statistics); its logits carry no gradient (constants).
-    loss = kdLoss((x) => tm.forward(params, x, false), b.knobs.alpha as number, b.knobs.temperature as number, rep.trainHp.training.labelSmoothing);
+    loss = kdLoss(
+      (x) => tm.forward(params, x, false),
+      b.knobs.alpha as number,
+      b.knobs.temperature as number,
+      rep.trainHp.training.labelSmoothing,
+    );
   }
   try {
     return trainTicket(rep, {
@@ -142,7 +210,9 @@ export function runBranch(rep: Replicate, b: Branch, at: MainPoint, mainRewind: 
 }
 
 function freshBn(s: Setup) {
-  return new Map([...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]));
+  return new Map(
+    [...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]),
+  );
 }
 
 function hashTag(tag: string): number {

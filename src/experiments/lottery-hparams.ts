@@ -21,9 +21,9 @@ const isStep = (s: string) => {
   }
 };
 
-const rewindSchema = z
-  .string()
-  .refine((s) => s === 'init' || s === 'lr' || isStep(s), { message: "must be 'init', 'lr' or a step such as '500it' or '2ep'" });
+const rewindSchema = z.string().refine((s) => s === 'init' || s === 'lr' || isStep(s), {
+  message: "must be 'init', 'lr' or a step such as '500it' or '2ep'",
+});
 
 export const pruningSchema = z
   .object({
@@ -96,7 +96,12 @@ export function replicateHparams(hp: LotteryHparams, r: number): TrainHparams {
 export type Rewind = { kind: 'init' } | { kind: 'lr' } | { kind: 'step'; step: number; text: string };
 
 /** Resolves the rewind point; a step must lie before the end of training. */
-export function parseRewind(text: string, iterations: (s: string) => number, totalSteps: number, what = 'rewind step'): Rewind {
+export function parseRewind(
+  text: string,
+  iterations: (s: string) => number,
+  totalSteps: number,
+  what = 'rewind step',
+): Rewind {
   if (text === 'init') return { kind: 'init' };
   if (text === 'lr') return { kind: 'lr' };
   const step = iterations(text);
@@ -111,7 +116,13 @@ export function parseRewind(text: string, iterations: (s: string) => number, tot
 
 /** The per-level PruneOptions of the pruning group. */
 export function pruneOptions(p: PruningHparams): PruneOptions {
-  return { fraction: p.pruneFraction, scope: p.pruneScope, outputRate: p.outputFraction, rates: p.layerFractions, exclude: p.exclude };
+  return {
+    fraction: p.pruneFraction,
+    scope: p.pruneScope,
+    outputRate: p.outputFraction,
+    rates: p.layerFractions,
+    exclude: p.exclude,
+  };
 }
 
 /**

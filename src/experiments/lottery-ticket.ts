@@ -19,12 +19,25 @@ import type { Callbacks, TrainOptions } from '../training/loop.js';
 import type { LossFn } from '../training/losses.js';
 import { Rng } from '../util/rng.js';
 import { SprigError } from '../util/errors.js';
-import { denseMasks, deserialiseMasks, serialiseMasks, sparsityReport, type Masks } from '../sparsity/mask.js';
+import {
+  denseMasks,
+  deserialiseMasks,
+  serialiseMasks,
+  sparsityReport,
+  type Masks,
+} from '../sparsity/mask.js';
 import { magnitudePrune, type PruneOptions } from '../sparsity/prune.js';
 import type { Basis } from '../sparsity/bases.js';
 import type { TrainHparams } from './hparams.js';
 import { setup, type Setup } from './setup.js';
-import { loadWeights, runTraining, saveWeights, WEIGHTS_FILE, type RunResult, type StoredWeights } from './run.js';
+import {
+  loadWeights,
+  runTraining,
+  saveWeights,
+  WEIGHTS_FILE,
+  type RunResult,
+  type StoredWeights,
+} from './run.js';
 import { basisReparam, coeffsOf } from './lottery-basis.js';
 import { replicateHparams, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
 
@@ -77,11 +90,21 @@ export interface Chain {
 export function makeReplicate(ctx: LotteryContext, r: number, saveSteps: Set<number>): Replicate {
   const trainHp = replicateHparams(ctx.hp, r);
   const s = setup(trainHp, ctx.dataset);
-  return { ctx, r, trainHp, dir: join(ctx.expDir, `replicate_${r}`), id: `${ctx.expId}.r${r}`, specs: s.model.specs, saveSteps, points: new Map() };
+  return {
+    ctx,
+    r,
+    trainHp,
+    dir: join(ctx.expDir, `replicate_${r}`),
+    id: `${ctx.expId}.r${r}`,
+    specs: s.model.specs,
+    saveSteps,
+    points: new Map(),
+  };
 }
 
 export const levelDir = (rep: Replicate, level: number) => join(rep.dir, `level_${level}`);
-export const oneShotDir = (rep: Replicate, sparsity: number) => join(rep.dir, `oneshot_${+sparsity.toFixed(6)}`);
+export const oneShotDir = (rep: Replicate, sparsity: number) =>
+  join(rep.dir, `oneshot_${+sparsity.toFixed(6)}`);
 const rewindPath = (rep: Replicate, step: number) => join(rep.dir, 'rewind', `step_${step}.bin`);
 
 export function isTrained(dir: string): boolean {
@@ -98,7 +121,8 @@ function writeMasks(dir: string, specs: readonly ParamSpec[], masks: Masks): voi
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, MASKS_FILE))) writeAtomic(join(dir, MASKS_FILE), [serialiseMasks(masks)]);
   const rep = join(dir, 'sparsity.json');
-  if (!existsSync(rep)) writeAtomic(rep, [Buffer.from(JSON.stringify(sparsityReport(specs, masks), null, 2) + '\n')]);
+  if (!existsSync(rep))
+    writeAtomic(rep, [Buffer.from(JSON.stringify(sparsityReport(specs, masks), null, 2) + '\n')]);
 }
 
 function lazyWeights(dir: string): () => StoredWeights {
@@ -202,12 +226,16 @@ export function level0(rep: Replicate): Point {
   if (hit) return hit;
   const s = setup(rep.trainHp, rep.ctx.dataset);
   const theta0 = s.model.init(new Rng(rep.trainHp.training.seed));
-  const bn0 = new Map([...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]));
+  const bn0 = new Map(
+    [...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]),
+  );
   mkdirSync(join(rep.dir, 'rewind'), { recursive: true });
   const saveAt = (step: number, weights: Map<string, Float32Array>) => {
     // Written the first time the run reaches step k; a resumed run that reaches it again finds it there.
     if (!rep.saveSteps.has(step) || existsSync(rewindPath(rep, step))) return;
-    const bn = new Map([...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]));
+    const bn = new Map(
+      [...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]),
+    );
     saveWeights(rewindPath(rep, step), { weights: cloneMap(weights), bnStats: bn });
   };
   const p = trainTicket(rep, {

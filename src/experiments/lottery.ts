@@ -29,7 +29,18 @@ import {
   type LotteryPlan,
   type Rewind,
 } from './lottery-hparams.js';
-import { isTrained, level0, levelDir, makeReplicate, oneShotDir, prunedPoint, type Chain, type LotteryContext, type Point, type Replicate } from './lottery-ticket.js';
+import {
+  isTrained,
+  level0,
+  levelDir,
+  makeReplicate,
+  oneShotDir,
+  prunedPoint,
+  type Chain,
+  type LotteryContext,
+  type Point,
+  type Replicate,
+} from './lottery-ticket.js';
 import { parseBranches, runBranch, type Branch, type MainPoint } from './lottery-branches.js';
 
 export * from './lottery-hparams.js';
@@ -91,10 +102,22 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
   const branches = parseBranches(plan.branches, hp, plan, s, mainRewind);
   const branchLevels = plan.branchLevels ?? Array.from({ length: plan.levels }, (_, i) => i + 1);
   for (const l of branchLevels) {
-    if (l > plan.levels) throw new SprigError(`branch level ${l} is past the last level (${plan.levels})`, `pass levels between 1 and ${plan.levels}`);
+    if (l > plan.levels)
+      throw new SprigError(
+        `branch level ${l} is past the last level (${plan.levels})`,
+        `pass levels between 1 and ${plan.levels}`,
+      );
   }
   const expId = lotteryRunId(hp);
-  const ctx: LotteryContext = { store: o.store, hp, plan, expId, expDir: o.store.dir(expId), dataset, callbacks: o.callbacks };
+  const ctx: LotteryContext = {
+    store: o.store,
+    hp,
+    plan,
+    expId,
+    expDir: o.store.dir(expId),
+    dataset,
+    callbacks: o.callbacks,
+  };
   const saveSteps = new Set([0]);
   if (mainRewind.kind === 'step') saveSteps.add(mainRewind.step);
   for (const b of branches) if (b.kdRewind?.kind === 'step') saveSteps.add(b.kdRewind.step);
@@ -117,7 +140,11 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
         );
       }
       for (const l of [...branchLevels]) {
-        if (!isTrained(levelDir(rep, l))) throw new SprigError(`--branches-only: level ${l} of replicate ${rep.r} is not trained`, `run the main levels first, or ask for branch levels below ${l}`);
+        if (!isTrained(levelDir(rep, l)))
+          throw new SprigError(
+            `--branches-only: level ${l} of replicate ${rep.r} is not trained`,
+            `run the main levels first, or ask for branch levels below ${l}`,
+          );
       }
     }
     // θ_k files are written while level 0 trains: a finished level 0 without them cannot serve this rewind step.
@@ -158,7 +185,13 @@ function chainLevel(p: PreparedLottery, rep: Replicate, chain: Chain, level: num
   return { point, prev, tag: `L${level}` };
 }
 
-function oneShotPoint(p: PreparedLottery, rep: Replicate, chain: Chain, sparsity: number, under?: Point): MainPoint {
+function oneShotPoint(
+  p: PreparedLottery,
+  rep: Replicate,
+  chain: Chain,
+  sparsity: number,
+  under?: Point,
+): MainPoint {
   const l0 = level0(rep);
   const base = oneShotDir(rep, sparsity);
   const tag = `S${+sparsity.toFixed(6)}`;
@@ -183,9 +216,22 @@ export function runPrepared(p: PreparedLottery, log?: (line: string) => void): L
   ctx.store.index.upsertRun({ runId: ctx.expId, kind: 'lottery', status: 'running', hparams: ctx.hp });
   const levels: LotteryResult['levels'] = [];
   const oneShot: LotteryResult['oneShot'] = [];
-  const atPoint = (points: MainPoint[], branchAt: (rep: Replicate, b: Branch, at: MainPoint) => Point): PointSummary => {
-    const out: PointSummary = { ...stat(points.map((m) => m.point), reps[0]!), branches: {} };
-    for (const b of branches) out.branches[b.name] = stat(reps.map((rep, i) => branchAt(rep, b, points[i]!)), reps[0]!);
+  const atPoint = (
+    points: MainPoint[],
+    branchAt: (rep: Replicate, b: Branch, at: MainPoint) => Point,
+  ): PointSummary => {
+    const out: PointSummary = {
+      ...stat(
+        points.map((m) => m.point),
+        reps[0]!,
+      ),
+      branches: {},
+    };
+    for (const b of branches)
+      out.branches[b.name] = stat(
+        reps.map((rep, i) => branchAt(rep, b, points[i]!)),
+        reps[0]!,
+      );
     return out;
   };
   try {
@@ -195,7 +241,11 @@ export function runPrepared(p: PreparedLottery, log?: (line: string) => void): L
       const pts = reps.map((rep) => mainLevel(p, rep, level));
       const withBranches = p.branchLevels.includes(level);
       const summary = atPoint(pts, (rep, b, at) =>
-        !withBranches ? at.point : b.chain ? chainLevel(p, rep, b.chain, level).point : runBranch(rep, b, at, p.mainRewind),
+        !withBranches
+          ? at.point
+          : b.chain
+            ? chainLevel(p, rep, b.chain, level).point
+            : runBranch(rep, b, at, p.mainRewind),
       );
       if (!withBranches) summary.branches = {};
       levels.push({ level, ...summary });
@@ -204,12 +254,20 @@ export function runPrepared(p: PreparedLottery, log?: (line: string) => void): L
     for (const sp of plan.oneShot) {
       if (plan.branchesOnly && !reps.every((rep) => isTrained(oneShotDir(rep, sp)))) continue;
       const pts = reps.map((rep) => oneShotPoint(p, rep, { ...MAIN, rewind: p.mainRewind }, sp));
-      const summary = atPoint(pts, (rep, b, at) => (b.chain ? oneShotPoint(p, rep, b.chain, sp, at.point).point : runBranch(rep, b, at, p.mainRewind)));
+      const summary = atPoint(pts, (rep, b, at) =>
+        b.chain ? oneShotPoint(p, rep, b.chain, sp, at.point).point : runBranch(rep, b, at, p.mainRewind),
+      );
       oneShot.push({ sparsity: sp, ...summary });
       log?.(`one-shot ${+(sp * 100).toFixed(2)}%: ${levelLine({ level: -1, ...summary })}`);
     }
   } catch (e) {
-    ctx.store.index.upsertRun({ runId: ctx.expId, kind: 'lottery', status: 'failed', hparams: ctx.hp, result: { error: (e as Error).message } });
+    ctx.store.index.upsertRun({
+      runId: ctx.expId,
+      kind: 'lottery',
+      status: 'failed',
+      hparams: ctx.hp,
+      result: { error: (e as Error).message },
+    });
     throw e;
   }
   const result: LotteryResult = { runId: ctx.expId, runDir: ctx.expDir, hparams: ctx.hp, levels, oneShot };
@@ -220,13 +278,21 @@ export function runPrepared(p: PreparedLottery, log?: (line: string) => void): L
 function stat(points: Point[], rep: Replicate): Stat {
   const accs = points.map((pt) => pt.result.testAccuracy);
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-  const std = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;
-  return { testAccuracy: mean, testAccuracyStd: std, remaining: sparsityReport(rep.specs, points[0]!.masks).density, replicates: accs };
+  const std =
+    accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;
+  return {
+    testAccuracy: mean,
+    testAccuracyStd: std,
+    remaining: sparsityReport(rep.specs, points[0]!.masks).density,
+    replicates: accs,
+  };
 }
 
 function levelLine(l: PointSummary & { level: number }): string {
   const f = (s: Stat) => `${(s.testAccuracy * 100).toFixed(2)}±${(s.testAccuracyStd * 100).toFixed(2)}%`;
-  const br = Object.entries(l.branches).map(([n, s]) => ` ${n} ${f(s)}`).join('');
+  const br = Object.entries(l.branches)
+    .map(([n, s]) => ` ${n} ${f(s)}`)
+    .join('');
   return `${l.level >= 0 ? `level ${l.level}: ` : ''}remaining ${(l.remaining * 100).toFixed(2)}% main ${f(l)}${br}`;
 }
 
@@ -237,7 +303,11 @@ function record(p: PreparedLottery, r: LotteryResult): void {
   writeAtomic(join(ctx.expDir, 'curve.json'), [Buffer.from(JSON.stringify(curve, null, 2) + '\n')]);
   const idx = ctx.store.index;
   const metrics = (s: PointSummary) => {
-    const m: Record<string, number> = { remaining: s.remaining, testAccuracy: s.testAccuracy, testAccuracyStd: s.testAccuracyStd };
+    const m: Record<string, number> = {
+      remaining: s.remaining,
+      testAccuracy: s.testAccuracy,
+      testAccuracyStd: s.testAccuracyStd,
+    };
     for (const [n, b] of Object.entries(s.branches)) {
       m[`${n}.testAccuracy`] = b.testAccuracy;
       m[`${n}.testAccuracyStd`] = b.testAccuracyStd;
@@ -248,7 +318,13 @@ function record(p: PreparedLottery, r: LotteryResult): void {
   for (const l of r.levels) idx.addMetrics(r.runId, l.level, metrics(l));
   if (r.oneShot.length) {
     const id = `${r.runId}.oneshot`;
-    idx.upsertRun({ runId: id, kind: 'lottery_oneshot', status: 'finished', parent: r.runId, hparams: ctx.hp });
+    idx.upsertRun({
+      runId: id,
+      kind: 'lottery_oneshot',
+      status: 'finished',
+      parent: r.runId,
+      hparams: ctx.hp,
+    });
     r.oneShot.forEach((s, i) => idx.addMetrics(id, i, { sparsity: s.sparsity, ...metrics(s) }));
   }
   const last = r.levels.at(-1);
@@ -257,6 +333,11 @@ function record(p: PreparedLottery, r: LotteryResult): void {
     kind: 'lottery',
     status: 'finished',
     hparams: ctx.hp,
-    result: { levels: r.levels.length - 1, replicates: ctx.plan.replicates, remaining: last?.remaining, testAccuracy: last?.testAccuracy },
+    result: {
+      levels: r.levels.length - 1,
+      replicates: ctx.plan.replicates,
+      remaining: last?.remaining,
+      testAccuracy: last?.testAccuracy,
+    },
   });
 }

@@ -4,7 +4,13 @@
  */
 import { join } from 'node:path';
 import type { RunStore } from '../store/store.js';
-import { train, type Callbacks, type EpochEvent, type TrainOptions, type TrainResult } from '../training/loop.js';
+import {
+  train,
+  type Callbacks,
+  type EpochEvent,
+  type TrainOptions,
+  type TrainResult,
+} from '../training/loop.js';
 import { loadCheckpoint, removeIfExists, saveCheckpoint } from '../training/checkpoint.js';
 import { SprigError } from '../util/errors.js';
 
@@ -19,7 +25,14 @@ export interface RunResult {
   wallSeconds: number;
   /** True when the run had already finished and nothing was trained. */
   cached: boolean;
-  history: { epoch: number; step: number; trainLoss: number; testAccuracy: number; testLoss: number; testSoftError: number }[];
+  history: {
+    epoch: number;
+    step: number;
+    trainLoss: number;
+    testAccuracy: number;
+    testLoss: number;
+    testSoftError: number;
+  }[];
 }
 
 export interface RunSpec {
@@ -58,7 +71,8 @@ export function saveWeights(path: string, w: StoredWeights): void {
 
 export function loadWeights(path: string): StoredWeights {
   const ck = loadCheckpoint(path);
-  if (!ck) throw new SprigError(`no stored weights at ${path}`, 'run the experiment that produces them first');
+  if (!ck)
+    throw new SprigError(`no stored weights at ${path}`, 'run the experiment that produces them first');
   const weights = new Map<string, Float32Array>();
   const masks = new Map<string, Float32Array>();
   const bn = new Map<string, { mean: Float32Array; variance: Float32Array }>();
@@ -82,7 +96,13 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
   const cached = store.readResult<RunResult>(dir);
   if (cached) return { ...cached, cached: true };
   store.open(dir, spec.hparams);
-  store.index.upsertRun({ runId, kind: spec.kind, status: 'running', parent: spec.parent, hparams: spec.hparams });
+  store.index.upsertRun({
+    runId,
+    kind: spec.kind,
+    status: 'running',
+    parent: spec.parent,
+    hparams: spec.hparams,
+  });
   const user = spec.callbacks?.(spec.label ?? runId) ?? {};
   const record = (e: EpochEvent) => {
     store.index.addMetrics(runId, e.step, {
@@ -103,7 +123,14 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       callbacks: { ...spec.options.callbacks, ...user, onEpoch: record },
     });
   } catch (e) {
-    store.index.upsertRun({ runId, kind: spec.kind, status: 'failed', parent: spec.parent, hparams: spec.hparams, result: { error: (e as Error).message } });
+    store.index.upsertRun({
+      runId,
+      kind: spec.kind,
+      status: 'failed',
+      parent: spec.parent,
+      hparams: spec.hparams,
+      result: { error: (e as Error).message },
+    });
     throw e;
   }
   saveWeights(join(dir, WEIGHTS_FILE), trained);
@@ -128,7 +155,14 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
   };
   store.writeResult(dir, result);
   removeIfExists(join(dir, 'checkpoint.bin')); // weights.bin holds the final state
-  store.index.upsertRun({ runId, kind: spec.kind, status: 'finished', parent: spec.parent, hparams: spec.hparams, result: summary(result) });
+  store.index.upsertRun({
+    runId,
+    kind: spec.kind,
+    status: 'finished',
+    parent: spec.parent,
+    hparams: spec.hparams,
+    result: summary(result),
+  });
   return { ...result, trained };
 }
 

@@ -22,7 +22,14 @@ export interface Setup {
 }
 
 export function loadData(d: DatasetHparams, seed: number): Dataset {
-  return loadDataset({ name: d.name, dataDir: d.dataDir, validation: d.validation, subset: d.subset, augment: d.augment, seed });
+  return loadDataset({
+    name: d.name,
+    dataDir: d.dataDir,
+    validation: d.validation,
+    subset: d.subset,
+    augment: d.augment,
+    seed,
+  });
 }
 
 export function setup(hp: TrainHparams, dataset?: Dataset): Setup {
@@ -30,12 +37,19 @@ export function setup(hp: TrainHparams, dataset?: Dataset): Setup {
   const ds = dataset ?? loadData(hp.dataset, t.seed);
   const model = createModel(hp.model.name, ds.inputShape, ds.numClasses);
   if (t.batchSize > ds.train.n) {
-    throw new SprigError(`batch size ${t.batchSize} is larger than the training set (${ds.train.n} examples)`, `use --batch-size of at most ${ds.train.n}`);
+    throw new SprigError(
+      `batch size ${t.batchSize} is larger than the training set (${ds.train.n} examples)`,
+      `use --batch-size of at most ${ds.train.n}`,
+    );
   }
   const itersPerEpoch = Math.ceil(ds.train.n / t.batchSize);
   const iterations = (s: string) => Step.parse(s).iterations(itersPerEpoch);
   const totalSteps = iterations(t.trainSteps);
-  if (totalSteps < 1) throw new SprigError(`--train-steps ${t.trainSteps} is zero iterations`, "train for at least one iteration, e.g. '1ep' or '100it'");
+  if (totalSteps < 1)
+    throw new SprigError(
+      `--train-steps ${t.trainSteps} is zero iterations`,
+      "train for at least one iteration, e.g. '1ep' or '100it'",
+    );
   const milestones = t.milestones.map(iterations);
   return {
     dataset: ds,
@@ -64,6 +78,7 @@ export function setup(hp: TrainHparams, dataset?: Dataset): Setup {
 }
 
 export function optimizerSummary(t: TrainingHparams): string {
-  const mom = t.optimizer === 'sgd' && t.momentum ? ` momentum ${t.momentum}${t.nesterov ? ' (Nesterov)' : ''}` : '';
+  const mom =
+    t.optimizer === 'sgd' && t.momentum ? ` momentum ${t.momentum}${t.nesterov ? ' (Nesterov)' : ''}` : '';
   return `${t.optimizer}${mom} lr ${t.lr} (${t.lrSchedule}) batch ${t.batchSize}, ${t.trainSteps}`;
 }

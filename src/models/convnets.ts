@@ -74,7 +74,25 @@ export function convN(pairs: 1 | 2 | 3, inputShape: [number, number, number], nu
 
 /** VGG-16 as in OpenLTH's cifar_vgg_16: 3×3 conv + BN + ReLU, 4 max-pools, global average pool, FC. */
 export function vgg16(inputShape: [number, number, number], numClasses: number): Model {
-  const plan: (number | 'M')[] = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512];
+  const plan: (number | 'M')[] = [
+    64,
+    64,
+    'M',
+    128,
+    128,
+    'M',
+    256,
+    256,
+    256,
+    'M',
+    512,
+    512,
+    512,
+    'M',
+    512,
+    512,
+    512,
+  ];
   const b = new SpecBuilder();
   let [size, , cin] = inputShape;
   let li = 0;
@@ -105,7 +123,9 @@ export function vgg16(inputShape: [number, number, number], numClasses: number):
           continue;
         }
         i++;
-        y = batchNorm(p, b.bnStats, `bn${i}`, conv(p, `conv${i}`, y, 1, 'same', 'linear'), training, { relu: true });
+        y = batchNorm(p, b.bnStats, `bn${i}`, conv(p, `conv${i}`, y, 1, 'same', 'linear'), training, {
+          relu: true,
+        });
       }
       return dense(p, 'fc', tf.mean(y, [1, 2]) as tf.Tensor2D, 'linear');
     },

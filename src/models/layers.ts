@@ -26,7 +26,14 @@ export class SpecBuilder {
   }
 
   /** A conv layer; `outHW` is its output's height·width, so FLOPs can be counted per example. */
-  conv(name: string, k: number, cin: number, cout: number, outHW: number, opts: { bias?: boolean } = {}): void {
+  conv(
+    name: string,
+    k: number,
+    cin: number,
+    cout: number,
+    outHW: number,
+    opts: { bias?: boolean } = {},
+  ): void {
     this.specs.push({
       name: `${name}.weight`,
       shape: [k, k, cin, cout],

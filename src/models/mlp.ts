@@ -6,7 +6,12 @@ import type { Model } from './types.js';
  * A fully connected ReLU network. LeNet-300-100 is `mlp([300, 100])`: fc1, fc2, then the output
  * layer `fc` (266,610 parameters on 28×28 inputs).
  */
-export function mlp(name: string, hidden: number[], inputShape: [number, number, number], numClasses: number): Model {
+export function mlp(
+  name: string,
+  hidden: number[],
+  inputShape: [number, number, number],
+  numClasses: number,
+): Model {
   const b = new SpecBuilder();
   let fanIn = inputShape[0] * inputShape[1] * inputShape[2];
   hidden.forEach((h, i) => {

@@ -31,13 +31,17 @@ export function createModel(name: string, inputShape: Shape, numClasses: number)
   const m = MLP_NAME.exec(name);
   if (m) {
     const hidden = m[1]!.split('_').filter(Boolean).map(Number);
-    if (hidden.some((h) => h < 1)) throw new SprigError(`bad MLP width in '${name}'`, 'widths must be ≥ 1, e.g. mlp_300_100');
+    if (hidden.some((h) => h < 1))
+      throw new SprigError(`bad MLP width in '${name}'`, 'widths must be ≥ 1, e.g. mlp_300_100');
     return mlp(name, hidden, inputShape, numClasses);
   }
   const factory = (MODELS as Record<string, Factory>)[name];
   if (!factory) throw unknownName('model', name, MODEL_NAMES);
   if (name.startsWith('mnist_lenet5') && inputShape[0] < 12) {
-    throw new SprigError(`mnist_lenet5 needs inputs of at least 12×12, got ${inputShape[0]}×${inputShape[1]}`, 'use a larger dataset or an MLP');
+    throw new SprigError(
+      `mnist_lenet5 needs inputs of at least 12×12, got ${inputShape[0]}×${inputShape[1]}`,
+      'use a larger dataset or an MLP',
+    );
   }
   return factory(inputShape, numClasses);
 }

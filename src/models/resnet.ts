@@ -50,8 +50,13 @@ export function resnet(
   b.dense('fc', cin, numClasses, { isOutput: true });
   // bn, then optionally + residual and ReLU: one fused kernel in training (same function as
   // tf.relu(tf.add(bn(x), residual))).
-  const bn = (p: ParamTensors, n: string, x: tf.Tensor4D, training: boolean, fuse?: { residual?: tf.Tensor4D; relu?: boolean }) =>
-    batchNorm(p, b.bnStats, n, x, training, fuse);
+  const bn = (
+    p: ParamTensors,
+    n: string,
+    x: tf.Tensor4D,
+    training: boolean,
+    fuse?: { residual?: tf.Tensor4D; relu?: boolean },
+  ) => batchNorm(p, b.bnStats, n, x, training, fuse);
   return {
     name,
     inputShape,
@@ -63,10 +68,26 @@ export function resnet(
       const relu = { relu: true };
       let y = bn(p, 'bn', conv(p, 'conv', x, 1, 'same', 'linear'), training, relu);
       for (const { prefix, stride, shortcut } of plan) {
-        const h = bn(p, `${prefix}.bn1`, conv(p, `${prefix}.conv1`, y, stride, 'same', 'linear'), training, relu);
-        const s = shortcut ? bn(p, `${prefix}.shortcut.bn`, conv(p, `${prefix}.shortcut.conv`, y, stride, 'same', 'linear'), training) : y;
+        const h = bn(
+          p,
+          `${prefix}.bn1`,
+          conv(p, `${prefix}.conv1`, y, stride, 'same', 'linear'),
+          training,
+          relu,
+        );
+        const s = shortcut
+          ? bn(
+              p,
+              `${prefix}.shortcut.bn`,
+              conv(p, `${prefix}.shortcut.conv`, y, stride, 'same', 'linear'),
+              training,
+            )
+          : y;
         // relu(bn2(conv2(h)) + shortcut)
-        y = bn(p, `${prefix}.bn2`, conv(p, `${prefix}.conv2`, h, 1, 'same', 'linear'), training, { residual: s, relu: true });
+        y = bn(p, `${prefix}.bn2`, conv(p, `${prefix}.conv2`, h, 1, 'same', 'linear'), training, {
+          residual: s,
+          relu: true,
+        });
       }
       return dense(p, 'fc', tf.mean(y, [1, 2]) as tf.Tensor2D, 'linear');
     },

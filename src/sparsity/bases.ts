@@ -145,7 +145,13 @@ function applyRows(op: AxisTransform, x: Float64Array, cols: number, transpose: 
 }
 
 /** X [rows, cols] → X·opᵀ (transpose: X·op), block by block along cols. */
-function applyCols(op: AxisTransform, x: Float64Array, rows: number, cols: number, transpose: boolean): Float64Array {
+function applyCols(
+  op: AxisTransform,
+  x: Float64Array,
+  rows: number,
+  cols: number,
+  transpose: boolean,
+): Float64Array {
   if (!op) return x;
   const y = new Float64Array(x.length);
   for (let r = 0; r < rows; r++) {
@@ -154,7 +160,8 @@ function applyCols(op: AxisTransform, x: Float64Array, rows: number, cols: numbe
       for (let j = 0; j < size; j++) {
         let s = 0;
         // (X·Rᵀ)[r, j] = Σ_k X[r, k] R[j, k];  (X·R)[r, j] = Σ_k X[r, k] R[k, j]
-        for (let k = 0; k < size; k++) s += x[o + start + k]! * (transpose ? matrix[k * size + j]! : matrix[j * size + k]!);
+        for (let k = 0; k < size; k++)
+          s += x[o + start + k]! * (transpose ? matrix[k * size + j]! : matrix[j * size + k]!);
         y[o + start + j] = s;
       }
     }
@@ -166,7 +173,8 @@ function denseOf(op: AxisTransform): Float32Array | null {
   if (!op) return null;
   const m = new Float32Array(op.n * op.n);
   for (const { start, size, matrix } of op.blocks)
-    for (let i = 0; i < size; i++) for (let k = 0; k < size; k++) m[(start + i) * op.n + start + k] = matrix[i * size + k]!;
+    for (let i = 0; i < size; i++)
+      for (let k = 0; k < size; k++) m[(start + i) * op.n + start + k] = matrix[i * size + k]!;
   return m;
 }
 
@@ -186,21 +194,33 @@ function hashName(name: string): number {
 const LAYOUT = 'θ2d = reshape(θ, [rowsN, colsN]) = L·C2d·Rᵀ; C2d = Lᵀ·θ2d·R; null L or R = identity';
 
 /** A basis built from a function giving the block matrix of size n for an axis (null = identity basis). */
-function makeBlockBasis(name: BasisName, opts: BasisOptions, blockMatrix: ((n: number, rng: Rng) => Float64Array) | null): Basis {
+function makeBlockBasis(
+  name: BasisName,
+  opts: BasisOptions,
+  blockMatrix: ((n: number, rng: Rng) => Float64Array) | null,
+): Basis {
   const block = opts.block ?? 8;
   const remainder = opts.remainder ?? 'ragged';
-  if (!Number.isInteger(block) || block < 1) throw new SprigError(`basis block size ${block} must be a whole number ≥ 1`, 'use e.g. 8');
-  if (remainder !== 'ragged' && remainder !== 'error') throw unknownName('basis remainder', String(remainder), ['ragged', 'error']);
+  if (!Number.isInteger(block) || block < 1)
+    throw new SprigError(`basis block size ${block} must be a whole number ≥ 1`, 'use e.g. 8');
+  if (remainder !== 'ragged' && remainder !== 'error')
+    throw unknownName('basis remainder', String(remainder), ['ragged', 'error']);
   const cache = new Map<string, View>();
 
   const fits = (spec: ParamSpec): string | null => {
     if (!blockMatrix) return null;
-    if (spec.kind !== 'dense' && spec.kind !== 'conv') return `the ${name} basis applies to dense and conv weights, and '${spec.name}' is a ${spec.kind} parameter`;
+    if (spec.kind !== 'dense' && spec.kind !== 'conv')
+      return `the ${name} basis applies to dense and conv weights, and '${spec.name}' is a ${spec.kind} parameter`;
     const rank = spec.kind === 'dense' ? 2 : 4;
-    if (spec.shape.length !== rank) return `'${spec.name}' is ${spec.kind} but has shape [${spec.shape.join(', ')}], not rank ${rank}`;
+    if (spec.shape.length !== rank)
+      return `'${spec.name}' is ${spec.kind} but has shape [${spec.shape.join(', ')}], not rank ${rank}`;
     if (spec.kind === 'dense' && remainder === 'error') {
-      for (const [axis, n] of [['input', spec.shape[0]!], ['output', spec.shape[1]!]] as const) {
-        if (n > block && n % block !== 0) return `the ${axis} dim of '${spec.name}' (${n}) is not a multiple of the ${block}×${block} block`;
+      for (const [axis, n] of [
+        ['input', spec.shape[0]!],
+        ['output', spec.shape[1]!],
+      ] as const) {
+        if (n > block && n % block !== 0)
+          return `the ${axis} dim of '${spec.name}' (${n}) is not a multiple of the ${block}×${block} block`;
       }
     }
     return null;
@@ -208,7 +228,11 @@ function makeBlockBasis(name: BasisName, opts: BasisOptions, blockMatrix: ((n: n
 
   const view = (spec: ParamSpec): View => {
     const why = fits(spec);
-    if (why) throw new SprigError(why, `use the identity basis for '${spec.name}', ${remainder === 'error' ? "remainder 'ragged', " : ''}or a block size that fits`);
+    if (why)
+      throw new SprigError(
+        why,
+        `use the identity basis for '${spec.name}', ${remainder === 'error' ? "remainder 'ragged', " : ''}or a block size that fits`,
+      );
     const key = `${spec.name}|${spec.shape.join('x')}`;
     const hit = cache.get(key);
     if (hit) return hit;
@@ -220,7 +244,11 @@ function makeBlockBasis(name: BasisName, opts: BasisOptions, blockMatrix: ((n: n
       const rng = new Rng((((opts.seed ?? 0) >>> 0) ^ hashName(spec.name)) >>> 0);
       const axis = (len: number): AxisTransform => ({
         n: len,
-        blocks: splitBlocks(len, block).map(({ start, size }) => ({ start, size, matrix: blockMatrix(size, rng) })),
+        blocks: splitBlocks(len, block).map(({ start, size }) => ({
+          start,
+          size,
+          matrix: blockMatrix(size, rng),
+        })),
       });
       if (spec.kind === 'dense') {
         const [nin, nout] = spec.shape as [number, number];
@@ -228,7 +256,12 @@ function makeBlockBasis(name: BasisName, opts: BasisOptions, blockMatrix: ((n: n
       } else {
         const [kh, kw, cin, cout] = spec.shape as [number, number, number, number];
         const m = kron(blockMatrix(kh, rng), kh, blockMatrix(kw, rng), kw);
-        v = { rowsN: kh * kw, colsN: cin * cout, left: { n: kh * kw, blocks: [{ start: 0, size: kh * kw, matrix: m }] }, right: null };
+        v = {
+          rowsN: kh * kw,
+          colsN: cin * cout,
+          left: { n: kh * kw, blocks: [{ start: 0, size: kh * kw, matrix: m }] },
+          right: null,
+        };
       }
     }
     cache.set(key, v);
@@ -236,7 +269,11 @@ function makeBlockBasis(name: BasisName, opts: BasisOptions, blockMatrix: ((n: n
   };
 
   const check = (spec: ParamSpec, x: Float32Array) => {
-    if (x.length !== sizeOf(spec.shape)) throw new SprigError(`'${spec.name}' has ${sizeOf(spec.shape)} entries but ${x.length} were given`, 'pass the flat weight of that parameter');
+    if (x.length !== sizeOf(spec.shape))
+      throw new SprigError(
+        `'${spec.name}' has ${sizeOf(spec.shape)} entries but ${x.length} were given`,
+        'pass the flat weight of that parameter',
+      );
   };
 
   return {
@@ -246,17 +283,35 @@ function makeBlockBasis(name: BasisName, opts: BasisOptions, blockMatrix: ((n: n
       check(spec, theta);
       const v = view(spec);
       if (!v.left && !v.right) return theta.slice();
-      return Float32Array.from(applyCols(v.right, applyRows(v.left, Float64Array.from(theta), v.colsN, true), v.rowsN, v.colsN, true));
+      return Float32Array.from(
+        applyCols(
+          v.right,
+          applyRows(v.left, Float64Array.from(theta), v.colsN, true),
+          v.rowsN,
+          v.colsN,
+          true,
+        ),
+      );
     },
     fromCoeffs(spec, c) {
       check(spec, c);
       const v = view(spec);
       if (!v.left && !v.right) return c.slice();
-      return Float32Array.from(applyCols(v.right, applyRows(v.left, Float64Array.from(c), v.colsN, false), v.rowsN, v.colsN, false));
+      return Float32Array.from(
+        applyCols(v.right, applyRows(v.left, Float64Array.from(c), v.colsN, false), v.rowsN, v.colsN, false),
+      );
     },
     blockMatrices(spec) {
       const v = view(spec);
-      return { rowsN: v.rowsN, colsN: v.colsN, left: denseOf(v.left), right: denseOf(v.right), leftBlocks: v.left, rightBlocks: v.right, layout: LAYOUT };
+      return {
+        rowsN: v.rowsN,
+        colsN: v.colsN,
+        left: denseOf(v.left),
+        right: denseOf(v.right),
+        leftBlocks: v.left,
+        rightBlocks: v.right,
+        layout: LAYOUT,
+      };
     },
   };
 }
@@ -278,7 +333,11 @@ export function orthogonalBasis(opts: BasisOptions = {}): Basis {
 
 /** A basis by name; unknown names fail with the list of valid ones. */
 export function makeBasis(name: string, opts: BasisOptions = {}): Basis {
-  const makers = { identity: () => identityBasis(), dct: () => dctBasis(opts), orthogonal: () => orthogonalBasis(opts) } satisfies Record<BasisName, () => Basis>;
+  const makers = {
+    identity: () => identityBasis(),
+    dct: () => dctBasis(opts),
+    orthogonal: () => orthogonalBasis(opts),
+  } satisfies Record<BasisName, () => Basis>;
   if (!(basisNames as readonly string[]).includes(name)) throw unknownName('basis', name, basisNames);
   return makers[name as BasisName]();
 }
@@ -288,6 +347,10 @@ export function checkBasisFits(basis: Basis, specs: readonly ParamSpec[]): void 
   for (const s of specs) {
     if (!s.prunable) continue;
     const why = basis.fits(s);
-    if (why) throw new SprigError(`basis '${basis.name}' does not fit layer '${s.name}': ${why}`, 'use the identity basis, or another block size / remainder option');
+    if (why)
+      throw new SprigError(
+        `basis '${basis.name}' does not fit layer '${s.name}': ${why}`,
+        'use the identity basis, or another block size / remainder option',
+      );
   }
 }

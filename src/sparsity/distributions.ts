@@ -35,7 +35,10 @@ function toMap(d: DistributionOptions['densities']): Map<string, number> {
 
 function checkSparsity(s: number): void {
   if (!Number.isFinite(s) || s < 0 || s >= 1) {
-    throw new SprigError(`sparsity ${s} is outside [0, 1)`, 'pass the fraction of weights to remove, e.g. 0.9 for 90 % sparse');
+    throw new SprigError(
+      `sparsity ${s} is outside [0, 1)`,
+      'pass the fraction of weights to remove, e.g. 0.9 for 90 % sparse',
+    );
   }
 }
 
@@ -44,7 +47,10 @@ function checkOverrides(specs: ParamSpec[], fixed: Map<string, number>): void {
   for (const [name, d] of fixed) {
     if (!names.has(name)) throw unknownName('prunable layer', name, [...names]);
     if (!Number.isFinite(d) || d < 0 || d > 1) {
-      throw new SprigError(`density ${d} for layer '${name}' is outside [0, 1]`, 'give each layer a density between 0 and 1');
+      throw new SprigError(
+        `density ${d} for layer '${name}' is outside [0, 1]`,
+        'give each layer a density between 0 and 1',
+      );
     }
   }
 }
@@ -54,7 +60,12 @@ function checkOverrides(specs: ParamSpec[], fixed: Map<string, number>): void {
  * Σ (N_l − ⌊S·N_l⌋) active weights in total. While max ε·raw_l > 1, the layer(s) with the largest
  * raw_l become dense and ε is recomputed. Layers with a fixed density take their share first.
  */
-function erdosRenyi(specs: ParamSpec[], S: number, raw: (s: ParamSpec) => number, fixed: Map<string, number>): LayerDensities {
+function erdosRenyi(
+  specs: ParamSpec[],
+  S: number,
+  raw: (s: ParamSpec) => number,
+  fixed: Map<string, number>,
+): LayerDensities {
   const dense = new Set<string>();
   let eps = 0;
   const free = () => specs.filter((s) => !fixed.has(s.name) && !dense.has(s.name));
@@ -73,8 +84,22 @@ function erdosRenyi(specs: ParamSpec[], S: number, raw: (s: ParamSpec) => number
       }
     }
     const f = free();
-    if (f.length === 0) throw cannotReach(specs, fixed, dense, S, 'every layer is already dense or fixed and the target is still not met');
-    if (rhs < 0) throw cannotReach(specs, fixed, dense, S, 'the dense and fixed layers alone hold more weights than the target allows');
+    if (f.length === 0)
+      throw cannotReach(
+        specs,
+        fixed,
+        dense,
+        S,
+        'every layer is already dense or fixed and the target is still not met',
+      );
+    if (rhs < 0)
+      throw cannotReach(
+        specs,
+        fixed,
+        dense,
+        S,
+        'the dense and fixed layers alone hold more weights than the target allows',
+      );
     eps = rhs / divisor;
     let maxRaw = -Infinity;
     for (const s of f) maxRaw = Math.max(maxRaw, raw(s));
@@ -90,9 +115,17 @@ function erdosRenyi(specs: ParamSpec[], S: number, raw: (s: ParamSpec) => number
   return out;
 }
 
-function cannotReach(specs: ParamSpec[], fixed: Map<string, number>, dense: Set<string>, S: number, why: string): SprigError {
+function cannotReach(
+  specs: ParamSpec[],
+  fixed: Map<string, number>,
+  dense: Set<string>,
+  S: number,
+  why: string,
+): SprigError {
   const held = specs.filter((s) => fixed.has(s.name) || dense.has(s.name));
-  const list = held.map((s) => `'${s.name}' (${sizeOf(s.shape)} weights at density ${fixed.get(s.name) ?? 1})`).join(', ');
+  const list = held
+    .map((s) => `'${s.name}' (${sizeOf(s.shape)} weights at density ${fixed.get(s.name) ?? 1})`)
+    .join(', ');
   return new SprigError(
     `the distribution cannot reach sparsity ${S}: ${why}: ${list}`,
     'lower the fixed densities of those layers, fix fewer layers, or ask for a lower sparsity',
@@ -123,7 +156,11 @@ function computeDensities(specs: readonly ParamSpec[], opts: DistributionOptions
   const S = opts.sparsity;
   checkSparsity(S);
   const ps = prunableSpecs(specs);
-  if (ps.length === 0) throw new SprigError('the model has no prunable weights', 'mark conv/dense weights prunable in the model specs');
+  if (ps.length === 0)
+    throw new SprigError(
+      'the model has no prunable weights',
+      'mark conv/dense weights prunable in the model specs',
+    );
   const fixed = toMap(opts.densities);
   checkOverrides(ps, fixed);
   switch (opts.distribution) {
@@ -142,19 +179,33 @@ function computeDensities(specs: readonly ParamSpec[], opts: DistributionOptions
     }
     case 'er':
       // Mocanu et al. (SET): ∝ (n_in + n_out)/(n_in·n_out) over the last two dims (RigL's include_kernel=False).
-      return erdosRenyi(ps, S, (s) => {
-        const [nIn, nOut] = s.shape.slice(-2) as [number, number];
-        return (nIn + nOut) / (nIn * nOut);
-      }, fixed);
+      return erdosRenyi(
+        ps,
+        S,
+        (s) => {
+          const [nIn, nOut] = s.shape.slice(-2) as [number, number];
+          return (nIn + nOut) / (nIn * nOut);
+        },
+        fixed,
+      );
     case 'erk': {
       // RigL: ∝ (Σ shape)/(Π shape), kernel dims included; for dense layers equal to ER.
       const k = opts.powerScale ?? 1;
       if (!(k > 0)) throw new SprigError(`erk powerScale ${k} must be > 0`, 'use 1 for ERK as in RigL');
-      return erdosRenyi(ps, S, (s) => Math.pow(s.shape.reduce((a, b) => a + b, 0) / sizeOf(s.shape), k), fixed);
+      return erdosRenyi(
+        ps,
+        S,
+        (s) => Math.pow(s.shape.reduce((a, b) => a + b, 0) / sizeOf(s.shape), k),
+        fixed,
+      );
     }
     case 'custom': {
       const missing = ps.filter((s) => !fixed.has(s.name)).map((s) => s.name);
-      if (missing.length) throw new SprigError(`custom distribution gives no density for ${missing.map((m) => `'${m}'`).join(', ')}`, 'give a density for every prunable layer');
+      if (missing.length)
+        throw new SprigError(
+          `custom distribution gives no density for ${missing.map((m) => `'${m}'`).join(', ')}`,
+          'give a density for every prunable layer',
+        );
       return new Map(ps.map((s) => [s.name, fixed.get(s.name)!]));
     }
     default:

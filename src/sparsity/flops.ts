@@ -18,7 +18,11 @@ export interface FlopsOptions {
 const isWeight = (s: ParamSpec) => s.kind === 'dense' || s.kind === 'conv';
 
 /** Forward FLOPs per example with every layer at `activeOf(spec)` active weights. */
-function forward(specs: readonly ParamSpec[], activeOf: (s: ParamSpec) => number, opts: FlopsOptions): number {
+function forward(
+  specs: readonly ParamSpec[],
+  activeOf: (s: ParamSpec) => number,
+  opts: FlopsOptions,
+): number {
   let f = 0;
   for (const s of specs) {
     const n = sizeOf(s.shape);
@@ -37,7 +41,11 @@ export function denseForwardFlops(specs: readonly ParamSpec[], opts: FlopsOption
  * f_S: sparse forward FLOPs per example, from masks (exact active counts) or from per-layer
  * densities (d·N, not rounded). A prunable layer missing from the map counts as dense.
  */
-export function sparseForwardFlops(specs: readonly ParamSpec[], sparsity: Masks | Map<string, number>, opts: FlopsOptions = {}): number {
+export function sparseForwardFlops(
+  specs: readonly ParamSpec[],
+  sparsity: Masks | Map<string, number>,
+  opts: FlopsOptions = {},
+): number {
   return forward(
     specs,
     (s) => {
@@ -82,12 +90,17 @@ export function trainingFlopsPerExample(method: FlopsMethod, x: TrainingFlopsInp
       return 2 * x.fS + x.fD;
     case 'rigl': {
       const dT = x.deltaT;
-      if (dT === undefined || !(dT > 0)) throw new SprigError(`RigL FLOPs need ΔT > 0, got ${dT}`, 'pass deltaT');
+      if (dT === undefined || !(dT > 0))
+        throw new SprigError(`RigL FLOPs need ΔT > 0, got ${dT}`, 'pass deltaT');
       return (3 * x.fS * dT + 2 * x.fS + x.fD) / (dT + 1);
     }
     case 'gmp': {
       const T = x.totalSteps;
-      if (!x.gmp || T === undefined || !(T > 0)) throw new SprigError('GMP FLOPs need the pruning schedule and the total step count', 'pass gmp and totalSteps');
+      if (!x.gmp || T === undefined || !(T > 0))
+        throw new SprigError(
+          'GMP FLOPs need the pruning schedule and the total step count',
+          'pass gmp and totalSteps',
+        );
       let sum = 0;
       for (let t = 0; t < T; t++) sum += 1 - gmpSparsityAt(x.gmp, t);
       return (3 * x.fD * sum) / T;

@@ -47,7 +47,12 @@ export function maskedFanOut(spec: ParamSpec, mask: Float32Array): Float64Array 
  * unit_scaled_init: each active weight ~ N(0, scale / max(1, fan of its unit under the mask)),
  * inactive weights 0. A unit keeps the pre-activation variance of a dense unit however sparse it is.
  */
-export function unitScaledInit(spec: ParamSpec, mask: Float32Array, rng: Rng, opts: UnitScaledOptions = {}): Float32Array {
+export function unitScaledInit(
+  spec: ParamSpec,
+  mask: Float32Array,
+  rng: Rng,
+  opts: UnitScaledOptions = {},
+): Float32Array {
   const scale = opts.scale ?? 1;
   const mode = opts.mode ?? 'fanin';
   const dist = opts.distribution ?? 'normal';
@@ -87,8 +92,16 @@ export function sparseInit(
   for (const s of prunableSpecs(specs)) {
     const m = masks.get(s.name);
     const w = weights.get(s.name);
-    if (!m || !w) throw new SprigError(`no ${m ? 'weights' : 'mask'} for '${s.name}'`, 'pass the weights and masks of every prunable layer');
-    if (m.length !== w.length || w.length !== sizeOf(s.shape)) throw new SprigError(`weights and mask of '${s.name}' differ in size (${w.length} vs ${m.length})`, 'build both from the same model specs');
+    if (!m || !w)
+      throw new SprigError(
+        `no ${m ? 'weights' : 'mask'} for '${s.name}'`,
+        'pass the weights and masks of every prunable layer',
+      );
+    if (m.length !== w.length || w.length !== sizeOf(s.shape))
+      throw new SprigError(
+        `weights and mask of '${s.name}' differ in size (${w.length} vs ${m.length})`,
+        'build both from the same model specs',
+      );
     if (method === 'unit_scaled') {
       w.set(unitScaledInit(s, m, rng, opts));
       continue;

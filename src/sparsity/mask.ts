@@ -86,16 +86,31 @@ export function checkMasks(specs: readonly ParamSpec[], masks: Masks): void {
   const known = new Set(prunableSpecs(specs).map((s) => s.name));
   for (const name of masks.keys()) {
     if (!known.has(name)) {
-      throw new SprigError(`mask for '${name}', which is not a prunable weight of this model`, `use one of: ${[...known].join(', ')}`);
+      throw new SprigError(
+        `mask for '${name}', which is not a prunable weight of this model`,
+        `use one of: ${[...known].join(', ')}`,
+      );
     }
   }
   for (const s of prunableSpecs(specs)) {
     const m = masks.get(s.name);
-    if (!m) throw new SprigError(`no mask for prunable weight '${s.name}'`, 'start from denseMasks(specs) and prune from there');
+    if (!m)
+      throw new SprigError(
+        `no mask for prunable weight '${s.name}'`,
+        'start from denseMasks(specs) and prune from there',
+      );
     const n = sizeOf(s.shape);
-    if (m.length !== n) throw new SprigError(`mask for '${s.name}' has ${m.length} entries, expected ${n} (shape [${s.shape.join(', ')}])`, 'build masks from the same model specs');
+    if (m.length !== n)
+      throw new SprigError(
+        `mask for '${s.name}' has ${m.length} entries, expected ${n} (shape [${s.shape.join(', ')}])`,
+        'build masks from the same model specs',
+      );
     for (let i = 0; i < m.length; i++) {
-      if (m[i] !== 0 && m[i] !== 1) throw new SprigError(`mask for '${s.name}' holds ${m[i]} at index ${i}; masks are 0/1`, 'threshold scores with maskFromScores() instead of storing them as masks');
+      if (m[i] !== 0 && m[i] !== 1)
+        throw new SprigError(
+          `mask for '${s.name}' holds ${m[i]} at index ${i}; masks are 0/1`,
+          'threshold scores with maskFromScores() instead of storing them as masks',
+        );
     }
   }
 }
@@ -160,7 +175,11 @@ export function packMask(mask: Float32Array): Uint8Array {
 
 /** Inverse of packMask for a mask of n entries. */
 export function unpackMask(bytes: Uint8Array, n: number): Float32Array {
-  if (bytes.length < (n + 7) >> 3) throw new SprigError(`packed mask has ${bytes.length} bytes, ${(n + 7) >> 3} needed for ${n} entries`, 'the mask file is truncated: re-create it');
+  if (bytes.length < (n + 7) >> 3)
+    throw new SprigError(
+      `packed mask has ${bytes.length} bytes, ${(n + 7) >> 3} needed for ${n} entries`,
+      'the mask file is truncated: re-create it',
+    );
   const m = new Float32Array(n);
   for (let i = 0; i < n; i++) m[i] = (bytes[i >> 3]! >> (i & 7)) & 1;
   return m;
@@ -193,7 +212,8 @@ export function serialiseMasks(masks: Masks): Uint8Array {
 
 /** Bytes from serialiseMasks → Masks (same names, order and values). */
 export function deserialiseMasks(bytes: Uint8Array): Masks {
-  const bad = (why: string) => new SprigError(`not a sprig mask file: ${why}`, 'pass the masks file written by sprig (serialiseMasks)');
+  const bad = (why: string) =>
+    new SprigError(`not a sprig mask file: ${why}`, 'pass the masks file written by sprig (serialiseMasks)');
   if (bytes.length < 9 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing SPMK header');
   if (bytes[4] !== VERSION) throw bad(`version ${bytes[4]}, this sprig reads version ${VERSION}`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -201,7 +221,10 @@ export function deserialiseMasks(bytes: Uint8Array): Masks {
   if (9 + hlen > bytes.length) throw bad('truncated header');
   let header: { name: string; size: number }[];
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(9, 9 + hlen))) as { name: string; size: number }[];
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(9, 9 + hlen))) as {
+      name: string;
+      size: number;
+    }[];
   } catch {
     throw bad('unreadable header');
   }

@@ -8,7 +8,15 @@
 import type { ParamSpec } from '../models/types.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
-import { activeCount, cloneMasks, countActive, denseMasks, prunableSpecs, sizeOf, type Masks } from './mask.js';
+import {
+  activeCount,
+  cloneMasks,
+  countActive,
+  denseMasks,
+  prunableSpecs,
+  sizeOf,
+  type Masks,
+} from './mask.js';
 
 /** Per-weight scores (higher = more important), same layout as the weights. */
 export type Scores = Map<string, Float32Array>;
@@ -36,14 +44,18 @@ export type LayerRule = { kind: 'rate'; rate: number } | { kind: 'pool' } | { ki
 
 function checkFraction(p: number, what: string, allowZero: boolean): void {
   if (!Number.isFinite(p) || p >= 1 || p < 0 || (!allowZero && p === 0)) {
-    throw new SprigError(`${what} ${p} is outside ${allowZero ? '[0, 1)' : '(0, 1)'}`, 'give the fraction of remaining weights to remove per level, e.g. 0.2');
+    throw new SprigError(
+      `${what} ${p} is outside ${allowZero ? '[0, 1)' : '(0, 1)'}`,
+      'give the fraction of remaining weights to remove per level, e.g. 0.2',
+    );
   }
 }
 
 /** Validates options and resolves the rule of every prunable layer. */
 export function layerRules(specs: readonly ParamSpec[], opts: PruneOptions): Map<string, LayerRule> {
   checkFraction(opts.fraction, 'pruning fraction', false);
-  if (opts.scope !== 'global' && opts.scope !== 'layer') throw unknownName('prune scope', String(opts.scope), ['global', 'layer']);
+  if (opts.scope !== 'global' && opts.scope !== 'layer')
+    throw unknownName('prune scope', String(opts.scope), ['global', 'layer']);
   const ps = prunableSpecs(specs);
   const names = ps.map((s) => s.name);
   const rates = opts.rates instanceof Map ? opts.rates : new Map(Object.entries(opts.rates ?? {}));
@@ -87,7 +99,12 @@ function scoreOf(v: number): number {
  * One pruning level: removes a fraction of the active weights with the lowest scores. Returns new
  * masks; the input masks are not modified. Only active entries (mask = 1) are candidates.
  */
-export function pruneByScores(specs: readonly ParamSpec[], masks: Masks, scores: Scores, opts: PruneOptions): Masks {
+export function pruneByScores(
+  specs: readonly ParamSpec[],
+  masks: Masks,
+  scores: Scores,
+  opts: PruneOptions,
+): Masks {
   const rules = layerRules(specs, opts);
   const out = cloneMasks(masks);
   const pool: { name: string; pos: Uint32Array }[] = [];
@@ -97,7 +114,11 @@ export function pruneByScores(specs: readonly ParamSpec[], masks: Masks, scores:
     if (!mask) throw new SprigError(`no mask for '${s.name}'`, 'start from denseMasks(specs)');
     if (rule.kind === 'excluded') continue;
     const sc = scores.get(s.name);
-    if (!sc || sc.length !== mask.length) throw new SprigError(`no scores of the right size for '${s.name}'`, 'score every prunable weight (e.g. |w|)');
+    if (!sc || sc.length !== mask.length)
+      throw new SprigError(
+        `no scores of the right size for '${s.name}'`,
+        'score every prunable weight (e.g. |w|)',
+      );
     const pos = activePositions(mask);
     if (rule.kind === 'pool') {
       pool.push({ name: s.name, pos });
@@ -150,7 +171,12 @@ export function magnitudeScores(specs: readonly ParamSpec[], weights: Map<string
 }
 
 /** Magnitude pruning of one level (LTH): removes the smallest |w| among the active weights. */
-export function magnitudePrune(specs: readonly ParamSpec[], masks: Masks, weights: Map<string, Float32Array>, opts: PruneOptions): Masks {
+export function magnitudePrune(
+  specs: readonly ParamSpec[],
+  masks: Masks,
+  weights: Map<string, Float32Array>,
+  opts: PruneOptions,
+): Masks {
   layerRules(specs, opts); // options first, so a bad fraction is reported before anything else
   return pruneByScores(specs, masks, magnitudeScores(specs, weights), opts);
 }
@@ -179,7 +205,11 @@ export function maskFromScores(scores: Scores, densities: Map<string, number>): 
   const out: Masks = new Map();
   for (const [name, sc] of scores) {
     const d = densities.get(name);
-    if (d === undefined) throw new SprigError(`no density for layer '${name}'`, 'compute densities with layerDensities() over the same specs');
+    if (d === undefined)
+      throw new SprigError(
+        `no density for layer '${name}'`,
+        'compute densities with layerDensities() over the same specs',
+      );
     const k = activeCount(sc.length, d);
     const key = new Float64Array(sc.length);
     for (let i = 0; i < sc.length; i++) key[i] = scoreOf(sc[i]!);
@@ -214,7 +244,11 @@ export function randomMasks(specs: readonly ParamSpec[], densities: Map<string, 
   const out: Masks = new Map();
   for (const s of prunableSpecs(specs)) {
     const d = densities.get(s.name);
-    if (d === undefined) throw new SprigError(`no density for layer '${s.name}'`, 'compute densities with layerDensities() over the same specs');
+    if (d === undefined)
+      throw new SprigError(
+        `no density for layer '${s.name}'`,
+        'compute densities with layerDensities() over the same specs',
+      );
     out.set(s.name, randomMaskWithCount(sizeOf(s.shape), activeCount(sizeOf(s.shape), d), rng));
   }
   return out;
@@ -240,12 +274,19 @@ function randomMaskWithCount(n: number, k: number, rng: Rng): Float32Array {
  * loses what depends on the trained weights). Throws SprigError naming the layer and the level.
  * Returns the predicted active count per layer (pool layers: the expected count at rate p).
  */
-export function checkLevels(specs: readonly ParamSpec[], levels: number, opts: PruneOptions, masks?: Masks): Map<string, number> {
-  if (!Number.isInteger(levels) || levels < 0) throw new SprigError(`level count ${levels} is not a whole number ≥ 0`, 'pass --levels N with N ≥ 0');
+export function checkLevels(
+  specs: readonly ParamSpec[],
+  levels: number,
+  opts: PruneOptions,
+  masks?: Masks,
+): Map<string, number> {
+  if (!Number.isInteger(levels) || levels < 0)
+    throw new SprigError(`level count ${levels} is not a whole number ≥ 0`, 'pass --levels N with N ≥ 0');
   const rules = layerRules(specs, opts);
   const start = masks ?? denseMasks(specs);
   const active = new Map<string, number>();
-  for (const s of prunableSpecs(specs)) active.set(s.name, start.get(s.name) ? countActive(start.get(s.name)!) : sizeOf(s.shape));
+  for (const s of prunableSpecs(specs))
+    active.set(s.name, start.get(s.name) ? countActive(start.get(s.name)!) : sizeOf(s.shape));
   let pool = 0;
   for (const [n, r] of rules) if (r.kind === 'pool') pool += active.get(n)!;
   for (let level = 1; level <= levels; level++) {
@@ -266,7 +307,10 @@ export function checkLevels(specs: readonly ParamSpec[], levels: number, opts: P
       const before = pool;
       pool -= activeCount(pool, opts.fraction);
       if (pool === 0) {
-        const names = [...rules].filter(([, r]) => r.kind === 'pool').map(([n]) => `'${n}'`).join(', ');
+        const names = [...rules]
+          .filter(([, r]) => r.kind === 'pool')
+          .map(([n]) => `'${n}'`)
+          .join(', ');
         throw new SprigError(
           `${levels} levels at pruning fraction ${opts.fraction} leave the globally pruned layers (${names}) with no weights at level ${level} (${before} before it)`,
           `use at most ${level - 1} levels or a lower fraction`,

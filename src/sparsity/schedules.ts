@@ -25,7 +25,14 @@ export interface DropSchedule {
 
 /** RigL's defaults for a run of `totalSteps` steps: α = 0.3, ΔT = 100, cosine, T_end = 75 % of training. */
 export function defaultDropSchedule(totalSteps: number): DropSchedule {
-  return { dropFraction: 0.3, deltaT: 100, tEnd: defaultTEnd(totalSteps), begin: 0, decay: 'cosine', power: 1 };
+  return {
+    dropFraction: 0.3,
+    deltaT: 100,
+    tEnd: defaultTEnd(totalSteps),
+    begin: 0,
+    decay: 'cosine',
+    power: 1,
+  };
 }
 
 /** T_end = round(0.75 · total steps) (RigL: 75k of 97,656 CIFAR steps, 25k of 32k ImageNet). */
@@ -36,14 +43,35 @@ export function defaultTEnd(totalSteps: number): number {
 /** Throws SprigError for a schedule that cannot run within `totalSteps` steps. */
 export function validateDropSchedule(s: DropSchedule, totalSteps: number): void {
   const begin = s.begin ?? 0;
-  if (!Number.isInteger(s.deltaT) || s.deltaT <= 0) throw new SprigError(`ΔT (deltaT) = ${s.deltaT} must be a whole number of steps > 0`, 'use e.g. --delta-t 100 (RigL default)');
-  if (!Number.isFinite(s.dropFraction) || s.dropFraction < 0 || s.dropFraction > 1) throw new SprigError(`drop fraction α = ${s.dropFraction} is outside [0, 1]`, 'use e.g. --drop-fraction 0.3 (RigL default)');
-  if (!Number.isInteger(begin) || begin < 0) throw new SprigError(`schedule begin ${begin} must be a whole step ≥ 0`, 'start at step 0 or later');
-  if (!Number.isFinite(s.tEnd) || s.tEnd > totalSteps) throw new SprigError(`T_end (tEnd) = ${s.tEnd} is past the end of training (${totalSteps} steps)`, `use a T_end ≤ ${totalSteps}, e.g. ${defaultTEnd(totalSteps)} (75 % of training)`);
-  if (s.tEnd <= begin) throw new SprigError(`T_end (tEnd) = ${s.tEnd} is not after the schedule begin (${begin})`, 'make T_end larger than begin');
+  if (!Number.isInteger(s.deltaT) || s.deltaT <= 0)
+    throw new SprigError(
+      `ΔT (deltaT) = ${s.deltaT} must be a whole number of steps > 0`,
+      'use e.g. --delta-t 100 (RigL default)',
+    );
+  if (!Number.isFinite(s.dropFraction) || s.dropFraction < 0 || s.dropFraction > 1)
+    throw new SprigError(
+      `drop fraction α = ${s.dropFraction} is outside [0, 1]`,
+      'use e.g. --drop-fraction 0.3 (RigL default)',
+    );
+  if (!Number.isInteger(begin) || begin < 0)
+    throw new SprigError(`schedule begin ${begin} must be a whole step ≥ 0`, 'start at step 0 or later');
+  if (!Number.isFinite(s.tEnd) || s.tEnd > totalSteps)
+    throw new SprigError(
+      `T_end (tEnd) = ${s.tEnd} is past the end of training (${totalSteps} steps)`,
+      `use a T_end ≤ ${totalSteps}, e.g. ${defaultTEnd(totalSteps)} (75 % of training)`,
+    );
+  if (s.tEnd <= begin)
+    throw new SprigError(
+      `T_end (tEnd) = ${s.tEnd} is not after the schedule begin (${begin})`,
+      'make T_end larger than begin',
+    );
   const decay = s.decay ?? 'cosine';
   if (!decayNames.includes(decay)) throw unknownName('drop-fraction decay', decay, decayNames);
-  if (decay === 'inverse_power' && !((s.power ?? 1) > 0)) throw new SprigError(`inverse-power exponent k = ${s.power} must be > 0`, 'use k = 1 or k = 3 (RigL App. G)');
+  if (decay === 'inverse_power' && !((s.power ?? 1) > 0))
+    throw new SprigError(
+      `inverse-power exponent k = ${s.power} must be > 0`,
+      'use k = 1 or k = 3 (RigL App. G)',
+    );
 }
 
 /**
@@ -94,12 +122,33 @@ export interface GmpSchedule {
 
 export function validateGmpSchedule(g: GmpSchedule, totalSteps: number): void {
   const si = g.initialSparsity ?? 0;
-  if (!Number.isFinite(g.finalSparsity) || g.finalSparsity < 0 || g.finalSparsity >= 1) throw new SprigError(`final sparsity ${g.finalSparsity} is outside [0, 1)`, 'e.g. 0.9 for 90 % sparse');
-  if (!Number.isFinite(si) || si < 0 || si > g.finalSparsity) throw new SprigError(`initial sparsity ${si} must be in [0, final sparsity ${g.finalSparsity}]`, 'use 0 to start dense');
-  if (!Number.isInteger(g.frequency) || g.frequency <= 0) throw new SprigError(`pruning frequency Δt = ${g.frequency} must be a whole number of steps > 0`, 'use e.g. 100');
-  if (!Number.isInteger(g.begin) || g.begin < 0) throw new SprigError(`pruning begin step ${g.begin} must be a whole step ≥ 0`, 'start at step 0 or later');
-  if (g.end > totalSteps) throw new SprigError(`pruning end step ${g.end} is past the end of training (${totalSteps} steps)`, `use an end ≤ ${totalSteps}`);
-  if (g.end <= g.begin) throw new SprigError(`pruning end step ${g.end} is not after its begin step ${g.begin}`, 'make end larger than begin');
+  if (!Number.isFinite(g.finalSparsity) || g.finalSparsity < 0 || g.finalSparsity >= 1)
+    throw new SprigError(`final sparsity ${g.finalSparsity} is outside [0, 1)`, 'e.g. 0.9 for 90 % sparse');
+  if (!Number.isFinite(si) || si < 0 || si > g.finalSparsity)
+    throw new SprigError(
+      `initial sparsity ${si} must be in [0, final sparsity ${g.finalSparsity}]`,
+      'use 0 to start dense',
+    );
+  if (!Number.isInteger(g.frequency) || g.frequency <= 0)
+    throw new SprigError(
+      `pruning frequency Δt = ${g.frequency} must be a whole number of steps > 0`,
+      'use e.g. 100',
+    );
+  if (!Number.isInteger(g.begin) || g.begin < 0)
+    throw new SprigError(
+      `pruning begin step ${g.begin} must be a whole step ≥ 0`,
+      'start at step 0 or later',
+    );
+  if (g.end > totalSteps)
+    throw new SprigError(
+      `pruning end step ${g.end} is past the end of training (${totalSteps} steps)`,
+      `use an end ≤ ${totalSteps}`,
+    );
+  if (g.end <= g.begin)
+    throw new SprigError(
+      `pruning end step ${g.end} is not after its begin step ${g.begin}`,
+      'make end larger than begin',
+    );
 }
 
 /**

@@ -39,7 +39,14 @@ export class RunIndex {
       CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind);`);
   }
 
-  upsertRun(r: { runId: string; kind: string; status: RunRow['status']; parent?: string | null; hparams: unknown; result?: unknown }): void {
+  upsertRun(r: {
+    runId: string;
+    kind: string;
+    status: RunRow['status'];
+    parent?: string | null;
+    hparams: unknown;
+    result?: unknown;
+  }): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
@@ -59,20 +66,25 @@ export class RunIndex {
   }
 
   addMetrics(runId: string, step: number, values: Record<string, number | undefined>): void {
-    const ins = this.db.prepare('INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)');
+    const ins = this.db.prepare(
+      'INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)',
+    );
     this.db.transaction(() => {
       for (const [k, v] of Object.entries(values)) if (v !== undefined) ins.run(runId, step, k, v);
     })();
   }
 
   get(runId: string): RunRow | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as Record<string, string> | undefined;
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as
+      Record<string, string> | undefined;
     return row ? toRow(row) : undefined;
   }
 
   /** Runs whose id starts with `prefix` (so users can type a short id). */
   findByPrefix(prefix: string): RunRow[] {
-    const rows = this.db.prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ORDER BY created_at").all(prefix) as Record<string, string>[];
+    const rows = this.db
+      .prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ORDER BY created_at")
+      .all(prefix) as Record<string, string>[];
     return rows.map(toRow);
   }
 
@@ -92,9 +104,16 @@ export class RunIndex {
   }
 
   metrics(runId: string): MetricRow[] {
-    return (this.db.prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name').all(runId) as Record<string, unknown>[]).map(
-      (r) => ({ runId: r.run_id as string, step: r.step as number, name: r.name as string, value: r.value as number }),
-    );
+    return (
+      this.db
+        .prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
+        .all(runId) as Record<string, unknown>[]
+    ).map((r) => ({
+      runId: r.run_id as string,
+      step: r.step as number,
+      name: r.name as string,
+      value: r.value as number,
+    }));
   }
 
   close(): void {

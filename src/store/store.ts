@@ -3,7 +3,15 @@
  * hparams.json, the checkpoint, metrics and result.json; plus the SQLite index. A finished run
  * (result.json present) is never trained again or overwritten: asking for it returns what it stored.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  unlinkSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { writeAtomic } from '../training/checkpoint.js';
@@ -62,7 +70,11 @@ export class RunStore {
   /** Records a finished run's result; refuses to replace one that exists. */
   writeResult(dir: string, result: unknown): void {
     const path = join(dir, 'result.json');
-    if (existsSync(path)) throw new SprigError(`${path} already exists; a finished run is never overwritten`, 'delete the run directory to run it again');
+    if (existsSync(path))
+      throw new SprigError(
+        `${path} already exists; a finished run is never overwritten`,
+        'delete the run directory to run it again',
+      );
     writeAtomic(path, [Buffer.from(JSON.stringify(result, null, 2) + '\n')]);
   }
 

@@ -2,7 +2,16 @@
  * Checkpoints: a JSON header and named Float32Arrays in one file, written atomically (temp file,
  * fsync, rename) so that a run killed at any moment leaves either the old or the new checkpoint.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { SprigError } from '../util/errors.js';
 
@@ -48,7 +57,10 @@ export function loadCheckpoint<M>(path: string): Checkpoint<M> | undefined {
   if (!existsSync(path)) return undefined;
   const buf = readFileSync(path);
   const corrupt = (why: string) =>
-    new SprigError(`checkpoint ${path} is corrupt (${why})`, `delete it to restart this run from scratch: rm '${path}'`);
+    new SprigError(
+      `checkpoint ${path} is corrupt (${why})`,
+      `delete it to restart this run from scratch: rm '${path}'`,
+    );
   if (buf.length < 12 || buf.toString('utf8', 0, 8) !== MAGIC) throw corrupt('bad magic');
   const hlen = buf.readUInt32LE(8);
   let header: { meta: M; index: { key: string; length: number }[] };
@@ -61,7 +73,10 @@ export function loadCheckpoint<M>(path: string): Checkpoint<M> | undefined {
   let off = 12 + hlen;
   for (const { key, length } of header.index) {
     if (off + length * 4 > buf.length) throw corrupt('truncated');
-    arrays.set(key, new Float32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + length * 4)));
+    arrays.set(
+      key,
+      new Float32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + length * 4)),
+    );
     off += length * 4;
   }
   return { meta: header.meta, arrays };

@@ -10,7 +10,12 @@ export interface EvalMetrics {
 }
 
 /** Logits of a whole split in eval mode, batch by batch (n × classes, row-major). */
-export function predict(model: Model, params: () => ParamTensors, split: Split, batchSize = 1000): Float32Array {
+export function predict(
+  model: Model,
+  params: () => ParamTensors,
+  split: Split,
+  batchSize = 1000,
+): Float32Array {
   const [h, w, c] = model.inputShape;
   const per = h * w * c;
   const out = new Float32Array(split.n * model.numClasses);
@@ -51,6 +56,11 @@ export function metricsFromLogits(logits: Float32Array, labels: Int32Array, numC
   return { loss: loss / n, accuracy: correct / n, softError: soft / n };
 }
 
-export function evaluate(model: Model, params: () => ParamTensors, split: Split, batchSize = 1000): EvalMetrics {
+export function evaluate(
+  model: Model,
+  params: () => ParamTensors,
+  split: Split,
+  batchSize = 1000,
+): EvalMetrics {
   return metricsFromLogits(predict(model, params, split, batchSize), split.y, model.numClasses);
 }

@@ -130,7 +130,10 @@ export function train(o: TrainOptions): TrainResult {
   const vars = new Map<string, tf.Variable>();
   // Copy: tf.tensor adopts a Float32Array without copying, and the loop updates weights in place.
   for (const s of model.specs) {
-    vars.set(s.name, tf.variable(tf.tensor(Float32Array.from(init.get(s.name)!), s.shape), true, `${uid}/${s.name}`));
+    vars.set(
+      s.name,
+      tf.variable(tf.tensor(Float32Array.from(init.get(s.name)!), s.shape), true, `${uid}/${s.name}`),
+    );
   }
   const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
   if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
@@ -170,9 +173,10 @@ export function train(o: TrainOptions): TrainResult {
     scoped(() => {
       const x = tf.tensor4d(batch.x, [batch.n, h, w, c]);
       const y = tf.tensor1d(batch.y, 'int32');
-      const { value, grads } = tf.variableGrads(() => lossFn(model.forward(params(), x, true), y, x), [
-        ...vars.values(),
-      ]);
+      const { value, grads } = tf.variableGrads(
+        () => lossFn(model.forward(params(), x, true), y, x),
+        [...vars.values()],
+      );
       const out = new Map<string, Float32Array>();
       for (const n of trainable) out.set(n, grads[`${uid}/${n}`]!.dataSync() as Float32Array);
       return { loss: value.dataSync()[0]!, grads: out };
@@ -216,7 +220,9 @@ export function train(o: TrainOptions): TrainResult {
       const last = history.at(-1);
       throw new SprigError(
         `training diverged at iteration ${step}: the loss is ${loss}. ` +
-          (last ? `The last good checkpoint (epoch ${last.epoch}) is kept.` : 'No checkpoint had been written yet.'),
+          (last
+            ? `The last good checkpoint (epoch ${last.epoch}) is kept.`
+            : 'No checkpoint had been written yet.'),
         'lower the learning rate (--lr), or add warm-up (--warmup)',
       );
     }
@@ -292,7 +298,9 @@ export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
 }
 
 function prefixed(arrays: Map<string, Float32Array>, prefix: string): Map<string, Float32Array> {
-  return new Map([...arrays].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return new Map(
+    [...arrays].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]),
+  );
 }
 
 function rngRestore(rng: Rng, s: RngState): void {
@@ -300,10 +308,15 @@ function rngRestore(rng: Rng, s: RngState): void {
 }
 
 export function cloneBnStats(s: Map<string, { mean: Float32Array; variance: Float32Array }>) {
-  return new Map([...s].map(([n, v]) => [n, { mean: Float32Array.from(v.mean), variance: Float32Array.from(v.variance) }]));
+  return new Map(
+    [...s].map(([n, v]) => [n, { mean: Float32Array.from(v.mean), variance: Float32Array.from(v.variance) }]),
+  );
 }
 
-function copyBnStats(from: Map<string, { mean: Float32Array; variance: Float32Array }>, to: Map<string, { mean: Float32Array; variance: Float32Array }>) {
+function copyBnStats(
+  from: Map<string, { mean: Float32Array; variance: Float32Array }>,
+  to: Map<string, { mean: Float32Array; variance: Float32Array }>,
+) {
   for (const [n, s] of from) {
     const t = to.get(n);
     if (t) {

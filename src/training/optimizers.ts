@@ -65,7 +65,8 @@ export class Sgd implements Optimizer {
   }
 
   load(s: { buffers: Map<string, Float32Array> }): void {
-    for (const [k, v] of s.buffers) if (k.startsWith('v/')) this.velocity.set(k.slice(2), Float32Array.from(v));
+    for (const [k, v] of s.buffers)
+      if (k.startsWith('v/')) this.velocity.set(k.slice(2), Float32Array.from(v));
   }
 }
 
@@ -126,7 +127,8 @@ export class Adam implements Optimizer {
 }
 
 export function createOptimizer(h: OptimizerHparams): Optimizer {
-  if (h.momentum < 0 || h.momentum >= 1) throw new SprigError(`momentum ${h.momentum} is outside [0, 1)`, 'use e.g. --momentum 0.9');
+  if (h.momentum < 0 || h.momentum >= 1)
+    throw new SprigError(`momentum ${h.momentum} is outside [0, 1)`, 'use e.g. --momentum 0.9');
   switch (h.optimizer) {
     case 'sgd':
       return new Sgd(h);

@@ -3,7 +3,10 @@ import type { Split } from '../data/types.js';
 import type { BatchSource } from './loop.js';
 
 /** A shuffled, seeded stream over a split, as a resumable BatchSource. */
-export function streamSource(split: Split, opts: BatchStreamOptions): BatchSource & { batchesPerEpoch: number } {
+export function streamSource(
+  split: Split,
+  opts: BatchStreamOptions,
+): BatchSource & { batchesPerEpoch: number } {
   let stream = new BatchStream(split, opts);
   return {
     batchesPerEpoch: stream.batchesPerEpoch,

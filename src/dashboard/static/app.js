@@ -2,7 +2,18 @@
 // The sprig dashboard page: three views behind the hash (#/ runs, #/run/ID, #/compare/ID,ID…),
 // each drawn from the JSON API. Read-only: nothing here changes the store.
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 const view = document.getElementById('view');
 let charts = [];
 let refreshTimer = null;
@@ -22,7 +33,8 @@ function el(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null) e.append(c instanceof window.Node ? c : String(c));
+  for (const c of children.flat())
+    if (c !== undefined && c !== null) e.append(c instanceof window.Node ? c : String(c));
   return e;
 }
 
@@ -48,8 +60,16 @@ function clear() {
 
 /** Draws a ChartSpec (see src/dashboard/charts.ts) with Chart.js into a new card. */
 function drawChart(spec, { wide = false } = {}) {
-  const canvas = el('canvas', { 'data-chart-id': spec.id, 'data-points': spec.series.reduce((n, s) => n + s.x.length, 0) });
-  const card = el('div', { class: `chart${wide ? ' wide' : ''}` }, canvas, el('span', { class: 'source' }, spec.source));
+  const canvas = el('canvas', {
+    'data-chart-id': spec.id,
+    'data-points': spec.series.reduce((n, s) => n + s.x.length, 0),
+  });
+  const card = el(
+    'div',
+    { class: `chart${wide ? ' wide' : ''}` },
+    canvas,
+    el('span', { class: 'source' }, spec.source),
+  );
   const datasets = spec.series.map((s, i) => ({
     label: s.label,
     data: s.x.map((x, j) => ({ x, y: s.y[j], std: s.std?.[j] })),
@@ -86,7 +106,10 @@ function drawChart(spec, { wide = false } = {}) {
           title: { display: true, text: spec.xLabel },
           // A log axis is labelled at the data's own x values (each lottery level's remaining weights).
           afterBuildTicks: spec.xLog
-            ? (scale) => (scale.ticks = [...new Set(spec.series.flatMap((s) => s.x))].sort((a, b) => a - b).map((value) => ({ value })))
+            ? (scale) =>
+                (scale.ticks = [...new Set(spec.series.flatMap((s) => s.x))]
+                  .sort((a, b) => a - b)
+                  .map((value) => ({ value })))
             : undefined,
           ticks: { callback: (v) => (spec.xPercent ? `${+(v * 100).toPrecision(3)}%` : fmt(v)) },
         },
@@ -108,7 +131,12 @@ const columns = [
   { key: 'dataset', label: 'dataset', get: (r) => r.hparams?.dataset?.name ?? '' },
   { key: 'acc', label: 'test acc', num: true, get: (r) => r.result?.testAccuracy, show: pct },
   { key: 'remaining', label: 'remaining', num: true, get: (r) => r.result?.remaining, show: pct },
-  { key: 'updatedAt', label: 'updated', get: (r) => r.updatedAt, show: (v) => (v ?? '').slice(0, 19).replace('T', ' ') },
+  {
+    key: 'updatedAt',
+    label: 'updated',
+    get: (r) => r.updatedAt,
+    show: (v) => (v ?? '').slice(0, 19).replace('T', ' '),
+  },
 ];
 const listState = { sort: 'updatedAt', desc: true, kind: '', status: '', all: false, selected: new Set() };
 
@@ -116,7 +144,11 @@ async function runsView(params) {
   for (const k of ['kind', 'status']) listState[k] = params.get(k) ?? '';
   listState.all = params.get('all') === '1';
   const everything = await api(`/api/runs?all=1`);
-  const q = new URLSearchParams({ kind: listState.kind, status: listState.status, all: listState.all ? '1' : '0' });
+  const q = new URLSearchParams({
+    kind: listState.kind,
+    status: listState.status,
+    all: listState.all ? '1' : '0',
+  });
   const { root, runs } = await api(`/api/runs?${q}`);
   document.getElementById('root').textContent = root;
   clear();
@@ -140,7 +172,8 @@ async function runsView(params) {
     {
       id: 'compare',
       disabled: listState.selected.size < 1,
-      onclick: () => (location.hash = `#/compare/${[...listState.selected].map(encodeURIComponent).join(',')}`),
+      onclick: () =>
+        (location.hash = `#/compare/${[...listState.selected].map(encodeURIComponent).join(',')}`),
     },
     'compare selected',
   );
@@ -154,7 +187,12 @@ async function runsView(params) {
       el(
         'label',
         {},
-        el('input', { type: 'checkbox', name: 'all', checked: listState.all, onchange: (e) => ((listState.all = e.target.checked), go()) }),
+        el('input', {
+          type: 'checkbox',
+          name: 'all',
+          checked: listState.all,
+          onchange: (e) => ((listState.all = e.target.checked), go()),
+        }),
         ' nested runs',
       ),
       compareBtn,
@@ -238,7 +276,9 @@ function kvTable(obj) {
     { class: 'kv' },
     Object.entries(obj)
       .filter(([, v]) => typeof v !== 'object' || v === null)
-      .map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', { class: typeof v === 'number' ? 'num' : '' }, fmt(v)))),
+      .map(([k, v]) =>
+        el('tr', {}, el('td', {}, k), el('td', { class: typeof v === 'number' ? 'num' : '' }, fmt(v))),
+      ),
   );
 }
 
@@ -273,7 +313,12 @@ async function runView(id) {
         el('h2', {}, 'result'),
         Object.keys(result).length ? kvTable(result) : el('p', { class: 'muted' }, 'no result yet'),
       ),
-      el('div', { class: 'panel', id: 'hparams' }, el('h2', {}, 'hyperparameters'), el('pre', {}, JSON.stringify(run.hparams, null, 2))),
+      el(
+        'div',
+        { class: 'panel', id: 'hparams' },
+        el('h2', {}, 'hyperparameters'),
+        el('pre', {}, JSON.stringify(run.hparams, null, 2)),
+      ),
       run.children.length
         ? el(
             'div',
@@ -358,7 +403,9 @@ async function compareView(ids, params) {
         (location.hash = `#/compare/${[...ids, e.target.value].map(encodeURIComponent).join(',')}?metric=${encodeURIComponent(metric ?? '')}`),
     },
     el('option', { value: '' }, 'add a run…'),
-    candidates.filter((r) => !ids.includes(r.runId)).map((r) => el('option', { value: r.runId }, `${r.runId} (${r.kind})`)),
+    candidates
+      .filter((r) => !ids.includes(r.runId))
+      .map((r) => el('option', { value: r.runId }, `${r.runId} (${r.kind})`)),
   );
   view.append(
     el('h1', {}, `compare ${ids.length} run${ids.length === 1 ? '' : 's'}`),
@@ -384,7 +431,9 @@ async function compareView(ids, params) {
     xLabel: all[0].metrics.xLabel,
     yLabel: metric,
     source: 'metrics',
-    series: all.filter((a) => a.metrics.series[metric]).map((a) => ({ label: a.run.runId, ...a.metrics.series[metric] })),
+    series: all
+      .filter((a) => a.metrics.series[metric])
+      .map((a) => ({ label: a.run.runId, ...a.metrics.series[metric] })),
   };
   view.append(el('div', { class: 'charts', id: 'compare-charts' }, drawChart(spec, { wide: true })));
   const last = (a) => a.metrics.series[metric]?.y.at(-1);
@@ -392,7 +441,15 @@ async function compareView(ids, params) {
     el(
       'table',
       { id: 'compare-table' },
-      el('tr', {}, el('th', {}, 'run'), el('th', {}, 'kind'), el('th', {}, 'model'), el('th', {}, `last ${metric}`), el('th', {}, '')),
+      el(
+        'tr',
+        {},
+        el('th', {}, 'run'),
+        el('th', {}, 'kind'),
+        el('th', {}, 'model'),
+        el('th', {}, `last ${metric}`),
+        el('th', {}, ''),
+      ),
       all.map((a) =>
         el(
           'tr',
@@ -429,7 +486,8 @@ async function route() {
   const parts = path.split('/').filter(Boolean);
   try {
     if (parts[0] === 'run' && parts[1]) await runView(decodeURIComponent(parts[1]));
-    else if (parts[0] === 'compare' && parts[1]) await compareView(parts[1].split(',').map(decodeURIComponent), params);
+    else if (parts[0] === 'compare' && parts[1])
+      await compareView(parts[1].split(',').map(decodeURIComponent), params);
     else await runsView(params);
   } catch (e) {
     clear();

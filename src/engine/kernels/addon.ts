@@ -21,7 +21,15 @@ export interface NativeAddon {
     impl: number,
   ): void;
   /** params: N,H,W,C, KH,KW,O, OH,OW, sh,sw, pt,pl,pb,pr, dh,dw */
-  convFwd(y: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, params: number[], act: number, alpha: number): void;
+  convFwd(
+    y: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    params: number[],
+    act: number,
+    alpha: number,
+  ): void;
   convBwdData(dx: Float32Array, dy: Float32Array, w: Float32Array, params: number[]): void;
   convBwdWeights(dw: Float32Array, x: Float32Array, dy: Float32Array, params: number[]): void;
   convImpl(params: number[]): string;
@@ -124,8 +132,23 @@ export interface NativeAddon {
   ): void;
 }
 
-export const ACT: Record<string, number | undefined> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 };
-export const BIN = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
+export const ACT: Record<string, number | undefined> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  sigmoid: 3,
+  elu: 4,
+  leakyrelu: 5,
+};
+export const BIN = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
+} as const;
 export const UN = {
   Relu: 0,
   Step: 1,

@@ -16,7 +16,11 @@ interface CpuBackend {
   data: { get(id: object): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
 }
-type Args = { inputs: Record<string, tf.TensorInfo | undefined>; backend: unknown; attrs?: Record<string, unknown> };
+type Args = {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: unknown;
+  attrs?: Record<string, unknown>;
+};
 
 function vals(be: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
   if (!t) return null;
@@ -59,7 +63,11 @@ export function bnTrainJs(args: Args): tf.TensorInfo[] {
     if (R) y[i] = y[i]! + R[i]!;
     if (relu && y[i]! < 0) y[i] = 0;
   }
-  return [be.makeTensorInfo(x.shape, 'float32', y), be.makeTensorInfo([C], 'float32', m32), be.makeTensorInfo([C], 'float32', v32)];
+  return [
+    be.makeTensorInfo(x.shape, 'float32', y),
+    be.makeTensorInfo([C], 'float32', m32),
+    be.makeTensorInfo([C], 'float32', v32),
+  ];
 }
 
 export function bnTrainGradJs(args: Args): tf.TensorInfo[] {
@@ -106,7 +114,11 @@ export function bnTrainGradJs(args: Args): tf.TensorInfo[] {
     const c = i % C;
     dx[i] = k0[c]! * DY[i]! - k1[c]! - k2[c]! * (X[i]! - M[c]!);
   }
-  const outs = [be.makeTensorInfo(x.shape, 'float32', dx), be.makeTensorInfo([C], 'float32', dg), be.makeTensorInfo([C], 'float32', db)];
+  const outs = [
+    be.makeTensorInfo(x.shape, 'float32', dx),
+    be.makeTensorInfo([C], 'float32', dg),
+    be.makeTensorInfo([C], 'float32', db),
+  ];
   if (args.attrs?.residual) outs.push(be.makeTensorInfo(x.shape, 'float32', Y ? DY : Float32Array.from(DY)));
   return outs;
 }
@@ -144,7 +156,12 @@ export function batchNormTrain<T extends tf.Tensor>(
 ): T {
   const relu = fuse.relu ?? false;
   const res = fuse.residual;
-  if (res && (res.dtype !== 'float32' || res.shape.length !== x.shape.length || res.shape.some((d, i) => d !== x.shape[i]))) {
+  if (
+    res &&
+    (res.dtype !== 'float32' ||
+      res.shape.length !== x.shape.length ||
+      res.shape.some((d, i) => d !== x.shape[i]))
+  ) {
     throw new Error(`batchNormTrain: residual of shape [${res.shape}] does not match x [${x.shape}]`);
   }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -157,7 +174,11 @@ export function batchNormTrain<T extends tf.Tensor>(
     save(relu ? [xi!, g!, mean!, variance!, y!] : [xi!, g!, mean!, variance!]);
     if (onStats) {
       const C = xi!.shape[xi!.shape.length - 1]!;
-      onStats((mean!.dataSync() as Float32Array).slice(), (variance!.dataSync() as Float32Array).slice(), xi!.size / C);
+      onStats(
+        (mean!.dataSync() as Float32Array).slice(),
+        (variance!.dataSync() as Float32Array).slice(),
+        xi!.size / C,
+      );
     }
     return {
       value: y!,

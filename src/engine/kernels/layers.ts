@@ -20,11 +20,19 @@ interface CpuBackend {
   data: { get(id: object): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
 }
-type Args = { inputs: Record<string, tf.TensorInfo | undefined>; backend: unknown; attrs?: Record<string, unknown> };
+type Args = {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: unknown;
+  attrs?: Record<string, unknown>;
+};
 const vals = (be: CpuBackend, t: tf.TensorInfo): Float32Array => be.data.get(t.dataId).values as Float32Array;
 const f32 = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
 
-function convInfo(x: readonly number[], filter: readonly number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
+function convInfo(
+  x: readonly number[],
+  filter: readonly number[],
+  attrs: Record<string, unknown>,
+): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     x as [number, number, number, number],
     filter as [number, number, number, number],
@@ -194,8 +202,20 @@ const ok = (...ts: (tf.Tensor | undefined)[]): boolean => ts.every((t) => !t || 
  * y = act(x·W + b) for x [batch, in], W [in, out], b [out]: one native kernel, gradients included.
  * Same function as tf.fused.matMul({a: x, b: W, bias, activation}), which it falls back to.
  */
-export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor | undefined, activation: LayerActivation): tf.Tensor2D {
-  if (!nat || !ok(x, w, bias) || x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (bias && bias.size !== w.shape[1])) {
+export function denseLayer(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  bias: tf.Tensor | undefined,
+  activation: LayerActivation,
+): tf.Tensor2D {
+  if (
+    !nat ||
+    !ok(x, w, bias) ||
+    x.rank !== 2 ||
+    w.rank !== 2 ||
+    x.shape[1] !== w.shape[0] ||
+    (bias && bias.size !== w.shape[1])
+  ) {
     return tf.fused.matMul({ a: x, b: w, bias, activation }) as tf.Tensor2D;
   }
   return tf.engine().runKernel(DENSE, bias ? { x, w, bias } : { x, w }, { activation }) as tf.Tensor2D;
@@ -223,5 +243,7 @@ export function convLayer(
   ) {
     return tf.fused.conv2d({ x, filter, strides, pad, bias, activation });
   }
-  return tf.engine().runKernel(CONV, bias ? { x, filter, bias } : { x, filter }, { strides, pad, activation }) as tf.Tensor4D;
+  return tf
+    .engine()
+    .runKernel(CONV, bias ? { x, filter, bias } : { x, filter }, { strides, pad, activation }) as tf.Tensor4D;
 }

@@ -68,7 +68,8 @@ if (!tf.getKernel(CE, 'cpu')) {
         },
         targets: () => {
           const d = new Float32Array(B * K);
-          for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) d[b * K + k] = -g * (z[b * K + k]! - lse[b]!);
+          for (let b = 0; b < B; b++)
+            for (let k = 0; k < K; k++) d[b * K + k] = -g * (z[b * K + k]! - lse[b]!);
           return tf.tensor(d, [B, K]);
         },
       };

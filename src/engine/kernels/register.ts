@@ -14,13 +14,21 @@ interface CpuBackend {
   data: { get(id: object): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): TensorInfo;
 }
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: Record<string, unknown> };
+type Args = {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: unknown;
+  attrs?: Record<string, unknown>;
+};
 /** A native implementation returns null when it does not cover the case (the JS kernel runs). */
 type Impl = (args: Args, be: CpuBackend) => TensorInfo | null;
 
 const originals = new Map<string, tf.KernelFunc>();
 /** Calls served natively / handed to the JS kernel, by kernel name (tests and profiles read it). */
-export const nativeCounts = { native: new Map<string, number>(), fallback: new Map<string, number>(), errors: new Map<string, string>() };
+export const nativeCounts = {
+  native: new Map<string, number>(),
+  fallback: new Map<string, number>(),
+  errors: new Map<string, string>(),
+};
 const bump = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
 
 /** The original JS kernel function for `name` on the CPU backend (after native registration too). */
@@ -128,9 +136,18 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
     const bA = size(outerA),
       bB = size(outerB);
     let outer: number[];
-    if (bA === bB && outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
-    else if (bB === 1) outer = outerA.length >= outerB.length ? outerA : [...outerB.slice(0, outerB.length - outerA.length), ...outerA];
-    else if (bA === 1) outer = outerB.length >= outerA.length ? outerB : [...outerA.slice(0, outerA.length - outerB.length), ...outerB];
+    if (bA === bB && outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]))
+      outer = outerA;
+    else if (bB === 1)
+      outer =
+        outerA.length >= outerB.length
+          ? outerA
+          : [...outerB.slice(0, outerB.length - outerA.length), ...outerA];
+    else if (bA === 1)
+      outer =
+        outerB.length >= outerA.length
+          ? outerB
+          : [...outerA.slice(0, outerA.length - outerB.length), ...outerB];
     else return null;
     const batch = Math.max(bA, bB);
     const C = alloc(batch * M * N);
@@ -252,7 +269,9 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
         R = size(x.shape.slice(a0, a1)),
         inner = size(x.shape.slice(a1));
       const keep = Boolean(args.attrs?.keepDims);
-      const shape = keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+      const shape = keep
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
       const o = alloc(outer * inner);
       nat.reduce(op, o, X, outer, R, inner);
       return out(be, shape, o);
