@@ -167,8 +167,9 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const nets = o.nets ?? (Object.keys(BENCH_NETS) as BenchNet[]);
   const reps = o.reps ?? 3,
-    steps = o.steps ?? 20,
-    warmup = o.warmup ?? 3;
+    // long enough for V8's JIT and the allocator to settle (~25 steps): both engines are timed in steady state
+    steps = o.steps ?? 60,
+    warmup = o.warmup ?? 30;
   const { engineStatus } = await import('../engine/index.js');
   const st = engineStatus();
   log(`sprig engine: ${st.engine}${st.reason ? ` (${st.reason})` : ''}, ${st.kernels.length} native kernels`);
@@ -436,8 +437,8 @@ export function register(program: Command): void {
     .description('training speed and memory against PyTorch (torch_reference.py), measured in one run')
     .option('--nets <list>', `comma-separated subset of ${Object.keys(BENCH_NETS).join(',')}`)
     .option('--reps <n>', 'interleaved repetitions per network', '3')
-    .option('--steps <n>', 'timed steps per process', '20')
-    .option('--warmup <n>', 'warm-up steps per process', '3')
+    .option('--steps <n>', 'timed steps per process', '60')
+    .option('--warmup <n>', 'warm-up steps per process', '30')
     .option('--no-epoch', 'skip the Fashion-MNIST epoch')
     .option('--data-dir <dir>', 'Fashion-MNIST IDX files', '/usr/share/datasets/fashion-mnist')
     .option('--out <dir>', 'folder for the JSON result')
