@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
-import { alloc } from './register.js';
+import { alloc, convParams } from './register.js';
 
 export type LayerActivation = 'relu' | 'linear';
 const DENSE = 'SprigDense';
@@ -43,28 +43,6 @@ function convInfo(
     false,
     'channelsLast',
   );
-}
-function convParams(ci: tf.backend_util.Conv2DInfo): number[] {
-  const p = ci.padInfo;
-  return [
-    ci.batchSize,
-    ci.inHeight,
-    ci.inWidth,
-    ci.inChannels,
-    ci.filterHeight,
-    ci.filterWidth,
-    ci.outChannels,
-    ci.outHeight,
-    ci.outWidth,
-    ci.strideHeight,
-    ci.strideWidth,
-    p.top,
-    p.left,
-    p.bottom,
-    p.right,
-    1,
-    1,
-  ];
 }
 
 /** dy masked by the ReLU (y > 0), computed once per backward pass and shared by dx, dW, db. */

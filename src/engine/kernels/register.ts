@@ -60,7 +60,8 @@ function dataFormatOk(f: unknown): boolean {
   return f === undefined || f === 'NHWC' || f === 'channelsLast';
 }
 
-function convParams(ci: tf.backend_util.Conv2DInfo): number[] {
+/** A conv's geometry in the order the addon's conv functions take it. */
+export function convParams(ci: tf.backend_util.Conv2DInfo): number[] {
   const p = ci.padInfo;
   return [
     ci.batchSize,
