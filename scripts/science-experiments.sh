@@ -17,7 +17,7 @@ sprig bootstrap --n 5000 --models mnist_lenet_300_100,mnist_lenet5 --root "$ROOT
 # Gradient flow: LeNet-5 (no batch norm) at 95 % sparsity (uniform over every layer) on Fashion-MNIST,
 # rigl_tf2's LeNet-5 recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, batch 128) shortened to 3 epochs
 # (1,383 iterations) for this 2-core machine; GMP from 25 % to 60 % of training every 100 steps.
-sprig gradflow --model mnist_lenet5 --sparsity 0.95 --train-steps 3ep --runs scratch,scratch+,lottery,pruned --root "$ROOT" --json > "$OUT/gradflow-lenet5-s95.json"
+sprig gradflow --model mnist_lenet5 --sparsity 0.95 --train-steps 3ep --runs scratch,scratch+,rigl,rigl+,lottery,pruned --root "$ROOT" --json > "$OUT/gradflow-lenet5-s95.json"
 
 # Deep Bootstrap again, long enough for the Real World to reach its stopping time (train error < 1 %):
 # 30 Real World epochs = 1,200 iterations, which the 55,000-sample pool cannot supply without re-use,

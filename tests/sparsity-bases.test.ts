@@ -14,26 +14,9 @@ import {
 import { sizeOf } from '../src/sparsity/mask.js';
 import { Rng } from '../src/util/rng.js';
 
-const dense = (name: string, nin: number, nout: number): ParamSpec => ({
-  name,
-  shape: [nin, nout],
-  kind: 'dense',
-  prunable: true,
-  isOutput: false,
-  fanIn: nin,
-  fanOut: nout,
-  usesPerExample: 1,
-});
-const conv = (name: string, kh: number, kw: number, cin: number, cout: number): ParamSpec => ({
-  name,
-  shape: [kh, kw, cin, cout],
-  kind: 'conv',
-  prunable: true,
-  isOutput: false,
-  fanIn: kh * kw * cin,
-  fanOut: kh * kw * cout,
-  usesPerExample: 9,
-});
+import { conv as convSpec, dense } from './spec-fixtures.js';
+const conv = (name: string, kh: number, kw: number, cin: number, cout: number) =>
+  convSpec(name, kh, kw, cin, cout, 9);
 const bias: ParamSpec = {
   name: 'fc.bias',
   shape: [4],

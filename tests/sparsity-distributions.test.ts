@@ -1,39 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParamSpec } from '../src/models/types.js';
 import { layerDensities, overallSparsity } from '../src/sparsity/distributions.js';
 import { SprigError } from '../src/util/errors.js';
 
-const dense = (name: string, nin: number, nout: number, isOutput = false): ParamSpec => ({
-  name,
-  shape: [nin, nout],
-  kind: 'dense',
-  prunable: true,
-  isOutput,
-  fanIn: nin,
-  fanOut: nout,
-  usesPerExample: 1,
-});
-const conv = (name: string, k: number, cin: number, cout: number): ParamSpec => ({
-  name,
-  shape: [k, k, cin, cout],
-  kind: 'conv',
-  prunable: true,
-  isOutput: false,
-  fanIn: k * k * cin,
-  fanOut: k * k * cout,
-  usesPerExample: 16,
-});
-const bias = (name: string, n: number): ParamSpec => ({
-  name,
-  shape: [n],
-  kind: 'bias',
-  prunable: false,
-  isOutput: false,
-  fanIn: 1,
-  fanOut: 1,
-  usesPerExample: 1,
-});
+import { bias, conv as convSpec, dense } from './spec-fixtures.js';
+const conv = (name: string, k: number, cin: number, cout: number) => convSpec(name, k, k, cin, cout, 16);
 const lenet = [
   dense('fc1.weight', 784, 300),
   bias('fc1.bias', 300),

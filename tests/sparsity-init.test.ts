@@ -1,30 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParamSpec } from '../src/models/types.js';
 import { maskedFanIn, maskedFanOut, sparseInit, unitScaledInit } from '../src/sparsity/init.js';
 import { randomMasks } from '../src/sparsity/prune.js';
 import { Rng } from '../src/util/rng.js';
 
-const dense = (name: string, nin: number, nout: number): ParamSpec => ({
-  name,
-  shape: [nin, nout],
-  kind: 'dense',
-  prunable: true,
-  isOutput: false,
-  fanIn: nin,
-  fanOut: nout,
-  usesPerExample: 1,
-});
-const conv = (name: string, k: number, cin: number, cout: number): ParamSpec => ({
-  name,
-  shape: [k, k, cin, cout],
-  kind: 'conv',
-  prunable: true,
-  isOutput: false,
-  fanIn: k * k * cin,
-  fanOut: k * k * cout,
-  usesPerExample: 4,
-});
+import { conv as convSpec, dense } from './spec-fixtures.js';
+const conv = (name: string, k: number, cin: number, cout: number) => convSpec(name, k, k, cin, cout, 4);
 
 test('masked fan-in/fan-out, dense [in, out]', () => {
   const s = dense('fc', 3, 2);

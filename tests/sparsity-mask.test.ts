@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParamSpec } from '../src/models/types.js';
 import {
   applyMasks,
   checkMasks,
@@ -15,26 +14,7 @@ import {
 } from '../src/sparsity/mask.js';
 import { SprigError } from '../src/util/errors.js';
 
-const dense = (name: string, nin: number, nout: number, isOutput = false): ParamSpec => ({
-  name,
-  shape: [nin, nout],
-  kind: 'dense',
-  prunable: true,
-  isOutput,
-  fanIn: nin,
-  fanOut: nout,
-  usesPerExample: 1,
-});
-const bias = (name: string, n: number): ParamSpec => ({
-  name,
-  shape: [n],
-  kind: 'bias',
-  prunable: false,
-  isOutput: false,
-  fanIn: 1,
-  fanOut: 1,
-  usesPerExample: 1,
-});
+import { bias, dense } from './spec-fixtures.js';
 const specs = [
   dense('fc1.weight', 3, 4),
   bias('fc1.bias', 4),

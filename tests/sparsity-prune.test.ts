@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParamSpec } from '../src/models/types.js';
 import { countActive, denseMasks, density, sizeOf, type Masks } from '../src/sparsity/mask.js';
 import {
   checkLevels,
@@ -14,26 +13,7 @@ import {
 } from '../src/sparsity/prune.js';
 import { Rng } from '../src/util/rng.js';
 
-const dense = (name: string, nin: number, nout: number, isOutput = false): ParamSpec => ({
-  name,
-  shape: [nin, nout],
-  kind: 'dense',
-  prunable: true,
-  isOutput,
-  fanIn: nin,
-  fanOut: nout,
-  usesPerExample: 1,
-});
-const bias = (name: string, n: number): ParamSpec => ({
-  name,
-  shape: [n],
-  kind: 'bias',
-  prunable: false,
-  isOutput: false,
-  fanIn: 1,
-  fanOut: 1,
-  usesPerExample: 1,
-});
+import { bias, dense } from './spec-fixtures.js';
 const binary = (m: Masks) => [...m.values()].every((v) => v.every((x) => x === 0 || x === 1));
 
 test('layer scope, hand case: removes round(p·active) smallest |w| per layer', () => {

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
 import { SprigError } from '../util/errors.js';
 
 export const INDEX_FILE = 'index.sqlite';
@@ -93,16 +93,7 @@ export class StoreReader {
   }
 
   metrics(runId: string): MetricRow[] {
-    return (
-      this.db
-        .prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
-        .all(runId) as Record<string, unknown>[]
-    ).map((r) => ({
-      runId: r.run_id as string,
-      step: r.step as number,
-      name: r.name as string,
-      value: r.value as number,
-    }));
+    return queryMetrics(this.db, runId);
   }
 
   /** The run's directory: where its result says, else <root>/<runId>; undefined when there is none. */

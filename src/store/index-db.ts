@@ -104,16 +104,7 @@ export class RunIndex {
   }
 
   metrics(runId: string): MetricRow[] {
-    return (
-      this.db
-        .prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
-        .all(runId) as Record<string, unknown>[]
-    ).map((r) => ({
-      runId: r.run_id as string,
-      step: r.step as number,
-      name: r.name as string,
-      value: r.value as number,
-    }));
+    return queryMetrics(this.db, runId);
   }
 
   close(): void {
@@ -133,4 +124,18 @@ export function toRow(r: Record<string, string>): RunRow {
     createdAt: r.created_at!,
     updatedAt: r.updated_at!,
   };
+}
+
+/** A run's metrics in step order (shared with the dashboard's read-only connection). */
+export function queryMetrics(db: Database.Database, runId: string): MetricRow[] {
+  return (
+    db
+      .prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
+      .all(runId) as Record<string, unknown>[]
+  ).map((r) => ({
+    runId: r.run_id as string,
+    step: r.step as number,
+    name: r.name as string,
+    value: r.value as number,
+  }));
 }
