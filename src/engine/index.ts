@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; tfjs-layers' bundle registers them all.
 import '@tensorflow/tfjs-layers';
 import { loadNative, type NativeStatus } from './native.js';
+import { installPool } from './pool.js';
 
 export { tf };
 
@@ -18,6 +19,7 @@ function setUp(): NativeStatus {
   // The CPU backend prints an "install tfjs-node" banner on first use; sprig is the fast path here.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   tf.env().set('IS_TEST', false);
+  installPool(tf.backend());
   return loadNative();
 }
 

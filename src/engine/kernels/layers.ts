@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
-import { alloc, convParams } from './register.js';
+import { alloc, valuesOf } from '../pool.js';
+import { convParams } from './register.js';
 
 export type LayerActivation = 'relu' | 'linear';
 const DENSE = 'SprigDense';
@@ -26,7 +27,8 @@ type Args = {
   attrs?: Record<string, unknown>;
 };
 const vals = (be: CpuBackend, t: tf.TensorInfo): Float32Array => be.data.get(t.dataId).values as Float32Array;
-const f32 = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
+// Saved tensors' values, read in place (dataSync() would keep their buffers out of the pool).
+const f32 = (t: tf.Tensor): Float32Array => valuesOf(t, tf.backend());
 
 function convInfo(
   x: readonly number[],

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ACT, BIN, RED, UN, type NativeAddon } from './addon.js';
 import { BN_TRAIN, BN_TRAIN_GRAD } from './batchnorm.js';
 import { registerLayerKernels } from './layers.js';
+import { alloc } from '../pool.js';
 
 type TensorInfo = tf.TensorInfo;
 interface CpuBackend {
@@ -38,13 +39,6 @@ export function jsKernel(name: string): tf.KernelFunc | undefined {
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-/**
- * An output array the native kernel fills completely: large ones skip the zero-fill that
- * `new Float32Array(n)` costs (a full extra pass over memory).
- */
-export function alloc(n: number): Float32Array {
-  return n >= 16384 ? new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n) : new Float32Array(n);
-}
 
 function f32(be: CpuBackend, t: TensorInfo | undefined): Float32Array | null {
   if (!t || t.dtype !== 'float32') return null;
