@@ -46,15 +46,13 @@ static void gemmSplit(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const f
 
 static GemmImpl pick(int64_t M, int64_t N, int64_t K) {
   const double flops = 2.0 * M * N * K;
-  // Below ~100 MFLOP (every product of LeNet-300-100 at batch 60: at most 28 MFLOP, ~0.5 ms on one
-  // core) one thread: a split saves at most a fraction of a millisecond on an idle machine, but when
-  // other processes keep the cores busy a 2-thread team waits at its barrier for a descheduled thread,
-  // up to a whole time slice per product (measured: LeNet-300 steps 1.2 ms on one thread against
-  // 4-45 ms with two on a loaded machine). PyTorch's fastest setting here is one BLAS thread as well.
-  // Above, OpenBLAS split over our OpenMP threads. (oneDNN's dnnl_sgemm is faster at MLP sizes, but
+  // Split over our OpenMP threads from ~3 MFLOP up: LeNet-300-100's products at batch 60 (3.6 and
+  // 28 MFLOP) run 1.4-1.9x faster on 2 threads than on one (bench/matmul.ts). On a machine that
+  // other processes keep busy, adaptThreads() has already dropped the team to one thread, so no
+  // 2-thread barrier waits for a descheduled thread. (oneDNN's dnnl_sgemm is ~10% faster still, but
   // with 2 threads it corrupts the heap when the process receives signals, e.g. under
   // `node --cpu-prof`: kept only as impl 3.)
-  if (flops < 1e8 || omp_get_max_threads() < 2) return G_BLAS1;
+  if (flops < 3e6 || omp_get_max_threads() < 2) return G_BLAS1;
   return G_BLAS_SPLIT;
 }
 
