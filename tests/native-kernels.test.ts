@@ -306,6 +306,9 @@ test('MaxPool, AvgPool and their gradients', { skip }, () => {
     { shape: [2, 9, 9, 2], f: 3, s: 3, pad: 1 },
     { shape: [8, 32, 32, 16], f: 2, s: 2, pad: 'valid' },
     { shape: [4, 16, 16, 32], f: 3, s: 2, pad: 'same' },
+    // disjoint windows that leave inputs uncovered: a ragged edge, and strides longer than windows
+    { shape: [2, 7, 7, 6], f: 2, s: 2, pad: 'valid' },
+    { shape: [1, 8, 8, 3], f: 2, s: 3, pad: 'valid' },
   ];
   for (const c of cases) {
     const attrs = { filterSize: c.f, strides: c.s, pad: c.pad };
@@ -330,6 +333,16 @@ test('MaxPool, AvgPool and their gradients', { skip }, () => {
     { filterSize: 2, strides: 2, pad: 'valid' },
     0,
     'maxpool grad ties',
+  );
+  // a window of -Infinity only: no position holds a maximum above -inf
+  const xi = tf.tensor4d([-Infinity, -Infinity, 1, 2, -Infinity, -Infinity, 3, 2], [1, 2, 4, 1]);
+  const yi = tf.maxPool(xi, 2, 2, 'valid');
+  check(
+    'MaxPoolGrad',
+    { dy: tf.tensor4d([5, 7], [1, 1, 2, 1]), input: xi, output: yi },
+    { filterSize: 2, strides: 2, pad: 'valid' },
+    0,
+    'maxpool grad -inf window',
   );
 });
 
@@ -412,6 +425,10 @@ test('reductions: Sum, Mean, Max, Min over contiguous and scattered axes', { ski
     [[1, 1], -1, false],
     [[7], 0, false],
     [[2, 300, 3], 1, false],
+    // column sums of tall narrow matrices (conv bias gradients), with and without a ragged tail
+    [[1000, 6], 0, false],
+    [[4, 11, 11, 6], [0, 1, 2], false],
+    [[3, 5], 0, true],
   ];
   for (const name of ['Sum', 'Mean', 'Max', 'Min']) {
     for (const [shape, axis, keepDims] of cases) {

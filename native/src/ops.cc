@@ -192,9 +192,34 @@ static Napi::Value Reduce(const Napi::CallbackInfo& info) {
     }
     return info.Env().Undefined();
   }
-  // Column reduction: each thread takes a slice of (outer, inner) columns.
-  const int64_t cols = outer * inner;
   const int nt = par ? omp_get_max_threads() : 1;
+  if (isSum && outer == 1 && inner < 64) {
+    // Column sums of a tall, narrow matrix (a conv's bias gradient: [N*H*W, C] with C = 6 or 16).
+    // Rows are split across threads, and each thread adds k rows at a time as one k*inner-wide row,
+    // so the inner loop is long enough to vectorise; the k-wide accumulator is folded at the end.
+    const int64_t k = (64 + inner - 1) / inner, wide = k * inner, blocks = R / k;
+    std::vector<double> part((size_t)nt * inner, 0.0);
+#pragma omp parallel num_threads(nt) if (par)
+    {
+      const int t = omp_get_thread_num(), T = omp_get_num_threads();
+      const int64_t chunk = (blocks + T - 1) / T, b0 = t * chunk, b1 = std::min(blocks, b0 + chunk);
+      std::vector<double> acc(wide, 0.0);
+      for (int64_t b = b0; b < b1; b++) {
+        const float* row = x + b * wide;
+        for (int64_t i = 0; i < wide; i++) acc[i] += row[i];
+      }
+      for (int64_t i = 0; i < wide; i++) part[(size_t)t * inner + i % inner] += acc[i];
+    }
+    for (int64_t j = blocks * k; j < R; j++)
+      for (int64_t c = 0; c < inner; c++) part[c] += x[j * inner + c];
+    for (int64_t c = 0; c < inner; c++) {
+      double sum = 0;
+      for (int t = 0; t < nt; t++) sum += part[(size_t)t * inner + c];
+      o[c] = (float)(sum * scale);
+    }
+    return info.Env().Undefined();
+  }
+  // Column reduction: each thread takes a slice of (outer, inner) columns.
   if (outer >= nt || inner < 64) {
 #pragma omp parallel for if (par) schedule(static)
     for (int64_t q = 0; q < outer; q++) {
@@ -246,7 +271,6 @@ static Napi::Value Reduce(const Napi::CallbackInfo& info) {
       }
     }
   }
-  (void)cols;
   return info.Env().Undefined();
 }
 
@@ -297,7 +321,65 @@ static Napi::Value Pool(const Napi::CallbackInfo& info, bool isMax) {
 static Napi::Value MaxPool(const Napi::CallbackInfo& info) { return Pool(info, true); }
 static Napi::Value AvgPool(const Napi::CallbackInfo& info) { return Pool(info, false); }
 
-// maxPoolGrad(dx, dy, x, p): dy goes to the first maximum of each window (as TF.js picks it).
+// Max-pool gradient for disjoint windows (2x2 stride 2, as in LeNet-5 and Conv-4): every input lies in
+// at most one window, so dx is written, not scattered into, and the window maxima come from the
+// forward output y instead of a second pass over x. Each window hands dy to the first position that
+// holds its maximum (none when the maximum is -inf, i.e. all inputs -inf or NaN), as TF.js does:
+// `rem` is the gradient not yet handed out, so ties after the first get 0 without a branch.
+// CC > 0 fixes the channel count at compile time (LeNet-5's 6 and 16), unrolling the channel loops.
+template <int CC>
+static void maxPoolGradDisjointT(float* dx, const float* dy, const float* x, const float* y, const PoolP& p) {
+  const int64_t C = CC > 0 ? CC : p.C;
+  const bool covers =
+      p.pt == 0 && p.pl == 0 && p.sh == p.fh && p.sw == p.fw && p.OH * p.sh == p.H && p.OW * p.sw == p.W;
+  if (!covers) std::fill(dx, dx + p.N * p.H * p.W * C, 0.f);
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+#pragma omp parallel if (p.N * p.OH * p.OW * C >= kParMin / 4)
+  {
+    // Gradients as bit patterns, selected with masks: GCC turns float selects here into branches,
+    // which mispredict on every tie test.
+    std::vector<uint32_t> rv(CC > 0 ? 0 : C);
+    uint32_t ra[CC > 0 ? CC : 1];
+    uint32_t* rem = CC > 0 ? ra : rv.data();
+    const uint32_t* gbits = reinterpret_cast<const uint32_t*>(dy);
+    uint32_t* dbits = reinterpret_cast<uint32_t*>(dx);
+#pragma omp for schedule(static)
+    for (int64_t no = 0; no < p.N * p.OH; no++) {
+      const int64_t n = no / p.OH, oy = no % p.OH;
+      const int64_t y0 = oy * p.sh - p.pt, r0 = std::max<int64_t>(0, y0), r1 = std::min(p.H, y0 + p.fh);
+      for (int64_t ox = 0; ox < p.OW; ox++) {
+        const int64_t x0 = ox * p.sw - p.pl, c0 = std::max<int64_t>(0, x0), c1 = std::min(p.W, x0 + p.fw);
+        const int64_t o = ((n * p.OH + oy) * p.OW + ox) * C;
+        const float* m = y + o;
+        for (int64_t c = 0; c < C; c++) rem[c] = gbits[o + c] & -(uint32_t)(m[c] > kNegInf);
+        for (int64_t r = r0; r < r1; r++)
+          for (int64_t cc = c0; cc < c1; cc++) {
+            const int64_t base = ((n * p.H + r) * p.W + cc) * C;
+            const float* in = x + base;
+            uint32_t* d = dbits + base;
+            for (int64_t c = 0; c < C; c++) {
+              const uint32_t hit = -(uint32_t)(in[c] == m[c]);
+              d[c] = rem[c] & hit;
+              rem[c] &= ~hit;
+            }
+          }
+      }
+    }
+  }
+}
+
+static void maxPoolGradDisjoint(float* dx, const float* dy, const float* x, const float* y, const PoolP& p) {
+  switch (p.C) {
+    case 1: return maxPoolGradDisjointT<1>(dx, dy, x, y, p);
+    case 3: return maxPoolGradDisjointT<3>(dx, dy, x, y, p);
+    case 6: return maxPoolGradDisjointT<6>(dx, dy, x, y, p);
+    case 8: return maxPoolGradDisjointT<8>(dx, dy, x, y, p);
+    case 16: return maxPoolGradDisjointT<16>(dx, dy, x, y, p);
+    default: return maxPoolGradDisjointT<0>(dx, dy, x, y, p);
+  }
+}
+
+// maxPoolGrad(dx, dy, x, p[, y]): dy goes to the first maximum of each window (as TF.js picks it).
 static Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
@@ -305,6 +387,12 @@ static Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 2);
   PoolP p = readPool(info, 3);
   const int64_t C = p.C;
+  const float* y = info.Length() > 4 ? f32(info, 4, true) : nullptr;
+  if (y && p.sh >= p.fh && p.sw >= p.fw) {
+    if ((int64_t)f32len(info, 4) != p.N * p.OH * p.OW * C) throw std::invalid_argument("maxPoolGrad: y has the wrong length");
+    maxPoolGradDisjoint(dx, dy, x, y, p);
+    return info.Env().Undefined();
+  }
   std::fill(dx, dx + p.N * p.H * p.W * C, 0.f);
   // Windows of different images never overlap; within an image they may, so one image per thread.
 #pragma omp parallel for if (p.N * p.OH * p.OW * C >= kParMin / 4) schedule(static)

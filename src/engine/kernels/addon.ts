@@ -49,7 +49,14 @@ export interface NativeAddon {
   /** params: N,H,W,C, OH,OW, fh,fw, sh,sw, pt,pl */
   maxPool(out: Float32Array, x: Float32Array, params: number[]): void;
   avgPool(out: Float32Array, x: Float32Array, params: number[]): void;
-  maxPoolGrad(dx: Float32Array, dy: Float32Array, x: Float32Array, params: number[]): void;
+  /** y: the forward output (the window maxima), which lets disjoint windows skip a pass over x. */
+  maxPoolGrad(
+    dx: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    params: number[],
+    y?: Float32Array | null,
+  ): void;
   avgPoolGrad(dx: Float32Array, dy: Float32Array, params: number[]): void;
   batchNorm(
     out: Float32Array,

@@ -39,7 +39,6 @@ export function jsKernel(name: string): tf.KernelFunc | undefined {
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-
 function f32(be: CpuBackend, t: TensorInfo | undefined): Float32Array | null {
   if (!t || t.dtype !== 'float32') return null;
   const v = be.data.get(t.dataId).values;
@@ -296,9 +295,10 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
   const poolGrad =
     (isMax: boolean) =>
     (args: Args, be: CpuBackend): TensorInfo | null => {
-      const { dy, input } = args.inputs;
+      const { dy, input, output } = args.inputs;
       const DY = f32(be, dy),
-        X = f32(be, input);
+        X = f32(be, input),
+        Y = isMax ? f32(be, output) : null;
       const at = args.attrs ?? {};
       if (!DY || !X || !input || input.shape.length !== 4) return null;
       const ci = tf.backend_util.computePool2DInfo(
@@ -311,7 +311,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
       );
       if (DY.length !== size(ci.outShape)) return null;
       const dx = alloc(X.length);
-      if (isMax) nat.maxPoolGrad(dx, DY, X, poolParams(ci));
+      if (isMax) nat.maxPoolGrad(dx, DY, X, poolParams(ci), Y?.length === DY.length ? Y : null);
       else nat.avgPoolGrad(dx, DY, poolParams(ci));
       return out(be, input.shape, dx);
     };
