@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { engineStatus, tf } from '../src/engine/index.js';
+import { convLayer } from '../src/engine/native.js';
 import { poolState, poolStats, POOL_MIN_ELEMENTS } from '../src/engine/pool.js';
 import { writeCifar10Dir } from './data-fixtures.js';
 import { sprigJson, tempRoot } from './helpers.js';
@@ -77,4 +78,20 @@ test('ResNet-20 trains bit-identically with and without the pool', { skip }, () 
   assert.ok(Number.isFinite(pooled.testLoss));
   assert.equal(pooled.testLoss, plain.testLoss);
   assert.deepEqual(pooled.history, plain.history);
+});
+
+test("a ReLU conv layer's backward pass leaves no tensor behind (its masked dy returns to the pool)", () => {
+  const x = tf.randomNormal([4, 16, 16, 8]) as tf.Tensor4D;
+  const w = tf.variable(tf.randomNormal([3, 3, 8, 16])) as tf.Variable<tf.Rank.R4>;
+  const b = tf.variable(tf.zeros([16]));
+  const counts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(convLayer(x, w, 1, 'same', b, 'relu')) as tf.Scalar,
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+    counts.push(tf.memory().numTensors);
+  }
+  assert.deepEqual(counts, [counts[0], counts[0], counts[0]]);
+  tf.dispose([x, w, b]);
 });
