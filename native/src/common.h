@@ -32,12 +32,12 @@ inline std::vector<int64_t> dims(const Napi::CallbackInfo& info, size_t i) {
 // Activations shared by fused matmul / conv epilogues (TF.js names).
 enum Act { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_SIGMOID = 3, ACT_ELU = 4, ACT_LEAKY = 5 };
 
-// Minimum elements before an element-wise loop goes parallel. Waking the team costs a few us on an
-// idle machine, but milliseconds when other processes keep the cores busy (a descheduled thread
-// holds up the barrier): LeNet-300's 235k-element SGD update alone took a 1.2 ms step to 8 ms with
-// 2 threads there. These loops are memory-bound (1 MB in ~50 us on one core), so only arrays of
-// 1 MB or more (conv-net activations) go parallel.
-constexpr int64_t kParMin = 1 << 18;
+// Minimum elements before an element-wise loop goes parallel (256 KB). Waking the team costs a few
+// us on an idle machine, but milliseconds when other processes keep the cores busy (a descheduled
+// thread holds up the barrier); adaptThreads() runs the team on one thread in that case, so on an
+// idle machine arrays from 256 KB go parallel: LeNet-300's 235k-element SGD update takes 100 us on
+// one core, and its step 0.75 -> 0.69 ms with this threshold instead of 1 MB.
+constexpr int64_t kParMin = 1 << 16;
 
 // Picks the thread count for the next kernel: all cores, or one while other processes keep the
 // machine busy (OpenMP teams on an oversubscribed machine stall at every barrier). Cheap: looks at
