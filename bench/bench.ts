@@ -1,5 +1,5 @@
 /**
- * sprig vs PyTorch, in one run: `npx tsx bench/bench.ts [--nets lenet300,conv4] [--reps 3] [--steps 20] [--no-epoch]`.
+ * sprig vs PyTorch, in one run: `npx tsx bench/bench.ts [--nets lenet300,conv4] [--reps 3] [--steps N] [--warmup N] [--no-epoch]`.
  * (The same as `sprig bench`; see src/cli/bench.ts.) Results go to bench/results/.
  */
 import { runBench, BENCH_NETS, type BenchNet } from '../src/cli/bench.js';

@@ -13,22 +13,33 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { int } from './flags.js';
 
-/** The benchmark networks: torch_reference.py's names, sprig's registry names, shapes and batch sizes. */
+/**
+ * The benchmark networks: torch_reference.py's names, sprig's registry names, shapes and batch sizes,
+ * and default warm-up and timed steps (the same for both engines). Both are timed in steady state:
+ * V8 keeps optimising sprig's per-step JavaScript for a few hundred steps (LeNet-300-100: 1.6 ms per
+ * step over the first 30, 1.0 ms over steps 30-90, 0.7 ms from step 300 on), so the small networks,
+ * whose steps take about a millisecond, warm up longer and are timed over more steps.
+ */
 export const BENCH_NETS = {
-  lenet300: { model: 'mnist_lenet_300_100', shape: [28, 28, 1], batch: 60 },
-  lenet5: { model: 'mnist_lenet5', shape: [28, 28, 1], batch: 128 },
-  conv4: { model: 'cifar_conv4', shape: [32, 32, 3], batch: 60 },
-  resnet20: { model: 'cifar_resnet_20', shape: [32, 32, 3], batch: 128 },
-} as const satisfies Record<string, { model: string; shape: [number, number, number]; batch: number }>;
+  lenet300: { model: 'mnist_lenet_300_100', shape: [28, 28, 1], batch: 60, warmup: 500, steps: 500 },
+  lenet5: { model: 'mnist_lenet5', shape: [28, 28, 1], batch: 128, warmup: 200, steps: 200 },
+  conv4: { model: 'cifar_conv4', shape: [32, 32, 3], batch: 60, warmup: 30, steps: 60 },
+  resnet20: { model: 'cifar_resnet_20', shape: [32, 32, 3], batch: 128, warmup: 30, steps: 60 },
+} as const satisfies Record<
+  string,
+  { model: string; shape: [number, number, number]; batch: number; warmup: number; steps: number }
+>;
 export type BenchNet = keyof typeof BENCH_NETS;
 
 export interface BenchOptions {
   nets?: BenchNet[];
   /** Interleaved repetitions per network (each a fresh process per engine); default 3. */
   reps?: number;
-  /** Timed steps per process (after warm-up); default 20, as torch_reference.py. */
+  /** Timed steps per process (after warm-up), for every network; default: BENCH_NETS' per network. */
   steps?: number;
+  /** Warm-up steps per process, for every network; default: BENCH_NETS' per network. */
   warmup?: number;
   /** Also time one epoch of LeNet-300-100 on Fashion-MNIST; default true. */
   epoch?: boolean;
@@ -48,6 +59,9 @@ export interface TrainMeasurement {
 export interface BenchRow {
   net: BenchNet;
   batch: number;
+  /** Timed steps and warm-up steps per process (both engines). */
+  steps: number;
+  warmup: number;
   sprig: { examplesPerS: number; maxRssMB: number; runs: TrainMeasurement[] };
   pytorch: { examplesPerS: number; maxRssMB: number; runs: TrainMeasurement[]; blas?: string };
   /** sprig / PyTorch training examples per second (medians over repetitions). */
@@ -65,7 +79,7 @@ export interface BenchResult {
   date: string;
   machine: { cpus: number; node: string };
   engine: { engine: string; reason?: string; kernels: number };
-  settings: { reps: number; steps: number; warmup: number; models: string };
+  settings: { reps: number; models: string };
   /** 1-minute load average before each measurement: min and max over the run. */
   load: { min: number; max: number };
   rows: BenchRow[];
@@ -166,10 +180,7 @@ function torchTrain(
 export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const nets = o.nets ?? (Object.keys(BENCH_NETS) as BenchNet[]);
-  const reps = o.reps ?? 3,
-    // long enough for V8's JIT and the allocator to settle (~25 steps): both engines are timed in steady state
-    steps = o.steps ?? 60,
-    warmup = o.warmup ?? 30;
+  const reps = o.reps ?? 3;
   const { engineStatus } = await import('../engine/index.js');
   const st = engineStatus();
   log(`sprig engine: ${st.engine}${st.reason ? ` (${st.reason})` : ''}, ${st.kernels.length} native kernels`);
@@ -180,6 +191,8 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     for (const net of nets) {
       // Alternate who goes first, so neither always runs on a machine warmed (or loaded) by the other.
       const order = r % 2 === 0 ? ['sprig', 'torch'] : ['torch', 'sprig'];
+      const steps = o.steps ?? BENCH_NETS[net].steps,
+        warmup = o.warmup ?? BENCH_NETS[net].warmup;
       for (const who of order) {
         loads.push(loadAvg());
         if (who === 'sprig') runs.get(net)!.s.push(sprigTrain(net, steps, warmup));
@@ -200,6 +213,8 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     return {
       net,
       batch: BENCH_NETS[net].batch,
+      steps: o.steps ?? BENCH_NETS[net].steps,
+      warmup: o.warmup ?? BENCH_NETS[net].warmup,
       sprig: { examplesPerS: s, maxRssMB: sr, runs: e.s },
       pytorch: { examplesPerS: t, maxRssMB: tr, runs: e.t, blas: e.t[0]?.blas },
       ratio: s / t,
@@ -234,8 +249,6 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
     engine: { engine: st.engine, reason: st.reason, kernels: st.kernels.length },
     settings: {
       reps,
-      steps,
-      warmup,
       models: 'model registry + training loop',
     },
     load: { min: Math.min(...loads), max: Math.max(...loads) },
@@ -257,6 +270,7 @@ export function formatBench(r: BenchResult): string {
   const head = [
     'network',
     'batch',
+    'steps (warm-up)',
     'sprig ex/s',
     'PyTorch ex/s',
     'ratio',
@@ -267,6 +281,7 @@ export function formatBench(r: BenchResult): string {
   const rows = r.rows.map((x) => [
     x.net,
     String(x.batch),
+    `${x.steps} (${x.warmup})`,
     x.sprig.examplesPerS.toFixed(0),
     x.pytorch.examplesPerS.toFixed(0),
     x.ratio.toFixed(2),
@@ -278,7 +293,7 @@ export function formatBench(r: BenchResult): string {
   const line = (c: string[]) => c.map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]!))).join('  ');
   const out = [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)];
   out.push(
-    `(medians of ${r.settings.reps} interleaved repetitions × ${r.settings.steps} steps after ${r.settings.warmup} warm-up; ratio = sprig / PyTorch)`,
+    `(medians of ${r.settings.reps} interleaved repetitions, each the median step time over its timed steps; ratio = sprig / PyTorch)`,
   );
   out.push(
     `machine load (1-min average) during the run: ${r.load.min.toFixed(2)}–${r.load.max.toFixed(2)} on ${r.machine.cpus} CPUs` +
@@ -436,9 +451,9 @@ export function register(program: Command): void {
     .command('bench')
     .description('training speed and memory against PyTorch (torch_reference.py), measured in one run')
     .option('--nets <list>', `comma-separated subset of ${Object.keys(BENCH_NETS).join(',')}`)
-    .option('--reps <n>', 'interleaved repetitions per network', '3')
-    .option('--steps <n>', 'timed steps per process', '60')
-    .option('--warmup <n>', 'warm-up steps per process', '30')
+    .option('--reps <n>', 'interleaved repetitions per network', int, 3)
+    .option('--steps <n>', 'timed steps per process (default: per network, 60 to 500)', int)
+    .option('--warmup <n>', 'warm-up steps per process (default: per network, 30 to 500)', int)
     .option('--no-epoch', 'skip the Fashion-MNIST epoch')
     .option('--data-dir <dir>', 'Fashion-MNIST IDX files', '/usr/share/datasets/fashion-mnist')
     .option('--out <dir>', 'folder for the JSON result')
@@ -447,9 +462,9 @@ export function register(program: Command): void {
     .action(
       async (o: {
         nets?: string;
-        reps: string;
-        steps: string;
-        warmup: string;
+        reps: number;
+        steps?: number;
+        warmup?: number;
         epoch: boolean;
         dataDir: string;
         out?: string;
@@ -467,9 +482,9 @@ export function register(program: Command): void {
             );
         await runBench({
           nets,
-          reps: Number(o.reps),
-          steps: Number(o.steps),
-          warmup: Number(o.warmup),
+          reps: o.reps,
+          steps: o.steps,
+          warmup: o.warmup,
           epoch: o.epoch,
           dataDir: o.dataDir,
           outDir: o.out,
