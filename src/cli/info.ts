@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { engineStatus, tf } from '../engine/index.js';
+import { poolState } from '../engine/pool.js';
 import { MODEL_NAMES } from '../models/registry.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { emit } from './output.js';
@@ -11,7 +12,9 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => {
       const s = engineStatus();
+      const pool = poolState().enabled;
       const info = {
+        bufferPool: pool,
         engine: s.engine,
         reason: s.reason,
         nativeKernels: s.kernels,
@@ -24,6 +27,7 @@ export function register(program: Command): void {
         [
           `engine: ${s.engine}${s.reason ? ` (${s.reason})` : ''}`,
           `native kernels: ${s.kernels.length ? s.kernels.join(', ') : 'none'}`,
+          `output buffer pool: ${pool ? 'on' : 'off (SPRIG_POOL=0)'}`,
           `TensorFlow.js ${tf.version_core} on backend '${tf.getBackend()}'`,
           `models: ${MODEL_NAMES.join(', ')}`,
           `datasets: ${DATASET_NAMES.join(', ')}`,
