@@ -8,6 +8,7 @@
  * The sprig side is the real training loop (training/loop.ts: model registry, variableGrads, the
  * optimizer) on a fixed random batch, as torch_reference.py does.
  */
+import './v8-tuning.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
