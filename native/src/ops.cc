@@ -326,7 +326,8 @@ static Napi::Value AvgPool(const Napi::CallbackInfo& info) { return Pool(info, f
 // forward output y instead of a second pass over x. Each window hands dy to the first position that
 // holds its maximum (none when the maximum is -inf, i.e. all inputs -inf or NaN), as TF.js does:
 // `rem` is the gradient not yet handed out, so ties after the first get 0 without a branch.
-// CC > 0 fixes the channel count at compile time (LeNet-5's 6 and 16), unrolling the channel loops.
+// CC > 0 fixes the channel count at compile time for LeNet-5's 6 and 16 channels, whose short
+// run-time channel loops would cost more than their arithmetic.
 template <int CC>
 static void maxPoolGradDisjointT(float* dx, const float* dy, const float* x, const float* y, const PoolP& p) {
   const int64_t C = CC > 0 ? CC : p.C;
@@ -370,10 +371,7 @@ static void maxPoolGradDisjointT(float* dx, const float* dy, const float* x, con
 
 static void maxPoolGradDisjoint(float* dx, const float* dy, const float* x, const float* y, const PoolP& p) {
   switch (p.C) {
-    case 1: return maxPoolGradDisjointT<1>(dx, dy, x, y, p);
-    case 3: return maxPoolGradDisjointT<3>(dx, dy, x, y, p);
     case 6: return maxPoolGradDisjointT<6>(dx, dy, x, y, p);
-    case 8: return maxPoolGradDisjointT<8>(dx, dy, x, y, p);
     case 16: return maxPoolGradDisjointT<16>(dx, dy, x, y, p);
     default: return maxPoolGradDisjointT<0>(dx, dy, x, y, p);
   }
