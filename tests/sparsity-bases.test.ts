@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParamSpec } from '../src/models/types.js';
 import {
   checkBasisFits,
   dctBasis,
@@ -14,19 +13,10 @@ import {
 import { sizeOf } from '../src/sparsity/mask.js';
 import { Rng } from '../src/util/rng.js';
 
-import { conv as convSpec, dense } from './spec-fixtures.js';
+import { bias as biasSpec, conv as convSpec, dense } from './spec-fixtures.js';
 const conv = (name: string, kh: number, kw: number, cin: number, cout: number) =>
   convSpec(name, kh, kw, cin, cout, 9);
-const bias: ParamSpec = {
-  name: 'fc.bias',
-  shape: [4],
-  kind: 'bias',
-  prunable: false,
-  isOutput: false,
-  fanIn: 1,
-  fanOut: 1,
-  usesPerExample: 1,
-};
+const bias = biasSpec('fc.bias', 4);
 
 const norm = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0));
 const randn = (n: number, seed: number) => {

@@ -7,49 +7,14 @@ import {
   sparseForwardFlops,
   trainingFlopsPerExample,
 } from '../src/sparsity/flops.js';
+import { bias, conv, dense } from './spec-fixtures.js';
 
 // Tiny net: conv 3×3, 1→2 channels on a 2×2 output map (each weight used 4 times), then dense 8→3.
 const specs: ParamSpec[] = [
-  {
-    name: 'c1.weight',
-    shape: [3, 3, 1, 2],
-    kind: 'conv',
-    prunable: true,
-    isOutput: false,
-    fanIn: 9,
-    fanOut: 18,
-    usesPerExample: 4,
-  },
-  {
-    name: 'c1.bias',
-    shape: [2],
-    kind: 'bias',
-    prunable: false,
-    isOutput: false,
-    fanIn: 1,
-    fanOut: 1,
-    usesPerExample: 4,
-  },
-  {
-    name: 'fc.weight',
-    shape: [8, 3],
-    kind: 'dense',
-    prunable: true,
-    isOutput: true,
-    fanIn: 8,
-    fanOut: 3,
-    usesPerExample: 1,
-  },
-  {
-    name: 'fc.bias',
-    shape: [3],
-    kind: 'bias',
-    prunable: false,
-    isOutput: false,
-    fanIn: 1,
-    fanOut: 1,
-    usesPerExample: 1,
-  },
+  conv('c1.weight', 3, 3, 1, 2, 4),
+  { ...bias('c1.bias', 2), usesPerExample: 4 },
+  dense('fc.weight', 8, 3, true),
+  bias('fc.bias', 3),
 ];
 const masks = new Map([
   ['c1.weight', Float32Array.from({ length: 18 }, (_, i) => (i < 9 ? 1 : 0))],

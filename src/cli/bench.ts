@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { int } from './flags.js';
+import type { TrainOptions } from '../training/loop.js';
 
 /**
  * The benchmark networks: torch_reference.py's names, sprig's registry names, shapes and batch sizes,
@@ -345,6 +346,22 @@ export function formatBench(r: BenchResult): string {
 
 const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
+/** SGD at a constant learning rate, as torch_reference.py trains. */
+function sgd(lr: number, momentum: number): Pick<TrainOptions, 'optimizer' | 'lr'> {
+  return {
+    optimizer: {
+      optimizer: 'sgd',
+      momentum,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
+    lr: { lr, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
+  };
+}
+
 export async function measureTrain(
   net: BenchNet,
   steps: number,
@@ -370,16 +387,7 @@ export async function measureTrain(
     source: { next: () => batch, state: () => 0, load: () => {} },
     test: { x: x.subarray(0, size), y: y.subarray(0, 1), n: 1 },
     inputShape: shape,
-    optimizer: {
-      optimizer: 'sgd',
-      momentum: 0.9,
-      nesterov: false,
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    },
-    lr: { lr: 0.01, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
+    ...sgd(0.01, 0.9),
     totalSteps: warmup + steps,
     itersPerEpoch: 1e9,
     seed: 0,
@@ -420,16 +428,7 @@ async function workerEpoch(dataDir: string): Promise<Record<string, unknown>> {
     source,
     test: ds.test,
     inputShape: ds.inputShape,
-    optimizer: {
-      optimizer: 'sgd',
-      momentum: 0,
-      nesterov: false,
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    },
-    lr: { lr: 0.1, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
+    ...sgd(0.1, 0),
     totalSteps: source.batchesPerEpoch,
     itersPerEpoch: source.batchesPerEpoch,
     seed: 0,

@@ -8,19 +8,10 @@
  * pass (backward: dy masked by the ReLU once, and handed to the residual as its gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { CpuBackend, KernelArgs } from './cpu-backend.js';
 
 export const BN_TRAIN = 'SprigBatchNormTrain';
 export const BN_TRAIN_GRAD = 'SprigBatchNormTrainGrad';
-
-interface CpuBackend {
-  data: { get(id: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-type Args = {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: Record<string, unknown>;
-};
 
 function vals(be: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
   if (!t) return null;
@@ -30,7 +21,7 @@ function vals(be: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null
 }
 
 /** JS reference kernels (also what the tests compare the native ones against). */
-export function bnTrainJs(args: Args): tf.TensorInfo[] {
+export function bnTrainJs(args: KernelArgs): tf.TensorInfo[] {
   const be = args.backend as CpuBackend;
   const x = args.inputs.x!;
   const X = vals(be, x)!,
@@ -70,7 +61,7 @@ export function bnTrainJs(args: Args): tf.TensorInfo[] {
   ];
 }
 
-export function bnTrainGradJs(args: Args): tf.TensorInfo[] {
+export function bnTrainGradJs(args: KernelArgs): tf.TensorInfo[] {
   const be = args.backend as CpuBackend;
   const x = args.inputs.x!;
   const X = vals(be, x)!,

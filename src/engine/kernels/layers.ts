@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { alloc, valuesOf } from '../pool.js';
 import { convParams } from './register.js';
+import type { CpuBackend, KernelArgs } from './cpu-backend.js';
 
 export type LayerActivation = 'relu' | 'linear';
 const DENSE = 'SprigDense';
@@ -17,16 +18,6 @@ const CONV = 'SprigConv2D';
 
 let nat: NativeAddon | undefined;
 
-interface CpuBackend {
-  data: { get(id: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-type Args = {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: Record<string, unknown>;
-};
-const vals = (be: CpuBackend, t: tf.TensorInfo): Float32Array => be.data.get(t.dataId).values as Float32Array;
 // Saved tensors' values, read in place (dataSync() would keep their buffers out of the pool).
 const f32 = (t: tf.Tensor): Float32Array => valuesOf(t, tf.backend());
 
@@ -67,7 +58,7 @@ export function registerLayerKernels(addon: NativeAddon): string[] {
     kernelName: DENSE,
     backendName: 'cpu',
     kernelFunc: (a) => {
-      const args = a as unknown as Args;
+      const args = a as unknown as KernelArgs;
       const be = args.backend as CpuBackend;
       const { x, w, bias } = args.inputs;
       const M = x!.shape[0]!,
@@ -76,8 +67,8 @@ export function registerLayerKernels(addon: NativeAddon): string[] {
       const y = alloc(M * N);
       addon.matmul(
         y,
-        vals(be, x!),
-        vals(be, w!),
+        valuesOf(x!, be),
+        valuesOf(w!, be),
         1,
         1,
         M,
@@ -85,7 +76,7 @@ export function registerLayerKernels(addon: NativeAddon): string[] {
         K,
         false,
         false,
-        bias ? vals(be, bias) : null,
+        bias ? valuesOf(bias, be) : null,
         args.attrs?.activation === 'relu' ? 1 : 0,
         0,
         0,
@@ -127,16 +118,16 @@ export function registerLayerKernels(addon: NativeAddon): string[] {
     kernelName: CONV,
     backendName: 'cpu',
     kernelFunc: (a) => {
-      const args = a as unknown as Args;
+      const args = a as unknown as KernelArgs;
       const be = args.backend as CpuBackend;
       const { x, filter, bias } = args.inputs;
       const ci = convInfo(x!.shape, filter!.shape, args.attrs ?? {});
       const y = alloc(ci.outShape.reduce((p, q) => p * q, 1));
       addon.convFwd(
         y,
-        vals(be, x!),
-        vals(be, filter!),
-        bias ? vals(be, bias) : null,
+        valuesOf(x!, be),
+        valuesOf(filter!, be),
+        bias ? valuesOf(bias, be) : null,
         convParams(ci),
         args.attrs?.activation === 'relu' ? 1 : 0,
         0,

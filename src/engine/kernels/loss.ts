@@ -6,12 +6,22 @@
  * engine is loaded.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { CpuBackend } from './cpu-backend.js';
 
 const CE = 'SprigSoftmaxCrossEntropy';
 
-interface CpuBackend {
-  data: { get(id: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+/** log Σ_k exp(z_bk) of each row of z [B, K], shifted by the row maximum (no overflow). */
+function rowLogSumExp(z: Float32Array, B: number, K: number): Float64Array {
+  const lse = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    const o = b * K;
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) m = Math.max(m, z[o + k]!);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(z[o + k]! - m);
+    lse[b] = m + Math.log(s);
+  }
+  return lse;
 }
 
 if (!tf.getKernel(CE, 'cpu')) {
@@ -24,15 +34,10 @@ if (!tf.getKernel(CE, 'cpu')) {
       const z = be.data.get(logits.dataId).values as Float32Array,
         t = be.data.get(targets.dataId).values as Float32Array;
       const [B, K] = logits.shape as [number, number];
+      const lse = rowLogSumExp(z, B, K);
       let total = 0;
       for (let b = 0; b < B; b++) {
-        const o = b * K;
-        let m = -Infinity;
-        for (let k = 0; k < K; k++) m = Math.max(m, z[o + k]!);
-        let s = 0;
-        for (let k = 0; k < K; k++) s += Math.exp(z[o + k]! - m);
-        const lse = m + Math.log(s);
-        for (let k = 0; k < K; k++) total += t[o + k]! * (z[o + k]! - lse);
+        for (let k = 0; k < K; k++) total += t[b * K + k]! * (z[b * K + k]! - lse[b]!);
       }
       return be.makeTensorInfo([], 'float32', Float32Array.of(-total / B));
     },
@@ -46,15 +51,7 @@ if (!tf.getKernel(CE, 'cpu')) {
       const g = (dy as tf.Tensor).dataSync()[0]! / B;
       const z = logits!.dataSync() as Float32Array,
         t = targets!.dataSync() as Float32Array;
-      const lse = new Float64Array(B);
-      for (let b = 0; b < B; b++) {
-        const o = b * K;
-        let m = -Infinity;
-        for (let k = 0; k < K; k++) m = Math.max(m, z[o + k]!);
-        let s = 0;
-        for (let k = 0; k < K; k++) s += Math.exp(z[o + k]! - m);
-        lse[b] = m + Math.log(s);
-      }
+      const lse = rowLogSumExp(z, B, K);
       return {
         logits: () => {
           const d = new Float32Array(B * K);

@@ -9,19 +9,11 @@ import { ACT, BIN, RED, UN, type NativeAddon } from './addon.js';
 import { BN_TRAIN, BN_TRAIN_GRAD } from './batchnorm.js';
 import { registerLayerKernels } from './layers.js';
 import { alloc } from '../pool.js';
+import type { CpuBackend, KernelArgs } from './cpu-backend.js';
 
 type TensorInfo = tf.TensorInfo;
-interface CpuBackend {
-  data: { get(id: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): TensorInfo;
-}
-type Args = {
-  inputs: Record<string, TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: Record<string, unknown>;
-};
 /** A native implementation returns null when it does not cover the case (the JS kernel runs). */
-type Impl = (args: Args, be: CpuBackend) => TensorInfo | null;
+type Impl = (args: KernelArgs, be: CpuBackend) => TensorInfo | null;
 
 const originals = new Map<string, tf.KernelFunc>();
 /** Calls served natively / handed to the JS kernel, by kernel name (tests and profiles read it). */
@@ -95,7 +87,7 @@ function poolParams(ci: tf.backend_util.Conv2DInfo): number[] {
 }
 
 function makeImpls(nat: NativeAddon): Record<string, Impl> {
-  const matmul = (args: Args, be: CpuBackend, fused: boolean): TensorInfo | null => {
+  const matmul = (args: KernelArgs, be: CpuBackend, fused: boolean): TensorInfo | null => {
     const { a, b } = args.inputs;
     const A = f32(be, a),
       B = f32(be, b);
@@ -149,7 +141,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
     return out(be, [...outer, M, N], C);
   };
 
-  const conv = (args: Args, be: CpuBackend, fused: boolean): TensorInfo | null => {
+  const conv = (args: KernelArgs, be: CpuBackend, fused: boolean): TensorInfo | null => {
     const { x, filter } = args.inputs;
     const X = f32(be, x),
       W = f32(be, filter);
@@ -187,7 +179,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
 
   const binary =
     (op: number) =>
-    (args: Args, be: CpuBackend): TensorInfo | null => {
+    (args: KernelArgs, be: CpuBackend): TensorInfo | null => {
       const { a, b } = args.inputs;
       const A = f32(be, a),
         B = f32(be, b);
@@ -237,7 +229,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
 
   const unary =
     (op: number) =>
-    (args: Args, be: CpuBackend): TensorInfo | null => {
+    (args: KernelArgs, be: CpuBackend): TensorInfo | null => {
       const x = args.inputs.x;
       const X = f32(be, x);
       if (!X || !x) return null;
@@ -248,7 +240,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
 
   const reduce =
     (op: number, axisAttr: string) =>
-    (args: Args, be: CpuBackend): TensorInfo | null => {
+    (args: KernelArgs, be: CpuBackend): TensorInfo | null => {
       const x = args.inputs.x;
       const X = f32(be, x);
       if (!X || !x || X.length === 0) return null;
@@ -273,7 +265,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
 
   const pool =
     (isMax: boolean) =>
-    (args: Args, be: CpuBackend): TensorInfo | null => {
+    (args: KernelArgs, be: CpuBackend): TensorInfo | null => {
       const x = args.inputs.x;
       const X = f32(be, x);
       const at = args.attrs ?? {};
@@ -294,7 +286,7 @@ function makeImpls(nat: NativeAddon): Record<string, Impl> {
 
   const poolGrad =
     (isMax: boolean) =>
-    (args: Args, be: CpuBackend): TensorInfo | null => {
+    (args: KernelArgs, be: CpuBackend): TensorInfo | null => {
       const { dy, input, output } = args.inputs;
       const DY = f32(be, dy),
         X = f32(be, input),
@@ -582,7 +574,7 @@ export function registerNativeKernels(nat: NativeAddon): string[] {
       kernelFunc: (args) => {
         let r: TensorInfo | null = null;
         try {
-          r = impl(args as unknown as Args, args.backend as unknown as CpuBackend);
+          r = impl(args as unknown as KernelArgs, args.backend as unknown as CpuBackend);
         } catch (e) {
           // any native failure: the JS kernel gives the answer (and the error, if the input is bad)
           nativeCounts.errors.set(name, (e as Error).message);
