@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(dataset-fashion-mnist libdnnl-dev libopenblas-dev python3-torch chromium g++ make python3)
+PKGS=(dataset-fashion-mnist libdnnl-dev libopenblas-dev python3-torch chromium g++ make python3 redis-server)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
