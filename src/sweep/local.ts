@@ -1,0 +1,60 @@
+/**
+ * The embedded default: a sweep's jobs in local worker processes, no server. The store is the
+ * only state: a run finished before is skipped, and one interrupted resumes from its checkpoint
+ * when the sweep is started again (the command itself does both).
+ */
+import { availableParallelism } from 'node:os';
+import type { RunStore } from '../store/store.js';
+import type { Sweep } from './expand.js';
+import { runJob } from './job.js';
+import { isFinished } from './ingest.js';
+import { initialStates, type RunState } from './state.js';
+
+/** Concurrent jobs and engine threads each: on 2 cores one job with both threads, as a single run would use. */
+export function defaultWorkers(cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+export const threadsPerWorker = (workers: number, cores = availableParallelism()) =>
+  Math.max(1, Math.floor(cores / workers));
+
+export interface LocalOptions {
+  workers: number;
+  /** Called whenever a run changes state. */
+  onChange?: (run: RunState, all: RunState[]) => void;
+}
+
+export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): Promise<RunState[]> {
+  store.index.tagSweep(
+    sweep.id,
+    sweep.runs.map((r) => r.runId),
+  );
+  const states = initialStates(sweep, (id) => isFinished(store, id));
+  const pending = sweep.runs.filter((_, i) => states[i]!.state === 'queued');
+  const stateOf = new Map(states.map((s) => [s.runId, s]));
+  const threads = threadsPerWorker(o.workers);
+  const change = (s: RunState, patch: Partial<RunState>) => {
+    Object.assign(s, patch);
+    o.onChange?.(s, states);
+  };
+  const worker = async (name: string) => {
+    for (let run = pending.shift(); run; run = pending.shift()) {
+      const s = stateOf.get(run.runId)!;
+      change(s, { state: 'running', worker: name });
+      try {
+        const out = await runJob(run, {
+          root: store.root,
+          threads,
+          onLine: (line) => (s.progress = line),
+        });
+        const acc = out.result.testAccuracy;
+        change(s, { state: 'finished', testAccuracy: typeof acc === 'number' ? acc : undefined });
+      } catch (e) {
+        change(s, { state: 'failed', error: (e as Error).message });
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(o.workers, pending.length) }, (_, i) => worker(`local-${i + 1}`)),
+  );
+  return states;
+}
