@@ -227,5 +227,10 @@ export function planRun(
     throw e;
   }
   if (!options) throw new Error(`sprig ${kind}: the command did not parse`);
-  return { runId: KINDS[kind].runId(options), args };
+  try {
+    return { runId: KINDS[kind].runId(options), args };
+  } catch (e) {
+    if (!(e instanceof SprigError)) throw e;
+    throw new SprigError(`in the sweep's run \`sprig ${kind} ${args.join(' ')}\`: ${e.message}`);
+  }
 }
