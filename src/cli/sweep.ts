@@ -5,7 +5,7 @@ import { loadSweepFile } from '../sweep/file.js';
 import { expandSweep, type Sweep } from '../sweep/expand.js';
 import { defaultWorkers, runLocal } from '../sweep/local.js';
 import { isFinished } from '../sweep/ingest.js';
-import { openQueue, queueStates, submit } from '../sweep/queue.js';
+import { openQueue, queueStates, submit, type Submitted } from '../sweep/queue.js';
 import { stateTable, summarise, type RunState } from '../sweep/state.js';
 import { addOutputFlags, int, type CommonOptions } from './flags.js';
 import { emit, table } from './output.js';
@@ -42,8 +42,10 @@ export function register(program: Command): void {
       const store = new RunStore(o.root);
       try {
         if (o.dryRun) return dryRun(sweep, store, o);
-        const states = o.queue ? await viaQueue(sweep, store, o.queue, o) : await locally(sweep, store, o);
-        const summary = summarise(sweep, states);
+        const { states, submitted } = o.queue
+          ? await viaQueue(sweep, store, o.queue, o)
+          : { states: await locally(sweep, store, o), submitted: undefined };
+        const summary = { ...summarise(sweep, states), ...(submitted ? { submitted } : {}) };
         emit(o.json, summary, () => stateTable(summary));
         if (summary.counts.failed) process.exitCode = 1;
       } finally {
@@ -95,7 +97,12 @@ async function locally(sweep: Sweep, store: RunStore, o: SweepOptions): Promise<
   return runLocal(sweep, store, { workers, onChange: reporter(o, sweep.runs.length) });
 }
 
-async function viaQueue(sweep: Sweep, store: RunStore, url: string, o: SweepOptions): Promise<RunState[]> {
+async function viaQueue(
+  sweep: Sweep,
+  store: RunStore,
+  url: string,
+  o: SweepOptions,
+): Promise<{ states: RunState[]; submitted?: Submitted }> {
   const queue = await openQueue(url);
   try {
     const say = (line: string) => (o.quiet || o.json ? undefined : process.stderr.write(line + '\n'));
@@ -105,9 +112,12 @@ async function viaQueue(sweep: Sweep, store: RunStore, url: string, o: SweepOpti
         `sprig sweep ${sweep.name} (${sweep.id}) on ${url}: queued ${n.added}, already queued ${n.alreadyQueued}, ` +
           `retried ${n.retried}, finished here already ${n.finishedHere}`,
       );
-      if (o.wait) return await follow(queue, sweep, store, reporter(o, sweep.runs.length));
+      const states = o.wait
+        ? await follow(queue, sweep, store, reporter(o, sweep.runs.length))
+        : await queueStates(queue, sweep, store);
+      return { states, submitted: n };
     }
-    return await queueStates(queue, sweep, store);
+    return { states: await queueStates(queue, sweep, store) };
   } finally {
     await queue.close();
   }
