@@ -26,7 +26,7 @@ function sweepFile(dir: string, body: unknown, name = 'sweep.json'): string {
   return path;
 }
 
-test('the embedded default runs a 6-run sweep in two local workers, then finds every run finished', () => {
+test('the embedded default runs a 6-run sweep in two local workers, then finds every run finished', async () => {
   const dir = tempRoot('sprig-sweep-local-');
   const file = sweepFile(dir, TINY);
   const root = join(dir, 'runs');
@@ -35,6 +35,14 @@ test('the embedded default runs a 6-run sweep in two local workers, then finds e
   assert.deepEqual(first.counts, { exists: 0, queued: 0, running: 0, finished: 6, failed: 0 });
   assert.equal(new Set(first.runs.map((r) => r.runId)).size, 6);
   for (const r of first.runs) assert.ok(existsSync(join(root, r.runId, 'result.json')), r.runId);
+
+  // The dashboard's reader groups the runs by sweep.
+  const { StoreReader } = await import('../src/dashboard/reader.js');
+  const reader = new StoreReader(root);
+  const grouped = reader.list({ sweep: first.sweepId });
+  assert.deepEqual(grouped.map((r) => r.runId).sort(), first.runs.map((r) => r.runId).sort());
+  assert.ok(grouped.every((r) => r.sweeps.includes(first.sweepId)));
+  assert.equal(reader.list({ sweep: 'sweep_000000000000' }).length, 0);
 
   const again = sprigJson<Summary>(['sweep', file, '--root', root, '--workers', '2']);
   assert.equal(again.counts.exists, 6, 'nothing runs twice');

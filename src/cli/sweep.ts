@@ -1,7 +1,7 @@
 /** `sprig sweep FILE`: many runs from one file, in local worker processes or on a Redis queue. */
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
-import { loadSweepFile } from '../sweep/file.js';
+import { loadSweepFile, withSets } from '../sweep/file.js';
 import { expandSweep, type Sweep } from '../sweep/expand.js';
 import { defaultWorkers, runLocal } from '../sweep/local.js';
 import { isFinished } from '../sweep/ingest.js';
@@ -17,6 +17,7 @@ interface SweepOptions extends CommonOptions {
   wait: boolean;
   attempts: number;
   dryRun?: boolean;
+  set?: string[];
 }
 
 export function register(program: Command): void {
@@ -37,8 +38,14 @@ export function register(program: Command): void {
     .option('--no-wait', 'with --queue: submit and return without following the runs')
     .option('--attempts <n>', 'with --queue: tries per run before it counts as failed', int, 3)
     .option('--dry-run', 'list the runs and how many exist already; run nothing')
+    .option(
+      '--set <key=value>',
+      'change a base hyperparameter, e.g. --set trainSteps=1ep (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (file: string, o: SweepOptions) => {
-      const sweep = expandSweep(loadSweepFile(file), file); // every check before anything runs
+      // Every check before anything runs.
+      const sweep = expandSweep(withSets(loadSweepFile(file), o.set ?? []), file);
       const store = new RunStore(o.root);
       try {
         if (o.dryRun) return dryRun(sweep, store, o);
@@ -55,7 +62,7 @@ export function register(program: Command): void {
 }
 
 function dryRun(sweep: Sweep, store: RunStore, o: SweepOptions): void {
-  const runs = sweep.runs.map((r) => ({ ...r, exists: isFinished(store, r.runId) }));
+  const runs = sweep.runs.map((r) => ({ ...r, exists: isFinished(store, r) }));
   const existing = runs.filter((r) => r.exists).length;
   emit(
     o.json,

@@ -10,6 +10,10 @@ import type { Params, SweepFile } from './file.js';
 
 export interface SweepRun {
   runId: string;
+  /** Unique within the sweep and across submissions: the queue's job id comes from it. */
+  key: string;
+  /** Whether the run id alone tells that the job is done (not for a lottery's branches). */
+  complete: boolean;
   kind: KindName;
   args: string[];
   /** The values that vary across the sweep (grid axes, override keys, seed), for the table. */
@@ -76,12 +80,12 @@ export function expandSweep(file: SweepFile, path: string): Sweep {
   for (const p of points) {
     const params = { ...file.base, ...p.params };
     const planned = planRun(file.kind, params, { ...baseFields, ...p.fields });
-    if (runs.has(planned.runId)) {
+    if (runs.has(planned.key)) {
       duplicates++;
       continue;
     }
     const label = p.varying.map((k) => `${k}=${String(params[k])}`).join(' ');
-    runs.set(planned.runId, { ...planned, kind: file.kind, label });
+    runs.set(planned.key, { ...planned, kind: file.kind, label });
   }
   const ids = [...runs.keys()];
   const hash = createHash('sha256')

@@ -53,3 +53,14 @@ export function loadSweepFile(path: string): SweepFile {
   }
   return validate(sweepFileSchema, raw, `sweep file ${path}`);
 }
+
+/** `--set key=value` on the command line: changes the base (e.g. a shorter trainSteps on a busy machine). */
+export function withSets(file: SweepFile, sets: string[]): SweepFile {
+  const base = { ...file.base };
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new SprigError(`--set '${s}' is not key=value`, 'write e.g. --set trainSteps=1ep');
+    base[s.slice(0, eq)] = parseYaml(s.slice(eq + 1)) as Params[string];
+  }
+  return validate(sweepFileSchema, { ...file, base }, 'sweep file with --set');
+}

@@ -39,7 +39,14 @@ export function ingest(store: RunStore, o: JobOutcome): void {
   }
 }
 
-/** A run counts as finished when its index row says so or its directory holds a result. */
-export function isFinished(store: RunStore, runId: string): boolean {
-  return store.index.get(runId)?.status === 'finished' || store.readResult(store.dir(runId)) !== undefined;
+/**
+ * A job counts as done when its run's index row says finished or its directory holds a result. A
+ * job whose flags do more than its run id says (a lottery's branches) always runs: the command
+ * itself skips what is stored.
+ */
+export function isFinished(store: RunStore, run: { runId: string; complete: boolean }): boolean {
+  if (!run.complete) return false;
+  return (
+    store.index.get(run.runId)?.status === 'finished' || store.readResult(store.dir(run.runId)) !== undefined
+  );
 }

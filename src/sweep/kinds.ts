@@ -5,6 +5,7 @@
  * definition, then mapped to hyperparameters and a run id the way the command does it. When flags
  * are derived from the schemas (issue 12), only this file changes.
  */
+import { createHash } from 'node:crypto';
 import { Command, CommanderError, type Option } from 'commander';
 import { SprigError, unknownName } from '../util/errors.js';
 import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
@@ -29,6 +30,8 @@ const NOT_AXES = new Set(['root', 'json', 'quiet', 'config', 'help', 'methods', 
 
 interface KindDef {
   register: (program: Command) => void;
+  /** Flags outside the run id change the work (a lottery's levels and branches): a job is run id + flags. */
+  planOutsideId?: true;
   /** The command's options → the run id it would train under (validating as it goes). */
   runId: (o: CommonOptions) => string;
 }
@@ -70,6 +73,7 @@ const KINDS = {
   },
   lottery: {
     register: lottery,
+    planOutsideId: true,
     // As src/cli/lottery.ts's action: the pruning group from flags; the plan does not enter the id.
     runId: (o) => {
       const { lottery: planGroup, ...groups } = hparamsFromFlags(o);
@@ -197,6 +201,10 @@ function flagArgs(options: readonly Option[], key: string, v: Value, field: stri
 
 export interface PlannedRun {
   runId: string;
+  /** The job's identity: the run id, plus a hash of the flags when they do more than the id says. */
+  key: string;
+  /** Whether a finished run id means this job has nothing left to do. */
+  complete: boolean;
   /** The command's argv, less --root and output flags. */
   args: string[];
 }
@@ -228,7 +236,11 @@ export function planRun(
   }
   if (!options) throw new Error(`sprig ${kind}: the command did not parse`);
   try {
-    return { runId: KINDS[kind].runId(options), args };
+    const runId = KINDS[kind].runId(options);
+    const def: KindDef = KINDS[kind];
+    if (!def.planOutsideId) return { runId, key: runId, complete: true, args };
+    const flags = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 8);
+    return { runId, key: `${runId}-${flags}`, complete: false, args };
   } catch (e) {
     if (!(e instanceof SprigError)) throw e;
     throw new SprigError(`in the sweep's run \`sprig ${kind} ${args.join(' ')}\`: ${e.message}`);

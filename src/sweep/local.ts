@@ -28,17 +28,30 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
     sweep.id,
     sweep.runs.map((r) => r.runId),
   );
-  const states = initialStates(sweep, (id) => isFinished(store, id));
+  const states = initialStates(sweep, (run) => isFinished(store, run));
   const pending = sweep.runs.filter((_, i) => states[i]!.state === 'queued');
-  const stateOf = new Map(states.map((s) => [s.runId, s]));
+  const stateOf = new Map(sweep.runs.map((r, i) => [r.key, states[i]!]));
+  // Jobs of one run id (a lottery's branch sets) share its directory: never two at once.
+  const busy = new Set<string>();
+  const next = () => {
+    const i = pending.findIndex((r) => !busy.has(r.runId));
+    return i < 0 ? undefined : pending.splice(i, 1)[0];
+  };
+  const waiting: (() => void)[] = [];
   const threads = threadsPerWorker(o.workers);
   const change = (s: RunState, patch: Partial<RunState>) => {
     Object.assign(s, patch);
     o.onChange?.(s, states);
   };
   const worker = async (name: string) => {
-    for (let run = pending.shift(); run; run = pending.shift()) {
-      const s = stateOf.get(run.runId)!;
+    while (pending.length) {
+      const run = next();
+      if (!run) {
+        await new Promise<void>((r) => waiting.push(r));
+        continue;
+      }
+      busy.add(run.runId);
+      const s = stateOf.get(run.key)!;
       change(s, { state: 'running', worker: name });
       try {
         const out = await runJob(run, {
@@ -51,6 +64,8 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
       } catch (e) {
         change(s, { state: 'failed', error: (e as Error).message });
       }
+      busy.delete(run.runId);
+      for (const w of waiting.splice(0)) w();
     }
   };
   await Promise.all(

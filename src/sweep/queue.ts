@@ -30,7 +30,7 @@ export interface JobProgress {
 }
 
 /** BullMQ job ids may not contain ':' nor be integers: a prefixed run id is neither. */
-export const jobId = (runId: string) => `run-${runId.replaceAll(':', '_')}`;
+export const jobId = (key: string) => `run-${key.replaceAll(':', '_')}`;
 
 export function parseQueueUrl(url: string): { host: string; port: number } {
   let u: URL;
@@ -109,11 +109,11 @@ export async function submit(
     sweep.runs.map((r) => r.runId),
   );
   for (const run of sweep.runs) {
-    if (isFinished(store, run.runId)) {
+    if (isFinished(store, run)) {
       n.finishedHere++;
       continue;
     }
-    const existing = await queue.getJob(jobId(run.runId));
+    const existing = await queue.getJob(jobId(run.key));
     if (existing && (await existing.getState()) === 'failed') {
       await existing.retry('failed', { resetAttemptsMade: true });
       n.retried++;
@@ -121,7 +121,7 @@ export async function submit(
     else {
       const data: JobData = { runId: run.runId, kind: run.kind, args: run.args, sweepId: sweep.id };
       await queue.add(run.kind, data, {
-        jobId: jobId(run.runId),
+        jobId: jobId(run.key),
         attempts: o.attempts,
         backoff: { type: 'exponential', delay: o.backoffMs },
         removeOnComplete: false,
@@ -138,9 +138,9 @@ export async function queueStates(queue: Queue<JobData>, sweep: Sweep, store: Ru
   const states: RunState[] = [];
   for (const run of sweep.runs) {
     const s: RunState = { runId: run.runId, label: run.label, state: 'queued' };
-    const job = await queue.getJob(jobId(run.runId));
+    const job = await queue.getJob(jobId(run.key));
     if (!job) {
-      s.state = isFinished(store, run.runId) ? 'exists' : 'queued';
+      s.state = isFinished(store, run) ? 'exists' : 'queued';
       if (s.state === 'queued') s.progress = 'not submitted';
     } else await fromJob(job, s, store);
     states.push(s);

@@ -1,6 +1,6 @@
 /** Where each run of a sweep stands, the same for local workers and the Redis queue. */
 import { pct, table } from '../cli/output.js';
-import type { Sweep } from './expand.js';
+import type { Sweep, SweepRun } from './expand.js';
 
 export const STATES = ['exists', 'queued', 'running', 'finished', 'failed'] as const;
 export type StateName = (typeof STATES)[number];
@@ -27,11 +27,11 @@ export interface SweepSummary {
   runs: RunState[];
 }
 
-export function initialStates(sweep: Sweep, finished: (runId: string) => boolean): RunState[] {
+export function initialStates(sweep: Sweep, finished: (run: SweepRun) => boolean): RunState[] {
   return sweep.runs.map((r) => ({
     runId: r.runId,
     label: r.label,
-    state: finished(r.runId) ? 'exists' : 'queued',
+    state: finished(r) ? 'exists' : 'queued',
   }));
 }
 
