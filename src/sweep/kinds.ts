@@ -1,9 +1,9 @@
 /**
  * The one adapter between sweep keys and each experiment kind's hyperparameters. A key is the
- * command's flag in camelCase (`trainSteps` for --train-steps), so a sweep axis is exactly what a
- * user could type. Values become the command's own argv, parsed by the command's own commander
- * definition, then mapped to hyperparameters and a run id the way the command does it. When flags
- * are derived from the schemas (issue 12), only this file changes.
+ * command's flag in camelCase (`trainSteps` for --train-steps), or a schema field as
+ * src/cli/schema-flags.ts names it (`training.trainSteps`, `train-steps`): a sweep axis is exactly
+ * what a user could type. Values become the command's own argv, parsed by the command's own
+ * (schema-derived) flags, then turned into hyperparameters and a run id the way the command does it.
  */
 import { createHash } from 'node:crypto';
 import { Command, CommanderError, type Option } from 'commander';
@@ -13,7 +13,8 @@ import { dstHparamsSchema, normaliseDst } from '../experiments/dst.js';
 import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
 import { bootstrapHparamsSchema } from '../experiments/bootstrap.js';
 import { gradflowHparamsSchema } from '../experiments/gradflow.js';
-import { hparamsFromFlags, type CommonOptions } from '../cli/flags.js';
+import type { CommonOptions } from '../cli/flags.js';
+import { fieldFor, hparamsFromFlags } from '../cli/schema-flags.js';
 import { register as train } from '../cli/train.js';
 import { register as dst, dstHparamsFromFlags } from '../cli/dst.js';
 import { register as lottery } from '../cli/lottery.js';
@@ -36,81 +37,41 @@ interface KindDef {
   runId: (o: CommonOptions) => string;
 }
 
-const setIf = (target: Record<string, unknown>, key: string, v: unknown) => {
-  if (v !== undefined) target[key] = v;
-};
-const splitList = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-const LOTTERY_PLAN_FLAGS = [
-  'levels',
-  'replicates',
-  'branches',
-  'branchLevels',
-  'oneShot',
-  'kdAlpha',
-  'kdTemperature',
-  'kdRewind',
-  'retrain',
-  'basisBlock',
-  'basisSeed',
-  'basisRemainder',
-  'branchesOnly',
-];
-
 const KINDS = {
   train: {
     register: train,
-    runId: (o) => hashedRunId('train', trainHparamsSchema, validate(trainHparamsSchema, hparamsFromFlags(o))),
+    runId: (o) =>
+      hashedRunId('train', trainHparamsSchema, validate(trainHparamsSchema, hparamsFromFlags('train', o))),
   },
   dst: {
     register: dst,
+    // As planDst: the method's irrelevant fields dropped before hashing.
     runId: (o) =>
       hashedRunId('dst', dstHparamsSchema, normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
   },
   lottery: {
     register: lottery,
     planOutsideId: true,
-    // As src/cli/lottery.ts's action: the pruning group from flags; the plan does not enter the id.
+    // As src/cli/lottery.ts's action: the plan group is checked but does not enter the id.
     runId: (o) => {
-      const { lottery: planGroup, ...groups } = hparamsFromFlags(o);
-      const pruning: Record<string, unknown> = { ...(groups.pruning ?? {}) };
-      for (const k of [
-        'pruneFraction',
-        'pruneScope',
-        'outputFraction',
-        'layerFractions',
-        'exclude',
-        'rewind',
-      ])
-        setIf(pruning, k, o[k]);
-      const plan: Record<string, unknown> = { ...(planGroup ?? {}) };
-      for (const k of LOTTERY_PLAN_FLAGS) setIf(plan, k, o[k]);
-      validate(lotteryPlanSchema, plan, 'lottery plan');
-      return lotteryRunId(validate(lotteryHparamsSchema, { ...groups, pruning }, 'lottery hyperparameters'));
+      const { lottery: plan, ...groups } = hparamsFromFlags('lottery', o);
+      validate(lotteryPlanSchema, plan ?? {}, 'lottery plan');
+      return lotteryRunId(validate(lotteryHparamsSchema, groups, 'lottery hyperparameters'));
     },
   },
   bootstrap: {
     register: bootstrap,
     // As src/cli/bootstrap.ts's action, and runBootstrap's id (the model list resolved).
     runId: (o) => {
-      const raw = hparamsFromFlags(o, BOOTSTRAP_DEFAULTS);
-      const b: Record<string, unknown> = { ...(raw.bootstrap ?? {}) };
-      for (const k of ['n', 'logEvery', 'threshold']) setIf(b, k, o[k]);
-      if (o.allowRepeats) b.allowRepeats = true;
-      if (typeof o.source === 'string') {
-        if (o.source === 'teacher' || o.source === 'pool') b.source = o.source;
-        else {
-          b.source = 'pool';
-          raw.dataset = { ...raw.dataset, name: o.source };
-        }
+      const raw = hparamsFromFlags('bootstrap', o, BOOTSTRAP_DEFAULTS);
+      const b = raw.bootstrap!;
+      if (typeof b.source === 'string' && b.source !== 'teacher' && b.source !== 'pool') {
+        raw.dataset = { ...raw.dataset, name: b.source };
+        b.source = 'pool';
       }
-      if (typeof o.models === 'string') b.models = splitList(o.models);
-      else if (o.model === undefined && b.models === undefined) b.models = DEFAULT_MODELS;
-      const hp = validate(bootstrapHparamsSchema, { ...raw, bootstrap: b });
+      if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
+        b.models = DEFAULT_MODELS;
+      const hp = validate(bootstrapHparamsSchema, raw);
       const models = hp.bootstrap.models.length ? hp.bootstrap.models : [hp.model.name];
       return hashedRunId('bootstrap', bootstrapHparamsSchema, {
         ...hp,
@@ -120,27 +81,12 @@ const KINDS = {
   },
   gradflow: {
     register: gradflow,
-    // As src/cli/gradflow.ts's action.
-    runId: (o) => {
-      const raw = hparamsFromFlags(o, GRADFLOW_DEFAULTS);
-      const g: Record<string, unknown> = { ...(raw.gradflow ?? {}) };
-      for (const k of [
-        'sparsity',
-        'logEvery',
-        'gradBatch',
-        'distribution',
-        'deltaT',
-        'gmpFrequency',
-        'interpolationPoints',
-      ])
-        setIf(g, k, o[k]);
-      if (typeof o.runs === 'string') g.runs = splitList(o.runs);
-      return hashedRunId(
+    runId: (o) =>
+      hashedRunId(
         'gradflow',
         gradflowHparamsSchema,
-        validate(gradflowHparamsSchema, { ...raw, gradflow: g }),
-      );
-    },
+        validate(gradflowHparamsSchema, hparamsFromFlags('gradflow', o, GRADFLOW_DEFAULTS)),
+      ),
   },
 } satisfies Record<KindName, KindDef>;
 
@@ -152,10 +98,14 @@ function commandOf(kind: KindName): Command {
   return cmd.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
 }
 
-/** The sweep keys a kind accepts: its flags in camelCase, less those that are not hyperparameters. */
-export function kindKeys(kind: KindName): string[] {
-  const keys = commandOf(kind).options.map((opt) => opt.attributeName());
-  return [...new Set(keys)].filter((k) => !NOT_AXES.has(k)).sort();
+/** A key as the command's option attribute: a flag in camelCase, or a schema field's `group.key` or flag name. */
+function attributeOf(kind: KindName, options: readonly Option[], key: string): string {
+  if (options.some((opt) => opt.attributeName() === key)) return key;
+  try {
+    return fieldFor(kind, key).flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  } catch {
+    return key; // flagArgs names it as unknown, with the valid keys
+  }
 }
 
 /** One key's value as the command's argv; `field` names it in errors (e.g. `grid.method`). */
@@ -219,7 +169,9 @@ export function planRun(
   fields: Record<string, string>,
 ): PlannedRun {
   const cmd = commandOf(kind);
-  const args = Object.entries(params).flatMap(([k, v]) => flagArgs(cmd.options, k, v, fields[k] ?? k));
+  const args = Object.entries(params).flatMap(([k, v]) =>
+    flagArgs(cmd.options, attributeOf(kind, cmd.options, k), v, fields[k] ?? k),
+  );
   let options: CommonOptions | undefined;
   cmd.action((o: CommonOptions) => {
     options = o;
