@@ -13,6 +13,7 @@ import { isLotteryCurve, lotteryFigures } from './lottery.js';
 import { bootstrapFigures, isBootstrapReport } from './bootstrap.js';
 import { gradflowFigures, isGradflowReport } from './gradflow.js';
 import { palette } from './palette.js';
+import { domain } from './axes.js';
 
 export type { Figure } from './types.js';
 
@@ -56,7 +57,28 @@ export function figuresFor(src: RunSource, rows: RunRow[]): Figure[] {
       ),
     );
   // One figure per experiment, so ids stay unique when several experiments are drawn together.
-  return figs.filter((f) => f.type !== 'line' || f.series.some((s) => s.x.length));
+  return figs.filter((f) => f.type !== 'line' || f.series.some((s) => s.x.length)).map(withRanges);
+}
+
+/**
+ * Sets each axis's range from the data, the ± std bands and the reference lines, so the dashboard
+ * and the SVG draw the same window (and a one-point run gets a sane one).
+ */
+export function withRanges(f: Figure): Figure {
+  if (f.type !== 'line') return f;
+  const refs = (a: 'x' | 'y') => (f.refLines ?? []).filter((r) => r.axis === a).map((r) => r.value);
+  const ys = (axis: 'y' | 'y2') =>
+    f.series
+      .filter((s) => (s.axis ?? 'y') === axis)
+      .flatMap((s) => s.y.flatMap((v, i) => [v, v + (s.std?.[i] ?? 0), v - (s.std?.[i] ?? 0)]));
+  const xr = domain([...f.series.flatMap((s) => s.x), ...refs('x')], f.x);
+  const yr = domain([...ys('y'), ...refs('y')], f.y);
+  return {
+    ...f,
+    x: { ...f.x, range: xr },
+    y: { ...f.y, range: yr },
+    y2: f.y2 ? { ...f.y2, range: domain(ys('y2'), f.y2) } : undefined,
+  };
 }
 
 const PERCENT_QUANTITY = /accuracy|error/i;
@@ -66,6 +88,10 @@ const PERCENT_QUANTITY = /accuracy|error/i;
  * in percent, levels and steps as whole numbers, one colour per series.
  */
 export function chartFigure(c: ChartSpec): LineFigure {
+  return withRanges(chartFigureRaw(c)) as LineFigure;
+}
+
+function chartFigureRaw(c: ChartSpec): LineFigure {
   const percent = PERCENT_QUANTITY.test(c.yLabel) || PERCENT_QUANTITY.test(c.title);
   const colors = palette(c.series.length);
   const xInt = /^(step|steps|level|epoch|iteration)/.test(c.xLabel);
@@ -98,5 +124,5 @@ export function chartFigure(c: ChartSpec): LineFigure {
  */
 export function runFigures(src: RunSource, row: RunRow, xLabel: string, metricCharts: ChartSpec[]): Figure[] {
   const own = figuresFor(src, [row]).filter((f) => !f.id.endsWith('accuracy-over-training'));
-  return [...own, ...metricCharts.map((c) => chartFigure({ ...c, xLabel }))];
+  return [...own, ...metricCharts.map((c) => withRanges(chartFigure({ ...c, xLabel })))];
 }

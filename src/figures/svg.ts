@@ -63,11 +63,11 @@ function legend(f: Frame, items: { label: string; color: string; dashed?: boolea
 }
 
 function scale(axis: Axis, values: number[], range: [number, number]): Scale {
-  const [lo, hi] = domain(values, axis);
+  const [lo, hi] = axis.range ?? domain(values, axis);
   const s = (axis.log ? scaleLog() : scaleLinear())
     .domain([lo, hi])
     .range(axis.reverse ? [range[1], range[0]] : range);
-  if (!axis.log && axis.unit !== 'percent') s.nice();
+  if (!axis.log && axis.unit !== 'percent' && !axis.range) s.nice();
   return s as Scale;
 }
 

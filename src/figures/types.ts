@@ -31,6 +31,8 @@ export interface Axis {
   reverse?: boolean;
   /** Label the axis at the data's own values (lottery levels on a log axis). */
   ticksAtData?: boolean;
+  /** The range both renderers draw (set by `withRanges`, from the data, bands and reference lines). */
+  range?: [number, number];
 }
 
 /** A horizontal (y) or vertical (x) reference line: dense accuracy, the stopping time. */
