@@ -47,7 +47,9 @@ export function groupRuns<T extends { row: Pick<RunRow, 'hparams'> }>(
       .map((p) => {
         const v = f.get(p);
         const shown = v === undefined ? '–' : String(JSON.parse(v) ?? '–');
-        return shown === lead0 ? '' : `${p.split('.').at(-1)}=${shown}`;
+        const name = p.split('.').at(-1);
+        if (shown === lead0) return '';
+        return name === 'distribution' || name === 'method' ? shown : `${name}=${shown}`;
       })
       .filter(Boolean);
     return { label: [lead0, ...extra].join(' '), items: g };

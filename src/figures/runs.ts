@@ -51,14 +51,17 @@ export function runFacts(src: RunSource, row: RunRow, label = runLabel(row)): Ru
   const flops = rec(r.flops) ?? {};
   const method = hparam(row, 'dst.method');
   const densities = rec(r.densities);
-  const updates = Array.isArray(r.maskUpdates) ? (r.maskUpdates as MaskUpdate[]) : undefined;
+  const updates = maskUpdates(src.metrics(row.runId));
   return {
     row,
     label,
     method: typeof method === 'string' ? method : undefined,
-    // The achieved sparsity when stored, else the target (dense baselines: 0).
+    // The target sparsity (what runs are compared at); the achieved one when only that is stored.
     sparsity:
-      num(r.sparsity) ?? num(r.targetSparsity) ?? (method === 'dense' ? 0 : num(hparam(row, 'dst.sparsity'))),
+      num(r.targetSparsity) ??
+      (method === 'dense' ? 0 : num(hparam(row, 'dst.sparsity'))) ??
+      num(r.sparsity) ??
+      (rec(r.sparsity) ? 1 - (num(rec(r.sparsity)!.density) ?? 1) : undefined),
     distribution: (hparam(row, 'dst.distribution') as string | undefined) ?? undefined,
     seed: num(hparam(row, 'training.seed')),
     testAccuracy: num(r.testAccuracy),
@@ -81,4 +84,13 @@ export function metricPoints(rows: MetricRow[], name: string): { x: number[]; y:
       y.push(r.value);
     }
   return { x, y };
+}
+
+/** Mask churn recorded in the index (run-observers.ts): one entry per mask update. */
+function maskUpdates(rows: MetricRow[]): MaskUpdate[] | undefined {
+  const d = metricPoints(rows, 'maskDropped');
+  if (!d.x.length) return undefined;
+  const g = new Map(metricPoints(rows, 'maskGrown').x.map((x, i, xs) => [xs[i]!, i]));
+  const grown = metricPoints(rows, 'maskGrown').y;
+  return d.x.map((step, i) => ({ step, dropped: d.y[i]!, grown: grown[g.get(step) ?? -1] ?? 0 }));
 }
