@@ -74,10 +74,18 @@ test('API: runs, one run, its metrics and curves; nothing in the store changes',
     assert.equal(twice.status, 400);
     assert.match(twice.body.error, /'kind' given more than once/);
     // A page on another host name (DNS rebinding) is refused; loopback names are served.
-    const evil = await app.inject({ method: 'GET', url: '/api/runs', headers: { host: 'evil.example:7007' } });
+    const evil = await app.inject({
+      method: 'GET',
+      url: '/api/runs',
+      headers: { host: 'evil.example:7007' },
+    });
     assert.equal(evil.statusCode, 403);
     for (const host of ['127.0.0.1:7007', 'localhost', '[::1]:7007'])
-      assert.equal((await app.inject({ method: 'GET', url: '/api/runs', headers: { host } })).statusCode, 200, host);
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/api/runs', headers: { host } })).statusCode,
+        200,
+        host,
+      );
     // Rows carry a readable label and their kind's hyperparameter columns.
     const row = list.body.runs.find((r: { kind: string }) => r.kind === 'train');
     assert.equal(row.label, 'train mlp_16 seed=0');
