@@ -23,7 +23,20 @@ const program = new Command('sprig')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const register of [flagship, train, lottery, dst, bootstrap, gradflow, runs, info, bench, serve, plot, metricsEvery])
+for (const register of [
+  flagship,
+  train,
+  lottery,
+  dst,
+  bootstrap,
+  gradflow,
+  runs,
+  info,
+  bench,
+  serve,
+  plot,
+  metricsEvery,
+])
   register(program);
 
 try {
