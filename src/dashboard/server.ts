@@ -19,9 +19,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
-import { chartsFromJson, metricCharts, type ChartSpec } from './charts.js';
+import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } from './charts.js';
 import { chartFigure, figuresFor, runFigures } from '../figures/index.js';
-import { columnsFor, columnValue, runLabel } from '../figures/labels.js';
+import { columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
 
 export interface DashboardOptions {
@@ -123,7 +123,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
   });
 
   app.get('/api/figures', async (req, reply) => {
-    const q = req.query as { ids?: string; kind?: string };
+    const q = req.query as { ids?: string; kind?: string; metric?: string };
     const ids = (q.ids ?? '').split(',').filter(Boolean);
     const rows: RunRow[] = [];
     const missing: string[] = [];
@@ -136,11 +136,25 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
       rows.push(...reader.list({ kind: q.kind }).filter((r) => !rows.some((x) => x.runId === r.runId)));
     if (!rows.length && !missing.length)
       return reply.code(400).send({ error: 'no runs named', fix: 'pass ids=ID,ID… or kind=KIND' });
+    // One metric of every run over steps, when asked for (the compare view's chooser).
+    const labels = uniqueLabels(rows);
+    const metric = q.metric
+      ? [
+          chartFigure({
+            id: `compare:${q.metric}`,
+            title: `${humanize(q.metric)} over training`,
+            xLabel: 'step',
+            yLabel: humanize(q.metric),
+            series: rows.map((r) => metricSeries(reader.metrics(r.runId), q.metric!, labels.get(r.runId))),
+            source: 'metrics',
+          }),
+        ]
+      : [];
     return {
       root: reader.root,
-      runs: rows.map(tableRow),
+      runs: rows.map((r) => ({ ...tableRow(r), label: labels.get(r.runId) })),
       missing,
-      figures: rows.length ? figuresFor(reader, rows) : [],
+      figures: rows.length ? [...metric, ...figuresFor(reader, rows)] : [],
     };
   });
 

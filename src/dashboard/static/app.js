@@ -467,16 +467,17 @@ async function runView(id) {
 // ---------- compare ----------
 
 async function compareView(ids, params) {
-  const res = await api(`/api/figures?ids=${ids.map(encodeURIComponent).join(',')}`);
+  const metric = params.get('metric') ?? '';
+  const q = `ids=${ids.map(encodeURIComponent).join(',')}${metric ? `&metric=${encodeURIComponent(metric)}` : ''}`;
+  const res = await api(`/api/figures?${q}`);
   setRoot(res.root);
   const good = res.runs.map((r) => r.runId);
-  const metric = params.get('metric') ?? '';
   const metrics = await Promise.all(good.map((id) => api(`/api/runs/${encodeURIComponent(id)}/metrics`)));
   const names = [...new Set(metrics.flatMap((m) => m.names))].sort();
+  const { runs: candidates } = await api('/api/runs?all=1');
   clear();
   const hash = (list, m = metric) =>
     `#/compare/${list.map(encodeURIComponent).join(',')}${m ? `?metric=${encodeURIComponent(m)}` : ''}`;
-  const { runs: candidates } = await api('/api/runs?all=1');
   view.append(
     el('h1', {}, `compare ${good.length} run${good.length === 1 ? '' : 's'}`),
     res.missing.length
@@ -505,33 +506,21 @@ async function compareView(ids, params) {
       ),
     ),
   );
-  const labels = new Map(res.runs.map((r) => [r.runId, r.label]));
-  if (metric) {
-    const series = metrics
-      .map((m, i) => ({ m, id: good[i] }))
-      .filter(({ m }) => m.series[metric])
-      .map(({ m, id }, i, all) => ({
-        label: labels.get(id),
-        ...m.series[metric],
-        color: COLORS(all.length)[i],
-      }));
-    const percent = /accuracy|error/i.test(metric);
-    const fig = {
-      type: 'line',
-      id: `compare:${metric}`,
-      title: metric,
-      x: { label: metrics[0]?.xLabel ?? 'step', unit: 'integer' },
-      y: { label: percent ? `${metric} (%)` : metric, unit: percent ? 'percent' : 'number' },
-      series: series.map((s) => ({ ...s, y: percent ? s.y.map((v) => v * 100) : s.y })),
-      source: 'metrics',
-    };
-    view.append(el('div', { class: 'charts', id: 'compare-charts' }, drawFigure(fig, { wide: true })));
-  }
+  const chosen = res.figures.filter((f) => f.id.startsWith('compare:'));
+  const others = res.figures.filter((f) => !f.id.startsWith('compare:'));
+  if (chosen.length)
+    view.append(
+      el(
+        'div',
+        { class: 'charts', id: 'compare-charts' },
+        chosen.map((f) => drawFigure(f, { wide: true })),
+      ),
+    );
   view.append(
     el(
       'div',
       { class: 'charts', id: 'figure-charts' },
-      res.figures.map((f) => drawFigure(f, { wide: true })),
+      others.map((f) => drawFigure(f, { wide: true })),
     ),
     el(
       'table',
@@ -558,25 +547,6 @@ async function compareView(ids, params) {
       ),
     ),
   );
-}
-
-/** Colours for an ad-hoc compare chart: the server's palette is for figures; this one only needs n distinct hues. */
-function COLORS(n) {
-  return Array.from(
-    { length: n },
-    (_, i) => `hsl(${Math.round((i * 137.508) % 360)} 62% ${i % 2 ? 38 : 50}%)`,
-  ).map(hslToHex);
-}
-function hslToHex(s) {
-  const [h, sat, l] = s.match(/[\d.]+/g).map(Number);
-  const a = (sat / 100) * Math.min(l / 100, 1 - l / 100);
-  const f = (k) => {
-    const t = (k + h / 30) % 12;
-    return Math.round((l / 100 - a * Math.max(-1, Math.min(t - 3, 9 - t, 1))) * 255)
-      .toString(16)
-      .padStart(2, '0');
-  };
-  return `#${f(0)}${f(8)}${f(4)}`;
 }
 
 // ---------- routing ----------
