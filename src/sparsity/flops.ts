@@ -68,7 +68,11 @@ export function riglStepFlops(fS: number, fD: number, deltaT: number | undefined
 export const snfsStepFlops = (fS: number, fD: number) => 2 * fS + fD;
 
 /** GMP: E_t[3 f_D (1 − s_t)] over the steps of training, s_t the sparsity in force at step t. */
-export function gmpStepFlops(fD: number, gmp: GmpSchedule | undefined, totalSteps: number | undefined): number {
+export function gmpStepFlops(
+  fD: number,
+  gmp: GmpSchedule | undefined,
+  totalSteps: number | undefined,
+): number {
   if (!gmp || totalSteps === undefined || !(totalSteps > 0))
     throw new SprigError(
       'GMP FLOPs need the pruning schedule and the total step count',
