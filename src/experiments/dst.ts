@@ -354,17 +354,25 @@ export function runDst(spec: RunDstSpec): DstResult {
     options: plan.options,
     callbacks: spec.callbacks,
     label: spec.label ?? plan.method,
+    // Stored with the result, so figures read them without rebuilding the model.
+    extraResult: (t) => {
+      const { sparsity, ...facts } = dstFacts(plan, plan.masks ? t.masks : undefined);
+      return { ...facts, sparsity: 1 - sparsity.density };
+    },
   });
   const { trained, ...result } = r;
   const finalMasks = plan.masks
     ? (trained?.masks ?? loadWeights(join(result.runDir, WEIGHTS_FILE)).masks)
     : undefined;
-  const specs = plan.setup.model.specs;
+  return { ...result, ...dstFacts(plan, finalMasks) };
+}
+
+/** Method, target and final sparsity, per-layer densities and FLOPs of a finished DST run. */
+function dstFacts(plan: DstPlan, finalMasks: Masks | undefined) {
+  const report = sparsityReport(plan.setup.model.specs, finalMasks ?? new Map());
   const densities: Record<string, number> = {};
-  const report = sparsityReport(specs, finalMasks ?? new Map());
   for (const l of report.layers) densities[l.name] = l.density;
   return {
-    ...result,
     method: plan.method,
     model: plan.setup.model.name,
     targetSparsity: plan.method === 'dense' ? 0 : plan.hp.dst.sparsity,
