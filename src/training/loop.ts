@@ -68,6 +68,19 @@ export interface Callbacks {
   onLog?(step: number, weights: Map<string, Float32Array>, params: () => ParamTensors): void;
 }
 
+/**
+ * Several observers as one, called in list order: each hook of the result calls that hook of every
+ * member, so composing never drops one (spreading callback objects would keep only the last).
+ */
+export function composeCallbacks(...list: (Callbacks | undefined)[]): Callbacks {
+  const all = list.filter((c): c is Callbacks => c !== undefined);
+  return {
+    onStep: (step, totalSteps, loss, lr) => all.forEach((c) => c.onStep?.(step, totalSteps, loss, lr)),
+    onEpoch: (e) => all.forEach((c) => c.onEpoch?.(e)),
+    onLog: (step, weights, params) => all.forEach((c) => c.onLog?.(step, weights, params)),
+  };
+}
+
 export interface TrainOptions {
   model: Model;
   source: BatchSource;
