@@ -6,6 +6,7 @@
 import { maskFromScores, sparseInit, type Masks } from '../sparsity/index.js';
 import type { Buffers, SparseUpdater, StepContext } from '../training/loop.js';
 import { sparseLayerNames, type UpdaterConfig } from './base.js';
+import { masksChanged } from '../engine/kernels/sparse-engine.js';
 
 export class SnipUpdater implements SparseUpdater {
   readonly masks: Masks;
@@ -13,6 +14,11 @@ export class SnipUpdater implements SparseUpdater {
 
   constructor(private readonly cfg: UpdaterConfig) {
     this.masks = cfg.masks;
+  }
+
+  /** The connection sensitivities at step 0 need the dense gradient. */
+  denseGradients(): boolean {
+    return !this.done;
   }
 
   beforeStep(ctx: StepContext): boolean {
@@ -29,6 +35,7 @@ export class SnipUpdater implements SparseUpdater {
       );
     }
     for (const [n, m] of maskFromScores(scores, this.cfg.densities)) this.masks.get(n)!.set(m);
+    masksChanged();
     const init = this.cfg.init ?? 'dense';
     sparseInit(this.cfg.specs, ctx.weights, this.masks, init, ctx.rng);
     if (init !== 'dense') {
