@@ -28,12 +28,19 @@ for (const d of densities)
   for (const [K, N] of layers) {
     const mask = Float32Array.from({ length: K * N }, () => (Math.random() < d ? 1 : 0));
     const x = tf.randomNormal([B, K]) as tf.Tensor2D;
-    const w = tf.tensor2d(Float32Array.from(mask, (m) => m * (Math.random() - 0.5)), [K, N]);
+    const w = tf.tensor2d(
+      Float32Array.from(mask, (m) => m * (Math.random() - 0.5)),
+      [K, N],
+    );
     const b = tf.zeros([N]) as tf.Tensor1D;
     const plan = createPlan(new SparseStructure(K, N, mask));
     const step = (layer: typeof denseLayer) => () =>
       tf.tidy(() => {
-        const g = tf.grads((xx, ww, bb) => tf.sum(layer(xx as tf.Tensor2D, ww as tf.Tensor2D, bb, 'relu')))([x, w, b]);
+        const g = tf.grads((xx, ww, bb) => tf.sum(layer(xx as tf.Tensor2D, ww as tf.Tensor2D, bb, 'relu')))([
+          x,
+          w,
+          b,
+        ]);
         g.forEach((t) => t.dataSync());
       });
     const fwd = (layer: typeof denseLayer) => () => tf.tidy(() => void layer(x, w, b, 'relu').dataSync());

@@ -41,6 +41,17 @@ export function breakEvenDensity(): number {
   return v > 0 && v <= 1 ? v : DEFAULT_BREAK_EVEN;
 }
 
+/** The engine's settings, for `sprig info`. */
+export function sparseEngineInfo() {
+  const nat = sparseAddon();
+  return {
+    mode,
+    kernels: nat ? `native, ${nat.sparseIsa()}` : 'plain JS (auto stays dense)',
+    breakEvenDensity: breakEvenDensity(),
+    minWeights: MIN_SPARSE_WEIGHTS,
+  };
+}
+
 /** A bound layer: its mask, and the structure built from it (rebuilt when the masks change). */
 interface Binding {
   name: string;
