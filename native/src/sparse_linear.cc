@@ -152,7 +152,8 @@ void forwardSmall(float* y, const float* x, const float* W, const float* bias, i
   }
 }
 
-// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu)
+// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?)
+// xT (optional, ≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* y = f32(info, 0);
@@ -160,12 +161,15 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   const int64_t B = i64(info, 4), K = i64(info, 5), N = i64(info, 6);
   const int32_t *outPtr = i32(info, 7), *outIdx = i32(info, 8), *inPtr = i32(info, 9), *inIdx = i32(info, 10);
   const bool relu = flag(info, 11);
+  const int64_t ld = padded(B);
+  const bool keep = info.Length() > 12 && info[12].IsTypedArray();
+  if (keep && (int64_t)f32len(info, 12) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
+  float* xT = keep ? f32(info, 12) : scratch(sX, K * ld);
   if (B < kSmallBatch) {
     forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu);
+    if (keep) transposeIn(xT, x, B, K, ld);
     return info.Env().Undefined();
   }
-  const int64_t ld = padded(B);
-  float* xT = scratch(sX, K * ld);
   float* yT = scratch(sY, N * ld);
   transposeIn(xT, x, B, K, ld);
   ops()->spmm(yT, xT, ld, N, outPtr, outIdx, w, 1, N, bias, relu);
@@ -203,7 +207,9 @@ Napi::Value Dx(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sparseDw(dw, x, dyT, B, K, N, inPtr, inIdx): dW = xᵀ·dy at the active connections, zero elsewhere.
+// sparseDw(dw, x, dyT, B, K, N, inPtr, inIdx, xIsT, zero): dW = xᵀ·dy at the active connections.
+// xIsT: x is already transposed ([K, ld], from sparseForward). zero: also zero the other entries
+// (false when dw is the layer's own buffer, whose inactive entries stay zero).
 Napi::Value Dw(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dw = f32(info, 0);
@@ -211,10 +217,17 @@ Napi::Value Dw(const Napi::CallbackInfo& info) {
   const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
   const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
   if ((int64_t)f32len(info, 0) != K * N) throw std::invalid_argument("sparseDw: dw must have K·N elements");
-  float* xT = scratch(sX, K * ld);
-  transposeIn(xT, x, B, K, ld);
+  const bool xIsT = info.Length() > 8 && flag(info, 8), zero = info.Length() <= 9 || flag(info, 9);
+  const float* xT = x;
+  if (!xIsT) {
+    float* t = scratch(sX, K * ld);
+    transposeIn(t, x, B, K, ld);
+    xT = t;
+  }
+  if (zero) {
 #pragma omp parallel for if (K * N >= kParMin) schedule(static)
-  for (int64_t k = 0; k < K; k++) std::memset(dw + k * N, 0, N * sizeof(float));
+    for (int64_t k = 0; k < K; k++) std::memset(dw + k * N, 0, N * sizeof(float));
+  }
   ops()->sddmm(dw, xT, dyT, ld, K, inPtr, inIdx, N);
   return info.Env().Undefined();
 }

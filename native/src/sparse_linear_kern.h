@@ -82,6 +82,24 @@ static void spmmImpl(float* outT, const float* D, int64_t ld, int64_t rows, cons
                   relu);
 }
 
+// One row of the SDDMM with the row of A held in registers (ld = U·V::L).
+template <class V, int U>
+static inline void sddmmRowReg(float* out, const float* a, const float* D, int64_t ld, const int32_t* idx,
+                               int32_t beg, int32_t end) {
+  typename V::R ar[U];
+  for (int u = 0; u < U; u++) ar[u] = V::load(a + u * V::L);
+  for (int32_t j = beg; j < end; j++) {
+    const float* d = D + (int64_t)idx[j] * ld;
+    typename V::R s0 = V::zero(), s1 = V::zero();
+    for (int u = 0; u + 1 < U; u += 2) {
+      s0 = V::fma(ar[u], V::load(d + u * V::L), s0);
+      s1 = V::fma(ar[u + 1], V::load(d + (u + 1) * V::L), s1);
+    }
+    if constexpr (U % 2 == 1) s0 = V::fma(ar[U - 1], V::load(d + (U - 1) * V::L), s0);
+    out[idx[j]] = V::hsum(V::add(s0, s1));
+  }
+}
+
 template <class V>
 static void sddmmImpl(float* dW, const float* A, const float* D, int64_t ld, int64_t rows,
                       const int32_t* ptr, const int32_t* idx, int64_t N) {
@@ -90,6 +108,20 @@ static void sddmmImpl(float* dW, const float* A, const float* D, int64_t ld, int
   for (int64_t r = 0; r < rows; r++) {
     const float* a = A + r * ld;
     float* out = dW + r * N;
+    if constexpr (V::L >= 8) {
+      // batches up to 8 vectors: A's row stays in registers
+      switch (ld / V::L) {
+        case 1: sddmmRowReg<V, 1>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 2: sddmmRowReg<V, 2>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 3: sddmmRowReg<V, 3>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 4: sddmmRowReg<V, 4>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 5: sddmmRowReg<V, 5>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 6: sddmmRowReg<V, 6>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 7: sddmmRowReg<V, 7>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        case 8: sddmmRowReg<V, 8>(out, a, D, ld, idx, ptr[r], ptr[r + 1]); continue;
+        default: break;
+      }
+    }
     for (int32_t j = ptr[r]; j < ptr[r + 1]; j++) {
       const float* d = D + (int64_t)idx[j] * ld;
       // four accumulators, summed in a fixed tree

@@ -29,6 +29,8 @@ export interface SparseAddon {
     inPtr: Int32Array,
     inIdx: Int32Array,
     relu: boolean,
+    /** Keeps the transposed input [K, ld] here, for sparseDw(…, xIsT = true). */
+    xT?: Float32Array,
   ): void;
   /** dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16. */
   sparseGradOut(dyT: Float32Array, dy: Float32Array, y: Float32Array | null, B: number, N: number): void;
@@ -51,6 +53,10 @@ export interface SparseAddon {
     N: number,
     inPtr: Int32Array,
     inIdx: Int32Array,
+    /** x is already transposed to [K, ld] (sparseForward's xT). */
+    xIsT?: boolean,
+    /** Zero dw's inactive entries too (default true). */
+    zero?: boolean,
   ): void;
   sparseDb(db: Float32Array, dyT: Float32Array, B: number, N: number): void;
   sgdActive(
@@ -216,6 +222,11 @@ export interface SparseLayerPlan {
   structure: SparseStructure;
   /** dW over all connections (a dense product): RigL's grow scores, SNFS's gradient EMA. */
   denseWeightGrad: boolean;
+  /** The last forward's transposed input and the tensor data it came from (reused by dW). */
+  xT?: Float32Array;
+  xTOf?: object;
+  /** The layer's weight-gradient array: only active entries are written, the rest stay zero. */
+  dw?: Float32Array;
 }
 
 // Plans by id: TF.js hands attributes through to the gradient function; a number travels safely.
@@ -245,8 +256,12 @@ function register(): void {
         wv = f32(w!, be),
         bv = bias ? f32(bias, be) : null;
       const nat = sparseAddon();
-      if (nat) nat.sparseForward(y, xv, wv, bv, B, s.K, s.N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, relu);
-      else jsSparseForward(y, xv, wv, bv, B, s, relu);
+      if (nat) {
+        const n = s.K * padded(B);
+        if (!plan.xT || plan.xT.length < n) plan.xT = new Float32Array(n);
+        nat.sparseForward(y, xv, wv, bv, B, s.K, s.N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, relu, plan.xT);
+        plan.xTOf = x!.dataId;
+      } else jsSparseForward(y, xv, wv, bv, B, s, relu);
       return be.makeTensorInfo([B, s.N], 'float32', y);
     },
   });
@@ -297,10 +312,17 @@ function nativeGrads(
       return tf.tensor(o, [B, K]);
     },
     w: () => {
-      const o = alloc(K * N);
-      if (plan.denseWeightGrad) denseDw(o, f32(x, be), f32(d, be), relu ? f32(y, be) : null, B, K, N);
-      else nat.sparseDw(o, f32(x, be), dyT, B, K, N, s.inPtr, s.inIdx);
-      return tf.tensor(o, [K, N]);
+      if (plan.denseWeightGrad) {
+        const o = alloc(K * N);
+        denseDw(o, f32(x, be), f32(d, be), relu ? f32(y, be) : null, B, K, N);
+        return tf.tensor(o, [K, N]);
+      }
+      // the layer's own array: its inactive entries are zero from the start and never written, so
+      // no pass over all K·N entries (the pool never takes it: only arrays it handed out return)
+      plan.dw ??= new Float32Array(K * N);
+      const cached = plan.xTOf === x.dataId;
+      nat.sparseDw(plan.dw, cached ? plan.xT! : f32(x, be), dyT, B, K, N, s.inPtr, s.inIdx, cached, false);
+      return tf.tensor(plan.dw, [K, N]);
     },
     bias: () => {
       const o = new Float32Array(N);
