@@ -14,6 +14,7 @@ import { register as gradflow } from './gradflow.js';
 import { register as bench } from './bench.js';
 import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
+import { register as predict } from './predict.js';
 import { register as sparseEngine } from './sparse-engine.js';
 
 const program = new Command('sprig')
@@ -35,6 +36,7 @@ for (const register of [
   bench,
   serve,
   plot,
+  predict,
   sparseEngine,
 ])
   register(program);

@@ -30,6 +30,7 @@ function parseMode(v: string, where: string): SparseEngineMode {
 
 export function setSparseEngine(m: string): void {
   mode = parseMode(m, '--sparse-engine');
+  masksChanged(); // bound layers decide again
 }
 
 export function sparseEngineMode(): SparseEngineMode {
