@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDataset } from '../src/data/registry.js';
 import { createModel } from '../src/models/registry.js';
-import { train, type TrainResult } from '../src/training/loop.js';
+import { train, type SparseUpdater, type TrainOptions, type TrainResult } from '../src/training/loop.js';
 import { streamSource } from '../src/training/sources.js';
 import { Rng } from '../src/util/rng.js';
 import { denseMasks, randomMasks } from '../src/sparsity/index.js';
@@ -104,4 +104,15 @@ for (const method of ['static', 'snip', 'set', 'rigl', 'snfs', 'gmp', 'imp'] as 
 
 test('static with Adam: the sparse engine ends where masked-dense ends', () => {
   compare('adam', run('static', 'on', 'adam'), run('static', 'off', 'adam'));
+});
+
+test('the run observers pass the updater’s dense-gradient answer through (sparse layers stay sparse in stored runs)', async () => {
+  const { observeRun } = await import('../src/experiments/run-observers.js');
+  const masks = new Map([['a', new Float32Array(4).fill(1)]]);
+  const wrap = (sparse: SparseUpdater) =>
+    observeRun({ sparse, totalSteps: 100 } as unknown as TrainOptions, () => {}).sparse!;
+  const rigl = { masks, beforeStep: () => false, denseGradients: (s: number) => s === 50 };
+  assert.equal(wrap(rigl).denseGradients!(49), false);
+  assert.equal(wrap(rigl).denseGradients!(50), true);
+  assert.equal(wrap({ masks }).denseGradients!(3), false);
 });
