@@ -21,6 +21,10 @@ export function domain(values: number[], axis: Axis): [number, number] {
     const pad = (hi - lo) * 0.04;
     lo -= pad;
     hi += pad;
+  } else {
+    const pad = (hi / lo) ** 0.04; // the same 4 % margin, in log space
+    lo /= pad;
+    hi *= pad;
   }
   if (axis.unit === 'percent' && !axis.log) {
     lo = Math.max(lo, v.every((x) => x >= 0) ? 0 : lo);
