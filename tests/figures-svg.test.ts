@@ -7,7 +7,7 @@ import { figureSvg } from '../src/figures/svg.js';
 import { withRanges } from '../src/figures/index.js';
 import { groupRuns } from '../src/figures/groups.js';
 import { meanStd } from '../src/figures/stats.js';
-import { lotteryFigures } from '../src/figures/lottery.js';
+import { lotteryFigures, type LotteryCurve } from '../src/figures/lottery.js';
 import { runLabel, uniqueLabels } from '../src/figures/labels.js';
 import type { LineFigure } from '../src/figures/types.js';
 import type { RunRow } from '../src/store/index-db.js';
@@ -114,7 +114,7 @@ test('lottery: branches start at the dense point; one replicate says it has no b
     metrics: () => [],
     readJson: () => undefined,
   };
-  const curve = {
+  const curve: LotteryCurve = {
     levels: [
       { level: 0, remaining: 1, testAccuracy: 0.9, branches: {} },
       {

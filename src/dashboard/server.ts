@@ -2,7 +2,7 @@
  * The dashboard's HTTP server (fastify): JSON endpoints over a read-only `StoreReader`, the page's
  * static files, and Chart.js served from node_modules (no CDN: the dashboard works offline).
  *
- *   GET /api/runs?kind=&status=&all=1   runs (top level unless all)
+ *   GET /api/runs?kind=&status=&all=1&sweep=   runs (top level unless all; of one sweep)
  *   GET /api/runs/:id                   one run: row, directory, files, children
  *   GET /api/runs/:id/metrics           index metrics as series and charts
  *   GET /api/runs/:id/curves            charts found in the run directory's JSON files
@@ -117,11 +117,12 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
   });
 
   app.get('/api/runs', async (req) => {
-    const q = req.query as { kind?: string; status?: string; all?: string };
+    const q = req.query as { kind?: string; status?: string; all?: string; sweep?: string };
     const runs = reader.list({
       kind: q.kind || undefined,
       status: q.status || undefined,
       all: q.all === '1' || q.all === 'true',
+      sweep: q.sweep || undefined,
     });
     return { root: reader.root, runs: runs.map(tableRow), columns: columnDefs(runs) };
   });
