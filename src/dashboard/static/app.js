@@ -143,13 +143,14 @@ async function runsView(params, refreshing) {
   const q = new URLSearchParams({ all: listState.all ? '1' : '0' });
   if (listState.kind) q.set('kind', listState.kind);
   if (listState.status) q.set('status', listState.status);
+  if (listState.sweep) q.set('sweep', listState.sweep);
   const [everything, listed] = await Promise.all([api('/api/runs?all=1'), api(`/api/runs?${q}`)]);
   setRoot(listed.root);
   // Redraw only when a run appeared, changed status or recorded something.
   const signature = JSON.stringify([listState, everything.runs.map((r) => [r.runId, r.status, r.updatedAt])]);
   if (refreshing && signature === listSignature) return refreshLater();
   listSignature = signature;
-  const runs = listed.runs.filter((r) => !listState.sweep || r.sweep === listState.sweep);
+  const runs = listed.runs;
   const cols = columnsOf(listed.columns, runs);
   const focus = refreshing && document.activeElement?.name === 'filter';
   clear();
@@ -167,7 +168,7 @@ async function runsView(params, refreshing) {
       values.map(([v, label]) => el('option', { value: v, selected: v === listState[name] }, label)),
     );
   const kinds = [...new Set(everything.runs.map((r) => r.kind))].sort();
-  const sweeps = [...new Set(everything.runs.map((r) => r.sweep).filter(Boolean))].sort();
+  const sweeps = [...new Set(everything.runs.flatMap((r) => r.sweeps ?? []))].sort();
   const shown = runs.filter((r) => matches(r, cols, listState.filter));
   const compareBtn = el(
     'button',
