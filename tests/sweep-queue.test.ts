@@ -203,6 +203,9 @@ test('a SIGKILLed worker’s job completes on the other worker, and the store en
   assert.equal(done.counts.finished, 1, JSON.stringify(done));
   assert.match(survivor.out(), new RegExp(`done ${runId} \\(trained\\)`));
   assert.doesNotMatch(victim.out(), new RegExp(`done ${runId}`));
+  // The shared store let the survivor resume from the victim's checkpoint, not from epoch 1.
+  const resumedAt = survivor.out().match(new RegExp(`${runId}: \\S+ epoch (\\d+)`));
+  assert.ok(resumedAt && Number(resumedAt[1]) >= 2, survivor.out());
 
   const result = JSON.parse(readFileSync(join(root, runId, 'result.json'), 'utf8')) as {
     steps: number;
