@@ -185,7 +185,7 @@ test('a SIGKILLed worker’s job completes on the other worker, and the store en
     file,
     JSON.stringify({
       ...TINY,
-      base: { ...TINY.base, trainSteps: '3000it' },
+      base: { ...TINY.base, trainSteps: '1500it' },
       grid: { lr: [0.1] },
       seeds: [7],
     }),
@@ -211,7 +211,7 @@ test('a SIGKILLed worker’s job completes on the other worker, and the store en
     steps: number;
     testAccuracy: number;
   };
-  assert.equal(result.steps, 3000);
+  assert.equal(result.steps, 1500);
   assert.equal(existsSync(join(root, runId, 'checkpoint.bin')), false);
   const db = new Database(join(root, 'index.sqlite'), { readonly: true });
   const row = db.prepare('SELECT status, result FROM runs WHERE run_id = ?').get(runId) as {
