@@ -16,6 +16,7 @@ import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
 import { register as sweep } from './sweep.js';
 import { register as worker } from './worker.js';
+import { register as metricsEvery } from './metrics-every.js';
 
 const program = new Command('sprig')
   .description(
@@ -38,6 +39,7 @@ for (const register of [
   plot,
   sweep,
   worker,
+  metricsEvery,
 ])
   register(program);
 
