@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { Command, CommanderError, type Option } from 'commander';
 import { SprigError, unknownName } from '../util/errors.js';
 import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
-import { dstHparamsSchema, normaliseDst } from '../experiments/dst.js';
+import { dstHparamsSchema, normaliseDst, planDst } from '../experiments/dst.js';
+import { Step } from '../training/step.js';
 import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
 import { bootstrapHparamsSchema } from '../experiments/bootstrap.js';
 import { gradflowHparamsSchema } from '../experiments/gradflow.js';
@@ -45,9 +46,15 @@ const KINDS = {
   },
   dst: {
     register: dst,
-    // As planDst: the method's irrelevant fields dropped before hashing.
-    runId: (o) =>
-      hashedRunId('dst', dstHparamsSchema, normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
+    // As planDst: the method's irrelevant fields dropped before hashing. M× with a warm-up marks
+    // its id by the warm-up's length in iterations, which needs the data: then plan it in full.
+    runId: (o) => {
+      const raw = dstHparamsFromFlags(o);
+      const hp = normaliseDst(validate(dstHparamsSchema, raw));
+      if (hp.dst.multiplier !== 1 && Step.parse(hp.training.warmup).iterations(1) > 0)
+        return planDst(raw).runId;
+      return hashedRunId('dst', dstHparamsSchema, hp);
+    },
   },
   lottery: {
     register: lottery,
