@@ -114,7 +114,8 @@ before(async () => {
   );
   await until('redis-server', () => listening(port), 20);
   root = join(dir, 'runs');
-  // Two workers sharing one store (as on shared storage); short locks so a dead one is noticed in seconds.
+  // Two workers sharing one store (as on shared storage); short locks so a dead one is noticed in
+  // seconds, long enough that a busy machine does not make a live one look dead.
   for (let i = 0; i < 2; i++) {
     const w = start([
       'worker',
@@ -123,7 +124,7 @@ before(async () => {
       '--root',
       root,
       '--lock-duration',
-      '2000',
+      '4000',
       '--stalled-interval',
       '1000',
     ]);
