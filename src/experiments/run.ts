@@ -27,6 +27,8 @@ export interface RunResult {
   wallSeconds: number;
   /** True when the run had already finished and nothing was trained. */
   cached: boolean;
+  /** Masked layers and whether they ran on the sparse kernels. */
+  sparseLayers?: TrainResult['sparseLayers'];
   history: {
     epoch: number;
     step: number;
@@ -148,6 +150,7 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
     steps: trained.steps,
     wallSeconds: trained.wallSeconds,
     cached: false,
+    sparseLayers: trained.sparseLayers,
     history: trained.history.map((e) => ({
       epoch: e.epoch,
       step: e.step,

@@ -14,6 +14,13 @@ import { learningRate, type LrHparams } from './lr.js';
 import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
+import {
+  activePositions,
+  bindSparseLayers,
+  sparseReport,
+  withDenseWeightGradients,
+  type SparseLayerReport,
+} from '../engine/kernels/sparse-engine.js';
 
 /** Where training batches come from; its position is part of the checkpoint. */
 export interface BatchSource {
@@ -48,6 +55,12 @@ export interface SparseUpdater {
   /** Before the optimizer step; returning true replaces it (RigL's mask-update steps). */
   beforeStep?(ctx: StepContext): boolean;
   afterStep?(ctx: StepContext): void;
+  /**
+   * Whether this step's gradients (ctx.grads) must be dense at the masked weights too (RigL's update
+   * steps, SNFS); otherwise sparse layers compute them only at the active weights. Default: true
+   * for an updater with beforeStep/afterStep hooks, false for a bare mask.
+   */
+  denseGradients?(step: number): boolean;
   state?(): Buffers;
   load?(state: Buffers): void;
 }
@@ -121,6 +134,8 @@ export interface TrainResult {
   steps: number;
   /** Training seconds, summed over resumed pieces. */
   wallSeconds: number;
+  /** Masked layers and whether they ran on the sparse kernels (engine/kernels/sparse-engine.ts). */
+  sparseLayers?: SparseLayerReport[];
 }
 
 let modelCounter = 0;
@@ -156,12 +171,14 @@ function createVariables(o: TrainOptions) {
       for (const n of trainable) out.set(n, grads[`${uid}/${n}`]!.dataSync() as Float32Array);
       return { loss: value.dataSync()[0]!, grads: out };
     });
-  return { vars, trainable, params, gradientsOf };
+  // Sparse layers compute weight gradients at their active weights only, unless the updater asks.
+  const denseGradientsOf = (batch: Batch) => withDenseWeightGradients(() => gradientsOf(batch));
+  return { vars, trainable, params, gradientsOf, denseGradientsOf };
 }
 
 export function train(o: TrainOptions): TrainResult {
   const { model } = o;
-  const { vars, trainable, params, gradientsOf } = createVariables(o);
+  const { vars, trainable, params, gradientsOf, denseGradientsOf } = createVariables(o);
   const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
   if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
   const optimizer = createOptimizer(o.optimizer);
@@ -180,6 +197,9 @@ export function train(o: TrainOptions): TrainResult {
   let step = resumed?.step ?? o.startStep ?? 0;
   const history: EpochEvent[] = resumed?.history ?? [];
   const wallBefore = resumed?.wallSeconds ?? 0;
+  // Masked dense layers run on the sparse kernels where that pays; bases reparametrise (θ = B(m ⊙ c)),
+  // so their weights are not sparse.
+  const unbind = masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined;
 
   const wallSeconds = () => wallBefore + (performance.now() - t0) / 1000;
   const save = () => {
@@ -195,7 +215,7 @@ export function train(o: TrainOptions): TrainResult {
     o.saveAt?.(step, weights);
     const batch = o.source.next();
     const lr = learningRate(o.lr, step, o.totalSteps);
-    const { loss, grads } = gradientsOf(batch);
+    const { loss, grads } = (needsDenseGradients(o.sparse, step) ? denseGradientsOf : gradientsOf)(batch);
     if (!Number.isFinite(loss)) {
       const last = history.at(-1);
       throw new SprigError(
@@ -215,9 +235,9 @@ export function train(o: TrainOptions): TrainResult {
       optimizer,
       batch,
       rng,
-      gradients: (b) => gradientsOf(b).grads,
+      gradients: (b) => denseGradientsOf(b).grads,
     };
-    updateWeights(ctx, o.sparse);
+    updateWeights(ctx, o.sparse, (n) => activePositions(vars.get(n)!));
     step++;
     epochLoss += loss;
     epochSteps++;
@@ -254,26 +274,44 @@ export function train(o: TrainOptions): TrainResult {
     history,
     steps: step,
     wallSeconds: wallSeconds(),
+    sparseLayers: unbind ? sparseReport(vars) : undefined,
   };
+  unbind?.();
   for (const v of vars.values()) v.dispose();
   return result;
 }
 
+/** An updater with hooks may read ctx.grads at masked weights unless it says otherwise; a bare mask cannot. */
+function needsDenseGradients(u: SparseUpdater | undefined, step: number): boolean {
+  if (!u) return false;
+  return u.denseGradients?.(step) ?? !!(u.beforeStep || u.afterStep);
+}
+
 /**
  * One step's update: the sparse updater may replace the optimizer step (RigL's mask updates);
- * otherwise gradients are masked and the optimizer steps every weight.
+ * otherwise gradients are masked and the optimizer steps every weight, a sparse layer only its
+ * active ones (`activeOf`; the masked ones stay zero either way).
  */
-function updateWeights(ctx: StepContext, sparse: SparseUpdater | undefined): void {
+function updateWeights(
+  ctx: StepContext,
+  sparse: SparseUpdater | undefined,
+  activeOf: (name: string) => Int32Array | undefined,
+): void {
   const masks = sparse?.masks;
+  const optimizer = ctx.optimizer;
   const replaced = sparse?.beforeStep?.(ctx) ?? false;
   if (!replaced) {
     for (const [n, wt] of ctx.weights) {
       const g = ctx.grads.get(n)!;
       const m = masks?.get(n);
-      if (m) multiplyInPlace(g, m);
-      ctx.optimizer.update(n, wt, g, ctx.lr, m);
+      const active = m && optimizer.updateActive ? activeOf(n) : undefined;
+      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active);
+      else {
+        if (m) multiplyInPlace(g, m);
+        optimizer.update(n, wt, g, ctx.lr, m);
+      }
     }
-    ctx.optimizer.endStep();
+    optimizer.endStep();
   }
   sparse?.afterStep?.(ctx);
 }
