@@ -121,5 +121,7 @@ function churnObserver(u: SparseUpdater, record: Record_, every: number): Sparse
       : undefined,
     state: u.state ? () => u.state!() : undefined,
     load: u.load ? (s) => u.load!(s) : undefined,
+    // the wrapped updater's answer (a bare mask never reads gradients): sparse layers stay sparse
+    denseGradients: (step) => u.denseGradients?.(step) ?? !!(u.beforeStep || u.afterStep),
   };
 }
