@@ -20,15 +20,17 @@
 
 namespace sprig {
 
-void scGatherAvx512(float*, const float*, int64_t, const int64_t*, const float*, int64_t, int64_t);
+void scGatherAvx512(float*, int64_t, const float*, int64_t, int64_t, int, const int64_t*, const float*, int64_t,
+                    int64_t);
 void scDotAvx512(float*, const float*, int64_t, const float*, const int64_t*, int, const int64_t*, int64_t, int64_t);
-void scGatherAvx2(float*, const float*, int64_t, const int64_t*, const float*, int64_t, int64_t);
+void scGatherAvx2(float*, int64_t, const float*, int64_t, int64_t, int, const int64_t*, const float*, int64_t,
+                  int64_t);
 void scDotAvx2(float*, const float*, int64_t, const float*, const int64_t*, int, const int64_t*, int64_t, int64_t);
 
 namespace sc_portable {
 struct Vec {
   using T = float;
-  static constexpr int W = 1, CH = 16;
+  static constexpr int W = 1, ACC = 16;
   static T zero() { return 0.f; }
   static T set1(float v) { return v; }
   static T load(const float* p) { return *p; }
@@ -53,11 +55,11 @@ static int bestIsa() {
 }
 static int isa = bestIsa();
 
-static void gather(float* out, const float* src, int64_t base, const int64_t* off, const float* val, int64_t nnz,
-                   int64_t Np) {
-  if (isa == SC_AVX512) scGatherAvx512(out, src, base, off, val, nnz, Np);
-  else if (isa == SC_AVX2) scGatherAvx2(out, src, base, off, val, nnz, Np);
-  else sc_portable::gatherAcc(out, src, base, off, val, nnz, Np);
+static void gather(float* out, int64_t outStride, const float* src, int64_t base, int64_t pixStride, int npix,
+                   const int64_t* off, const float* val, int64_t nnz, int64_t Np) {
+  if (isa == SC_AVX512) scGatherAvx512(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
+  else if (isa == SC_AVX2) scGatherAvx2(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
+  else sc_portable::gatherAcc(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
 }
 static void dot(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base, int npix,
                 const int64_t* off, int64_t nnz, int64_t Np) {
@@ -105,11 +107,13 @@ static void toPixelMajor(float* dst, const float* src, int64_t N, int64_t H, int
       float* px = row + wp * C * Np;
       const int64_t w = wp - padL;
       if (w < 0 || w >= W) { std::memset(px, 0, C * Np * sizeof(float)); continue; }
-      for (int64_t c = 0; c < C; c++) {
-        float* d = px + c * Np;
-        for (int64_t n = 0; n < N; n++) d[n] = src[((n * H + h) * W + w) * C + c];
-        for (int64_t n = N; n < Np; n++) d[n] = 0.f;
+      // one image's C contiguous values at a time (a strided read per value would miss the cache)
+      for (int64_t n = 0; n < N; n++) {
+        const float* s = src + ((n * H + h) * W + w) * C;
+        for (int64_t c = 0; c < C; c++) px[c * Np + n] = s[c];
       }
+      for (int64_t c = 0; c < C; c++)
+        for (int64_t n = N; n < Np; n++) px[c * Np + n] = 0.f;
     }
   }
 }
@@ -149,20 +153,28 @@ static Napi::Value SparseConvFwd(const Napi::CallbackInfo& info) {
     val[j] = w[idx[j]];
   }
   const int64_t P = p.OH * p.OW, O = p.O;
+  const int64_t pairsPerRow = (p.OW + 1) / 2;
+  // Output pixels in pairs along a row: the two share every broadcast weight.
 #pragma omp parallel
   {
-    std::vector<float> tile(O * Np);
+    std::vector<float> tile(2 * O * Np);
 #pragma omp for schedule(static)
-    for (int64_t q = 0; q < P; q++) {
-      const int64_t oh = q / p.OW, ow = q % p.OW;
+    for (int64_t u = 0; u < p.OH * pairsPerRow; u++) {
+      const int64_t oh = u / pairsPerRow, ow = u % pairsPerRow * 2;
+      const int npix = ow + 1 < p.OW ? 2 : 1;
       const int64_t base = ((oh * p.sh) * Wp + ow * p.sw) * p.C * Np;
       for (int64_t o = 0; o < O; o++)
-        gather(tile.data() + o * Np, xp, base, off.data() + ptr[o], val.data() + ptr[o], ptr[o + 1] - ptr[o], Np);
-      for (int64_t n = 0; n < p.N; n++) {
-        float* yo = y + (n * P + q) * O;
-        for (int64_t o = 0; o < O; o++) {
-          float v = tile[o * Np + n] + (bias ? bias[o] : 0.f);
-          yo[o] = act == ACT_RELU ? (v > 0 ? v : 0.f) : v;
+        gather(tile.data() + o * Np, O * Np, xp, base, p.sw * p.C * Np, npix, off.data() + ptr[o], val.data() + ptr[o],
+               ptr[o + 1] - ptr[o], Np);
+      for (int k = 0; k < npix; k++) {
+        const int64_t q = oh * p.OW + ow + k;
+        const float* t = tile.data() + k * O * Np;
+        for (int64_t n = 0; n < p.N; n++) {
+          float* yo = y + (n * P + q) * O;
+          for (int64_t o = 0; o < O; o++) {
+            float v = t[o * Np + n] + (bias ? bias[o] : 0.f);
+            yo[o] = act == ACT_RELU ? (v > 0 ? v : 0.f) : v;
+          }
         }
       }
     }
@@ -214,21 +226,29 @@ static Napi::Value SparseConvBwdData(const Napi::CallbackInfo& info) {
       }
   }
   const int64_t P = p.H * p.W;
+  // Input pixels in pairs along a row at stride 1 (same phase, neighbouring dy pixels).
+  const int64_t step = sw == 1 ? 2 : 1, perRow = (p.W + step - 1) / step;
 #pragma omp parallel
   {
-    std::vector<float> tile(C * Np);
+    std::vector<float> tile(2 * C * Np);
 #pragma omp for schedule(static)
-    for (int64_t q = 0; q < P; q++) {
-      const int64_t h = q / p.W, wq = q % p.W;
-      const int64_t rh = (h + p.pt) % sh, rw = (wq + p.pl) % sw;
-      const int64_t qh = (h + p.pt - rh) / sh, qw = (wq + p.pl - rw) / sw;
+    for (int64_t u = 0; u < p.H * perRow; u++) {
+      const int64_t h = u / perRow, w0 = u % perRow * step;
+      const int npix = step == 2 && w0 + 1 < p.W ? 2 : 1;
+      const int64_t rh = (h + p.pt) % sh, rw = (w0 + p.pl) % sw;
+      const int64_t qh = (h + p.pt - rh) / sh, qw = (w0 + p.pl - rw) / sw;
       const int64_t base = ((qh + loH) * OWp + qw + loW) * O * Np;
       const int64_t* pp = pptr.data() + (rh * sw + rw) * C;
       for (int64_t c = 0; c < C; c++)
-        gather(tile.data() + c * Np, dyp, base, off.data() + pp[c], val.data() + pp[c], pp[c + 1] - pp[c], Np);
-      for (int64_t n = 0; n < p.N; n++) {
-        float* d = dx + (n * P + q) * C;
-        for (int64_t c = 0; c < C; c++) d[c] = tile[c * Np + n];
+        gather(tile.data() + c * Np, C * Np, dyp, base, O * Np, npix, off.data() + pp[c], val.data() + pp[c],
+               pp[c + 1] - pp[c], Np);
+      for (int k = 0; k < npix; k++) {
+        const int64_t q = h * p.W + w0 + k;
+        const float* t = tile.data() + k * C * Np;
+        for (int64_t n = 0; n < p.N; n++) {
+          float* d = dx + (n * P + q) * C;
+          for (int64_t c = 0; c < C; c++) d[c] = t[c * Np + n];
+        }
       }
     }
   }

@@ -7,7 +7,7 @@ namespace sprig {
 namespace sc_avx2 {
 struct Vec {
   using T = __m256;
-  static constexpr int W = 8, CH = 8;  // 8 accumulators + the broadcast fit AVX2's 16 registers
+  static constexpr int W = 8, ACC = 8;  // 8 accumulators + the broadcast fit 16 registers
   static T zero() { return _mm256_setzero_ps(); }
   static T set1(float v) { return _mm256_set1_ps(v); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }
@@ -27,9 +27,9 @@ struct Vec {
 #include "sparse_conv_kern.h"
 
 namespace sprig {
-void scGatherAvx2(float* out, const float* src, int64_t base, const int64_t* off, const float* val, int64_t nnz,
-                  int64_t Np) {
-  sc_avx2::gatherAcc(out, src, base, off, val, nnz, Np);
+void scGatherAvx2(float* out, int64_t outStride, const float* src, int64_t base, int64_t pixStride, int npix,
+                 const int64_t* off, const float* val, int64_t nnz, int64_t Np) {
+  sc_avx2::gatherAcc(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
 }
 void scDotAvx2(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base, int npix,
                const int64_t* off, int64_t nnz, int64_t Np) {

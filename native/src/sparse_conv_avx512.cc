@@ -7,7 +7,7 @@ namespace sprig {
 namespace sc_avx512 {
 struct Vec {
   using T = __m512;
-  static constexpr int W = 16, CH = 8;
+  static constexpr int W = 16, ACC = 16;
   static T zero() { return _mm512_setzero_ps(); }
   static T set1(float v) { return _mm512_set1_ps(v); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
@@ -22,9 +22,9 @@ struct Vec {
 #include "sparse_conv_kern.h"
 
 namespace sprig {
-void scGatherAvx512(float* out, const float* src, int64_t base, const int64_t* off, const float* val, int64_t nnz,
-                    int64_t Np) {
-  sc_avx512::gatherAcc(out, src, base, off, val, nnz, Np);
+void scGatherAvx512(float* out, int64_t outStride, const float* src, int64_t base, int64_t pixStride, int npix,
+                 const int64_t* off, const float* val, int64_t nnz, int64_t Np) {
+  sc_avx512::gatherAcc(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
 }
 void scDotAvx512(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base, int npix,
                  const int64_t* off, int64_t nnz, int64_t Np) {

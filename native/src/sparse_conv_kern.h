@@ -2,34 +2,77 @@
 // compiled per instruction set (sparse_conv_avx512.cc, sparse_conv_avx2.cc, sparse_conv.cc's
 // portable copy). Every operand is laid out with the batch innermost and padded to a multiple of 16
 // lanes (SparseProp's layout), so one active connection is a broadcast weight times contiguous
-// vectors, whatever the filter shape.
+// vectors, whatever the filter shape. Register blocking: NV batch vectors times NP output pixels
+// (forward, dx: the pixels share each broadcast weight), or NV vectors times NJ connections (dW:
+// the connections share each dy load), so that enough independent FMA chains hide the latency.
 #pragma once
 #include <cstdint>
 
 namespace sprig {
 namespace SPRIG_SC_NS {
 
-// out[0..Np) = sum_j val[j] * src[base + off[j] + 0..Np), Np a multiple of 16.
-static inline void gatherAcc(float* out, const float* src, int64_t base, const int64_t* off, const float* val,
-                             int64_t nnz, int64_t Np) {
-  constexpr int W = Vec::W, CH = Vec::CH;  // lanes per vector; vectors held in registers
-  int64_t n0 = 0;
-  for (; n0 + CH * W <= Np; n0 += CH * W) {
-    typename Vec::T acc[CH];
-    for (int c = 0; c < CH; c++) acc[c] = Vec::zero();
-    const float* s = src + base + n0;
-    for (int64_t j = 0; j < nnz; j++) {
-      const typename Vec::T v = Vec::set1(val[j]);
-      const float* p = s + off[j];
-      for (int c = 0; c < CH; c++) acc[c] = Vec::fma(v, Vec::load(p + c * W), acc[c]);
-    }
-    for (int c = 0; c < CH; c++) Vec::store(out + n0 + c * W, acc[c]);
+template <int NV, int NP>
+static inline void gatherT(float* out, int64_t outStride, const float* src, int64_t pixStride, const int64_t* off,
+                           const float* val, int64_t nnz) {
+  constexpr int W = Vec::W;
+  typename Vec::T acc[NP][NV];
+  for (int p = 0; p < NP; p++)
+    for (int c = 0; c < NV; c++) acc[p][c] = Vec::zero();
+  for (int64_t j = 0; j < nnz; j++) {
+    const typename Vec::T v = Vec::set1(val[j]);
+    const float* s = src + off[j];
+    for (int p = 0; p < NP; p++)
+      for (int c = 0; c < NV; c++) acc[p][c] = Vec::fma(v, Vec::load(s + p * pixStride + c * W), acc[p][c]);
   }
-  for (; n0 < Np; n0 += W) {
-    typename Vec::T acc = Vec::zero();
+  for (int p = 0; p < NP; p++)
+    for (int c = 0; c < NV; c++) Vec::store(out + p * outStride + c * W, acc[p][c]);
+}
+
+// For npix (1 or 2) pixels at src + base + p·pixStride: out[p·outStride + 0..Np) =
+// sum_j val[j] * src[base + p·pixStride + off[j] + 0..Np), Np a multiple of 16.
+static inline void gatherAcc(float* out, int64_t outStride, const float* src, int64_t base, int64_t pixStride,
+                             int npix, const int64_t* off, const float* val, int64_t nnz, int64_t Np) {
+  constexpr int W = Vec::W;
+  for (int64_t n0 = 0; n0 < Np;) {
+    const int64_t r = (Np - n0) / W;
+    float* o = out + n0;
     const float* s = src + base + n0;
-    for (int64_t j = 0; j < nnz; j++) acc = Vec::fma(Vec::set1(val[j]), Vec::load(s + off[j]), acc);
-    Vec::store(out + n0, acc);
+    if (npix == 2) {
+      if (r >= 8 && Vec::ACC >= 16) { gatherT<8, 2>(o, outStride, s, pixStride, off, val, nnz); n0 += 8 * W; }
+      else if (r >= 4) { gatherT<4, 2>(o, outStride, s, pixStride, off, val, nnz); n0 += 4 * W; }
+      else if (r >= 2) { gatherT<2, 2>(o, outStride, s, pixStride, off, val, nnz); n0 += 2 * W; }
+      else { gatherT<1, 2>(o, outStride, s, pixStride, off, val, nnz); n0 += W; }
+    } else {
+      if (r >= 8) { gatherT<8, 1>(o, outStride, s, pixStride, off, val, nnz); n0 += 8 * W; }
+      else if (r >= 4) { gatherT<4, 1>(o, outStride, s, pixStride, off, val, nnz); n0 += 4 * W; }
+      else if (r >= 2) { gatherT<2, 1>(o, outStride, s, pixStride, off, val, nnz); n0 += 2 * W; }
+      else { gatherT<1, 1>(o, outStride, s, pixStride, off, val, nnz); n0 += W; }
+    }
+  }
+}
+
+template <int NV, int NJ>
+static inline void dotT(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base,
+                        int npix, const int64_t* off, int64_t Np) {
+  constexpr int W = Vec::W;
+  typename Vec::T a[NJ][NV];
+  for (int k = 0; k < NJ; k++)
+    for (int c = 0; c < NV; c++) a[k][c] = Vec::zero();
+  for (int q = 0; q < npix; q++) {
+    const float* d = dy + q * dyStride;
+    for (int64_t n = 0; n < Np; n += NV * W) {
+      typename Vec::T dv[NV];
+      for (int c = 0; c < NV; c++) dv[c] = Vec::load(d + n + c * W);
+      for (int k = 0; k < NJ; k++) {
+        const float* s = src + base[q] + off[k] + n;
+        for (int c = 0; c < NV; c++) a[k][c] = Vec::fma(dv[c], Vec::load(s + c * W), a[k][c]);
+      }
+    }
+  }
+  for (int k = 0; k < NJ; k++) {
+    typename Vec::T t = a[k][0];
+    for (int c = 1; c < NV; c++) t = Vec::add(t, a[k][c]);
+    part[k] += Vec::hsum(t);
   }
 }
 
@@ -38,19 +81,18 @@ static inline void gatherAcc(float* out, const float* src, int64_t base, const i
 static inline void dotBlock(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base,
                             int npix, const int64_t* off, int64_t nnz, int64_t Np) {
   constexpr int W = Vec::W;
-  for (int64_t j = 0; j < nnz; j++) {
-    typename Vec::T a0 = Vec::zero(), a1 = Vec::zero();
-    for (int q = 0; q < npix; q++) {
-      const float* d = dy + q * dyStride;
-      const float* s = src + base[q] + off[j];
-      int64_t n = 0;
-      for (; n + 2 * W <= Np; n += 2 * W) {
-        a0 = Vec::fma(Vec::load(d + n), Vec::load(s + n), a0);
-        a1 = Vec::fma(Vec::load(d + n + W), Vec::load(s + n + W), a1);
-      }
-      for (; n < Np; n += W) a0 = Vec::fma(Vec::load(d + n), Vec::load(s + n), a0);
-    }
-    part[j] += Vec::hsum(Vec::add(a0, a1));
+  const int64_t nv = Np / W;
+  int64_t j = 0;
+  // NV vectors per pass over the batch (a divisor of Np/W), 2 connections at a time
+  if (nv % 4 == 0) {
+    for (; j + 2 <= nnz; j += 2) dotT<4, 2>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+    for (; j < nnz; j++) dotT<4, 1>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+  } else if (nv % 2 == 0) {
+    for (; j + 2 <= nnz; j += 2) dotT<2, 2>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+    for (; j < nnz; j++) dotT<2, 1>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+  } else {
+    for (; j + 2 <= nnz; j += 2) dotT<1, 2>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+    for (; j < nnz; j++) dotT<1, 1>(part + j, dy, dyStride, src, base, npix, off + j, Np);
   }
 }
 
