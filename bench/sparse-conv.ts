@@ -1,48 +1,69 @@
 /**
- * Per-layer break-even density of the sparse convolution kernels (native/src/sparse_conv.cc)
- * against the dense oneDNN convolution, on the conv shapes of Conv-4, ResNet-20 and VGG-16:
- * `npx tsx bench/sparse-conv.ts [--nets conv4,resnet20,vgg16] [--densities 1,0.5,...] [--reps 5]
- * [--pass train|fwd|dx|dw]`. A training step's three passes (forward, input gradient, weight
- * gradient; the first layer has no input gradient) are timed per layer, dense and sparse at each
- * density, interleaved over the repetitions; medians. Prints ms per pass, the speed-up, and the
- * density below which the sparse layer is faster (linear interpolation between measured densities).
+ * Per-layer speed of the sparse convolution kernels (native/src/sparse_conv.cc) against the dense
+ * oneDNN convolution, on every conv layer of Conv-4 (batch 60), ResNet-20 and VGG-16 (batch 128):
+ * `npx tsx bench/sparse-conv.ts [--nets conv4,resnet20,vgg16] [--densities 1,0.5,0.3,0.2,0.1,0.05]
+ * [--erk 0.9,0.9,0.95] [--reps 5] [--pass train|fwd|dx|dw]`. A training step's passes (forward,
+ * input gradient, weight gradient; the first layer has no input gradient) are timed per layer shape,
+ * dense and sparse at each density and at the layer's ERK density (RigL's distribution at the net's
+ * --erk sparsity), interleaved over the repetitions; medians. Prints ms, the speed-up, the density
+ * below which the sparse layer is faster (linear interpolation between measured densities), and the
+ * network's conv time per step, dense against sparse at ERK.
  */
 import { nativeAddon } from '../src/engine/native.js';
 import '../src/engine/index.js';
 import { SparseConvStructure, sparseConvAddon } from '../src/engine/kernels/sparse-conv.js';
+import { createModel } from '../src/models/registry.js';
+import { layerDensities } from '../src/sparsity/distributions.js';
 
 interface Layer {
   net: string;
   name: string;
-  /** N, H, W, C, K, O, stride; 'same' padding as the models use. */
   N: number;
+  /** Input size, kernel, channels in and out, stride; 'same' padding as the models use. */
   H: number;
-  C: number;
   K: number;
+  C: number;
   O: number;
   s: number;
-  first?: boolean;
-  /** How many times the network runs this shape per step. */
+  first: boolean;
+  erk: number;
+  /** How many layers of the network have this shape (and ERK density). */
   count: number;
 }
-const LAYERS: Layer[] = [
-  { net: 'conv4', name: 'conv1 3→64 32²', N: 60, H: 32, C: 3, K: 3, O: 64, s: 1, first: true, count: 1 },
-  { net: 'conv4', name: 'conv2 64→64 32²', N: 60, H: 32, C: 64, K: 3, O: 64, s: 1, count: 1 },
-  { net: 'conv4', name: 'conv3 64→128 16²', N: 60, H: 16, C: 64, K: 3, O: 128, s: 1, count: 1 },
-  { net: 'conv4', name: 'conv4 128→128 16²', N: 60, H: 16, C: 128, K: 3, O: 128, s: 1, count: 1 },
-  { net: 'resnet20', name: 'stem 3→16 32²', N: 128, H: 32, C: 3, K: 3, O: 16, s: 1, first: true, count: 1 },
-  { net: 'resnet20', name: '16→16 32²', N: 128, H: 32, C: 16, K: 3, O: 16, s: 1, count: 6 },
-  { net: 'resnet20', name: '16→32 s2', N: 128, H: 32, C: 16, K: 3, O: 32, s: 2, count: 1 },
-  { net: 'resnet20', name: '32→32 16²', N: 128, H: 16, C: 32, K: 3, O: 32, s: 1, count: 5 },
-  { net: 'resnet20', name: '32→64 s2', N: 128, H: 16, C: 32, K: 3, O: 64, s: 2, count: 1 },
-  { net: 'resnet20', name: '64→64 8²', N: 128, H: 8, C: 64, K: 3, O: 64, s: 1, count: 5 },
-  { net: 'resnet20', name: 'shortcut 1×1 16→32 s2', N: 128, H: 32, C: 16, K: 1, O: 32, s: 2, count: 1 },
-  { net: 'vgg16', name: '64→64 32²', N: 128, H: 32, C: 64, K: 3, O: 64, s: 1, count: 1 },
-  { net: 'vgg16', name: '128→128 16²', N: 128, H: 16, C: 128, K: 3, O: 128, s: 1, count: 1 },
-  { net: 'vgg16', name: '256→256 8²', N: 128, H: 8, C: 256, K: 3, O: 256, s: 1, count: 2 },
-  { net: 'vgg16', name: '512→512 4²', N: 128, H: 4, C: 512, K: 3, O: 512, s: 1, count: 2 },
-  { net: 'vgg16', name: '512→512 2²', N: 128, H: 2, C: 512, K: 3, O: 512, s: 1, count: 3 },
-];
+const NETS: Record<string, { model: string; batch: number }> = {
+  conv4: { model: 'cifar_conv4', batch: 60 },
+  resnet20: { model: 'cifar_resnet_20', batch: 128 },
+  vgg16: { model: 'cifar_vgg_16', batch: 128 },
+};
+
+/** The conv layers of a registry model, with input sizes and strides read off its output sizes. */
+function layersOf(net: string, sparsity: number): Layer[] {
+  const { model, batch } = NETS[net]!;
+  const m = createModel(model, [32, 32, 3], 10);
+  const erk = layerDensities(m.specs, { distribution: 'erk', sparsity } as Parameters<
+    typeof layerDensities
+  >[1]);
+  const out: Layer[] = [];
+  let prev = 32;
+  m.specs
+    .filter((sp) => sp.kind === 'conv')
+    .forEach((sp, i) => {
+      const [K, , C, O] = sp.shape as [number, number, number, number];
+      const size = Math.round(Math.sqrt(sp.usesPerExample));
+      const shortcut = sp.name.includes('shortcut');
+      // ResNets downsample with stride-2 convs; Conv-4 and VGG-16 with max-pools between convs
+      const strided = shortcut || (model.includes('resnet') && size < prev);
+      const H = strided ? size * 2 : size;
+      if (!shortcut) prev = size;
+      const d = erk.get(sp.name) ?? 1;
+      const name = `${K}×${K} ${C}→${O} ${H}²${strided ? ' s2' : ''}`;
+      const same = out.find((l) => l.name === name && Math.abs(l.erk - d) < 1e-9 && !l.first);
+      if (same && i > 0) same.count++;
+      else
+        out.push({ net, name, N: batch, H, K, C, O, s: strided ? 2 : 1, first: i === 0, erk: d, count: 1 });
+    });
+  return out;
+}
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,6 +73,7 @@ const nets = arg('nets', 'conv4,resnet20,vgg16').split(',');
 const densities = arg('densities', '1,0.5,0.3,0.2,0.1,0.05').split(',').map(Number);
 const reps = Number(arg('reps', '5'));
 const pass = arg('pass', 'train');
+const erkS = arg('erk', '0.9,0.9,0.95').split(',').map(Number);
 
 const dense = nativeAddon();
 const sparse = sparseConvAddon();
@@ -85,9 +107,11 @@ function time(f: () => void): number {
 }
 
 console.log(`sparse conv kernels: ${sparse.sparseConvIsa()}, ${dense.info().threads} threads; pass: ${pass}`);
-const header = ['layer', 'dense ms', ...densities.map((d) => `d=${d}`), 'break-even'];
+const header = ['layer', '×', 'dense ms', ...densities.map((d) => `d=${d}`), 'break-even', 'ERK d', 'at ERK'];
 console.log(header.join('\t'));
-for (const l of LAYERS.filter((x) => nets.includes(x.net))) {
+const totals = new Map<string, { dense: number; sparse: number }>();
+const all = nets.flatMap((n) => layersOf(n, erkS[Object.keys(NETS).indexOf(n)] ?? 0.9));
+for (const l of all) {
   const p = params(l);
   const OH = p[7]!;
   const x = Float32Array.from({ length: l.N * l.H * l.H * l.C }, () => rand() - 0.5);
@@ -97,7 +121,8 @@ for (const l of LAYERS.filter((x) => nets.includes(x.net))) {
   const wSize = l.K * l.K * l.C * l.O;
   const dw = new Float32Array(wSize);
   const want = (q: string) => pass === 'train' || pass === q;
-  const structs = densities.map((d) => {
+  const grid = [...densities, l.erk];
+  const structs = grid.map((d) => {
     const m = Float32Array.from({ length: wSize }, () => (rand() < d ? 1 : 0));
     const w = Float32Array.from(m, (v) => v * (rand() - 0.5));
     return { s: new SparseConvStructure([l.K, l.K, l.C, l.O], m), w };
@@ -108,17 +133,23 @@ for (const l of LAYERS.filter((x) => nets.includes(x.net))) {
     if (want('dx') && !l.first) dense.convBwdData(dx, dy, w0, p);
     if (want('dw')) dense.convBwdWeights(dw, x, dy, p);
   };
+  // as the op runs a step: x packed once (forward, reused by dW), dy packed once (dx and dW)
+  const [xLen, dyLen] = sparse.sparseConvPackedSizes(p);
+  const xp = new Float32Array(xLen),
+    dyp = new Float32Array(dyLen);
   const runSparse = (k: number) => () => {
     const { s, w } = structs[k]!;
-    if (want('fwd')) sparse.sparseConvFwd(y, x, w, null, p, 0, s.outPtr, s.outIdx);
-    if (want('dx') && !l.first) sparse.sparseConvBwdData(dx, dy, w, p, s.inPtr, s.inIdx);
-    if (want('dw')) sparse.sparseConvBwdWeights(dw, x, dy, p, s.outPtr, s.outIdx);
+    if (want('fwd') || want('dw')) sparse.sparseConvPackX(xp, x, p);
+    if (want('dx') || want('dw')) sparse.sparseConvPackDy(dyp, dy, p);
+    if (want('fwd')) sparse.sparseConvFwd(y, x, w, null, p, 0, s.outPtr, s.outIdx, xp);
+    if (want('dx') && !l.first) sparse.sparseConvBwdData(dx, dy, w, p, s.inPtr, s.inIdx, dyp);
+    if (want('dw')) sparse.sparseConvBwdWeights(dw, x, dy, p, s.outPtr, s.outIdx, xp, dyp);
   };
   const td: number[] = [],
-    ts: number[][] = densities.map(() => []);
+    ts: number[][] = grid.map(() => []);
   for (let r = 0; r < reps; r++) {
     td.push(time(runDense));
-    densities.forEach((_, k) => ts[k]!.push(time(runSparse(k))));
+    grid.forEach((_, k) => ts[k]!.push(time(runSparse(k))));
   }
   const d0 = median(td),
     s = ts.map(median);
@@ -135,12 +166,23 @@ for (const l of LAYERS.filter((x) => nets.includes(x.net))) {
       break;
     }
   }
+  const atErk = s[grid.length - 1]!;
+  const t = totals.get(l.net) ?? { dense: 0, sparse: 0 };
+  // a layer at or above its break-even density stays dense (as the engine's per-layer choice would)
+  totals.set(l.net, { dense: t.dense + l.count * d0, sparse: t.sparse + l.count * Math.min(d0, atErk) });
   console.log(
     [
       `${l.net} ${l.name}`,
+      String(l.count),
       d0.toFixed(2),
-      ...s.map((v) => `${v.toFixed(2)} (${(d0 / v).toFixed(1)}×)`),
+      ...s.slice(0, densities.length).map((v) => `${v.toFixed(2)} (${(d0 / v).toFixed(1)}×)`),
       be.toFixed(2),
+      l.erk.toFixed(3),
+      `${atErk.toFixed(2)} (${(d0 / atErk).toFixed(1)}×)`,
     ].join('\t'),
   );
 }
+for (const [net, t] of totals)
+  console.log(
+    `${net}: conv ms per step, dense ${t.dense.toFixed(1)}, sparse at ERK ${erkS[Object.keys(NETS).indexOf(net)]} (each layer on the faster kernel) ${t.sparse.toFixed(1)}: ${(t.dense / t.sparse).toFixed(2)}×`,
+  );

@@ -208,6 +208,19 @@ for (const c of CASES) {
       close(dx, ref.dx, `${isa} dx`);
       nat!.sparseConvBwdWeights(dw, x, ref.g, p, s.outPtr, s.outIdx);
       close(dw, ref.dw, `${isa} dW`);
+      // the same from the packed layouts, made once and shared by the passes
+      const [xLen, dyLen] = nat!.sparseConvPackedSizes(p);
+      const xp = new Float32Array(xLen),
+        dyp = new Float32Array(dyLen);
+      nat!.sparseConvPackX(xp, x, p);
+      nat!.sparseConvPackDy(dyp, ref.g, p);
+      const none = new Float32Array(0);
+      nat!.sparseConvFwd(y, none, w, b, p, 1, s.outPtr, s.outIdx, xp);
+      close(y, ref.y, `${isa} forward, packed x`);
+      nat!.sparseConvBwdData(dx, none, w, p, s.inPtr, s.inIdx, dyp);
+      close(dx, ref.dx, `${isa} dx, packed dy`);
+      nat!.sparseConvBwdWeights(dw, none, none, p, s.outPtr, s.outIdx, xp, dyp);
+      close(dw, ref.dw, `${isa} dW, packed x and dy`);
     }
     nat?.sparseConvIsa('best');
   });

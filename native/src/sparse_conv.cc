@@ -22,10 +22,10 @@ namespace sprig {
 
 void scGatherAvx512(float*, int64_t, const float*, int64_t, int64_t, int, const int64_t*, const float*, int64_t,
                     int64_t);
-void scDotAvx512(float*, const float*, int64_t, const float*, const int64_t*, int, const int64_t*, int64_t, int64_t);
+void scDotAvx512(float*, const float*, const int64_t*, const float*, const int64_t*, int, const int64_t*, int64_t, int64_t);
 void scGatherAvx2(float*, int64_t, const float*, int64_t, int64_t, int, const int64_t*, const float*, int64_t,
                   int64_t);
-void scDotAvx2(float*, const float*, int64_t, const float*, const int64_t*, int, const int64_t*, int64_t, int64_t);
+void scDotAvx2(float*, const float*, const int64_t*, const float*, const int64_t*, int, const int64_t*, int64_t, int64_t);
 
 namespace sc_portable {
 struct Vec {
@@ -61,11 +61,11 @@ static void gather(float* out, int64_t outStride, const float* src, int64_t base
   else if (isa == SC_AVX2) scGatherAvx2(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
   else sc_portable::gatherAcc(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
 }
-static void dot(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base, int npix,
+static void dot(float* part, const float* dy, const int64_t* dyBase, const float* src, const int64_t* base, int npix,
                 const int64_t* off, int64_t nnz, int64_t Np) {
-  if (isa == SC_AVX512) scDotAvx512(part, dy, dyStride, src, base, npix, off, nnz, Np);
-  else if (isa == SC_AVX2) scDotAvx2(part, dy, dyStride, src, base, npix, off, nnz, Np);
-  else sc_portable::dotBlock(part, dy, dyStride, src, base, npix, off, nnz, Np);
+  if (isa == SC_AVX512) scDotAvx512(part, dy, dyBase, src, base, npix, off, nnz, Np);
+  else if (isa == SC_AVX2) scDotAvx2(part, dy, dyBase, src, base, npix, off, nnz, Np);
+  else sc_portable::dotBlock(part, dy, dyBase, src, base, npix, off, nnz, Np);
 }
 
 // N,H,W,C, KH,KW,O, OH,OW, sh,sw, pt,pl,pb,pr, dh,dw (as conv.cc)
@@ -118,6 +118,59 @@ static void toPixelMajor(float* dst, const float* src, int64_t N, int64_t H, int
   }
 }
 
+// The packed layouts: x padded by the conv's padding; dy padded so that the input gradient's gather
+// reads zeros out of range (see SparseConvBwdData).
+struct Packed {
+  int64_t Np, Hp, Wp, loH, loW, OHp, OWp;
+  explicit Packed(const SP& p) {
+    Np = p.Np();
+    Hp = p.H + p.pt + p.pb;
+    Wp = p.W + p.pl + p.pr;
+    loH = ((p.KH - 1) * p.dh) / p.sh + 1;
+    loW = ((p.KW - 1) * p.dw) / p.sw + 1;
+    OHp = p.OH + loH + std::max<int64_t>(0, (p.H - 1 + p.pt) / p.sh - (p.OH - 1)) + 1;
+    OWp = p.OW + loW + std::max<int64_t>(0, (p.W - 1 + p.pl) / p.sw - (p.OW - 1)) + 1;
+  }
+  size_t xLen(const SP& p) const { return (size_t)(Hp * Wp * p.C * Np); }
+  size_t dyLen(const SP& p) const { return (size_t)(OHp * OWp * p.O * Np); }
+};
+
+// An optional Float32Array argument of at least n elements, else nullptr.
+static float* packedArg(const Napi::CallbackInfo& info, size_t i, size_t n) {
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  if (f32len(info, i) < n) throw std::invalid_argument("packed buffer " + std::to_string(i) + " is too small");
+  return f32(info, i);
+}
+
+// sparseConvPackedSizes(params17) -> [x, dy]: element counts of the packed layouts.
+static Napi::Value SparseConvPackedSizes(const Napi::CallbackInfo& info) {
+  const SP p = readSP(info, 0);
+  const Packed k(p);
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, Napi::Number::New(info.Env(), (double)k.xLen(p)));
+  a.Set(1u, Napi::Number::New(info.Env(), (double)k.dyLen(p)));
+  return a;
+}
+
+// sparseConvPackX(xp, x, params17) / sparseConvPackDy(dyp, dy, params17): the packed layouts, made
+// once per step and shared by the passes (forward and weight gradient: x; both gradients: dy).
+static Napi::Value SparseConvPackX(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  const SP p = readSP(info, 2);
+  const Packed k(p);
+  float* xp = packedArg(info, 0, k.xLen(p));
+  toPixelMajor(xp, f32(info, 1), p.N, p.H, p.W, p.C, p.pt, p.pl, k.Hp, k.Wp, k.Np);
+  return info.Env().Undefined();
+}
+static Napi::Value SparseConvPackDy(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  const SP p = readSP(info, 2);
+  const Packed k(p);
+  float* dyp = packedArg(info, 0, k.dyLen(p));
+  toPixelMajor(dyp, f32(info, 1), p.N, p.OH, p.OW, p.O, k.loH, k.loW, k.OHp, k.OWp, k.Np);
+  return info.Env().Undefined();
+}
+
 // Decodes flat HWIO indices: ((kh*KW + kw)*C + c)*O + o.
 struct Tap { int64_t kh, kw, c, o; };
 static inline Tap tapOf(int64_t idx, const SP& p) {
@@ -143,8 +196,12 @@ static Napi::Value SparseConvFwd(const Napi::CallbackInfo& info) {
   size_t nnz;
   const int32_t* idx = i32(info, 7, &nnz);
   const int64_t Np = p.Np(), Hp = p.H + p.pt + p.pb, Wp = p.W + p.pl + p.pr;
-  float* xp = scratch(bufA, (size_t)(Hp * Wp * p.C * Np));
-  toPixelMajor(xp, x, p.N, p.H, p.W, p.C, p.pt, p.pl, Hp, Wp, Np);
+  // packed x given (arg 8): already made by sparseConvPackX, x is not read
+  float* xp = packedArg(info, 8, Packed(p).xLen(p));
+  if (!xp) {
+    xp = scratch(bufA, Packed(p).xLen(p));
+    toPixelMajor(xp, x, p.N, p.H, p.W, p.C, p.pt, p.pl, Hp, Wp, Np);
+  }
   std::vector<int64_t> off(nnz);
   std::vector<float> val(nnz);
   for (size_t j = 0; j < nnz; j++) {
@@ -197,12 +254,14 @@ static Napi::Value SparseConvBwdData(const Napi::CallbackInfo& info) {
   // Input pixel h (padded: h + pt) receives output row oh = (h + pt - kh*dh) / sh when divisible. With
   // r = (h + pt) mod sh (the phase), oh = qh - (kh*dh - r) / sh, qh = (h + pt - r) / sh. dy is padded
   // so that every such oh reads a zero when it is out of range.
-  const int64_t loH = ((p.KH - 1) * p.dh) / sh + 1, loW = ((p.KW - 1) * p.dw) / sw + 1;
-  const int64_t hiH = std::max<int64_t>(0, (p.H - 1 + p.pt) / sh - (p.OH - 1)) + 1;
-  const int64_t hiW = std::max<int64_t>(0, (p.W - 1 + p.pl) / sw - (p.OW - 1)) + 1;
-  const int64_t OHp = p.OH + loH + hiH, OWp = p.OW + loW + hiW;
-  float* dyp = scratch(bufA, (size_t)(OHp * OWp * O * Np));
-  toPixelMajor(dyp, dy, p.N, p.OH, p.OW, O, loH, loW, OHp, OWp, Np);
+  const Packed k(p);
+  const int64_t loH = k.loH, loW = k.loW, OWp = k.OWp;
+  // packed dy given (arg 6): already made by sparseConvPackDy, dy is not read
+  float* dyp = packedArg(info, 6, k.dyLen(p));
+  if (!dyp) {
+    dyp = scratch(bufA, k.dyLen(p));
+    toPixelMajor(dyp, dy, p.N, p.OH, p.OW, O, loH, loW, k.OHp, OWp, Np);
+  }
   // Taps by phase (rh, rw), then input channel: offsets relative to the pixel's (qh, qw).
   const int64_t phases = sh * sw;
   std::vector<int64_t> pptr(phases * C + 1, 0), off(nnz);
@@ -272,10 +331,18 @@ static Napi::Value SparseConvBwdWeights(const Napi::CallbackInfo& info) {
   const int32_t* idx = i32(info, 5, &nnz);
   const int64_t Np = p.Np(), Hp = p.H + p.pt + p.pb, Wp = p.W + p.pl + p.pr, O = p.O;
   const int64_t P = p.OH * p.OW;
-  float* xp = scratch(bufA, (size_t)(Hp * Wp * p.C * Np));
-  toPixelMajor(xp, x, p.N, p.H, p.W, p.C, p.pt, p.pl, Hp, Wp, Np);
-  float* dyt = scratch(bufB, (size_t)(P * O * Np));  // [pixel][o][Np]
-  toPixelMajor(dyt, dy, p.N, p.OH, p.OW, O, 0, 0, p.OH, p.OW, Np);
+  // packed x (arg 6) and dy (arg 7) when given, else made here
+  const Packed k(p);
+  float* xp = packedArg(info, 6, k.xLen(p));
+  if (!xp) {
+    xp = scratch(bufA, k.xLen(p));
+    toPixelMajor(xp, x, p.N, p.H, p.W, p.C, p.pt, p.pl, Hp, Wp, Np);
+  }
+  float* dyp = packedArg(info, 7, k.dyLen(p));
+  if (!dyp) {
+    dyp = scratch(bufB, k.dyLen(p));
+    toPixelMajor(dyp, dy, p.N, p.OH, p.OW, O, k.loH, k.loW, k.OHp, k.OWp, Np);
+  }
   std::vector<int64_t> off(nnz);
   for (size_t j = 0; j < nnz; j++) {
     const Tap t = tapOf(idx[j], p);
@@ -286,16 +353,17 @@ static Napi::Value SparseConvBwdWeights(const Napi::CallbackInfo& info) {
 #pragma omp parallel for schedule(static)
   for (int g = 0; g < kDwGroups; g++) {
     float* pg = part.data() + g * nnz;
-    int64_t base[kDwBlock];
+    int64_t base[kDwBlock], dyBase[kDwBlock];
     for (int64_t b = blocks * g / kDwGroups; b < blocks * (g + 1) / kDwGroups; b++) {
       const int64_t q0 = b * kDwBlock;
       const int npix = (int)std::min<int64_t>(kDwBlock, P - q0);
       for (int i = 0; i < npix; i++) {
         const int64_t oh = (q0 + i) / p.OW, ow = (q0 + i) % p.OW;
         base[i] = ((oh * p.sh) * Wp + ow * p.sw) * p.C * Np;
+        dyBase[i] = ((oh + k.loH) * k.OWp + ow + k.loW) * O * Np;
       }
       for (int64_t o = 0; o < O; o++)
-        dot(pg + ptr[o], dyt + (q0 * O + o) * Np, O * Np, xp, base, npix, off.data() + ptr[o], ptr[o + 1] - ptr[o],
+        dot(pg + ptr[o], dyp + o * Np, dyBase, xp, base, npix, off.data() + ptr[o], ptr[o + 1] - ptr[o],
             Np);
     }
   }
@@ -327,6 +395,9 @@ void registerSparseConv(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseConvBwdData", Napi::Function::New(env, SparseConvBwdData));
   exports.Set("sparseConvBwdWeights", Napi::Function::New(env, SparseConvBwdWeights));
   exports.Set("sparseConvIsa", Napi::Function::New(env, SparseConvIsa));
+  exports.Set("sparseConvPackedSizes", Napi::Function::New(env, SparseConvPackedSizes));
+  exports.Set("sparseConvPackX", Napi::Function::New(env, SparseConvPackX));
+  exports.Set("sparseConvPackDy", Napi::Function::New(env, SparseConvPackDy));
 }
 
 }  // namespace sprig

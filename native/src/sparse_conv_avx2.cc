@@ -31,8 +31,8 @@ void scGatherAvx2(float* out, int64_t outStride, const float* src, int64_t base,
                  const int64_t* off, const float* val, int64_t nnz, int64_t Np) {
   sc_avx2::gatherAcc(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
 }
-void scDotAvx2(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base, int npix,
+void scDotAvx2(float* part, const float* dy, const int64_t* dyBase, const float* src, const int64_t* base, int npix,
                const int64_t* off, int64_t nnz, int64_t Np) {
-  sc_avx2::dotBlock(part, dy, dyStride, src, base, npix, off, nnz, Np);
+  sc_avx2::dotBlock(part, dy, dyBase, src, base, npix, off, nnz, Np);
 }
 }  // namespace sprig

@@ -26,8 +26,8 @@ void scGatherAvx512(float* out, int64_t outStride, const float* src, int64_t bas
                  const int64_t* off, const float* val, int64_t nnz, int64_t Np) {
   sc_avx512::gatherAcc(out, outStride, src, base, pixStride, npix, off, val, nnz, Np);
 }
-void scDotAvx512(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base, int npix,
+void scDotAvx512(float* part, const float* dy, const int64_t* dyBase, const float* src, const int64_t* base, int npix,
                  const int64_t* off, int64_t nnz, int64_t Np) {
-  sc_avx512::dotBlock(part, dy, dyStride, src, base, npix, off, nnz, Np);
+  sc_avx512::dotBlock(part, dy, dyBase, src, base, npix, off, nnz, Np);
 }
 }  // namespace sprig

@@ -52,14 +52,14 @@ static inline void gatherAcc(float* out, int64_t outStride, const float* src, in
 }
 
 template <int NV, int NJ>
-static inline void dotT(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base,
+static inline void dotT(float* part, const float* dy, const int64_t* dyBase, const float* src, const int64_t* base,
                         int npix, const int64_t* off, int64_t Np) {
   constexpr int W = Vec::W;
   typename Vec::T a[NJ][NV];
   for (int k = 0; k < NJ; k++)
     for (int c = 0; c < NV; c++) a[k][c] = Vec::zero();
   for (int q = 0; q < npix; q++) {
-    const float* d = dy + q * dyStride;
+    const float* d = dy + dyBase[q];
     for (int64_t n = 0; n < Np; n += NV * W) {
       typename Vec::T dv[NV];
       for (int c = 0; c < NV; c++) dv[c] = Vec::load(d + n + c * W);
@@ -76,23 +76,23 @@ static inline void dotT(float* part, const float* dy, int64_t dyStride, const fl
   }
 }
 
-// part[j] += sum over the block's pixels q and lanes n of dy[q*dyStride + n] * src[base[q] + off[j] + n]:
+// part[j] += sum over the block's pixels q and lanes n of dy[dyBase[q] + n] * src[base[q] + off[j] + n]:
 // the weight gradient at the active connections only (a sampled dense-dense product).
-static inline void dotBlock(float* part, const float* dy, int64_t dyStride, const float* src, const int64_t* base,
+static inline void dotBlock(float* part, const float* dy, const int64_t* dyBase, const float* src, const int64_t* base,
                             int npix, const int64_t* off, int64_t nnz, int64_t Np) {
   constexpr int W = Vec::W;
   const int64_t nv = Np / W;
   int64_t j = 0;
   // NV vectors per pass over the batch (a divisor of Np/W), 2 connections at a time
   if (nv % 4 == 0) {
-    for (; j + 2 <= nnz; j += 2) dotT<4, 2>(part + j, dy, dyStride, src, base, npix, off + j, Np);
-    for (; j < nnz; j++) dotT<4, 1>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+    for (; j + 2 <= nnz; j += 2) dotT<4, 2>(part + j, dy, dyBase, src, base, npix, off + j, Np);
+    for (; j < nnz; j++) dotT<4, 1>(part + j, dy, dyBase, src, base, npix, off + j, Np);
   } else if (nv % 2 == 0) {
-    for (; j + 2 <= nnz; j += 2) dotT<2, 2>(part + j, dy, dyStride, src, base, npix, off + j, Np);
-    for (; j < nnz; j++) dotT<2, 1>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+    for (; j + 2 <= nnz; j += 2) dotT<2, 2>(part + j, dy, dyBase, src, base, npix, off + j, Np);
+    for (; j < nnz; j++) dotT<2, 1>(part + j, dy, dyBase, src, base, npix, off + j, Np);
   } else {
-    for (; j + 2 <= nnz; j += 2) dotT<1, 2>(part + j, dy, dyStride, src, base, npix, off + j, Np);
-    for (; j < nnz; j++) dotT<1, 1>(part + j, dy, dyStride, src, base, npix, off + j, Np);
+    for (; j + 2 <= nnz; j += 2) dotT<1, 2>(part + j, dy, dyBase, src, base, npix, off + j, Np);
+    for (; j < nnz; j++) dotT<1, 1>(part + j, dy, dyBase, src, base, npix, off + j, Np);
   }
 }
 

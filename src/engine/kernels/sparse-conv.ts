@@ -18,6 +18,11 @@ import type { CpuBackend, KernelArgs } from './cpu-backend.js';
 export interface SparseConvAddon {
   /** The instruction set in use; a name ('avx512' | 'avx2' | 'portable' | 'best') switches to it. */
   sparseConvIsa(name?: string): string;
+  /** Element counts of the packed x and dy layouts ([pixel][channel][batch rounded up to 16], padded). */
+  sparseConvPackedSizes(params: number[]): [number, number];
+  sparseConvPackX(xp: Float32Array, x: Float32Array, params: number[]): void;
+  sparseConvPackDy(dyp: Float32Array, dy: Float32Array, params: number[]): void;
+  /** xp: an already packed x (x is then not read). */
   sparseConvFwd(
     y: Float32Array,
     x: Float32Array,
@@ -27,7 +32,9 @@ export interface SparseConvAddon {
     act: number,
     outPtr: Int32Array,
     outIdx: Int32Array,
+    xp?: Float32Array | null,
   ): void;
+  /** dyp: an already packed dy (dy is then not read). */
   sparseConvBwdData(
     dx: Float32Array,
     dy: Float32Array,
@@ -35,6 +42,7 @@ export interface SparseConvAddon {
     params: number[],
     inPtr: Int32Array,
     inIdx: Int32Array,
+    dyp?: Float32Array | null,
   ): void;
   sparseConvBwdWeights(
     dw: Float32Array,
@@ -43,6 +51,8 @@ export interface SparseConvAddon {
     params: number[],
     outPtr: Int32Array,
     outIdx: Int32Array,
+    xp?: Float32Array | null,
+    dyp?: Float32Array | null,
   ): void;
 }
 
@@ -212,6 +222,18 @@ export interface SparseConvPlan {
   structure: SparseConvStructure;
   /** dW over all connections (the dense kernel): RigL's grow scores, SNFS's gradient EMA. */
   denseWeightGrad: boolean;
+  /**
+   * The layer's packed x from its last forward pass (and which output it made), reused by the
+   * weight gradient; and the packed dy buffer of its backward pass. Reused across steps.
+   */
+  xp?: Float32Array;
+  xpFor?: object;
+  dyp?: Float32Array;
+}
+
+/** The plan's packed buffer of n elements (grown when a batch gets larger). */
+function buffer(b: Float32Array | undefined, n: number): Float32Array {
+  return b && b.length >= n ? b : new Float32Array(n);
 }
 
 // Plans by id: TF.js hands attributes through to the gradient function; a number travels safely.
@@ -244,7 +266,8 @@ function register(): void {
       const args = a as unknown as KernelArgs;
       const be = args.backend as CpuBackend;
       const { x, filter, bias } = args.inputs;
-      const s = plans.get(args.attrs!.plan as number)!.structure;
+      const plan = plans.get(args.attrs!.plan as number)!;
+      const s = plan.structure;
       const ci = convInfo(x!.shape, filter!.shape, args.attrs!);
       const p = convParams(ci);
       const relu = args.attrs!.activation === 'relu';
@@ -253,9 +276,15 @@ function register(): void {
         wv = f32(filter!, be),
         bv = bias ? f32(bias, be) : null;
       const nat = sparseConvAddon();
-      if (nat) nat.sparseConvFwd(y, xv, wv, bv, p, relu ? 1 : 0, s.outPtr, s.outIdx);
-      else jsSparseConvFwd(y, xv, wv, bv, p, relu, s);
-      return be.makeTensorInfo(ci.outShape, 'float32', y);
+      if (nat) {
+        // x packed once, kept for the weight gradient
+        plan.xp = buffer(plan.xp, nat.sparseConvPackedSizes(p)[0]);
+        nat.sparseConvPackX(plan.xp, xv, p);
+        nat.sparseConvFwd(y, xv, wv, bv, p, relu ? 1 : 0, s.outPtr, s.outIdx, plan.xp);
+      } else jsSparseConvFwd(y, xv, wv, bv, p, relu, s);
+      const out = be.makeTensorInfo(ci.outShape, 'float32', y);
+      plan.xpFor = out.dataId;
+      return out;
     },
   });
   tf.registerGradient({
@@ -283,10 +312,19 @@ function register(): void {
         tf.tensor(m, d.shape);
         g = m;
       }
+      // dy packed once for both gradients; x's packing from the forward pass when it made this y
+      let dyp: Float32Array | null = null,
+        xp: Float32Array | null = null;
+      if (nat) {
+        const [xLen, dyLen] = nat.sparseConvPackedSizes(p);
+        dyp = plan.dyp = buffer(plan.dyp, dyLen);
+        nat.sparseConvPackDy(dyp, g, p);
+        if (plan.xp && plan.xpFor === y!.dataId && plan.xp.length >= xLen) xp = plan.xp;
+      }
       return {
         x: () => {
           const o = alloc(x!.size);
-          if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), p, s.inPtr, s.inIdx);
+          if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), p, s.inPtr, s.inIdx, dyp);
           else jsSparseConvBwdData(o, g, f32(w!, be), p, s);
           return tf.tensor(o, x!.shape);
         },
@@ -302,7 +340,7 @@ function register(): void {
             : s;
           const o = alloc(w!.size);
           if (nat && !plan.denseWeightGrad)
-            nat.sparseConvBwdWeights(o, f32(x!, be), g, p, s.outPtr, s.outIdx);
+            nat.sparseConvBwdWeights(o, f32(x!, be), g, p, s.outPtr, s.outIdx, xp, dyp);
           else jsSparseConvBwdWeights(o, f32(x!, be), g, p, all);
           return tf.tensor(o, w!.shape);
         },
