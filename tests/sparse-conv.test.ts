@@ -271,6 +271,14 @@ for (const js of [false, true]) {
       close(sparse[0]!.dataSync() as Float32Array, dense[0]!.dataSync() as Float32Array, 'dx');
       close(sparse[1]!.dataSync() as Float32Array, tf.mul(dense[1]!, mt).dataSync() as Float32Array, 'dW');
       close(sparse[2]!.dataSync() as Float32Array, dense[2]!.dataSync() as Float32Array, 'db');
+      // denseWeightGrad: dW over every connection (RigL's grow scores), the dense layer's own
+      const all = createConvPlan(new SparseConvStructure(c.f, m), true);
+      try {
+        const g = loss((xa, wa, ba) => sparseConvLayer(xa, wa, c.stride, c.pad, ba, 'relu', all));
+        close(g[1]!.dataSync() as Float32Array, dense[1]!.dataSync() as Float32Array, 'dense dW');
+      } finally {
+        releaseConvPlan(all);
+      }
     } finally {
       releaseConvPlan(plan);
       useJsSparseConvKernels(false);
