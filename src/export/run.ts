@@ -15,9 +15,10 @@ import type { Model } from '../models/types.js';
 import { predict, metricsFromLogits } from '../training/evaluate.js';
 import { SprigError } from '../util/errors.js';
 import type { Layout, ValueFormat } from '../loader/format.js';
-import { artifactsOf, layersModelOf, setLayersWeights, weightBytes } from './tfjs.js';
-import { encodeSparse, type Int8Scale } from './sparse.js';
+import { artifactsOf, layersModelOf, modelJsonOf, setLayersWeights, weightBytes } from './tfjs.js';
+import { sparseExportOf, type Int8Scale } from './sparse.js';
 import { loadExport } from './load.js';
+import { decodeSparse } from '../loader/decode.js';
 
 export const EXPORT_FORMATS = ['tfjs', 'sparse'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -173,42 +174,20 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
   let layouts: Record<string, Layout> | undefined;
   let path: string;
   if (o.format === 'tfjs') {
-    const json = {
-      format: 'layers-model',
-      generatedBy: 'sprig',
-      convertedBy: null,
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      userDefinedMetadata: { sprig: metadata },
-    };
     path = join(o.out, 'model.json');
-    files = [write(path, Buffer.from(JSON.stringify(json))), write(join(o.out, 'weights.bin'), data)];
+    files = [
+      write(path, Buffer.from(JSON.stringify(modelJsonOf(artifacts, metadata)))),
+      write(join(o.out, 'weights.bin'), data),
+    ];
   } else {
-    const prunable = new Set(
-      model.specs.filter((s) => s.prunable).map((s) => s.name.replace(/\.weight$/, '')),
-    );
-    let at = 0;
-    const tensors = artifacts.weightSpecs!.map((spec) => {
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(data, at * 4, size);
-      at += size;
-      const layer = spec.name.slice(0, spec.name.lastIndexOf('/')).replace(/^.*\//, '');
-      return {
-        name: spec.name,
-        shape: spec.shape,
-        values,
-        prunable: spec.name.endsWith('/kernel') && prunable.has(layer),
-      };
-    });
-    const bytes = encodeSparse(tensors, {
+    const bytes = sparseExportOf(model, artifacts, {
       values: o.values ?? 'fp16',
       int8Scale: o.int8Scale ?? 'channel',
-      modelTopology: artifacts.modelTopology as object,
       metadata,
     });
     path = /\.[a-z0-9]+$/i.test(o.out) ? o.out : `${o.out}.sprig`;
     files = [write(path, bytes)];
-    const { manifest } = await import('../loader/decode.js').then((d) => d.decodeSparse(bytes, path));
+    const { manifest } = decodeSparse(bytes, path);
     layouts = Object.fromEntries(
       manifest.weights
         .filter((w) => w.layout !== 'dense' || w.values !== 'fp32')

@@ -15,6 +15,8 @@ import {
   type TensorEntry,
   type ValueFormat,
 } from '../loader/format.js';
+import type { io } from '@tensorflow/tfjs-core';
+import type { Model } from '../models/types.js';
 
 export type Int8Scale = 'channel' | 'tensor';
 
@@ -156,4 +158,33 @@ export function encodeSparse(tensors: SparseTensorInput[], o: EncodeOptions): Ui
   out.set(json, HEADER_BYTES);
   out.set(payload, HEADER_BYTES + json.length);
   return out;
+}
+
+/**
+ * A model's TF.js artifacts as a sparse file: kernels of prunable layers take the chosen value
+ * format and the cheapest layout; every other tensor stays dense fp32.
+ */
+export function sparseExportOf(
+  model: Model,
+  a: io.ModelArtifacts,
+  o: { values: ValueFormat; int8Scale: Int8Scale; metadata?: Record<string, unknown> },
+): Uint8Array {
+  const layerOf = (n: string) => n.slice(0, n.lastIndexOf('/')).replace(/^.*\//, '');
+  const prunable = new Set(model.specs.filter((s) => s.prunable).map((s) => s.name.replace(/\.weight$/, '')));
+  const d = a.weightData!;
+  const data = Array.isArray(d) ? new Uint8Array(d.reduce((x, y) => x + y.byteLength, 0)) : new Uint8Array(d);
+  if (Array.isArray(d)) d.reduce((at, b) => (data.set(new Uint8Array(b), at), at + b.byteLength), 0);
+  let at = 0;
+  const tensors = a.weightSpecs!.map((spec) => {
+    const size = spec.shape.reduce((x, y) => x * y, 1);
+    const values = new Float32Array(data.buffer, at * 4, size);
+    at += size;
+    return {
+      name: spec.name,
+      shape: spec.shape,
+      values,
+      prunable: spec.name.endsWith('/kernel') && prunable.has(layerOf(spec.name)),
+    };
+  });
+  return encodeSparse(tensors, { ...o, modelTopology: a.modelTopology as object });
 }

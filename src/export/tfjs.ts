@@ -99,3 +99,15 @@ export function weightBytes(a: tf.io.ModelArtifacts): ArrayBuffer {
   if (!d) return new ArrayBuffer(0);
   return Array.isArray(d) ? tf.io.concatenateArrayBuffers(d) : d;
 }
+
+/** A TF.js model.json (weights in one file, weights.bin) for artifacts, with sprig's metadata. */
+export function modelJsonOf(a: tf.io.ModelArtifacts, metadata: Record<string, unknown>) {
+  return {
+    format: 'layers-model',
+    generatedBy: 'sprig',
+    convertedBy: null,
+    modelTopology: a.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+    userDefinedMetadata: { sprig: metadata },
+  };
+}
