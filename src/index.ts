@@ -45,22 +45,42 @@ export {
   type LotteryPlan,
   type PruningHparams,
 } from './experiments/lottery-hparams.js';
-export { dstSchema, dstHparamsSchema, type DstHparams, type DstResult } from './experiments/dst.js';
+export {
+  dstSchema,
+  dstHparamsSchema,
+  type DstHparams,
+  type DstResult,
+  type DstFlops,
+} from './experiments/dst.js';
 export {
   bootstrapSchema,
   bootstrapHparamsSchema,
   type BootstrapHparams,
   type BootstrapResult,
+  type ModelComparison,
 } from './experiments/bootstrap.js';
 export {
   gradflowSchema,
   gradflowHparamsSchema,
   type GradflowHparams,
   type GradflowResult,
+  type RunReport,
 } from './experiments/gradflow.js';
-export type { LotteryResult } from './experiments/lottery.js';
+export type { LotteryResult, PointSummary, Stat } from './experiments/lottery.js';
 export type { RunResult, StoredWeights } from './experiments/run.js';
 export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
+
+// ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
+export {
+  exportRun,
+  resolveRun,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportResult,
+} from './export/run.js';
+export { loadExport } from './export/load.js';
+export type { Int8Scale } from './export/sparse.js';
 
 // ---- Models: the zoo, the TF.js LayersModel reader, and the model interface. ----
 export { MODELS, MODEL_NAMES, createModel, parameterCount, type ModelName } from './models/registry.js';
@@ -79,7 +99,9 @@ export {
   type Callbacks,
   type EpochEvent,
   type BatchSource,
+  type Buffers,
 } from './training/loop.js';
+export type { LrHparams } from './training/lr.js';
 export { createOptimizer, Sgd, Adam, type Optimizer, type OptimizerHparams } from './training/optimizers.js';
 export { crossEntropyLoss, kdLoss, type LossFn } from './training/losses.js';
 export { evaluate, predict, type EvalMetrics } from './training/evaluate.js';
@@ -89,12 +111,21 @@ export { Step } from './training/step.js';
 export * from './algorithms/index.js';
 
 // ---- Data, engine, errors. ----
-export { loadDataset, datasetInfo, DATASET_NAMES, type DatasetName } from './data/registry.js';
+export {
+  loadDataset,
+  datasetInfo,
+  DATASET_NAMES,
+  type DatasetName,
+  type DatasetInfo,
+  type LoadDatasetOptions,
+} from './data/registry.js';
 export type { Dataset, Split, Batch, Normalisation } from './data/types.js';
 export { tf, engineStatus } from './engine/index.js';
-export { Rng } from './util/rng.js';
+export type { NativeStatus } from './engine/native.js';
+export { Rng, type RngState } from './util/rng.js';
 export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';
+export type { RunIndex } from './store/index-db.js';
 
 /** Where runs are stored and how progress is reported; every experiment function takes these. */
 export interface RunOptions {
