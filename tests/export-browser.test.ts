@@ -96,10 +96,11 @@ test(
       const n = 3;
       const rng = new Rng(9);
       const x = Array.from({ length: n * 28 * 28 }, () => rng.next());
-      const got = (await page.evaluate(([x, n]) => (window as any).check(x, [n, 28, 28, 1]), [
-        x,
-        n,
-      ] as const)) as {
+      const got = (await page.evaluate(
+        ([x, n]) =>
+          (window as unknown as { check: (x: number[], s: number[]) => unknown }).check(x, [n, 28, 28, 1]),
+        [x, n] as const,
+      )) as {
         sparse: number[];
         tfjs: number[];
         error?: string;
