@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { RunStore } from '../store/store.js';
 import { compareDst, planDst, runDst, type ComparisonRow, type DstResult } from '../experiments/dst.js';
 import { methodNames } from '../algorithms/index.js';
-import { decayNames, distributionNames, sparseInitNames } from '../sparsity/index.js';
+import { decayNames, distributionNames } from '../sparsity/index.js';
 import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import { num, list, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
@@ -64,11 +64,6 @@ export function addDstFlags(cmd: Command): Command {
       "T_end: last mask update, a fraction of training or a step such as '8ep' (default 0.75)",
       point,
     )
-    .addOption(
-      new Option('--init <name>', 'initialisation of the sparse weights (default dense)').choices([
-        ...sparseInitNames,
-      ]),
-    )
     .option(
       '--multiplier <M>',
       "RigL's M×: multiplies training steps, LR milestones and T_end (default 1)",
@@ -87,6 +82,7 @@ export function dstHparamsFromFlags(o: CommonOptions): Record<string, Record<str
   for (const [k, flag] of Object.entries(DST_FLAGS)) {
     const v = o[flag];
     // commander sets denseFirstLayer to true unless --no-dense-first-layer; only a false is an explicit choice
+    if (flag === 'init' && (v === 'fresh' || v === 'from-model')) continue; // the model's init (flags.ts)
     if (flag === 'denseFirstLayer' ? v === false : v !== undefined) dst[k] = v;
   }
   return { ...hp, dst };

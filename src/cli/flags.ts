@@ -8,6 +8,8 @@ import { Command, Option } from 'commander';
 import { SprigError } from '../util/errors.js';
 import { defaultRoot } from '../store/store.js';
 import { MODEL_NAMES } from '../models/registry.js';
+import { isModelFile, modelFileSha256 } from '../models/layers-model.js';
+import { sparseInitNames } from '../sparsity/init.js';
 import { DATASET_NAMES } from '../data/registry.js';
 
 export interface CommonOptions {
@@ -46,7 +48,11 @@ export function addTrainingFlags(cmd: Command): Command {
   addOutputFlags(cmd);
   return cmd
     .option('--config <file>', 'JSON file with {dataset, model, training, …} groups; flags override it')
-    .option('--model <name>', `model: ${MODEL_NAMES.join(', ')}`)
+    .option('--model <name>', `model: ${MODEL_NAMES.join(', ')}, or a TF.js LayersModel model.json`)
+    .option(
+      '--init <how>',
+      `'from-model': start from the --model file's weights ('fresh', default: drawn anew); dst also takes its sparse inits ${sparseInitNames.join(', ')}`,
+    )
     .option('--dataset <name>', `dataset: ${DATASET_NAMES.join(', ')}`)
     .option(
       '--data-dir <dir>',
@@ -130,7 +136,16 @@ export function hparamsFromFlags(
   const dataset = group('dataset', defaults.dataset);
   const model = group('model', defaults.model);
   const training = group('training', defaults.training);
-  if (o.model !== undefined) model.name = o.model;
+  if (o.model !== undefined)
+    Object.assign(
+      model,
+      isModelFile(String(o.model))
+        ? { name: 'layers_model', file: o.model, sha256: undefined }
+        : { name: o.model, file: undefined, sha256: undefined },
+    );
+  if (o.init === 'fresh' || o.init === 'from-model') model.init = o.init;
+  if (typeof model.file === 'string' && model.sha256 === undefined)
+    model.sha256 = modelFileSha256(model.file);
   if (o.dataset !== undefined) dataset.name = o.dataset;
   if (o.dataDir !== undefined) dataset.dataDir = o.dataDir;
   if (o.validation !== undefined) dataset.validation = o.validation;

@@ -296,7 +296,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
       reference.numClasses,
       activeParams(reference.specs, densities),
     );
-    scaled.model = { name: `mlp_${widths.join('_')}` };
+    scaled.model = { name: `mlp_${widths.join('_')}`, init: 'fresh' };
     densities = new Map();
   }
   const s = setup(scaled, ds);

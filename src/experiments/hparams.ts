@@ -39,6 +39,12 @@ export const datasetSchema = z
 export const modelSchema = z
   .object({
     name: z.string().default('mnist_lenet_300_100'),
+    /** A TF.js model.json read as the model (where it is: not part of the run's identity)… */
+    file: z.string().optional(),
+    /** …and its content hash (part of the identity: two different files never share a run). */
+    sha256: z.string().optional(),
+    /** 'from-model': start from the file's weights; 'fresh': draw them (default). */
+    init: z.enum(['fresh', 'from-model']).default('fresh'),
   })
   .strict();
 
@@ -97,7 +103,7 @@ export function validate<S extends z.ZodType>(
 }
 
 /** Fields that say where things are, not what the run is. */
-const NOT_IDENTITY = new Set(['dataDir']);
+const NOT_IDENTITY = new Set(['dataDir', 'file']);
 
 /** The non-default values of each group, keys sorted: the run's identity. */
 export function canonical(
