@@ -27,20 +27,61 @@ function normalisationLayer(n: Normalisation) {
 /** The model's TF.js graph with fresh weights. */
 export async function layersModelOf(model: Model, normalisation?: Normalisation): Promise<tfl.LayersModel> {
   const read = layersTopologyOf(model);
-  if (read)
-    return withNormalisation(await tfl.models.modelFromJSON({ modelTopology: read } as never), normalisation);
+  if (read) {
+    const topology = normalisation ? withNormalisation(read, normalisation) : read;
+    return tfl.models.modelFromJSON({ modelTopology: topology } as never);
+  }
   const input = tfl.input({ name: 'input', shape: model.inputShape });
   let x = input;
   if (normalisation) x = normalisationLayer(normalisation).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ name: model.name, inputs: input, outputs: zooBody(model, x) });
 }
 
-/** A read model keeps its own graph; the normalisation goes in front of it as a wrapper. */
-function withNormalisation(inner: tfl.LayersModel, n?: Normalisation): tfl.LayersModel {
-  if (!n || inner.layers.some((l) => l.name === NORMALISATION_LAYER)) return inner;
-  const input = tfl.input({ name: 'input', shape: inner.inputs[0]!.shape.slice(1) as number[] });
-  const x = normalisationLayer(n).apply(input) as tfl.SymbolicTensor;
-  return tfl.model({ name: inner.name, inputs: input, outputs: inner.apply(x) as tfl.SymbolicTensor });
+type KerasLayer = {
+  class_name: string;
+  name?: string;
+  config: Record<string, unknown>;
+  inbound_nodes?: unknown[][][];
+};
+
+/**
+ * A read model's topology with the normalisation layer put right after its input (a copy; a
+ * topology that already has one, e.g. a sprig export read back, is returned as it is).
+ */
+export function withNormalisation(topology: object, n: Normalisation): object {
+  const t = structuredClone(topology) as Record<string, unknown>;
+  const root = (t.model_config ?? t) as {
+    class_name: string;
+    config: Record<string, unknown> | KerasLayer[];
+  };
+  const layers = (Array.isArray(root.config) ? root.config : root.config.layers) as KerasLayer[];
+  if (layers.some((l) => (l.config.name ?? l.name) === NORMALISATION_LAYER)) return t;
+  const marker: KerasLayer = {
+    class_name: 'Rescaling',
+    config: { ...normalisationLayer(n).getConfig(), name: NORMALISATION_LAYER, trainable: false },
+  };
+  if (root.class_name === 'Sequential') {
+    if (layers[0]!.class_name === 'InputLayer') layers.splice(1, 0, marker);
+    else {
+      const first = layers[0]!.config;
+      marker.config.batch_input_shape = first.batch_input_shape ?? first.batchInputShape;
+      delete first.batch_input_shape;
+      delete first.batchInputShape;
+      layers.unshift(marker);
+    }
+    return t;
+  }
+  const input = ((root.config as Record<string, unknown>).input_layers as [string][])[0]![0];
+  for (const l of layers)
+    l.inbound_nodes = l.inbound_nodes?.map((node) =>
+      node.map((ref) =>
+        (ref as unknown[])[0] === input ? [NORMALISATION_LAYER, ...(ref as unknown[]).slice(1)] : ref,
+      ),
+    );
+  marker.name = NORMALISATION_LAYER;
+  marker.inbound_nodes = [[[input, 0, 0, {}]]];
+  layers.splice(layers.findIndex((l) => (l.name ?? l.config.name) === input) + 1, 0, marker);
+  return t;
 }
 
 /** TF.js weight name ('fc1/kernel', 'bn1/moving_mean') → the sprig array holding it. */
