@@ -23,6 +23,7 @@ import { runDst, dstHparamsSchema, type DstResult } from './experiments/dst.js';
 import { runBootstrap, bootstrapHparamsSchema, type BootstrapResult } from './experiments/bootstrap.js';
 import { runGradflow, gradflowHparamsSchema, type GradflowResult } from './experiments/gradflow.js';
 import type { Callbacks } from './training/loop.js';
+import { withModelFileHash } from './models/layers-model.js';
 
 // ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
 export {
@@ -83,7 +84,23 @@ export { loadExport } from './export/load.js';
 export type { Int8Scale } from './export/sparse.js';
 
 // ---- Models: the zoo, the TF.js LayersModel reader, and the model interface. ----
-export { MODELS, MODEL_NAMES, createModel, parameterCount, type ModelName } from './models/registry.js';
+export {
+  MODELS,
+  MODEL_NAMES,
+  createModel,
+  createModelFrom,
+  parameterCount,
+  type ModelName,
+} from './models/registry.js';
+export {
+  readLayersModel,
+  readModelFile,
+  modelFileSha256,
+  SUPPORTED_LAYERS,
+  MODEL_INITS,
+  type ModelInit,
+  type ReadModelOptions,
+} from './models/layers-model.js';
 export type { Model, ParamSpec, ParamKind, ParamTensors, BatchNormStats } from './models/types.js';
 
 // ---- Sparsity: masks, layer distributions, pruning, schedules, sparse init, FLOPs, bases. ----
@@ -147,6 +164,13 @@ export type DstHparamsInput = z.input<typeof dstHparamsSchema>;
 export type BootstrapHparamsInput = z.input<typeof bootstrapHparamsSchema>;
 export type GradflowHparamsInput = z.input<typeof gradflowHparamsSchema>;
 
+/** A copy whose model group carries the content hash of a model.json named in it (the CLI does the same). */
+function hashed<H extends { model?: object }>(hparams: H): H {
+  const model = hparams.model ? { ...hparams.model } : undefined;
+  withModelFileHash(model as { name?: unknown; sha256?: unknown } | undefined);
+  return model ? { ...hparams, model } : hparams;
+}
+
 function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
   const store = o.store ?? new RunStore(o.root);
   try {
@@ -158,7 +182,7 @@ function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
 
 /** Trains one dense network (`sprig train`); a finished run with the same hyperparameters is returned from the store. */
 export function train(hparams: TrainHparamsInput = {}, o: RunOptions = {}): RunResult {
-  const hp = validate(trainHparamsSchema, hparams);
+  const hp = validate(trainHparamsSchema, hashed(hparams));
   return withStore(o, (store) => {
     const { trained: _t, ...r } = runTraining({
       store,
@@ -179,22 +203,24 @@ export function lottery(
   plan: LotteryPlanInput = {},
   o: RunOptions = {},
 ): LotteryResult {
-  return withStore(o, (store) => runLottery({ store, hparams, plan, callbacks: o.callbacks, log: o.log }));
+  return withStore(o, (store) =>
+    runLottery({ store, hparams: hashed(hparams), plan, callbacks: o.callbacks, log: o.log }),
+  );
 }
 
 /** One dynamic-sparse-training run: RigL, SET, SNFS, static, SNIP, GMP, or a dense baseline (`sprig dst`). */
 export function dst(hparams: DstHparamsInput = {}, o: RunOptions = {}): DstResult {
-  return withStore(o, (store) => runDst({ store, hparams, callbacks: o.callbacks }));
+  return withStore(o, (store) => runDst({ store, hparams: hashed(hparams), callbacks: o.callbacks }));
 }
 
 /** Deep Bootstrap: Real World vs Ideal World for the same steps (`sprig bootstrap`). */
 export function bootstrap(hparams: BootstrapHparamsInput = {}, o: RunOptions = {}): BootstrapResult {
-  const hp = validate(bootstrapHparamsSchema, hparams);
+  const hp = validate(bootstrapHparamsSchema, hashed(hparams));
   return withStore(o, (store) => runBootstrap(hp, { store, callbacks: o.callbacks, log: o.log }));
 }
 
 /** Gradient flow in sparse networks: sparse-aware init, gradient norms, interpolation (`sprig gradflow`). */
 export function gradflow(hparams: GradflowHparamsInput = {}, o: RunOptions = {}): GradflowResult {
-  const hp = validate(gradflowHparamsSchema, hparams);
+  const hp = validate(gradflowHparamsSchema, hashed(hparams));
   return withStore(o, (store) => runGradflow(hp, { store, callbacks: o.callbacks, log: o.log }));
 }

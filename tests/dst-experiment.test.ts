@@ -27,13 +27,12 @@ test('every method runs end to end, keeps its target densities and reports FLOPs
   for (const method of ['dense', 'small_dense', 'static', 'snip', 'set', 'snfs', 'rigl', 'gmp']) {
     const r = runDst({ store, hparams: hp({ method }), dataset: data });
     assert.equal(r.steps, 32, method);
-    assert.ok(r.testAccuracy > 0.25, `${method} learns something: ${r.testAccuracy}`);
-    assert.deepEqual(
-      Object.keys(r.densities),
-      method === 'small_dense'
-        ? ['fc1.weight', 'fc2.weight', 'fc.weight']
-        : ['fc1.weight', 'fc2.weight', 'fc.weight'],
-    );
+    // chance is 0.25 on 4 classes; every method reached ≥ 0.75 here on seeds 0 and 1
+    assert.ok(r.testAccuracy > 0.6, `${method} learns: ${r.testAccuracy}`);
+    assert.deepEqual(Object.keys(r.densities), ['fc1.weight', 'fc2.weight', 'fc.weight']);
+    // small_dense is a narrower MLP with about the sparse net's parameter count; the others keep the model
+    if (method === 'small_dense') assert.match(r.model, /^mlp_\d+_\d+$/);
+    assert.equal(r.model === 'mlp_32_16', method !== 'small_dense', `${method} trains ${r.model}`);
     if (method === 'dense' || method === 'small_dense')
       assert.deepEqual(Object.values(r.densities), [1, 1, 1]);
     else

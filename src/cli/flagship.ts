@@ -7,7 +7,8 @@ import { planDst, runDst, type DstResult } from '../experiments/dst.js';
 import { denseForwardFlops, sparseForwardFlops } from '../sparsity/index.js';
 import { runLottery } from '../experiments/lottery.js';
 import { engineStatus } from '../engine/index.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import type { CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -50,14 +51,16 @@ type Row = Pick<
 };
 
 export function register(program: Command): void {
-  addTrainingFlags(
+  addExperimentFlags(
     program
       .command('flagship')
       .description(
         "sprig's main job: dense, GMP, static, SET, RigL and a lottery ticket at 90 % sparsity on LeNet-300-100 / Fashion-MNIST, stored and cached",
       ),
+    'train',
+    FLAGSHIP_DENSE,
   ).action((o: CommonOptions) => {
-    const hp = validate(trainHparamsSchema, hparamsFromFlags(o, FLAGSHIP_DENSE));
+    const hp = validate(trainHparamsSchema, hparamsFromFlags('train', o, FLAGSHIP_DENSE));
     const sparse = FLAGSHIP_METHODS.map((method) => ({ ...hp, dst: { ...FLAGSHIP_DST, method } }));
     // every input checked before the first run; the data is loaded once
     const first = planDst(sparse[0]!);

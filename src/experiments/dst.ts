@@ -44,6 +44,7 @@ import {
   validate,
   type TrainHparams,
   stepSchema,
+  namedEnum,
 } from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
@@ -57,37 +58,43 @@ const stepOrFraction = z.union([z.number(), stepString]);
 /** The `dst` group. Defaults follow RigL (ΔT = 100, α = 0.3, cosine, T_end = 75 %) and never change. */
 export const dstSchema = z
   .object({
-    /** static, snip, set, snfs, rigl, gmp, or the dense / small_dense baselines. */
-    method: z.string().default('rigl'),
-    /** Target fraction of prunable weights that are zero, in [0, 1). */
-    sparsity: z.number().default(0.9),
-    distribution: z.string().default('erk'),
-    /** uniform only: keep the first layer dense (RigL). */
-    denseFirstLayer: z.boolean().default(true),
-    /** erk only: RigL's erk_power_scale. */
-    powerScale: z.number().default(1),
-    /** Fixed densities per layer (required for every layer under 'custom'). */
-    densities: z.record(z.string(), z.number()).optional(),
-    /** ΔT: steps between mask updates. */
-    deltaT: z.number().default(100),
-    /** α: drop fraction at the first update. */
-    dropFraction: z.number().default(0.3),
-    dropDecay: z.string().default('cosine'),
-    /** k of the inverse-power decay. */
-    decayPower: z.number().default(1),
-    /** T_end: last mask update, a Step or a fraction of training. */
-    tEnd: stepOrFraction.default(0.75),
-    /** Initialisation of the sparse weights (gradient-flow paper's unit_scaled, Liu et al.'s layer_scaled). */
-    init: z.string().default('dense'),
-    /** RigL's M×: multiplies training steps, LR milestones, T_end and the GMP steps given as Steps. */
-    multiplier: z.number().default(1),
-    /** GMP: t0, end, Δt (default ΔT) and the sparsity s_i reached at t0. */
-    gmpBegin: stepOrFraction.default(0.1),
-    gmpEnd: stepOrFraction.default(0.75),
-    gmpFrequency: z.number().optional(),
-    gmpInitialSparsity: z.number().default(0),
-    /** SNFS: momentum of the dense-gradient EMA. */
-    snfsMomentum: z.number().default(0.9),
+    method: namedEnum('sparse-training method', methodNames)
+      .default('rigl')
+      .describe('sparse-training method, or the dense / small_dense baselines'),
+    sparsity: z
+      .number()
+      .default(0.9)
+      .describe('target sparsity S: fraction of prunable weights that are zero, in [0, 1)'),
+    distribution: namedEnum('distribution', distributionNames).default('erk').describe('per-layer sparsity'),
+    denseFirstLayer: z.boolean().default(true).describe('uniform only: keep the first layer dense (RigL)'),
+    powerScale: z.number().default(1).describe("ERK only: RigL's erk_power_scale"),
+    densities: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe("fixed densities per layer, e.g. 'fc1.weight=0.1' (every layer under 'custom')"),
+    deltaT: z.number().int().default(100).describe('ΔT: steps between mask updates'),
+    dropFraction: z.number().default(0.3).describe('α: drop fraction at the first update'),
+    dropDecay: namedEnum('drop-fraction decay', decayNames).default('cosine').describe('drop-fraction decay'),
+    decayPower: z.number().default(1).describe('k of the inverse-power decay'),
+    tEnd: stepOrFraction
+      .default(0.75)
+      .describe("T_end: last mask update, a fraction of training or a step such as '8ep'"),
+    init: namedEnum('sparse init', sparseInitNames)
+      .default('dense')
+      .describe(
+        "initialisation of the sparse weights (gradient flow's unit_scaled, Liu et al.'s layer_scaled)",
+      ),
+    multiplier: z
+      .number()
+      .default(1)
+      .describe(
+        "RigL's M×: multiplies training steps, LR milestones and warm-up, T_end and the GMP steps given as steps",
+      ),
+    gmpBegin: stepOrFraction.default(0.1).describe('GMP: first pruning step t0, a fraction or a step'),
+    gmpEnd: stepOrFraction.default(0.75).describe('GMP: last pruning step, a fraction or a step'),
+    gmpFrequency: z.number().int().optional().describe('GMP: steps between pruning steps (unset: ΔT)'),
+    gmpInitialSparsity: z.number().default(0).describe('GMP: sparsity s_i at the first pruning step'),
+    snfsMomentum: z.number().default(0.9).describe('SNFS: momentum of the dense-gradient EMA'),
   })
   .strict();
 

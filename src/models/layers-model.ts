@@ -77,6 +77,18 @@ export function modelFileSha256(path: string): string {
     .digest('hex');
 }
 
+/**
+ * Fills in `sha256` of a model group whose name is a model.json (it enters the run id), unless the
+ * group already has one (a config file may pin it; reading then refuses a changed file).
+ */
+export function withModelFileHash<T extends { name?: unknown; sha256?: unknown }>(
+  model: T | undefined,
+): T | undefined {
+  if (model && typeof model.name === 'string' && isModelFile(model.name) && model.sha256 === undefined)
+    model.sha256 = modelFileSha256(model.name);
+  return model;
+}
+
 /** The file's weights by sprig name ('fc1/kernel' → 'fc1.weight', 'bn/moving_mean' → 'bn.mean'). */
 function fileWeights(f: ModelFile): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
