@@ -68,7 +68,7 @@ test('fp16 and int8 (per channel and per tensor) stay within their rounding erro
   t.values.forEach((v, i) => assert.ok(Math.abs(fp16[i]! - v) <= Math.abs(v) * 2 ** -11));
   for (const int8Scale of ['channel', 'tensor'] as const) {
     const d = decodeSparse(encodeSparse([t], { values: 'int8', int8Scale, modelTopology: topology }));
-    const scales = d.manifest.weights[0]!.scales!;
+    const scales = d.tensors[0]!.scales!;
     assert.equal(scales.length, int8Scale === 'channel' ? 8 : 1);
     const back = densify(d.tensors[0]!);
     t.values.forEach((v, i) =>

@@ -109,10 +109,12 @@ function encodeTensor(t: SparseTensorInput, o: EncodeOptions): Encoded {
   const scales =
     fmt === 'int8' ? int8Scales(t.values, o.int8Scale === 'channel' ? t.shape.at(-1)! : 1) : undefined;
   const positions = encodePositions(layout, n, nonzero);
+  const scaleBytes = new Uint8Array(Float32Array.from(scales ?? []).buffer);
   const values = encodeValues(fmt, stored, idx, scales ?? []);
-  const bytes = new Uint8Array(positions.length + values.length);
+  const bytes = new Uint8Array(positions.length + scaleBytes.length + values.length);
   bytes.set(positions);
-  bytes.set(values, positions.length);
+  bytes.set(scaleBytes, positions.length);
+  bytes.set(values, positions.length + scaleBytes.length);
   return {
     entry: {
       name: t.name,
@@ -120,7 +122,7 @@ function encodeTensor(t: SparseTensorInput, o: EncodeOptions): Encoded {
       layout,
       values: fmt,
       nnz: stored.length,
-      ...(scales ? { scales } : {}),
+      ...(scales ? { scaleCount: scales.length } : {}),
       positionBytes: positions.length,
       valueBytes: values.length,
     },

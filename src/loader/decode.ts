@@ -18,6 +18,8 @@ export interface SparseTensor {
   indices: Int32Array;
   values: Float32Array;
   dense: boolean;
+  /** int8 tensors: their scales (one, or one per output channel). */
+  scales?: Float32Array;
 }
 
 export interface DecodedModel {
@@ -72,10 +74,9 @@ function positions(e: TensorEntry, p: Uint8Array, n: number, source: string): In
   return out;
 }
 
-function values(e: TensorEntry, v: Uint8Array, idx: Int32Array): Float32Array {
+function values(e: TensorEntry, v: Uint8Array, idx: Int32Array, s: Float32Array): Float32Array {
   const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
   const out = new Float32Array(e.nnz);
-  const s = e.scales ?? [1];
   for (let j = 0; j < e.nnz; j++) {
     if (e.values === 'fp32') out[j] = view.getFloat32(j * 4, true);
     else if (e.values === 'fp16') out[j] = fromHalf(view.getUint16(j * 2, true));
@@ -89,15 +90,19 @@ export function decodeSparse(bytes: Uint8Array, source = 'the file'): DecodedMod
   const { manifest, payload } = readManifest(bytes, source);
   const tensors = manifest.weights.map((e) => {
     const n = e.shape.reduce((a, b) => a * b, 1);
-    const start = e.offset + e.positionBytes;
+    const scaleAt = e.offset + e.positionBytes;
+    const start = scaleAt + 4 * (e.scaleCount ?? 0);
     if (start + e.valueBytes > payload.length) throw bad(`tensor ${e.name} runs past the payload`, source);
-    const idx = positions(e, payload.subarray(e.offset, start), n, source);
+    const idx = positions(e, payload.subarray(e.offset, scaleAt), n, source);
+    const scales = new Float32Array(e.scaleCount ?? 0);
+    new Uint8Array(scales.buffer).set(payload.subarray(scaleAt, start));
     return {
       name: e.name,
       shape: e.shape,
       indices: idx,
-      values: values(e, payload.subarray(start, start + e.valueBytes), idx),
+      values: values(e, payload.subarray(start, start + e.valueBytes), idx, scales),
       dense: e.layout === 'dense',
+      ...(e.scaleCount ? { scales } : {}),
     };
   });
   return { manifest, tensors };

@@ -4,7 +4,8 @@
  *   header   20 bytes, little-endian: magic 'SPRS', u32 version, u32 manifest bytes,
  *            u32 payload bytes, u32 CRC-32 of the manifest bytes
  *   manifest UTF-8 JSON (SparseManifest): the TF.js model topology and one entry per weight tensor
- *   payload  per tensor, its positions (bit mask or index gaps; none when dense) then its values
+ *   payload  per tensor, its positions (bit mask or index gaps; none when dense), its int8 scales
+ *            (fp32), then its values
  *
  * Positions: a bit mask has bit i (LSB first) set when element i is stored; index gaps store, for each
  * stored element, the zeros skipped since the previous one as bytes, where 255 means "skip 255 more
@@ -29,9 +30,9 @@ export interface TensorEntry {
   values: ValueFormat;
   /** Stored elements (all of them when dense). */
   nnz: number;
-  /** int8 only: one scale per tensor, or one per output channel (last axis). */
-  scales?: number[];
-  /** Byte offset of this tensor's positions in the payload; values follow them. */
+  /** int8 only: how many fp32 scales follow the positions (1: per tensor; the last axis: per channel). */
+  scaleCount?: number;
+  /** Byte offset of this tensor's positions in the payload; its scales, then values follow them. */
   offset: number;
   positionBytes: number;
   valueBytes: number;
