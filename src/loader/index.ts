@@ -38,6 +38,15 @@ async function bytesOf(source: SparseSource, fetchFn: typeof fetch): Promise<Uin
   return new Uint8Array(await r.arrayBuffer());
 }
 
+export interface LoadOptions {
+  /** What to fetch a URL with (default: the global fetch). */
+  fetch?: typeof fetch;
+  /** Sees the sparse tensors before they are made dense (e.g. to run them on sparse kernels). */
+  onDecoded?: (d: DecodedModel) => void;
+  /** Names the file in errors when the source is bytes. */
+  name?: string;
+}
+
 /** The decoded model as TF.js model artifacts (dense float32 weights in TF.js's order). */
 export function artifactsOf(decoded: DecodedModel): io.ModelArtifacts {
   const { manifest, tensors } = decoded;
@@ -63,11 +72,8 @@ export function artifactsOf(decoded: DecodedModel): io.ModelArtifacts {
  * A `tf.io.IOHandler` for a sprig sparse export: `tf.loadLayersModel(sparseHandler(url))`.
  * `onDecoded` sees the sparse tensors before they are made dense (e.g. to run them on sparse kernels).
  */
-export function sparseHandler(
-  source: SparseSource,
-  opts: { fetch?: typeof fetch; onDecoded?: (d: DecodedModel) => void } = {},
-): io.IOHandler {
-  const name = typeof source === 'string' ? source : 'the sparse export';
+export function sparseHandler(source: SparseSource, opts: LoadOptions = {}): io.IOHandler {
+  const name = opts.name ?? (typeof source === 'string' ? source : 'the sparse export');
   return {
     load: async () => {
       const decoded = decodeSparse(await bytesOf(source, opts.fetch ?? globalThis.fetch), name);
@@ -78,10 +84,7 @@ export function sparseHandler(
 }
 
 /** Loads a sprig sparse export as a tf.LayersModel that takes pixels in [0, 1] and returns logits. */
-export async function loadSparseModel(
-  source: SparseSource,
-  opts: { fetch?: typeof fetch; onDecoded?: (d: DecodedModel) => void } = {},
-): Promise<LayersModel> {
+export async function loadSparseModel(source: SparseSource, opts: LoadOptions = {}): Promise<LayersModel> {
   return loadLayersModel(sparseHandler(source, opts));
 }
 
