@@ -10,13 +10,16 @@ import {
   gmpSparsity,
   isGmpPruneStep,
   maskFromScores,
+  gmpStepFlops,
   prunableSpecs,
   type GmpSchedule,
   type Masks,
 } from '../sparsity/index.js';
 import type { SparseUpdater, StepContext } from '../training/loop.js';
+import { masksChanged } from '../engine/kernels/sparse-engine.js';
 import { SprigError } from '../util/errors.js';
 import type { UpdaterConfig } from './base.js';
+import { GMP_FIELDS, SHAPE_FIELDS, gmpSchedule, type MethodDef } from './method.js';
 
 export class GmpUpdater implements SparseUpdater {
   readonly masks: Masks;
@@ -44,6 +47,10 @@ export class GmpUpdater implements SparseUpdater {
     }
   }
 
+  denseGradients(): boolean {
+    return false;
+  }
+
   beforeStep(ctx: StepContext): boolean {
     for (const [n, g] of this.schedules) {
       if (!isGmpPruneStep(g, ctx.step)) continue;
@@ -55,6 +62,7 @@ export class GmpUpdater implements SparseUpdater {
       if (activeCount(mask.length, keep) >= countActive(mask)) continue;
       const next = maskFromScores(new Map([[n, scores]]), new Map([[n, keep]])).get(n)!;
       mask.set(next);
+      masksChanged();
       for (let i = 0; i < w.length; i++) if (next[i] === 0) w[i] = 0;
     }
     return false;
@@ -62,3 +70,18 @@ export class GmpUpdater implements SparseUpdater {
 }
 
 export const gmpUpdater = (cfg: UpdaterConfig) => new GmpUpdater(cfg);
+
+export const gmp: MethodDef = {
+  description: 'gradual magnitude pruning (Zhu & Gupta)',
+  start: 'dense',
+  fields: [...SHAPE_FIELDS, ...GMP_FIELDS],
+  schedule: gmpSchedule,
+  create: gmpUpdater,
+  stepFlops(x) {
+    // one schedule over the FLOPs-weighted final sparsity: exact for s_i = 0, since every layer follows the same cubic
+    const finalSparsity = 1 - x.fS / x.fD;
+    const g = x.schedules.gmp!;
+    const schedule = { ...g, initialSparsity: Math.min(g.initialSparsity, finalSparsity), finalSparsity };
+    return gmpStepFlops(x.fD, schedule, x.totalSteps);
+  },
+};

@@ -4,8 +4,21 @@
  */
 import { DropGrowUpdater, type UpdaterConfig } from './base.js';
 import type { StepContext } from '../training/loop.js';
+import {
+  DROP_FIELDS,
+  INIT_FIELDS,
+  SHAPE_FIELDS,
+  dropGrowSchedule,
+  sparseStepFlops,
+  type MethodDef,
+} from './method.js';
 
 export class SetUpdater extends DropGrowUpdater {
+  /** Random growth reads no gradient. */
+  override denseGradients(): boolean {
+    return false;
+  }
+
   protected override growScores(ctx: StepContext, name: string): Float32Array {
     // the loop's rng is in the checkpoint, so a resumed run grows the same connections
     const n = this.masks.get(name)!.length;
@@ -16,3 +29,12 @@ export class SetUpdater extends DropGrowUpdater {
 }
 
 export const setUpdater = (cfg: UpdaterConfig) => new SetUpdater(cfg);
+
+export const set: MethodDef = {
+  description: 'drop by magnitude, grow at random (Mocanu et al.)',
+  start: 'random',
+  fields: [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS],
+  schedule: dropGrowSchedule,
+  create: setUpdater,
+  stepFlops: sparseStepFlops,
+};

@@ -47,11 +47,11 @@ export function densityTable(r: DstResult): string {
 }
 
 const flopsText = (f: DstResult['flops']) =>
-  `training ${f.trainingPerExample.toExponential(3)} FLOPs/example/step (${f.trainingFraction.toFixed(3)}× dense), inference ${f.inference.toExponential(3)} (${f.inferenceFraction.toFixed(3)}× dense)`;
+  `training ${f.trainingFraction.toFixed(3)}× dense training over the whole run (${f.trainingPerStep.toExponential(3)} FLOPs/example per step, ${f.trainingPerStepFraction.toFixed(3)}× a dense step), inference ${f.inference.toExponential(3)} (${f.inferenceFraction.toFixed(3)}× dense)`;
 
 export function comparisonTable(rows: ComparisonRow[]): string {
   return table(
-    ['method', 'model', 'seeds', 'test accuracy', 'train FLOPs', 'test FLOPs', 'sparsity'],
+    ['method', 'model', 'seeds', 'test accuracy', 'train FLOPs (run)', 'test FLOPs', 'sparsity'],
     rows.map((r) => [
       r.method,
       r.runs[0]!.model,
@@ -121,12 +121,7 @@ export function register(program: Command): void {
           `sprig dst ${plan.runId}: ${plan.method} on ${plan.setup.model.name} / ${plan.setup.dataset.name}, ${plan.totalSteps} iterations (engine ${engineStatus().engine})\n`,
         );
       }
-      const r = runDst({
-        store,
-        hparams: hp,
-        dataset: plan.setup.dataset,
-        callbacks: progress({ quiet: o.quiet }),
-      });
+      const r = runDst({ store, plan, callbacks: progress({ quiet: o.quiet }) });
       emit(o.json, r, () =>
         [
           `${r.cached ? 'stored result (already finished; nothing trained)' : 'finished'}: ${r.runId}`,

@@ -14,6 +14,11 @@ import { register as gradflow } from './gradflow.js';
 import { register as bench } from './bench.js';
 import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
+import { register as sweep } from './sweep.js';
+import { register as worker } from './worker.js';
+import { register as metricsEvery } from './metrics-every.js';
+import { register as predict } from './predict.js';
+import { register as sparseEngine } from './sparse-engine.js';
 import { register as exportCmd } from './export.js';
 
 const program = new Command('sprig')
@@ -35,6 +40,11 @@ for (const register of [
   bench,
   serve,
   plot,
+  sweep,
+  worker,
+  metricsEvery,
+  predict,
+  sparseEngine,
   exportCmd,
 ])
   register(program);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { RunStore } from '../store/store.js';
 import {
+  composeCallbacks,
   train,
   type Callbacks,
   type EpochEvent,
@@ -13,6 +14,7 @@ import {
 } from '../training/loop.js';
 import { loadCheckpoint, removeIfExists, saveCheckpoint } from '../training/checkpoint.js';
 import { SprigError } from '../util/errors.js';
+import { observeRun } from './run-observers.js';
 
 export interface RunResult {
   runId: string;
@@ -25,6 +27,8 @@ export interface RunResult {
   wallSeconds: number;
   /** True when the run had already finished and nothing was trained. */
   cached: boolean;
+  /** Masked layers and whether they ran on the sparse kernels. */
+  sparseLayers?: TrainResult['sparseLayers'];
   history: {
     epoch: number;
     step: number;
@@ -47,6 +51,8 @@ export interface RunSpec {
   /** Progress and logging; combined with the store's own metric recording. */
   callbacks?: (label: string) => Callbacks;
   label?: string;
+  /** Facts a kind adds to the stored result from the trained state (DST: densities, FLOPs). */
+  extraResult?: (trained: TrainResult) => Record<string, unknown>;
 }
 
 export const WEIGHTS_FILE = 'weights.bin';
@@ -113,15 +119,15 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       testSoftError: e.test.softError,
       validationAccuracy: e.validation?.accuracy,
     });
-    user.onEpoch?.(e);
   };
   let trained: TrainResult;
   try {
-    trained = train({
-      ...spec.options,
-      checkpointPath: join(dir, 'checkpoint.bin'),
-      callbacks: { ...spec.options.callbacks, ...user, onEpoch: record },
-    });
+    // Metrics every N steps and mask churn go to the index too (run-observers.ts).
+    const observed = observeRun(
+      { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
+      (step, m) => store.index.addMetrics(runId, step, m),
+    );
+    trained = train({ ...observed, checkpointPath: join(dir, 'checkpoint.bin') });
   } catch (e) {
     store.index.upsertRun({
       runId,
@@ -144,6 +150,7 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
     steps: trained.steps,
     wallSeconds: trained.wallSeconds,
     cached: false,
+    sparseLayers: trained.sparseLayers,
     history: trained.history.map((e) => ({
       epoch: e.epoch,
       step: e.step,
@@ -152,6 +159,7 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       testLoss: e.test.loss,
       testSoftError: e.test.softError,
     })),
+    ...spec.extraResult?.(trained),
   };
   store.writeResult(dir, result);
   removeIfExists(join(dir, 'checkpoint.bin')); // weights.bin holds the final state
