@@ -59,6 +59,8 @@ export {
   type BootstrapHparams,
   type BootstrapResult,
   type ModelComparison,
+  type AtStop,
+  type WorldResult,
 } from './experiments/bootstrap.js';
 export {
   gradflowSchema,
@@ -66,7 +68,9 @@ export {
   type GradflowHparams,
   type GradflowResult,
   type RunReport,
+  type GradNormCurve,
 } from './experiments/gradflow.js';
+export type { Interpolation } from './experiments/landscape.js';
 export type { LotteryResult, PointSummary, Stat } from './experiments/lottery.js';
 export type { RunResult, StoredWeights } from './experiments/run.js';
 export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
@@ -100,6 +104,7 @@ export {
   MODEL_INITS,
   type ModelInit,
   type ReadModelOptions,
+  type ModelFile,
 } from './models/layers-model.js';
 export type { Model, ParamSpec, ParamKind, ParamTensors, BatchNormStats } from './models/types.js';
 
@@ -137,12 +142,14 @@ export {
   type LoadDatasetOptions,
 } from './data/registry.js';
 export type { Dataset, Split, Batch, Normalisation } from './data/types.js';
+export type { SyntheticOptions } from './data/synthetic.js';
+export type { SparseLayerReport } from './engine/kernels/sparse-engine.js';
 export { tf, engineStatus } from './engine/index.js';
 export type { NativeStatus } from './engine/native.js';
 export { Rng, type RngState } from './util/rng.js';
 export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';
-export type { RunIndex } from './store/index-db.js';
+export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
 
 /** Where runs are stored and how progress is reported; every experiment function takes these. */
 export interface RunOptions {
