@@ -71,7 +71,13 @@ function check(K: number, N: number, B: number, kind: MaskKind, act: 'relu' | 'l
   const w = tf.tensor2d(wv, [K, N]);
   const b = tf.tensor1d(randArr(N));
   const r = tf.tensor2d(randArr(B * N), [B, N]);
-  const dense = run((xx, ww, bb) => tf.fused.matMul({ a: xx, b: ww, bias: bb, activation: act }), x, w, b, r);
+  const dense = run(
+    (xx, ww, bb) => tf.fused.matMul({ a: xx, b: ww, bias: bb, activation: act }) as tf.Tensor2D,
+    x,
+    w,
+    b,
+    r,
+  );
   const s = new SparseStructure(K, N, mask);
   const plan = createPlan(s);
   const sparse = run((xx, ww, bb) => sparseDenseLayer(xx, ww, bb, act, plan), x, w, b, r);
