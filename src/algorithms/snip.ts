@@ -17,6 +17,11 @@ export class SnipUpdater implements SparseUpdater {
     this.masks = cfg.masks;
   }
 
+  /** Connection sensitivity |θ ⊙ ∇L|; the one thing a variant pruning at init by another score changes. */
+  protected saliency(w: Float32Array, g: Float32Array): Float32Array {
+    return w.map((x, i) => Math.abs(x * g[i]!));
+  }
+
   /** The connection sensitivities at step 0 need the dense gradient. */
   denseGradients(): boolean {
     return !this.done;
@@ -27,14 +32,7 @@ export class SnipUpdater implements SparseUpdater {
     this.done = true;
     const names = sparseLayerNames(this.cfg.specs, this.cfg.densities);
     const scores = new Map<string, Float32Array>();
-    for (const n of names) {
-      const w = ctx.weights.get(n)!;
-      const g = ctx.grads.get(n)!;
-      scores.set(
-        n,
-        w.map((x, i) => Math.abs(x * g[i]!)),
-      );
-    }
+    for (const n of names) scores.set(n, this.saliency(ctx.weights.get(n)!, ctx.grads.get(n)!));
     for (const [n, m] of maskFromScores(scores, this.cfg.densities)) this.masks.get(n)!.set(m);
     masksChanged();
     const init = this.cfg.init ?? 'dense';

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { RunStore } from '../store/store.js';
 import {
+  composeCallbacks,
   train,
   type Callbacks,
   type EpochEvent,
@@ -118,13 +119,12 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       testSoftError: e.test.softError,
       validationAccuracy: e.validation?.accuracy,
     });
-    user.onEpoch?.(e);
   };
   let trained: TrainResult;
   try {
     // Metrics every N steps and mask churn go to the index too (run-observers.ts).
     const observed = observeRun(
-      { ...spec.options, callbacks: { ...spec.options.callbacks, ...user, onEpoch: record } },
+      { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
       (step, m) => store.index.addMetrics(runId, step, m),
     );
     trained = train({ ...observed, checkpointPath: join(dir, 'checkpoint.bin') });
