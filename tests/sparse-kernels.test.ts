@@ -96,7 +96,7 @@ const shapes: [number, number][] = [
   [37, 23],
   [64, 16],
 ];
-const batches = [1, 5, 8, 37, 128];
+const batches = [1, 5, 8, 37, 128, 300];
 
 function sweep(label: string) {
   for (const [K, N] of shapes)
@@ -165,7 +165,7 @@ test(
   () => {
     const K = 300,
       N = 200,
-      B = 128; // large enough to run parallel
+      B = 300; // large enough to run parallel, in three batch chunks
     const mask = makeMask(K, N, 'random');
     const x = tf.tensor2d(randArr(B * K), [B, K]);
     const w = tf.tensor2d(

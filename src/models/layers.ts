@@ -92,7 +92,7 @@ export type Activation = 'relu' | 'linear';
 export function dense(p: ParamTensors, name: string, x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
   const w = p[`${name}.weight`] as tf.Tensor2D;
   // A masked weight of a training run runs on the sparse kernels where that pays (sparse-engine.ts).
-  const plan = sparsePlanFor(w);
+  const plan = sparsePlanFor(w, x.shape[0]);
   if (plan !== undefined) return sparseDenseLayer(x, w, p[`${name}.bias`], activation, plan);
   // One native kernel (forward and gradients) when the engine is loaded; tf.fused.matMul otherwise.
   return denseLayer(x, w, p[`${name}.bias`], activation);

@@ -13,11 +13,19 @@ export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
 export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
 
 /**
- * Density at or below which `auto` runs a layer sparse. Measured with `sprig bench --sparse` on
- * this machine (AMD EPYC Zen 5, AVX-512, 2 cores): LeNet-300-100's training step at batch 128 is
- * faster sparse than dense from about 0.3 density down. SPRIG_SPARSE_BREAK_EVEN overrides it.
+ * Density at or below which `auto` runs a layer sparse. Measured with `sprig bench --sparse` on this
+ * machine (AMD EPYC Zen 5, AVX-512, 2 cores, busy): LeNet-300-100's training step at density 0.2 ran
+ * 1.47× sprig's dense step, at 0.1 2.4×; 0.3 is not measured yet (interpolated from those, kept as
+ * the default). SPRIG_SPARSE_BREAK_EVEN overrides it.
  */
 export const DEFAULT_BREAK_EVEN = 0.3;
+/**
+ * Below SMALL_BATCH examples (inference at batch 1), `auto` runs a layer sparse only at or below
+ * this density: per-call costs dominate there (`sprig bench --sparse`, LeNet-300-100 at batch 1:
+ * 0.87× dense at density 0.1, 1.02× at 0.05, 1.34× at 0.02).
+ */
+export const SMALL_BATCH_BREAK_EVEN = 0.05;
+export const SMALL_BATCH = 8;
 /** Layers with fewer weights than this stay dense: fixed per-call costs outweigh the saving. */
 export const MIN_SPARSE_WEIGHTS = 4096;
 
@@ -131,12 +139,13 @@ function decide(density: number, size: number): boolean {
   return !!sparseAddon() && size >= MIN_SPARSE_WEIGHTS && density <= breakEvenDensity();
 }
 
-/** The sparse plan for weight `w` in this step, or undefined when its layer runs dense. */
-export function sparsePlanFor(w: tf.Tensor): number | undefined {
+/** The sparse plan for weight `w` at this batch size, or undefined when its layer runs dense. */
+export function sparsePlanFor(w: tf.Tensor, batch = SMALL_BATCH): number | undefined {
   const b = bindings.get(w);
   if (!b) return undefined;
   refresh(b);
   if (b.plan === undefined) return undefined;
+  if (mode === 'auto' && batch < SMALL_BATCH && b.density > SMALL_BATCH_BREAK_EVEN) return undefined;
   planOf(b.plan).denseWeightGrad = denseWeightGrads;
   return b.plan;
 }

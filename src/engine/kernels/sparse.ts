@@ -257,10 +257,13 @@ function register(): void {
         bv = bias ? f32(bias, be) : null;
       const nat = sparseAddon();
       if (nat) {
+        // keep the transposed input for dW only while a gradient is being recorded (not in evaluation)
+        const recording = (tf.engine().state as { gradientDepth?: number }).gradientDepth! > 0;
         const n = s.K * padded(B);
-        if (!plan.xT || plan.xT.length < n) plan.xT = new Float32Array(n);
-        nat.sparseForward(y, xv, wv, bv, B, s.K, s.N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, relu, plan.xT);
-        plan.xTOf = x!.dataId;
+        if (recording && (!plan.xT || plan.xT.length < n)) plan.xT = new Float32Array(n);
+        const keep = recording ? plan.xT : undefined;
+        nat.sparseForward(y, xv, wv, bv, B, s.K, s.N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, relu, keep);
+        plan.xTOf = recording ? x!.dataId : undefined;
       } else jsSparseForward(y, xv, wv, bv, B, s, relu);
       return be.makeTensorInfo([B, s.N], 'float32', y);
     },
