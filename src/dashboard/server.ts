@@ -51,8 +51,8 @@ export function allowedHost(listen: string): (name: string) => boolean {
 }
 
 /** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
-function tableRow(r: RunRow) {
-  const sweep = (r.hparams as { sweep?: unknown }).sweep ?? r.result?.sweep;
+function tableRow(r: RunRow, sweepName?: string) {
+  const sweep = sweepName ?? (r.hparams as { sweep?: unknown }).sweep ?? r.result?.sweep;
   return {
     ...r,
     label: runLabel(r),
@@ -120,7 +120,13 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
       all: q.all === '1' || q.all === 'true',
       sweep: q.sweep || undefined,
     });
-    return { root: reader.root, runs: runs.map(tableRow), columns: columnDefs(runs) };
+    const names = reader.sweepNames();
+    const sweepOf = (ids: string[]) => (ids.length ? (names.get(ids.at(-1)!) ?? ids.at(-1)) : undefined);
+    return {
+      root: reader.root,
+      runs: runs.map((r) => tableRow(r, sweepOf(r.sweeps))),
+      columns: columnDefs(runs),
+    };
   });
 
   app.get('/api/figures', async (req, reply) => {

@@ -26,6 +26,7 @@ export interface LocalOptions {
 export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): Promise<RunState[]> {
   store.index.tagSweep(
     sweep.id,
+    sweep.name,
     sweep.runs.map((r) => r.runId),
   );
   const states = initialStates(sweep, (run) => isFinished(store, run));

@@ -106,6 +106,7 @@ export async function submit(
   const n: Submitted = { added: 0, alreadyQueued: 0, retried: 0, finishedHere: 0 };
   store.index.tagSweep(
     sweep.id,
+    sweep.name,
     sweep.runs.map((r) => r.runId),
   );
   for (const run of sweep.runs) {
