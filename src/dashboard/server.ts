@@ -51,14 +51,20 @@ export function allowedHost(listen: string): (name: string) => boolean {
 }
 
 /** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
-function tableRow(r: RunRow, sweepName?: string) {
-  const sweep = sweepName ?? (r.hparams as { sweep?: unknown }).sweep ?? r.result?.sweep;
+function tableRow(r: RunRow, sweepNames: Map<string, string> = new Map()) {
+  // `sprig sweep` records which sweeps a run belongs to (reader.list); the table filters and groups on them.
+  const sweeps = (r as { sweeps?: string[] }).sweeps ?? [];
+  const columns = Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)]));
+  // A dense baseline's stored sparsity fields are unused defaults: show what it is.
+  if (r.kind === 'dst' && columns.method === 'dense')
+    Object.assign(columns, { sparsity: 0, distribution: null });
   return {
     ...r,
     label: runLabel(r),
-    columns: Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)])),
-    // Filled by `sprig sweep` (a sweep name or id per run); the table filters and groups on it.
-    sweep: typeof sweep === 'string' ? sweep : null,
+    columns,
+    sweeps,
+    // shown by name (the sweep file's); `sweeps` keeps the ids the API's ?sweep= filter takes
+    sweep: sweeps.map((id) => sweepNames.get(id) ?? id).join(',') || null,
   };
 }
 
@@ -121,12 +127,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
       sweep: q.sweep || undefined,
     });
     const names = reader.sweepNames();
-    const sweepOf = (ids: string[]) => (ids.length ? (names.get(ids.at(-1)!) ?? ids.at(-1)) : undefined);
-    return {
-      root: reader.root,
-      runs: runs.map((r) => tableRow(r, sweepOf(r.sweeps))),
-      columns: columnDefs(runs),
-    };
+    return { root: reader.root, runs: runs.map((r) => tableRow(r, names)), columns: columnDefs(runs) };
   });
 
   app.get('/api/figures', async (req, reply) => {

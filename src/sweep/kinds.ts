@@ -9,8 +9,7 @@ import { createHash } from 'node:crypto';
 import { Command, CommanderError, type Option } from 'commander';
 import { SprigError, unknownName } from '../util/errors.js';
 import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
-import { dstHparamsSchema, normaliseDst, planDst } from '../experiments/dst.js';
-import { Step } from '../training/step.js';
+import { dstHparamsSchema, dstRunId, normaliseDst } from '../experiments/dst.js';
 import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
 import { bootstrapHparamsSchema } from '../experiments/bootstrap.js';
 import { gradflowHparamsSchema } from '../experiments/gradflow.js';
@@ -46,15 +45,8 @@ const KINDS = {
   },
   dst: {
     register: dst,
-    // As planDst: the method's irrelevant fields dropped before hashing. M× with a warm-up marks
-    // its id by the warm-up's length in iterations, which needs the data: then plan it in full.
-    runId: (o) => {
-      const raw = dstHparamsFromFlags(o);
-      const hp = normaliseDst(validate(dstHparamsSchema, raw));
-      if (hp.dst.multiplier !== 1 && Step.parse(hp.training.warmup).iterations(1) > 0)
-        return planDst(raw).runId;
-      return hashedRunId('dst', dstHparamsSchema, hp);
-    },
+    // As planDst: the method's irrelevant fields dropped before hashing.
+    runId: (o) => dstRunId(normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
   },
   lottery: {
     register: lottery,

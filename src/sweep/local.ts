@@ -26,8 +26,8 @@ export interface LocalOptions {
 export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): Promise<RunState[]> {
   store.index.tagSweep(
     sweep.id,
-    sweep.name,
     sweep.runs.map((r) => r.runId),
+    sweep.name,
   );
   const states = initialStates(sweep, (run) => isFinished(store, run));
   for (const s of states) if (s.state === 'exists') s.testAccuracy = storedAccuracy(store, s.runId);

@@ -106,8 +106,8 @@ export async function submit(
   const n: Submitted = { added: 0, alreadyQueued: 0, retried: 0, finishedHere: 0 };
   store.index.tagSweep(
     sweep.id,
-    sweep.name,
     sweep.runs.map((r) => r.runId),
+    sweep.name,
   );
   for (const run of sweep.runs) {
     if (isFinished(store, run)) {
