@@ -43,6 +43,14 @@ test('the embedded default runs a 6-run sweep in two local workers, then finds e
   assert.deepEqual(grouped.map((r) => r.runId).sort(), first.runs.map((r) => r.runId).sort());
   assert.ok(grouped.every((r) => r.sweeps.includes(first.sweepId)));
   assert.equal(reader.list({ sweep: 'sweep_000000000000' }).length, 0);
+  const { createDashboard } = await import('../src/dashboard/server.js');
+  const app = createDashboard(reader);
+  const listed = (await app.inject({ method: 'GET', url: '/api/runs?sweep=sweep' })).json() as {
+    runs: { runId: string; sweep: string }[];
+  };
+  assert.equal(listed.runs.length, 6, 'the sweep by its name (the file name)');
+  assert.ok(listed.runs.every((r) => r.sweep === 'sweep'));
+  await app.close();
 
   const again = sprigJson<Summary>(['sweep', file, '--root', root, '--workers', '2']);
   assert.equal(again.counts.exists, 6, 'nothing runs twice');

@@ -19,7 +19,7 @@ export interface RunFilter {
   status?: string;
   /** Include nested runs (lottery levels, branches, bootstrap worlds). */
   all?: boolean;
-  /** Only the runs of this sweep (`sprig sweep`). */
+  /** Only the runs of this sweep (`sprig sweep`), by id or name. */
   sweep?: string;
 }
 
@@ -60,10 +60,12 @@ export class StoreReader {
     );
     const sweeps = this.sweeps();
     const tagged = [...rows, ...extra].map((r) => ({ ...r, sweeps: sweeps.get(r.runId) ?? [] }));
-    return filter.sweep ? tagged.filter((r) => r.sweeps.includes(filter.sweep!)) : tagged;
+    if (!filter.sweep) return tagged;
+    const names = this.sweepNames();
+    return tagged.filter((r) => r.sweeps.some((id) => id === filter.sweep || names.get(id) === filter.sweep));
   }
 
-  /** The sweeps each run belongs to (a run can be in several); none before any `sprig sweep`. */
+  /** The sweeps each run belongs to (a run can be in several), by id; none before any `sprig sweep`. */
   sweeps(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     const table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sweep_runs'";
@@ -74,6 +76,17 @@ export class StoreReader {
     }[];
     for (const r of rows) out.set(r.run_id, [...(out.get(r.run_id) ?? []), r.sweep_id]);
     return out;
+  }
+
+  /** Each sweep's name (its file's name, or `name:` in it) by id, for labels. */
+  sweepNames(): Map<string, string> {
+    const table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sweeps'";
+    if (!this.db.prepare(table).get()) return new Map();
+    const rows = this.db.prepare('SELECT sweep_id, name FROM sweeps').all() as {
+      sweep_id: string;
+      name: string;
+    }[];
+    return new Map(rows.map((r) => [r.sweep_id, r.name]));
   }
 
   /** A run by its exact id, or by a unique prefix. */

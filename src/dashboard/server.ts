@@ -51,7 +51,7 @@ export function allowedHost(listen: string): (name: string) => boolean {
 }
 
 /** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
-function tableRow(r: RunRow) {
+function tableRow(r: RunRow, sweepNames: Map<string, string> = new Map()) {
   // `sprig sweep` records which sweeps a run belongs to (reader.list); the table filters and groups on them.
   const sweeps = (r as { sweeps?: string[] }).sweeps ?? [];
   const columns = Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)]));
@@ -63,7 +63,8 @@ function tableRow(r: RunRow) {
     label: runLabel(r),
     columns,
     sweeps,
-    sweep: sweeps.join(',') || null,
+    // shown by name (the sweep file's); `sweeps` keeps the ids the API's ?sweep= filter takes
+    sweep: sweeps.map((id) => sweepNames.get(id) ?? id).join(',') || null,
   };
 }
 
@@ -125,7 +126,8 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
       all: q.all === '1' || q.all === 'true',
       sweep: q.sweep || undefined,
     });
-    return { root: reader.root, runs: runs.map(tableRow), columns: columnDefs(runs) };
+    const names = reader.sweepNames();
+    return { root: reader.root, runs: runs.map((r) => tableRow(r, names)), columns: columnDefs(runs) };
   });
 
   app.get('/api/figures', async (req, reply) => {

@@ -108,11 +108,15 @@ export class RunIndex {
   }
 
   /** Records that runs belong to a sweep (a run can be in several), so views can group by sweep. */
-  tagSweep(sweepId: string, runIds: string[]): void {
+  tagSweep(sweepId: string, runIds: string[], name = sweepId): void {
     this.db.exec(`CREATE TABLE IF NOT EXISTS sweep_runs (
-      sweep_id TEXT NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (sweep_id, run_id))`);
+      sweep_id TEXT NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (sweep_id, run_id));
+      CREATE TABLE IF NOT EXISTS sweeps (sweep_id TEXT PRIMARY KEY, name TEXT NOT NULL)`);
     const ins = this.db.prepare('INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)');
-    this.db.transaction(() => runIds.forEach((id) => ins.run(sweepId, id)))();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR REPLACE INTO sweeps (sweep_id, name) VALUES (?, ?)').run(sweepId, name);
+      runIds.forEach((id) => ins.run(sweepId, id));
+    })();
   }
 
   close(): void {

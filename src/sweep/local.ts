@@ -27,6 +27,7 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
   store.index.tagSweep(
     sweep.id,
     sweep.runs.map((r) => r.runId),
+    sweep.name,
   );
   const states = initialStates(sweep, (run) => isFinished(store, run));
   for (const s of states) if (s.state === 'exists') s.testAccuracy = storedAccuracy(store, s.runId);

@@ -107,6 +107,7 @@ export async function submit(
   store.index.tagSweep(
     sweep.id,
     sweep.runs.map((r) => r.runId),
+    sweep.name,
   );
   for (const run of sweep.runs) {
     if (isFinished(store, run)) {
