@@ -5,7 +5,6 @@
  * and train error of both at regular steps, and report the bootstrap gap — the difference of test
  * soft errors — at the Real World's stopping time (its train error first below a threshold).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadDataset } from '../data/registry.js';
@@ -13,7 +12,7 @@ import { makeTeacherDataset } from '../data/synthetic.js';
 import type { Dataset, Split } from '../data/types.js';
 import { createModel } from '../models/registry.js';
 import type { RunStore } from '../store/store.js';
-import { writeAtomic } from '../training/checkpoint.js';
+import { FILES, readJson, writeJson } from '../store/artifacts.js';
 import { evaluate, type EvalMetrics } from '../training/evaluate.js';
 import { crossEntropyLoss } from '../training/losses.js';
 import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
@@ -159,8 +158,8 @@ export interface BootstrapOptions {
   log?: (line: string) => void;
 }
 
-export const CURVE_FILE = 'curve.json';
-export const BOOTSTRAP_FILE = 'bootstrap.json';
+export const CURVE_FILE = FILES.curve;
+export const BOOTSTRAP_FILE = FILES.bootstrap;
 
 /** The two worlds' data for a run's hyperparameters. */
 export interface WorldsData {
@@ -271,12 +270,7 @@ function point(step: number, batchSize: number, test: EvalMetrics, train: EvalMe
 }
 
 function readCurve(dir: string): CurvePoint[] {
-  const p = join(dir, CURVE_FILE);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as CurvePoint[]) : [];
-}
-
-function writeJson(path: string, value: unknown): void {
-  writeAtomic(path, [Buffer.from(JSON.stringify(value, null, 2) + '\n')]);
+  return readJson<CurvePoint[]>(join(dir, CURVE_FILE)) ?? [];
 }
 
 /** Validates everything that can fail before any training starts. */
@@ -317,7 +311,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     bootstrap: { ...b, models: plan.models },
   });
   const dir = store.dir(runId);
-  store.open(dir, hp);
+  store.open(dir, hp, { runId, kind: 'bootstrap' });
   const logSteps = new Set(plan.logSteps);
 
   const runWorld = (model: string, world: World): WorldResult => {
@@ -443,5 +437,6 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     models,
   };
   writeJson(join(dir, BOOTSTRAP_FILE), result);
+  store.release(dir);
   return result;
 }
