@@ -33,7 +33,7 @@ export function takeOwnership(dir: string, opts: { wait: boolean; onWait?: (o?: 
   let db: Database.Database;
   try {
     db = new Database(path);
-    db.pragma('journal_mode = OFF'); // a lock holds no data: no journal file to leave behind
+    db.pragma('journal_mode = MEMORY'); // a lock holds no data: no journal file to leave behind
   } catch (e) {
     throw ioError('open the lock', path, sqliteAsErrno(e));
   }
