@@ -38,6 +38,10 @@ function load(): NativeStatus {
   if (!existsSync(path)) {
     return fail('native addon not built (run `npm run build:native`; needs libdnnl-dev and libopenblas-dev)');
   }
+  // With a fixed thread count, a team member that another process descheduled holds up every
+  // barrier; libgomp's default 300k-iteration spin then burns the time slice the other thread needs.
+  // A short spin yields soon on a busy machine and still catches the team on an idle one.
+  if (!process.env.OMP_WAIT_POLICY && !process.env.GOMP_SPINCOUNT) process.env.GOMP_SPINCOUNT = '10000';
   try {
     addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {
