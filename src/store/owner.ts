@@ -33,7 +33,6 @@ export function takeOwnership(dir: string, opts: { wait: boolean; onWait?: (o?: 
   let db: Database.Database;
   try {
     db = new Database(path);
-    db.pragma('journal_mode = MEMORY'); // a lock holds no data: no journal file to leave behind
   } catch (e) {
     throw ioError('open the lock', path, sqliteAsErrno(e));
   }
@@ -113,6 +112,7 @@ export const ownerText = describe;
 function tryExclusive(db: Database.Database, timeoutMs: number): boolean {
   db.pragma(`busy_timeout = ${timeoutMs}`);
   try {
+    db.pragma('journal_mode = MEMORY'); // a lock holds no data: no journal file to leave behind
     db.exec('BEGIN EXCLUSIVE');
     return true;
   } catch (e) {
