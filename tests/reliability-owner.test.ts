@@ -74,7 +74,7 @@ test('four different runs at once on one root all finish and are indexed', async
 
 test('SPRIG_WAIT=0 refuses at once naming the owner; a killed owner shows as interrupted and resumes', async () => {
   const root = tempRoot();
-  const args = [...ARGS, '--train-steps', '400ep', '--root', root];
+  const args = [...ARGS, '--train-steps', '150ep', '--root', root];
   const owner = start(args);
   let dir: string | undefined;
   for (let i = 0; i < 1000 && !dir; i++) {
@@ -99,7 +99,7 @@ test('SPRIG_WAIT=0 refuses at once naming the owner; a killed owner shows as int
     sprigJson<{ status: string }>(['show', listed[0]!.runId, '--root', root]).status,
     'interrupted',
   );
-  const resumed = sprigJson<{ cached: boolean; steps: number }>([...args, '--train-steps', '400ep']);
+  const resumed = sprigJson<{ cached: boolean; steps: number }>([...args, '--train-steps', '150ep']);
   assert.equal(resumed.cached, false);
   assert.equal(sprigJson<{ status: string }[]>(['runs', '--root', root])[0]!.status, 'finished');
 });

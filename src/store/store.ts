@@ -55,17 +55,24 @@ export class RunStore {
     this.root = resolve(root);
     this.readOnly = opts.readOnly ?? false;
     if (this.readOnly) return;
+    const refuse = (what: string, e: unknown) => {
+      const err = e as NodeJS.ErrnoException;
+      return new SprigError(
+        `the run store ${this.root} ${what}: ${err.code ?? 'error'} (${err.message?.replace(/^[A-Z]+: /, '').split(',')[0]})`,
+        'pass --root DIR (or set SPRIG_ROOT) to a directory on a writable disk (not under /proc or /sys)',
+      );
+    };
     try {
       ensureDir(this.root);
+    } catch (e) {
+      throw refuse('cannot be created', e);
+    }
+    try {
       const probe = join(this.root, `.write-test-${process.pid}`);
       writeFileSync(probe, '');
       unlinkSync(probe);
     } catch (e) {
-      const err = ioError('write to the run store', this.root, e);
-      throw new SprigError(
-        `the run store ${this.root} is not writable: ${err.message.split('\n')[0]}`,
-        'pass --root DIR (or set SPRIG_ROOT) to a directory you can write to',
-      );
+      throw refuse('is not writable', e);
     }
     // Opened before any run directory exists, so a new store is not mistaken for a lost index.
     this.indexDb = this.openIndex();
