@@ -27,6 +27,9 @@ export const FILES = {
   owner: 'owner.json',
 } as const;
 
+/** Files that describe the run rather than report on it (not listed among a run's reports). */
+export const BOOKKEEPING: ReadonlySet<string> = new Set([FILES.hparams, FILES.run, FILES.owner]);
+
 export type ArtifactName = keyof typeof FILES;
 
 export const artifactPath = (dir: string, name: ArtifactName): string => join(dir, FILES[name]);

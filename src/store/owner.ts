@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { SprigError } from '../util/errors.js';
 import { ioError } from '../training/checkpoint.js';
 import { artifactPath, readJson, writeJson } from './artifacts.js';
+import type { RunRow } from './index-db.js';
 
 export interface OwnerInfo {
   pid: number;
@@ -133,4 +134,10 @@ export function sqliteAsErrno(e: unknown): unknown {
   const errno = Object.entries(map).find(([k]) => code.startsWith(k))?.[1];
   if (!errno) return e;
   return Object.assign(new Error(`${errno}: ${(e as Error).message}`), { code: errno });
+}
+
+/** A `running` run whose owner process is gone (its OS lock is free) is `interrupted`. */
+export function shownStatus(row: Pick<RunRow, 'status'>, dir: string | undefined): RunRow['status'] {
+  if (row.status !== 'running' || !dir) return row.status;
+  return ownerAlive(dir) === false ? 'interrupted' : 'running';
 }

@@ -3,7 +3,7 @@
  * hparams.json is a run; run.json says who it is (older runs: the directory name and the shape of
  * their hyperparameters); its result (or its experiment's summary) says whether it finished.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { artifactPath, hasResult, readJson, type ArtifactName } from './artifacts.js';
 import type { RunIndex } from './index-db.js';
@@ -24,10 +24,17 @@ interface StoredResult {
 export function rebuildIndex(root: string, index: RunIndex): number {
   let n = 0;
   for (const dir of runDirs(root, 0)) {
-    const hparams = readJson<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
-    const rec = readJson<RunRecord>(artifactPath(dir, 'run'));
+    let hparams: Record<string, unknown>, rec: RunRecord | undefined, result: StoredResult | undefined;
+    try {
+      hparams = readJson<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
+      rec = readJson<RunRecord>(artifactPath(dir, 'run'));
+      result = readJson<StoredResult>(artifactPath(dir, 'result'));
+    } catch (e) {
+      // One damaged run must not keep the others out of the index.
+      process.stderr.write(`sprig: left out of the index: ${(e as Error).message}\n`);
+      continue;
+    }
     const kind = rec?.kind ?? inferKind(hparams);
-    const result = readJson<StoredResult>(artifactPath(dir, 'result'));
     const summary = SUMMARY[kind];
     const finished =
       hasResult(dir) || (summary !== undefined && readJson(artifactPath(dir, summary)) !== undefined);
@@ -56,13 +63,13 @@ export function rebuildIndex(root: string, index: RunIndex): number {
 
 /** Whether `root` holds any run directory (an index missing beside them is rebuilt). */
 export function hasRunDirs(root: string): boolean {
-  return subdirs(root).some((d) => readJsonSafe(artifactPath(d, 'hparams')));
+  return subdirs(root).some((d) => isRunDir(artifactPath(d, 'hparams')));
 }
 
 function* runDirs(dir: string, depth: number): Generator<string> {
   if (depth > 8) return;
   for (const d of subdirs(dir)) {
-    if (readJsonSafe(artifactPath(d, 'hparams'))) yield d;
+    if (isRunDir(artifactPath(d, 'hparams'))) yield d;
     yield* runDirs(d, depth + 1);
   }
 }
@@ -78,12 +85,9 @@ function subdirs(dir: string): string[] {
   }
 }
 
-function readJsonSafe(path: string): boolean {
-  try {
-    return readJson(path) !== undefined;
-  } catch {
-    return false;
-  }
+/** A run directory is one with an hparams.json (damaged or not: the damage is reported above). */
+function isRunDir(path: string): boolean {
+  return existsSync(path);
 }
 
 function inferKind(hp: Record<string, unknown>): string {

@@ -13,7 +13,7 @@ import { engineStatus } from '../engine/index.js';
 import { engineThreads, pinThreads } from '../engine/native.js';
 import { artifactPath, readJson, removeTemporaries, writeJson } from './artifacts.js';
 import { RunIndex, type RunRow } from './index-db.js';
-import { ownerAlive, ownerText, releaseOwnership, takeOwnership } from './owner.js';
+import { ownerText, releaseOwnership, shownStatus, takeOwnership } from './owner.js';
 import { hasRunDirs, rebuildIndex } from './reindex.js';
 
 export const DEFAULT_ROOT = 'runs';
@@ -141,10 +141,15 @@ export class RunStore {
         ),
     });
     this.owned.set(dir, engineThreads());
-    removeTemporaries(dir);
-    const hpPath = artifactPath(dir, 'hparams');
-    if (!existsSync(hpPath)) writeJson(hpPath, hparams);
-    this.pinEngine(dir, who);
+    try {
+      removeTemporaries(dir);
+      const hpPath = artifactPath(dir, 'hparams');
+      if (readJson(hpPath) === undefined) writeJson(hpPath, hparams); // a damaged one stops here, named
+      this.pinEngine(dir, who);
+    } catch (e) {
+      this.release(dir);
+      throw e;
+    }
   }
 
   /** A resumed run keeps the thread count it started with; a new one records the current one. */
@@ -200,9 +205,7 @@ export class RunStore {
 
   /** The status to show: a `running` run whose owner is gone is `interrupted` (re-running resumes it). */
   status(row: RunRow): RunRow['status'] {
-    if (row.status !== 'running') return row.status;
-    const dir = row.dir ?? join(this.root, row.runId);
-    return ownerAlive(dir) === false ? 'interrupted' : 'running';
+    return shownStatus(row, row.dir ?? join(this.root, row.runId));
   }
 
   close(): void {
