@@ -12,6 +12,7 @@ import {
 } from '../training/loop.js';
 import { removeIfExists, StoreFault } from '../training/checkpoint.js';
 import { artifactPath, FILES, saveWeights } from '../store/artifacts.js';
+import { observeRun } from './run-observers.js';
 
 export interface RunResult {
   runId: string;
@@ -46,6 +47,8 @@ export interface RunSpec {
   /** Progress and logging; combined with the store's own metric recording. */
   callbacks?: (label: string) => Callbacks;
   label?: string;
+  /** Facts a kind adds to the stored result from the trained state (DST: densities, FLOPs). */
+  extraResult?: (trained: TrainResult) => Record<string, unknown>;
 }
 
 export { saveWeights, loadWeights, type StoredWeights } from '../store/artifacts.js';
@@ -85,11 +88,12 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
   };
   let trained: TrainResult;
   try {
-    trained = train({
-      ...spec.options,
-      checkpointPath: artifactPath(dir, 'checkpoint'),
-      callbacks: { ...spec.options.callbacks, ...user, onEpoch: record },
-    });
+    // Metrics every N steps and mask churn go to the index too (run-observers.ts).
+    const observed = observeRun(
+      { ...spec.options, callbacks: { ...spec.options.callbacks, ...user, onEpoch: record } },
+      (step, m) => store.index.addMetrics(runId, step, m),
+    );
+    trained = train({ ...observed, checkpointPath: artifactPath(dir, 'checkpoint') });
   } catch (e) {
     markFailed(spec, row, e);
     throw e;
@@ -113,6 +117,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
       testLoss: e.test.loss,
       testSoftError: e.test.softError,
     })),
+    ...spec.extraResult?.(trained),
   };
   store.writeResult(dir, result);
   removeIfExists(artifactPath(dir, 'checkpoint')); // weights.bin holds the final state
