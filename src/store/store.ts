@@ -58,21 +58,21 @@ export class RunStore {
     const refuse = (what: string, e: unknown) => {
       const err = e as NodeJS.ErrnoException;
       return new SprigError(
-        `the run store ${this.root} ${what}: ${err.code ?? 'error'} (${err.message?.replace(/^[A-Z]+: /, '').split(',')[0]})`,
+        `the run store ${this.root} is not writable (${what}): ${err.code ?? 'error'} (${err.message?.replace(/^[A-Z]+: /, '').split(',')[0]})`,
         'pass --root DIR (or set SPRIG_ROOT) to a directory on a writable disk (not under /proc or /sys)',
       );
     };
     try {
       ensureDir(this.root);
     } catch (e) {
-      throw refuse('cannot be created', e);
+      throw refuse('it cannot be created', e);
     }
     try {
       const probe = join(this.root, `.write-test-${process.pid}`);
       writeFileSync(probe, '');
       unlinkSync(probe);
     } catch (e) {
-      throw refuse('is not writable', e);
+      throw refuse('a file cannot be written in it', e);
     }
     // Opened before any run directory exists, so a new store is not mistaken for a lost index.
     this.indexDb = this.openIndex();
