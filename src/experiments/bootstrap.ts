@@ -237,8 +237,8 @@ export function schedule(
   const totalSteps = Step.parse(t.trainSteps).iterations(itersPerEpoch);
   if (totalSteps < 1)
     throw new SprigError(
-      `--train-steps ${t.trainSteps} is zero iterations`,
-      "train for at least one iteration, e.g. '10ep' or '400it'",
+      `the training length (trainSteps) '${t.trainSteps}' is zero iterations`,
+      "train for at least one iteration (--train-steps, or trainSteps in a config file), e.g. '10ep' or '400it'",
     );
   const every = Step.parse(b.logEvery).iterations(itersPerEpoch);
   if (every < 1)
