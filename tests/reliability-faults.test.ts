@@ -10,6 +10,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCheckpoint } from '../src/training/checkpoint.js';
+import { serveDashboard } from '../src/dashboard/server.js';
 import { CLI, sprig, sprigJson, tempRoot } from './helpers.js';
 
 // LeNet-300-100 without momentum: a checkpoint is about 1.07 MB.
@@ -112,6 +113,27 @@ test('a read-only root: clear EROFS, listed and shown all the same; resumes once
       'interrupted',
     );
     assert.ok(loadCheckpoint(join(runDir(mnt)!, 'checkpoint.bin')), 'the last checkpoint reads back');
+    const plotted = sprig([
+      'plot',
+      listed[0]!.runId,
+      '--metric',
+      'testAccuracy',
+      '--out',
+      '-',
+      '--root',
+      mnt,
+    ]);
+    assert.equal(plotted.status, 0, plotted.stderr);
+    assert.match(plotted.stdout, /<svg/);
+    const served = await serveDashboard({ root: mnt, port: 0 });
+    try {
+      const api = (await (await fetch(new URL('/api/runs', served.url))).json()) as {
+        runs: { status: string }[];
+      };
+      assert.equal(api.runs[0]!.status, 'interrupted');
+    } finally {
+      await served.close();
+    }
 
     assert.equal(spawnSync('mount', ['-o', 'remount,bind,rw', mnt]).status, 0);
     const resumed = sprigJson<{ cached: boolean; steps: number }>([...args]);
