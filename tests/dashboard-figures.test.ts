@@ -273,6 +273,21 @@ test(
     assert.deepEqual(sizes, ['2', '2', '2', '2', '2'], 'five method groups of two seeds');
     await page.screenshot({ path: join(SHOTS, 'runs-grouped.png'), fullPage: true });
 
+    // Live: a run that finishes while the list is open appears without a reload.
+    await visit('/?kind=train', 'runs-before');
+    assert.equal(await page.locator('table#runs tbody tr').count(), 0);
+    const fresh = sprigJson<{ runId: string }>([
+      'train',
+      ...SYN,
+      '--root',
+      root,
+      '--model',
+      'mlp_8',
+      '--train-steps',
+      '1ep',
+    ]);
+    await page.waitForSelector(`tr[data-run="${fresh.runId}"]`, { timeout: 30_000 });
+
     // DST: the comparison figures of all runs of the kind.
     const dstIds = JSON.parse(
       await page.evaluate(async () =>

@@ -30,6 +30,11 @@ test('axes: a one-point run gets a window around its value, whole-number ticks o
   const f = tickFormatter([468.2, 468.4, 468.6], { label: 'y', unit: 'number' });
   assert.deepEqual([468.2, 468.4].map(f), ['468.2', '468.4']);
   assert.equal(tickFormatter([0, 20, 40], { label: 'y', unit: 'number' })(20), '20');
+  assert.deepEqual([0, 2.5, 5].map(tickFormatter([0, 2.5, 5], { label: 'y', unit: 'number' })), [
+    '0.0',
+    '2.5',
+    '5.0',
+  ]);
   assert.equal(meanStd([1, 3]).std, Math.SQRT2, 'sample standard deviation (n − 1)');
 });
 

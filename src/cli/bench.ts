@@ -482,6 +482,15 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for the JSON result')
     .option('--python <path>', 'python with torch', '/usr/bin/python3')
     .option('--torch-script <path>', 'torch_reference.py')
+    .option('--sparse', 'sparse engine against sprig dense and PyTorch, per density (training and inference)')
+    .option('--densities <list>', '--sparse: comma-separated densities (default 1,0.2,0.1,0.05,0.02)')
+    .option('--no-infer', '--sparse: training rows only')
+    .option(
+      '--torch-threads <n>',
+      "--sparse: PyTorch's threads (default 1, its fastest on a busy machine)",
+      int,
+    )
+    .option('--json', 'print the result as JSON on stdout')
     .action(
       async (o: {
         nets?: string;
@@ -493,6 +502,11 @@ export function register(program: Command): void {
         out?: string;
         python: string;
         torchScript?: string;
+        sparse?: boolean;
+        densities?: string;
+        infer: boolean;
+        torchThreads?: number;
+        json?: boolean;
       }) => {
         const nets = o.nets
           ?.split(',')
@@ -503,6 +517,25 @@ export function register(program: Command): void {
             throw new Error(
               `unknown benchmark network '${n}' (valid: ${Object.keys(BENCH_NETS).join(', ')})`,
             );
+        if (o.sparse) {
+          const { runSparseBench, formatSparseBench } = await import('./bench-sparse.js');
+          const densities = o.densities?.split(',').map(Number);
+          if (densities?.some((d) => !(d > 0 && d <= 1)))
+            throw new Error(`--densities must be numbers in (0, 1], got '${o.densities}'`);
+          const r = await runSparseBench({
+            nets: nets ?? ['lenet300'],
+            densities,
+            reps: o.reps,
+            infer: o.infer,
+            torchThreads: o.torchThreads,
+            outDir: o.out,
+            python: o.python,
+            torchScript: o.torchScript,
+          });
+          if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          else process.stdout.write(formatSparseBench(r) + `\nwritten to ${r.file}\n`);
+          return;
+        }
         await runBench({
           nets,
           reps: o.reps,

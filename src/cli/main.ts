@@ -17,6 +17,8 @@ import { register as plot } from './plot.js';
 import { register as sweep } from './sweep.js';
 import { register as worker } from './worker.js';
 import { register as metricsEvery } from './metrics-every.js';
+import { register as predict } from './predict.js';
+import { register as sparseEngine } from './sparse-engine.js';
 
 const program = new Command('sprig')
   .description(
@@ -40,6 +42,8 @@ for (const register of [
   sweep,
   worker,
   metricsEvery,
+  predict,
+  sparseEngine,
 ])
   register(program);
 

@@ -52,13 +52,18 @@ export function allowedHost(listen: string): (name: string) => boolean {
 
 /** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
 function tableRow(r: RunRow) {
-  const sweep = (r.hparams as { sweep?: unknown }).sweep ?? r.result?.sweep;
+  // `sprig sweep` records which sweeps a run belongs to (reader.list); the table filters and groups on them.
+  const sweeps = (r as { sweeps?: string[] }).sweeps ?? [];
+  const columns = Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)]));
+  // A dense baseline's stored sparsity fields are unused defaults: show what it is.
+  if (r.kind === 'dst' && columns.method === 'dense')
+    Object.assign(columns, { sparsity: 0, distribution: null });
   return {
     ...r,
     label: runLabel(r),
-    columns: Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)])),
-    // Filled by `sprig sweep` (a sweep name or id per run); the table filters and groups on it.
-    sweep: typeof sweep === 'string' ? sweep : null,
+    columns,
+    sweeps,
+    sweep: sweeps.join(',') || null,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { RunStore } from '../store/store.js';
 import {
+  composeCallbacks,
   train,
   type Callbacks,
   type EpochEvent,
@@ -25,6 +26,8 @@ export interface RunResult {
   wallSeconds: number;
   /** True when the run had already finished and nothing was trained. */
   cached: boolean;
+  /** Masked layers and whether they ran on the sparse kernels. */
+  sparseLayers?: TrainResult['sparseLayers'];
   history: {
     epoch: number;
     step: number;
@@ -84,13 +87,12 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
       testSoftError: e.test.softError,
       validationAccuracy: e.validation?.accuracy,
     });
-    user.onEpoch?.(e);
   };
   let trained: TrainResult;
   try {
     // Metrics every N steps and mask churn go to the index too (run-observers.ts).
     const observed = observeRun(
-      { ...spec.options, callbacks: { ...spec.options.callbacks, ...user, onEpoch: record } },
+      { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
       (step, m) => store.index.addMetrics(runId, step, m),
     );
     trained = train({ ...observed, checkpointPath: artifactPath(dir, 'checkpoint') });
@@ -109,6 +111,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
     steps: trained.steps,
     wallSeconds: trained.wallSeconds,
     cached: false,
+    sparseLayers: trained.sparseLayers,
     history: trained.history.map((e) => ({
       epoch: e.epoch,
       step: e.step,

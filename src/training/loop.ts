@@ -14,6 +14,13 @@ import { learningRate, type LrHparams } from './lr.js';
 import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import {
+  activePositions,
+  bindSparseLayers,
+  sparseReport,
+  withDenseWeightGradients,
+  type SparseLayerReport,
+} from '../engine/kernels/sparse-engine.js';
 
 /** Where training batches come from; its position is part of the checkpoint. */
 export interface BatchSource {
@@ -48,6 +55,12 @@ export interface SparseUpdater {
   /** Before the optimizer step; returning true replaces it (RigL's mask-update steps). */
   beforeStep?(ctx: StepContext): boolean;
   afterStep?(ctx: StepContext): void;
+  /**
+   * Whether this step's gradients (ctx.grads) must be dense at the masked weights too (RigL's update
+   * steps, SNFS); otherwise sparse layers compute them only at the active weights. Default: true
+   * for an updater with beforeStep/afterStep hooks, false for a bare mask.
+   */
+  denseGradients?(step: number): boolean;
   state?(): Buffers;
   load?(state: Buffers): void;
 }
@@ -66,6 +79,19 @@ export interface Callbacks {
   onEpoch?(e: EpochEvent): void;
   /** At steps listed in `logSteps` (before that step's update): e.g. gradient norms, bootstrap curves. */
   onLog?(step: number, weights: Map<string, Float32Array>, params: () => ParamTensors): void;
+}
+
+/**
+ * Several observers as one, called in list order: each hook of the result calls that hook of every
+ * member, so composing never drops one (spreading callback objects would keep only the last).
+ */
+export function composeCallbacks(...list: (Callbacks | undefined)[]): Callbacks {
+  const all = list.filter((c): c is Callbacks => c !== undefined);
+  return {
+    onStep: (step, totalSteps, loss, lr) => all.forEach((c) => c.onStep?.(step, totalSteps, loss, lr)),
+    onEpoch: (e) => all.forEach((c) => c.onEpoch?.(e)),
+    onLog: (step, weights, params) => all.forEach((c) => c.onLog?.(step, weights, params)),
+  };
 }
 
 export interface TrainOptions {
@@ -108,6 +134,8 @@ export interface TrainResult {
   steps: number;
   /** Training seconds, summed over resumed pieces. */
   wallSeconds: number;
+  /** Masked layers and whether they ran on the sparse kernels (engine/kernels/sparse-engine.ts). */
+  sparseLayers?: SparseLayerReport[];
 }
 
 interface CheckpointMeta {
@@ -163,6 +191,9 @@ export function train(o: TrainOptions): TrainResult {
     for (const [n, m] of masks) multiplyInPlace(weights.get(n)!, m);
   }
 
+  // Masked dense layers run on the sparse kernels where that pays; bases reparametrise (θ = B(m ⊙ c)),
+  // so their weights are not sparse.
+  const unbind = masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined;
   const varTensors = (): ParamTensors => Object.fromEntries(trainable.map((n) => [n, vars.get(n)!]));
   const params = (): ParamTensors => (o.reparam ? o.reparam(varTensors()) : varTensors());
   const lossFn = o.loss ?? crossEntropyLoss();
@@ -181,6 +212,8 @@ export function train(o: TrainOptions): TrainResult {
       for (const n of trainable) out.set(n, grads[`${uid}/${n}`]!.dataSync() as Float32Array);
       return { loss: value.dataSync()[0]!, grads: out };
     });
+  // Sparse layers compute weight gradients at their active weights only, unless the updater asks.
+  const denseGradientsOf = (batch: Batch) => withDenseWeightGradients(() => gradientsOf(batch));
 
   const save = () => {
     if (!o.checkpointPath) return;
@@ -215,7 +248,7 @@ export function train(o: TrainOptions): TrainResult {
     o.saveAt?.(step, weights);
     const batch = o.source.next();
     const lr = learningRate(o.lr, step, o.totalSteps);
-    const { loss, grads } = gradientsOf(batch);
+    const { loss, grads } = (needsDenseGradients(o.sparse, step) ? denseGradientsOf : gradientsOf)(batch);
     if (!Number.isFinite(loss)) {
       const last = history.at(-1);
       throw new SprigError(
@@ -235,15 +268,20 @@ export function train(o: TrainOptions): TrainResult {
       optimizer,
       batch,
       rng,
-      gradients: (b) => gradientsOf(b).grads,
+      gradients: (b) => denseGradientsOf(b).grads,
     };
     const replaced = o.sparse?.beforeStep?.(ctx) ?? false;
     if (!replaced) {
       for (const [n, wt] of weights) {
         const g = grads.get(n)!;
         const m = masks?.get(n);
-        if (m) multiplyInPlace(g, m);
-        optimizer.update(n, wt, g, lr, m);
+        // a sparse layer updates only its active weights (the masked ones stay zero either way)
+        const active = m && optimizer.updateActive ? activePositions(vars.get(n)!) : undefined;
+        if (active) optimizer.updateActive!(n, wt, g, lr, active);
+        else {
+          if (m) multiplyInPlace(g, m);
+          optimizer.update(n, wt, g, lr, m);
+        }
       }
       optimizer.endStep();
     }
@@ -288,9 +326,17 @@ export function train(o: TrainOptions): TrainResult {
     history,
     steps: step,
     wallSeconds: wallBefore + (performance.now() - t0) / 1000,
+    sparseLayers: unbind ? sparseReport(vars) : undefined,
   };
+  unbind?.();
   for (const v of vars.values()) v.dispose();
   return result;
+}
+
+/** An updater with hooks may read ctx.grads at masked weights unless it says otherwise; a bare mask cannot. */
+function needsDenseGradients(u: SparseUpdater | undefined, step: number): boolean {
+  if (!u) return false;
+  return u.denseGradients?.(step) ?? !!(u.beforeStep || u.afterStep);
 }
 
 export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
