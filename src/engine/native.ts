@@ -40,12 +40,16 @@ function load(): NativeStatus {
   }
   // With a fixed thread count, a team member that another process descheduled holds up every
   // barrier; libgomp's default 300k-iteration spin then burns the time slice the other thread needs.
-  // A short spin yields soon on a busy machine and still catches the team on an idle one.
-  if (!process.env.OMP_WAIT_POLICY && !process.env.GOMP_SPINCOUNT) process.env.GOMP_SPINCOUNT = '10000';
+  // A short spin yields soon on a busy machine and still catches the team on an idle one. libgomp
+  // reads it once, when the addon loads; child processes (PyTorch in the bench) do not inherit it.
+  const spin = !process.env.OMP_WAIT_POLICY && !process.env.GOMP_SPINCOUNT;
+  if (spin) process.env.GOMP_SPINCOUNT = '10000';
   try {
     addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {
     return fail(`native addon failed to load: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    if (spin) delete process.env.GOMP_SPINCOUNT;
   }
   addon.setThreads(defaultThreads());
   const kernels = registerNativeKernels(addon);
