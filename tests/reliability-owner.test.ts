@@ -48,7 +48,7 @@ test('two identical runs started together: one trains, the other waits and retur
   const shown = sprigJson<Shown>(['show', ra.runId, '--root', root]);
   assert.equal(shown.status, 'finished');
   // Trained once: one metrics row per epoch and name, no checkpoint or temporaries left.
-  const epochs = shown.metrics.filter((m) => m.name === 'testAccuracy').map((m) => m.step);
+  const epochs = shown.metrics.filter((m) => m.name === 'epoch').map((m) => m.step);
   assert.equal(epochs.length, 100);
   assert.deepEqual(
     readdirSync(ra.runDir)
@@ -74,7 +74,7 @@ test('four different runs at once on one root all finish and are indexed', async
 
 test('SPRIG_WAIT=0 refuses at once naming the owner; a killed owner shows as interrupted and resumes', async () => {
   const root = tempRoot();
-  const args = [...ARGS, '--train-steps', '150ep', '--root', root];
+  const args = [...ARGS, '--train-steps', '400ep', '--root', root];
   const owner = start(args);
   let dir: string | undefined;
   for (let i = 0; i < 1000 && !dir; i++) {
@@ -99,7 +99,7 @@ test('SPRIG_WAIT=0 refuses at once naming the owner; a killed owner shows as int
     sprigJson<{ status: string }>(['show', listed[0]!.runId, '--root', root]).status,
     'interrupted',
   );
-  const resumed = sprigJson<{ cached: boolean; steps: number }>([...args, '--train-steps', '150ep']);
+  const resumed = sprigJson<{ cached: boolean; steps: number }>([...args, '--train-steps', '400ep']);
   assert.equal(resumed.cached, false);
   assert.equal(sprigJson<{ status: string }[]>(['runs', '--root', root])[0]!.status, 'finished');
 });
