@@ -78,6 +78,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sprig::registerOps(env, exports);
   sprig::registerFused(env, exports);
   sprig::registerSparseLinear(env, exports);
+  sprig::registerSparseConv(env, exports);
   return exports;
 }
 
