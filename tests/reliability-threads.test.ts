@@ -59,8 +59,11 @@ test('the same run gives the same bits idle and under load, and resumes with its
   assert.ok(idle.equals(busy), 'weights differ between an idle and a busy machine');
   const one = train(tempRoot(), { SPRIG_THREADS: '1' });
   assert.ok(one.equals(train(tempRoot(), { SPRIG_THREADS: '1' })), 'SPRIG_THREADS=1 is not deterministic');
-  // The sums do depend on the thread count, so a resume that changed it would be caught below.
-  if (availableParallelism() > 1) assert.ok(!one.equals(idle), 'thread count did not matter here');
+  // Where the kernels split their sums the same way for any thread count, 1 and all cores agree too;
+  // where they do not, a resume that changed the count would be caught below.
+  process.stdout.write(
+    `# 1 thread vs ${availableParallelism()}: ${one.equals(idle) ? 'same' : 'different'} bits\n`,
+  );
 
   const root = tempRoot();
   const child = spawn(process.execPath, [...CLI, ...ARGS, '--root', root], {
