@@ -5,9 +5,11 @@
  * bootstrap and gradflow parents) are found from their directories at the root.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { openReadOnly, queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { BOOKKEEPING } from '../store/artifacts.js';
+import { shownStatus } from '../store/owner.js';
 import { SprigError } from '../util/errors.js';
 
 export const INDEX_FILE = 'index.sqlite';
@@ -31,6 +33,7 @@ export interface RunFile {
 export class StoreReader {
   readonly root: string;
   private readonly db: Database.Database;
+  private readonly copy?: string;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -40,8 +43,7 @@ export class StoreReader {
         `${this.root} has no run index yet (${INDEX_FILE} is missing)`,
         'run an experiment first (e.g. `sprig train --dataset synthetic --model mlp_32`), or pass --root DIR (or SPRIG_ROOT) of an existing store',
       );
-    this.db = new Database(path, { readonly: true, fileMustExist: true });
-    this.db.pragma('busy_timeout = 5000');
+    [this.db, this.copy] = openReadOnly(path); // also on a read-only disk
   }
 
   list(filter: RunFilter = {}): (RunRow & { sweeps: string[] })[] {
@@ -53,7 +55,7 @@ export class StoreReader {
       args.push(filter[k]);
     }
     const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`;
-    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow);
+    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow).map(this.live);
     // Parents that only exist as directories belong to the top level.
     const extra = this.directoryRuns().filter(
       (r) => (!filter.kind || r.kind === filter.kind) && (!filter.status || r.status === filter.status),
@@ -93,11 +95,15 @@ export class StoreReader {
   get(id: string): RunRow | undefined {
     const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(id) as
       Record<string, string> | undefined;
-    if (row) return toRow(row);
+    if (row) return this.live(toRow(row));
     const dirRun = this.directoryRuns().find((r) => r.runId === id);
     if (dirRun) return dirRun;
-    return unique(this.findByPrefix(id));
+    const found = unique(this.findByPrefix(id));
+    return found && this.live(found);
   }
+
+  /** A `running` run whose owner process is gone is shown as `interrupted`. */
+  private live = (row: RunRow): RunRow => ({ ...row, status: shownStatus(row, this.dir(row)) });
 
   findByPrefix(prefix: string): RunRow[] {
     const rows = (
@@ -129,7 +135,11 @@ export class StoreReader {
   /** The run's directory: where its result says, else <root>/<runId>; undefined when there is none. */
   dir(row: RunRow): string | undefined {
     const stated = row.result?.runDir;
-    const candidates = [typeof stated === 'string' ? stated : undefined, join(this.root, row.runId)];
+    const candidates = [
+      row.dir ?? undefined,
+      typeof stated === 'string' ? stated : undefined,
+      join(this.root, row.runId),
+    ];
     for (const c of candidates) if (c && isDir(c)) return resolve(c);
     return undefined;
   }
@@ -139,7 +149,7 @@ export class StoreReader {
     const dir = this.dir(row);
     if (!dir) return [];
     return readdirSync(dir)
-      .filter((n) => n.endsWith('.json') && n !== 'hparams.json')
+      .filter((n) => n.endsWith('.json') && !BOOKKEEPING.has(n))
       .sort()
       .map((name) => ({ name, bytes: statSync(join(dir, name)).size }));
   }
@@ -160,6 +170,7 @@ export class StoreReader {
 
   close(): void {
     this.db.close();
+    if (this.copy) rmSync(this.copy, { recursive: true, force: true });
   }
 
   private indexed(runId: string): boolean {
@@ -184,7 +195,7 @@ export class StoreReader {
           return null;
         }
       };
-      const reports = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== 'hparams.json');
+      const reports = readdirSync(dir).filter((n) => n.endsWith('.json') && !BOOKKEEPING.has(n));
       const result = json('result.json');
       const st = statSync(hpPath);
       const updated = Math.max(st.mtimeMs, ...reports.map((n) => statSync(join(dir, n)).mtimeMs));

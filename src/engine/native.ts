@@ -4,6 +4,7 @@
  * JS and says so once. `SPRIG_NATIVE=0` turns it off.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,17 +38,49 @@ function load(): NativeStatus {
   if (!existsSync(path)) {
     return fail('native addon not built (run `npm run build:native`; needs libdnnl-dev and libopenblas-dev)');
   }
+  // With a fixed thread count, a team member that another process descheduled holds up every
+  // barrier; libgomp's default 300k-iteration spin then burns the time slice the other thread needs.
+  // A short spin yields soon on a busy machine and still catches the team on an idle one. libgomp
+  // reads it once, when the addon loads; child processes (PyTorch in the bench) do not inherit it.
+  const spin = !process.env.OMP_WAIT_POLICY && !process.env.GOMP_SPINCOUNT;
+  if (spin) process.env.GOMP_SPINCOUNT = '10000';
   try {
     addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {
     return fail(`native addon failed to load: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    if (spin) delete process.env.GOMP_SPINCOUNT;
   }
-  // Threads: SPRIG_THREADS, else all cores — except under node's test runner, which runs test files
-  // side by side: OpenMP teams on an oversubscribed machine wait for each other at every barrier.
-  const threads = Number(process.env.SPRIG_THREADS) || (process.env.NODE_TEST_CONTEXT ? 1 : 0);
-  if (threads > 0) addon.setThreads(threads);
+  addon.setThreads(defaultThreads());
   const kernels = registerNativeKernels(addon);
   return { engine: 'native', kernels };
+}
+
+/**
+ * The thread count is fixed, never adapted to the machine's load: it sets how float sums are split,
+ * so a run's bits depend on it. SPRIG_THREADS, else all cores — except under node's test runner,
+ * which runs test files side by side (OpenMP teams on an oversubscribed machine stall at barriers).
+ */
+function defaultThreads(): number {
+  const n = Math.floor(Number(process.env.SPRIG_THREADS));
+  if (n > 0) return n;
+  return process.env.NODE_TEST_CONTEXT ? 1 : availableParallelism();
+}
+
+let pinned = 0;
+
+/** Threads the native kernels use now (1 on the JS engine, which is single-threaded). */
+export function engineThreads(): number {
+  loadNative();
+  return addon ? pinned || defaultThreads() : 1;
+}
+
+/** Fixes the native kernels' thread count (a resumed run takes the count it started with). */
+export function pinThreads(n: number): void {
+  loadNative();
+  if (!addon || n === engineThreads()) return;
+  pinned = n;
+  addon.setThreads(n);
 }
 
 function fail(reason: string): NativeStatus {

@@ -5,7 +5,6 @@
  * and train error of both at regular steps, and report the bootstrap gap — the difference of test
  * soft errors — at the Real World's stopping time (its train error first below a threshold).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadDataset } from '../data/registry.js';
@@ -14,7 +13,7 @@ import type { Dataset, Split } from '../data/types.js';
 import { createModelFrom } from '../models/registry.js';
 import { withModelFileHash } from '../models/layers-model.js';
 import type { RunStore } from '../store/store.js';
-import { writeAtomic } from '../training/checkpoint.js';
+import { FILES, readJson, writeJson } from '../store/artifacts.js';
 import { evaluate, type EvalMetrics } from '../training/evaluate.js';
 import { crossEntropyLoss } from '../training/losses.js';
 import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
@@ -176,8 +175,8 @@ export interface BootstrapOptions {
   log?: (line: string) => void;
 }
 
-export const CURVE_FILE = 'curve.json';
-export const BOOTSTRAP_FILE = 'bootstrap.json';
+export const CURVE_FILE = FILES.curve;
+export const BOOTSTRAP_FILE = FILES.bootstrap;
 
 /** One compared model's group: a zoo name, or a TF.js model.json with its content hash. */
 function modelGroup(hp: BootstrapHparams, name: string): BootstrapHparams['model'] {
@@ -245,8 +244,8 @@ export function schedule(
   const totalSteps = Step.parse(t.trainSteps).iterations(itersPerEpoch);
   if (totalSteps < 1)
     throw new SprigError(
-      `--train-steps ${t.trainSteps} is zero iterations`,
-      "train for at least one iteration, e.g. '10ep' or '400it'",
+      `the training length (trainSteps) '${t.trainSteps}' is zero iterations`,
+      "train for at least one iteration (--train-steps, or trainSteps in a config file), e.g. '10ep' or '400it'",
     );
   const every = Step.parse(b.logEvery).iterations(itersPerEpoch);
   if (every < 1)
@@ -294,12 +293,7 @@ function point(step: number, batchSize: number, test: EvalMetrics, train: EvalMe
 }
 
 function readCurve(dir: string): CurvePoint[] {
-  const p = join(dir, CURVE_FILE);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as CurvePoint[]) : [];
-}
-
-function writeJson(path: string, value: unknown): void {
-  writeAtomic(path, [Buffer.from(JSON.stringify(value, null, 2) + '\n')]);
+  return readJson<CurvePoint[]>(join(dir, CURVE_FILE)) ?? [];
 }
 
 /** Validates everything that can fail before any training starts. */
@@ -340,7 +334,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     bootstrap: { ...b, models: plan.models },
   });
   const dir = store.dir(runId);
-  store.open(dir, hp);
+  store.open(dir, hp, { runId, kind: 'bootstrap' });
   const logSteps = new Set(plan.logSteps);
 
   const runWorld = (model: string, world: World): WorldResult => {
@@ -466,5 +460,6 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     models,
   };
   writeJson(join(dir, BOOTSTRAP_FILE), result);
+  store.release(dir);
   return result;
 }

@@ -9,7 +9,6 @@
  * log the masked gradient norm on a fixed held-out batch during training, and compare the
  * solutions' places in the loss landscape (distances, interpolation, disagreement, ensembles).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadDataset } from '../data/registry.js';
@@ -29,7 +28,7 @@ import {
   validateGmpSchedule,
   type Masks,
 } from '../sparsity/index.js';
-import { writeAtomic } from '../training/checkpoint.js';
+import { FILES, readJson, writeJson } from '../store/artifacts.js';
 import type { Callbacks, SparseUpdater } from '../training/loop.js';
 import { Step } from '../training/step.js';
 import { Rng } from '../util/rng.js';
@@ -189,8 +188,8 @@ export interface GradflowOptions {
   log?: (line: string) => void;
 }
 
-export const GRADNORM_FILE = 'gradnorm.json';
-export const GRADFLOW_FILE = 'gradflow.json';
+export const GRADNORM_FILE = FILES.gradnorm;
+export const GRADFLOW_FILE = FILES.gradflow;
 
 /** The pieces every run shares, built and checked before any training. */
 export function planGradflow(hp: GradflowHparams) {
@@ -303,14 +302,6 @@ function runFields(hp: GradflowHparams, run: GradflowRun) {
 
 const copy = (w: Map<string, Float32Array>) => new Map([...w].map(([n, v]) => [n, Float32Array.from(v)]));
 
-function readJson<T>(path: string, fallback: T): T {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : fallback;
-}
-
-function writeJson(path: string, value: unknown): void {
-  writeAtomic(path, [Buffer.from(JSON.stringify(value, null, 2) + '\n')]);
-}
-
 interface Trained {
   run: GradflowRun;
   runId: string;
@@ -337,7 +328,7 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
   const specs = model.specs;
   const runId = hashedRunId('gradflow', gradflowHparamsSchema, hp);
   const dir = store.dir(runId);
-  store.open(dir, hp);
+  store.open(dir, hp, { runId, kind: 'gradflow' });
 
   const cfg = (masks: Masks): UpdaterConfig => ({
     specs,
@@ -352,7 +343,7 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
     const rid = hashedRunId('gradflow_run', runSchema, runSchema.parse(rhp));
     const rdir = store.dir(rid);
     const curvePath = join(rdir, GRADNORM_FILE);
-    let points = readJson<{ step: number; total: number; layers: Record<string, number> }[]>(curvePath, []);
+    let points = readJson<{ step: number; total: number; layers: Record<string, number> }[]>(curvePath) ?? [];
     const options = s.options({
       validation: undefined,
       init: copy(init), // train() trains in these very arrays (tf.tensor does not copy); `init` stays θ_init
@@ -380,7 +371,7 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
       label: run,
     });
     const stored = loadWeights(join(rdir, WEIGHTS_FILE));
-    points = readJson(curvePath, []);
+    points = readJson<typeof points>(curvePath) ?? [];
     const layers: Record<string, number[]> = {};
     for (const sp of specs) layers[sp.name] = points.map((p) => p.layers[sp.name]!);
     return {
@@ -486,6 +477,7 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
     ),
   };
   writeJson(join(dir, GRADFLOW_FILE), result);
+  store.release(dir);
   return result;
 }
 

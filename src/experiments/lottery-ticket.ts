@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import type { ParamSpec } from '../models/types.js';
+import { artifactPath, FILES, hasResult, writeJson } from '../store/artifacts.js';
 import type { RunStore } from '../store/store.js';
 import { writeAtomic } from '../training/checkpoint.js';
 import type { Callbacks, TrainOptions } from '../training/loop.js';
@@ -30,18 +31,11 @@ import { magnitudePrune, type PruneOptions } from '../sparsity/prune.js';
 import type { Basis } from '../sparsity/bases.js';
 import type { TrainHparams } from './hparams.js';
 import { setup, type Setup } from './setup.js';
-import {
-  loadWeights,
-  runTraining,
-  saveWeights,
-  WEIGHTS_FILE,
-  type RunResult,
-  type StoredWeights,
-} from './run.js';
+import { loadWeights, runTraining, saveWeights, type RunResult, type StoredWeights } from './run.js';
 import { basisReparam, coeffsOf } from './lottery-basis.js';
 import { replicateHparams, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
 
-export const MASKS_FILE = 'masks.bin';
+export const MASKS_FILE = FILES.masks;
 
 export interface LotteryContext {
   store: RunStore;
@@ -107,27 +101,25 @@ export const oneShotDir = (rep: Replicate, sparsity: number) =>
   join(rep.dir, `oneshot_${+sparsity.toFixed(6)}`);
 const rewindPath = (rep: Replicate, step: number) => join(rep.dir, 'rewind', `step_${step}.bin`);
 
-export function isTrained(dir: string): boolean {
-  return existsSync(join(dir, 'result.json'));
-}
+export const isTrained = hasResult;
 
 function readMasks(dir: string): Masks | undefined {
-  const p = join(dir, MASKS_FILE);
+  const p = artifactPath(dir, 'masks');
   return existsSync(p) ? deserialiseMasks(new Uint8Array(readFileSync(p))) : undefined;
 }
 
 /** Masks and their sparsity report, written once before a point trains (they never change). */
 function writeMasks(dir: string, specs: readonly ParamSpec[], masks: Masks): void {
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, MASKS_FILE))) writeAtomic(join(dir, MASKS_FILE), [serialiseMasks(masks)]);
-  const rep = join(dir, 'sparsity.json');
-  if (!existsSync(rep))
-    writeAtomic(rep, [Buffer.from(JSON.stringify(sparsityReport(specs, masks), null, 2) + '\n')]);
+  const path = artifactPath(dir, 'masks');
+  if (!existsSync(path)) writeAtomic(path, [serialiseMasks(masks)]);
+  const rep = artifactPath(dir, 'sparsity');
+  if (!existsSync(rep)) writeJson(rep, sparsityReport(specs, masks));
 }
 
 function lazyWeights(dir: string): () => StoredWeights {
   let w: StoredWeights | undefined;
-  return () => (w ??= loadWeights(join(dir, WEIGHTS_FILE)));
+  return () => (w ??= loadWeights(artifactPath(dir, 'weights')));
 }
 
 /** θ_k saved by level 0; a clear error when level 0 ran without saving it. */

@@ -8,7 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../training/checkpoint.js';
+import { StoreFault } from '../training/checkpoint.js';
+import { artifactPath, readJson, writeJson } from '../store/artifacts.js';
 import type { Callbacks } from '../training/loop.js';
 import type { RunStore } from '../store/store.js';
 import type { Dataset } from '../data/types.js';
@@ -150,7 +151,7 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
     // θ_k files are written while level 0 trains: a finished level 0 without them cannot serve this rewind step.
     if (isTrained(l0)) for (const k of saveSteps) if (k > 0) rewindCheck(rep, k);
   }
-  ctx.store.open(ctx.expDir, hp);
+  ctx.store.open(ctx.expDir, hp, { runId: expId, kind: 'lottery' });
   return { ctx, mainRewind, branches, branchLevels, reps };
 }
 
@@ -213,7 +214,13 @@ export function runLottery(o: LotteryOptions): LotteryResult {
 export function runPrepared(p: PreparedLottery, log?: (line: string) => void): LotteryResult {
   const { ctx, reps, branches } = p;
   const { plan } = ctx;
-  ctx.store.index.upsertRun({ runId: ctx.expId, kind: 'lottery', status: 'running', hparams: ctx.hp });
+  ctx.store.index.upsertRun({
+    runId: ctx.expId,
+    kind: 'lottery',
+    status: 'running',
+    dir: ctx.expDir,
+    hparams: ctx.hp,
+  });
   const levels: LotteryResult['levels'] = [];
   const oneShot: LotteryResult['oneShot'] = [];
   const atPoint = (
@@ -261,18 +268,47 @@ export function runPrepared(p: PreparedLottery, log?: (line: string) => void): L
       log?.(`one-shot ${+(sp * 100).toFixed(2)}%: ${levelLine({ level: -1, ...summary })}`);
     }
   } catch (e) {
-    ctx.store.index.upsertRun({
-      runId: ctx.expId,
-      kind: 'lottery',
-      status: 'failed',
-      hparams: ctx.hp,
-      result: { error: (e as Error).message },
-    });
+    // A disk fault leaves the run resumable (interrupted), and must not be hidden by a second error.
+    if (!(e instanceof StoreFault))
+      try {
+        ctx.store.index.upsertRun({
+          runId: ctx.expId,
+          kind: 'lottery',
+          status: 'failed',
+          hparams: ctx.hp,
+          result: { error: (e as Error).message },
+        });
+      } catch {
+        // the index is unwritable too; the original error is the one to report
+      }
     throw e;
   }
   const result: LotteryResult = { runId: ctx.expId, runDir: ctx.expDir, hparams: ctx.hp, levels, oneShot };
+  keepEarlierBranches(result, readJson<LotteryResult>(artifactPath(ctx.expDir, 'curve')));
   record(p, result);
+  ctx.store.release(ctx.expDir);
   return result;
+}
+
+/**
+ * Branches an earlier invocation ran (and this one did not ask for) stay in the summary: their runs
+ * are stored and unchanged, so a re-run without --branches must not drop them from curve.json.
+ */
+function keepEarlierBranches(r: LotteryResult, earlier: LotteryResult | undefined): void {
+  if (!earlier) return;
+  const merge = (now: PointSummary, before: PointSummary | undefined) => {
+    for (const [name, s] of Object.entries(before?.branches ?? {})) now.branches[name] ??= s;
+  };
+  for (const l of r.levels)
+    merge(
+      l,
+      earlier.levels?.find((e) => e.level === l.level),
+    );
+  for (const o of r.oneShot)
+    merge(
+      o,
+      earlier.oneShot?.find((e) => e.sparsity === o.sparsity),
+    );
 }
 
 function stat(points: Point[], rep: Replicate): Stat {
@@ -300,7 +336,7 @@ function levelLine(l: PointSummary & { level: number }): string {
 function record(p: PreparedLottery, r: LotteryResult): void {
   const { ctx } = p;
   const curve = { runId: r.runId, hparams: ctx.hp, plan: ctx.plan, levels: r.levels, oneShot: r.oneShot };
-  writeAtomic(join(ctx.expDir, 'curve.json'), [Buffer.from(JSON.stringify(curve, null, 2) + '\n')]);
+  writeJson(artifactPath(ctx.expDir, 'curve'), curve);
   const idx = ctx.store.index;
   const metrics = (s: PointSummary) => {
     const m: Record<string, number> = {

@@ -2,7 +2,6 @@
  * One training run in the store: returns the stored result when the run has finished, resumes from
  * its checkpoint when it was killed, and otherwise trains it, recording metrics in the index.
  */
-import { join } from 'node:path';
 import type { RunStore } from '../store/store.js';
 import {
   composeCallbacks,
@@ -12,8 +11,8 @@ import {
   type TrainOptions,
   type TrainResult,
 } from '../training/loop.js';
-import { loadCheckpoint, removeIfExists, saveCheckpoint } from '../training/checkpoint.js';
-import { SprigError } from '../util/errors.js';
+import { removeIfExists, StoreFault } from '../training/checkpoint.js';
+import { artifactPath, FILES, saveWeights } from '../store/artifacts.js';
 import { observeRun } from './run-observers.js';
 
 export interface RunResult {
@@ -55,60 +54,29 @@ export interface RunSpec {
   extraResult?: (trained: TrainResult) => Record<string, unknown>;
 }
 
-export const WEIGHTS_FILE = 'weights.bin';
-
-/** Final weights, batch-norm statistics and masks of a finished run. */
-export interface StoredWeights {
-  weights: Map<string, Float32Array>;
-  bnStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
-  masks?: Map<string, Float32Array>;
-}
-
-export function saveWeights(path: string, w: StoredWeights): void {
-  const arrays = new Map<string, Float32Array>();
-  for (const [n, v] of w.weights) arrays.set(`w/${n}`, v);
-  for (const [n, s] of w.bnStats) {
-    arrays.set(`bn/${n}/mean`, s.mean);
-    arrays.set(`bn/${n}/var`, s.variance);
-  }
-  for (const [n, m] of w.masks ?? []) arrays.set(`mask/${n}`, m);
-  saveCheckpoint(path, { meta: {}, arrays });
-}
-
-export function loadWeights(path: string): StoredWeights {
-  const ck = loadCheckpoint(path);
-  if (!ck)
-    throw new SprigError(`no stored weights at ${path}`, 'run the experiment that produces them first');
-  const weights = new Map<string, Float32Array>();
-  const masks = new Map<string, Float32Array>();
-  const bn = new Map<string, { mean: Float32Array; variance: Float32Array }>();
-  for (const [k, v] of ck.arrays) {
-    if (k.startsWith('w/')) weights.set(k.slice(2), v);
-    else if (k.startsWith('mask/')) masks.set(k.slice(5), v);
-    else if (k.startsWith('bn/')) {
-      const [, name, which] = /^bn\/(.*)\/(mean|var)$/.exec(k)!;
-      const s = bn.get(name!) ?? { mean: new Float32Array(), variance: new Float32Array() };
-      if (which === 'mean') s.mean = v;
-      else s.variance = v;
-      bn.set(name!, s);
-    }
-  }
-  return { weights, bnStats: bn, masks: masks.size ? masks : undefined };
-}
+export { saveWeights, loadWeights, type StoredWeights } from '../store/artifacts.js';
+export const WEIGHTS_FILE = FILES.weights;
 
 export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult } {
   const { store, runId } = spec;
   const dir = spec.dir ?? store.dir(runId);
   const cached = store.readResult<RunResult>(dir);
   if (cached) return { ...cached, cached: true };
-  store.open(dir, spec.hparams);
-  store.index.upsertRun({
-    runId,
-    kind: spec.kind,
-    status: 'running',
-    parent: spec.parent,
-    hparams: spec.hparams,
-  });
+  store.open(dir, spec.hparams, { runId, kind: spec.kind, parent: spec.parent });
+  try {
+    // Another process may have finished it while this one waited to own it.
+    const done = store.readResult<RunResult>(dir);
+    if (done) return { ...done, cached: true };
+    return trainOwned(spec, dir);
+  } finally {
+    store.release(dir);
+  }
+}
+
+function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainResult } {
+  const { store, runId } = spec;
+  const row = { runId, kind: spec.kind, parent: spec.parent, dir, hparams: spec.hparams };
+  store.index.upsertRun({ ...row, status: 'running' });
   const user = spec.callbacks?.(spec.label ?? runId) ?? {};
   const record = (e: EpochEvent) => {
     store.index.addMetrics(runId, e.step, {
@@ -127,19 +95,12 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
       (step, m) => store.index.addMetrics(runId, step, m),
     );
-    trained = train({ ...observed, checkpointPath: join(dir, 'checkpoint.bin') });
+    trained = train({ ...observed, checkpointPath: artifactPath(dir, 'checkpoint') });
   } catch (e) {
-    store.index.upsertRun({
-      runId,
-      kind: spec.kind,
-      status: 'failed',
-      parent: spec.parent,
-      hparams: spec.hparams,
-      result: { error: (e as Error).message },
-    });
+    markFailed(spec, row, e);
     throw e;
   }
-  saveWeights(join(dir, WEIGHTS_FILE), trained);
+  saveWeights(artifactPath(dir, 'weights'), trained);
   const result: RunResult = {
     runId,
     runDir: dir,
@@ -162,16 +123,27 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
     ...spec.extraResult?.(trained),
   };
   store.writeResult(dir, result);
-  removeIfExists(join(dir, 'checkpoint.bin')); // weights.bin holds the final state
-  store.index.upsertRun({
-    runId,
-    kind: spec.kind,
-    status: 'finished',
-    parent: spec.parent,
-    hparams: spec.hparams,
-    result: summary(result),
-  });
+  removeIfExists(artifactPath(dir, 'checkpoint')); // weights.bin holds the final state
+  store.index.upsertRun({ ...row, status: 'finished', result: summary(result) });
   return { ...result, trained };
+}
+
+/**
+ * Marks the run failed when the failure is the run's own (it diverged); a fault of the disk or the
+ * index (full, read-only) leaves it `running`, which shows as interrupted once this process exits,
+ * and must not hide the real error behind a second one.
+ */
+function markFailed(
+  spec: RunSpec,
+  row: Omit<Parameters<RunStore['index']['upsertRun']>[0], 'status'>,
+  e: unknown,
+): void {
+  if (e instanceof StoreFault) return;
+  try {
+    spec.store.index.upsertRun({ ...row, status: 'failed', result: { error: (e as Error).message } });
+  } catch {
+    // the index is unwritable too; the original error is the one to report
+  }
 }
 
 function summary(r: RunResult) {

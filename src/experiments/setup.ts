@@ -48,8 +48,8 @@ export function setup(hp: TrainHparams, dataset?: Dataset, model?: Model): Setup
   const totalSteps = iterations(t.trainSteps);
   if (totalSteps < 1)
     throw new SprigError(
-      `--train-steps ${t.trainSteps} is zero iterations`,
-      "train for at least one iteration, e.g. '1ep' or '100it'",
+      `the training length (trainSteps) '${t.trainSteps}' is zero iterations`,
+      "train for at least one iteration (--train-steps, or trainSteps in a config file), e.g. '1ep' or '100it'",
     );
   const milestones = t.milestones.map(iterations);
   return {

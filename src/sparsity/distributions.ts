@@ -145,7 +145,9 @@ export function layerDensities(specs: readonly ParamSpec[], opts: DistributionOp
     if (!fixed.has(s.name) && activeCount(sizeOf(s.shape), d) === 0) {
       throw new SprigError(
         `${opts.distribution} at sparsity ${opts.sparsity} leaves layer '${s.name}' (${sizeOf(s.shape)} weights) with no weights (density ${d.toPrecision(3)})`,
-        'lower the sparsity, or use a distribution that keeps small layers denser (erk)',
+        opts.distribution === 'erk'
+          ? `lower the sparsity, or fix the density of '${s.name}' (densities in a config file)`
+          : 'lower the sparsity, or use a distribution that keeps small layers denser (erk)',
       );
     }
   }

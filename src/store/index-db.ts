@@ -3,12 +3,21 @@
  * directories are the truth; the index makes listing and filtering fast and can be rebuilt.
  */
 import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SprigError } from '../util/errors.js';
+import { ioError } from '../training/checkpoint.js';
+import { sqliteAsErrno } from './owner.js';
 
 export interface RunRow {
   runId: string;
   kind: string;
-  status: 'running' | 'finished' | 'failed';
+  /** As indexed; `interrupted` is derived when a `running` run's owner is gone (see RunStore.status). */
+  status: 'running' | 'finished' | 'failed' | 'interrupted';
   parent: string | null;
+  /** The run directory (null in rows indexed before it was recorded). */
+  dir?: string | null;
   hparams: Record<string, unknown>;
   result: Record<string, unknown> | null;
   createdAt: string;
@@ -24,19 +33,52 @@ export interface MetricRow {
 
 export class RunIndex {
   private readonly db: Database.Database;
+  private copy?: string;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, parent TEXT,
-        hparams TEXT NOT NULL, result TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS metrics (
-        run_id TEXT NOT NULL, step INTEGER NOT NULL, name TEXT NOT NULL, value REAL,
-        PRIMARY KEY (run_id, step, name));
-      CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind);`);
+  /**
+   * `readonly` never writes (a read-only store is read through a private copy when it must be);
+   * `tempDir` is removed on close (an index rebuilt for a read-only store).
+   */
+  constructor(
+    readonly path: string,
+    readonly readonly = false,
+    tempDir?: string,
+  ) {
+    this.copy = tempDir;
+    try {
+      if (readonly) [this.db, this.copy] = openReadOnly(path);
+      else {
+        this.db = new Database(path);
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('busy_timeout = 5000');
+        this.db.exec(SCHEMA);
+        const cols = this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
+        if (!cols.some((c) => c.name === 'dir')) this.db.exec('ALTER TABLE runs ADD COLUMN dir TEXT');
+      }
+      this.db.prepare('SELECT count(*) FROM runs').get();
+    } catch (e) {
+      throw this.failure(e, 'open');
+    }
+  }
+
+  /** A clear error for a failed index operation: corrupt, full disk, read-only. */
+  private failure(e: unknown, action: string): SprigError {
+    const code = (e as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+      return new SprigError(
+        `the run index ${this.path} is corrupt (${(e as Error).message})`,
+        'rebuild it from the run directories: sprig reindex' +
+          (this.readonly ? '' : ` (or delete ${this.path})`),
+      );
+    return ioError(`${action} the run index`, this.path, sqliteAsErrno(e));
+  }
+
+  private guard<T>(action: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw this.failure(e, action);
+    }
   }
 
   upsertRun(r: {
@@ -44,47 +86,64 @@ export class RunIndex {
     kind: string;
     status: RunRow['status'];
     parent?: string | null;
+    dir?: string;
     hparams: unknown;
     result?: unknown;
+    createdAt?: string;
   }): void {
     const now = new Date().toISOString();
-    this.db
-      .prepare(
-        `INSERT INTO runs (run_id, kind, status, parent, hparams, result, created_at, updated_at)
-         VALUES (@runId, @kind, @status, @parent, @hparams, @result, @now, @now)
-         ON CONFLICT(run_id) DO UPDATE SET status=@status, result=COALESCE(@result, result), updated_at=@now`,
-      )
-      .run({
-        runId: r.runId,
-        kind: r.kind,
-        status: r.status,
-        parent: r.parent ?? null,
-        hparams: JSON.stringify(r.hparams),
-        result: r.result === undefined ? null : JSON.stringify(r.result),
-        now,
-      });
+    this.guard('write', () =>
+      this.db
+        .prepare(
+          `INSERT INTO runs (run_id, kind, status, parent, dir, hparams, result, created_at, updated_at)
+         VALUES (@runId, @kind, @status, @parent, @dir, @hparams, @result, @created, @now)
+         ON CONFLICT(run_id) DO UPDATE SET status=@status, result=COALESCE(@result, result),
+           dir=COALESCE(@dir, dir), updated_at=@now`,
+        )
+        .run({
+          runId: r.runId,
+          kind: r.kind,
+          status: r.status,
+          parent: r.parent ?? null,
+          dir: r.dir ?? null,
+          hparams: JSON.stringify(r.hparams),
+          result: r.result === undefined ? null : JSON.stringify(r.result),
+          created: r.createdAt ?? now,
+          now,
+        }),
+    );
   }
 
   addMetrics(runId: string, step: number, values: Record<string, number | undefined>): void {
-    const ins = this.db.prepare(
-      'INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)',
-    );
-    this.db.transaction(() => {
-      for (const [k, v] of Object.entries(values)) if (v !== undefined) ins.run(runId, step, k, v);
-    })();
+    this.guard('write', () => {
+      const ins = this.db.prepare(
+        'INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)',
+      );
+      this.db.transaction(() => {
+        for (const [k, v] of Object.entries(values)) if (v !== undefined) ins.run(runId, step, k, v);
+      })();
+    });
   }
 
   get(runId: string): RunRow | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as
-      Record<string, string> | undefined;
+    const row = this.guard(
+      'read',
+      () =>
+        this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as
+          Record<string, string> | undefined,
+    );
     return row ? toRow(row) : undefined;
   }
 
   /** Runs whose id starts with `prefix` (so users can type a short id). */
   findByPrefix(prefix: string): RunRow[] {
-    const rows = this.db
-      .prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ORDER BY created_at")
-      .all(prefix) as Record<string, string>[];
+    const rows = this.guard(
+      'read',
+      () =>
+        this.db
+          .prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ESCAPE '\\' ORDER BY created_at")
+          .all(prefix.replace(/[\\%_]/g, (c) => '\\' + c)) as Record<string, string>[],
+    );
     return rows.map(toRow);
   }
 
@@ -100,11 +159,11 @@ export class RunIndex {
     if (filter.parent === null) add('parent IS NULL');
     else if (filter.parent) add('parent = ?', filter.parent);
     const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`;
-    return (this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow);
+    return this.guard('read', () => this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow);
   }
 
   metrics(runId: string): MetricRow[] {
-    return queryMetrics(this.db, runId);
+    return this.guard('read', () => queryMetrics(this.db, runId));
   }
 
   /** Records that runs belong to a sweep (a run can be in several), so views can group by sweep. */
@@ -121,7 +180,39 @@ export class RunIndex {
 
   close(): void {
     this.db.close();
+    if (this.copy) rmSync(this.copy, { recursive: true, force: true });
   }
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, parent TEXT,
+    hparams TEXT NOT NULL, result TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, dir TEXT);
+  CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL, step INTEGER NOT NULL, name TEXT NOT NULL, value REAL,
+    PRIMARY KEY (run_id, step, name));
+  CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind);`;
+
+/**
+ * Opens the index without writing anything. A WAL database on a read-only disk cannot be opened in
+ * place (SQLite needs its -shm file), so then a private copy in the temp directory is read.
+ */
+export function openReadOnly(path: string): [Database.Database, string?] {
+  if (!existsSync(path)) throw Object.assign(new Error(`ENOENT: no such file, ${path}`), { code: 'ENOENT' });
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return [db];
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'SQLITE_CANTOPEN') throw e;
+  }
+  const copy = mkdtempSync(join(tmpdir(), 'sprig-index-'));
+  for (const ext of ['', '-wal'])
+    if (existsSync(path + ext)) copyFileSync(path + ext, join(copy, 'index.sqlite' + ext));
+  const db = new Database(join(copy, 'index.sqlite'));
+  db.pragma('query_only = ON');
+  return [db, copy];
 }
 
 /** A runs-table row as stored (JSON columns parsed). */
@@ -131,6 +222,7 @@ export function toRow(r: Record<string, string>): RunRow {
     kind: r.kind!,
     status: r.status as RunRow['status'],
     parent: r.parent ?? null,
+    dir: r.dir ?? null,
     hparams: JSON.parse(r.hparams!),
     result: r.result ? JSON.parse(r.result) : null,
     createdAt: r.created_at!,

@@ -1,51 +1,119 @@
 /**
  * The run store: one directory per run, named by the hash of its hyperparameters, holding
- * hparams.json, the checkpoint, metrics and result.json; plus the SQLite index. A finished run
+ * hparams.json, run.json (identity and engine), the checkpoint, metrics and result.json; plus the
+ * SQLite index. A run directory has one owner process at a time (owner.ts). A finished run
  * (result.json present) is never trained again or overwritten: asking for it returns what it stored.
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  writeFileSync,
-  unlinkSync,
-} from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
-import { writeAtomic } from '../training/checkpoint.js';
-import { RunIndex } from './index-db.js';
+import { ioError } from '../training/checkpoint.js';
+import { engineStatus } from '../engine/index.js';
+import { engineThreads, pinThreads } from '../engine/native.js';
+import { artifactPath, readJson, removeTemporaries, writeJson } from './artifacts.js';
+import { RunIndex, type RunRow } from './index-db.js';
+import { ownerText, releaseOwnership, shownStatus, takeOwnership } from './owner.js';
+import { hasRunDirs, rebuildIndex } from './reindex.js';
 
 export const DEFAULT_ROOT = 'runs';
+export const INDEX_FILE = 'index.sqlite';
 
 export function defaultRoot(): string {
   return process.env.SPRIG_ROOT || DEFAULT_ROOT;
 }
 
+/** Who a run is and what it ran on: its float sums depend on the engine and its thread count. */
+export interface RunRecord {
+  runId: string;
+  kind: string;
+  parent: string | null;
+  engine: 'native' | 'js';
+  threads: number;
+  createdAt: string;
+}
+
+export interface RunIdentity {
+  runId: string;
+  kind: string;
+  parent?: string | null;
+}
+
+export interface StoreOptions {
+  /** Only list and read: no directory is created, nothing is written (a read-only store works). */
+  readOnly?: boolean;
+}
+
 export class RunStore {
   readonly root: string;
+  readonly readOnly: boolean;
   private indexDb?: RunIndex;
+  /** Directories this store owns, with the thread count to restore when each is released. */
+  private readonly owned = new Map<string, number>();
 
-  constructor(root: string = defaultRoot()) {
+  constructor(root: string = defaultRoot(), opts: StoreOptions = {}) {
     this.root = resolve(root);
+    this.readOnly = opts.readOnly ?? false;
+    if (this.readOnly) return;
+    const refuse = (what: string, e: unknown) => {
+      const err = e as NodeJS.ErrnoException;
+      return new SprigError(
+        `the run store ${this.root} is not writable (${what}): ${err.code ?? 'error'} (${err.message?.replace(/^[A-Z]+: /, '').split(',')[0]})`,
+        'pass --root DIR (or set SPRIG_ROOT) to a directory on a writable disk (not under /proc or /sys)',
+      );
+    };
     try {
-      mkdirSync(this.root, { recursive: true });
-      accessSync(this.root, constants.W_OK);
+      ensureDir(this.root);
+    } catch (e) {
+      throw refuse('it cannot be created', e);
+    }
+    try {
       const probe = join(this.root, `.write-test-${process.pid}`);
       writeFileSync(probe, '');
       unlinkSync(probe);
     } catch (e) {
-      throw new SprigError(
-        `the run store ${this.root} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-        'pass --root DIR (or set SPRIG_ROOT) to a directory you can write to',
-      );
+      throw refuse('a file cannot be written in it', e);
     }
+    // Opened before any run directory exists, so a new store is not mistaken for a lost index.
+    this.indexDb = this.openIndex();
   }
 
   get index(): RunIndex {
-    this.indexDb ??= new RunIndex(join(this.root, 'index.sqlite'));
+    this.indexDb ??= this.openIndex();
     return this.indexDb;
+  }
+
+  /** The index; rebuilt from the run directories when it is missing or corrupt. */
+  private openIndex(): RunIndex {
+    const path = join(this.root, INDEX_FILE);
+    const rebuild = (why: string, idx: RunIndex) => {
+      process.stderr.write(`sprig: ${why}; rebuilding it from the run directories in ${this.root}\n`);
+      rebuildIndex(this.root, idx);
+      return idx;
+    };
+    if (!existsSync(path)) {
+      if (this.readOnly) return rebuild(`${path} is missing`, tempIndex());
+      const idx = new RunIndex(path);
+      return hasRunDirs(this.root) ? rebuild(`${path} is missing`, idx) : idx;
+    }
+    try {
+      return new RunIndex(path, this.readOnly);
+    } catch (e) {
+      if (!(e instanceof SprigError) || !/is corrupt/.test(e.message)) throw e;
+      if (this.readOnly) return rebuild(`${path} is corrupt`, tempIndex());
+      const aside = `${path}.corrupt-${Date.now()}`;
+      for (const ext of ['', '-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
+      return rebuild(`${path} is corrupt (kept as ${aside})`, new RunIndex(path));
+    }
+  }
+
+  /** Rebuilds the index from the run directories (they are the truth); returns the runs found. */
+  reindex(): number {
+    this.indexDb?.close();
+    const path = join(this.root, INDEX_FILE);
+    for (const ext of ['', '-wal', '-shm']) if (existsSync(path + ext)) unlinkSync(path + ext);
+    this.indexDb = new RunIndex(path);
+    return rebuildIndex(this.root, this.indexDb);
   }
 
   /** Directory of a run; `parent` nests it (a lottery level under its experiment, a branch under its level). */
@@ -53,33 +121,116 @@ export class RunStore {
     return join(parentDir ?? this.root, runId);
   }
 
-  /** Creates the run's directory and records its hyperparameters (once; they never change). */
-  open(dir: string, hparams: unknown): void {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'hparams.json');
-    const text = JSON.stringify(hparams, null, 2) + '\n';
-    if (!existsSync(path)) writeAtomic(path, [Buffer.from(text)]);
+  /**
+   * Takes ownership of a run's directory (waiting for a live owner, taking over a dead one), removes
+   * temporaries a killed owner left, records its hyperparameters and identity once, and fixes the
+   * thread count the run started with. Held until `release` or `close` (or the process's exit).
+   */
+  open(dir: string, hparams: unknown, who: RunIdentity): void {
+    if (this.owned.has(dir)) return;
+    try {
+      ensureDir(dir);
+    } catch (e) {
+      throw ioError('create the run directory', dir, e);
+    }
+    takeOwnership(dir, {
+      wait: process.env.SPRIG_WAIT !== '0',
+      onWait: (o) =>
+        process.stderr.write(
+          `sprig: run ${who.runId} is being trained by another process (${ownerText(o)}); waiting for it to finish\n`,
+        ),
+    });
+    this.owned.set(dir, engineThreads());
+    try {
+      removeTemporaries(dir);
+      const hpPath = artifactPath(dir, 'hparams');
+      if (readJson(hpPath) === undefined) writeJson(hpPath, hparams); // a damaged one stops here, named
+      this.pinEngine(dir, who);
+    } catch (e) {
+      this.release(dir);
+      throw e;
+    }
+  }
+
+  /** A resumed run keeps the thread count it started with; a new one records the current one. */
+  private pinEngine(dir: string, who: RunIdentity): void {
+    const path = artifactPath(dir, 'run');
+    const engine = engineStatus().engine;
+    const rec = readJson<RunRecord>(path);
+    if (!rec) {
+      writeJson(path, {
+        runId: who.runId,
+        kind: who.kind,
+        parent: who.parent ?? null,
+        engine,
+        threads: engineThreads(),
+        createdAt: new Date().toISOString(),
+      } satisfies RunRecord);
+      return;
+    }
+    if (rec.engine !== engine)
+      process.stderr.write(
+        `sprig: run ${who.runId} started on the ${rec.engine} engine and continues on ${engine}: its numbers will not match an uninterrupted run\n`,
+      );
+    else if (engine === 'native') pinThreads(rec.threads);
+  }
+
+  /** The run's engine record (undefined for runs stored before it was kept). */
+  record(dir: string): RunRecord | undefined {
+    return readJson<RunRecord>(artifactPath(dir, 'run'));
+  }
+
+  release(dir: string): void {
+    const threads = this.owned.get(dir);
+    if (threads === undefined) return;
+    this.owned.delete(dir);
+    releaseOwnership(dir);
+    pinThreads(threads);
   }
 
   readResult<R>(dir: string): R | undefined {
-    const path = join(dir, 'result.json');
-    if (!existsSync(path)) return undefined;
-    return JSON.parse(readFileSync(path, 'utf8')) as R;
+    return readJson<R>(artifactPath(dir, 'result'));
   }
 
   /** Records a finished run's result; refuses to replace one that exists. */
   writeResult(dir: string, result: unknown): void {
-    const path = join(dir, 'result.json');
+    const path = artifactPath(dir, 'result');
     if (existsSync(path))
       throw new SprigError(
         `${path} already exists; a finished run is never overwritten`,
         'delete the run directory to run it again',
       );
-    writeAtomic(path, [Buffer.from(JSON.stringify(result, null, 2) + '\n')]);
+    writeJson(path, result);
+  }
+
+  /** The status to show: a `running` run whose owner is gone is `interrupted` (re-running resumes it). */
+  status(row: RunRow): RunRow['status'] {
+    return shownStatus(row, row.dir ?? join(this.root, row.runId));
   }
 
   close(): void {
+    for (const dir of [...this.owned.keys()].reverse()) this.release(dir);
     this.indexDb?.close();
     this.indexDb = undefined;
   }
+}
+
+/**
+ * `mkdir -p` one level at a time: each missing directory is created on its own, so a path the
+ * kernel refuses (under /proc, a file in the way) fails at once — Node's recursive mkdirSync loops
+ * forever under /proc.
+ */
+export function ensureDir(path: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(path); !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) mkdirSync(p);
+}
+
+/** A read-only store's index is rebuilt into a private temp directory, dropped on close. */
+function tempIndex(): RunIndex {
+  const dir = mkdtempSync(join(tmpdir(), 'sprig-index-'));
+  return new RunIndex(join(dir, INDEX_FILE), false, dir);
 }

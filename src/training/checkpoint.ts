@@ -1,6 +1,7 @@
 /**
  * Checkpoints: a JSON header and named Float32Arrays in one file, written atomically (temp file,
  * fsync, rename) so that a run killed at any moment leaves either the old or the new checkpoint.
+ * A write that fails (full disk, read-only file system) removes its temporary and says why.
  */
 import {
   closeSync,
@@ -16,22 +17,56 @@ import { dirname } from 'node:path';
 import { SprigError } from '../util/errors.js';
 
 const MAGIC = 'SPRIGCK1';
+/** Temporaries are `<file>.tmp-<pid>`; a run that opens its directory removes stale ones. */
+export const TMP_MARK = '.tmp-';
 
 export interface Checkpoint<M = unknown> {
   meta: M;
   arrays: Map<string, Float32Array>;
 }
 
+/** A fault of the disk or file system (full, read-only, missing), not of the run: it can resume. */
+export class StoreFault extends SprigError {}
+
+/** What a failed file operation means, and what to do about it. */
+export function ioError(action: string, path: string, e: unknown): SprigError {
+  if (e instanceof SprigError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const code = err.code ?? 'error';
+  const fixes: Record<string, string> = {
+    ENOSPC: `free space on the disk holding ${dirname(path)} (df -h shows it), then run the same command again: it resumes from the last checkpoint`,
+    EDQUOT: `free space within your disk quota, then run the same command again: it resumes from the last checkpoint`,
+    EROFS: `${dirname(path)} is on a read-only file system: remount it read-write or pass --root DIR (or SPRIG_ROOT) on a writable disk, then run the same command again`,
+    EACCES: `make ${dirname(path)} writable for this user, or pass --root DIR (or SPRIG_ROOT) to a directory you can write to`,
+    ENOENT: `a directory on the way to ${path} is missing (was the run store moved or deleted?); restore it or pass --root DIR, then run the same command again`,
+  };
+  fixes.EPERM = fixes.EACCES!;
+  const osText = err.message?.replace(/^[A-Z]+: /, '').split(',')[0] ?? String(e);
+  return new StoreFault(
+    `could not ${action} ${path}: ${code} (${osText})`,
+    fixes[code] ?? 'check the path and the disk, then run the same command again',
+  );
+}
+
 export function writeAtomic(path: string, chunks: Uint8Array[]): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const tmp = `${path}${TMP_MARK}${process.pid}`;
   try {
-    for (const c of chunks) writeSync(fd, c);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const c of chunks) writeSync(fd, c);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already gone
+    }
+    throw ioError('write', path, e);
   }
-  renameSync(tmp, path);
   try {
     const dfd = openSync(dirname(path), 'r');
     fsyncSync(dfd);
@@ -55,7 +90,12 @@ export function saveCheckpoint<M>(path: string, ck: Checkpoint<M>): void {
 
 export function loadCheckpoint<M>(path: string): Checkpoint<M> | undefined {
   if (!existsSync(path)) return undefined;
-  const buf = readFileSync(path);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw ioError('read', path, e);
+  }
   const corrupt = (why: string) =>
     new SprigError(
       `checkpoint ${path} is corrupt (${why})`,
@@ -69,6 +109,7 @@ export function loadCheckpoint<M>(path: string): Checkpoint<M> | undefined {
   } catch {
     throw corrupt('bad header');
   }
+  if (!Array.isArray(header?.index)) throw corrupt('bad header');
   const arrays = new Map<string, Float32Array>();
   let off = 12 + hlen;
   for (const { key, length } of header.index) {
@@ -83,5 +124,9 @@ export function loadCheckpoint<M>(path: string): Checkpoint<M> | undefined {
 }
 
 export function removeIfExists(path: string): void {
-  if (existsSync(path)) unlinkSync(path);
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('remove', path, e);
+  }
 }
