@@ -21,6 +21,7 @@ import {
   sizeOf,
   sparseForwardFlops,
   sparseInit,
+  INIT_SCALE,
   sparseInitNames,
   sparsityReport,
   validateDropSchedule,
@@ -79,6 +80,9 @@ export const dstSchema = z
     tEnd: stepOrFraction.default(0.75),
     /** Initialisation of the sparse weights (gradient-flow paper's unit_scaled, Liu et al.'s layer_scaled). */
     init: z.string().default('dense'),
+    /** unit_scaled only: var = initScale / masked fan-in. Set to INIT_SCALE (2, as the dense He init)
+     *  when unset, so it enters the run id: runs from before, drawn with 1, are not reused. */
+    initScale: z.number().positive().optional(),
     /** RigL's M×: multiplies training steps, LR milestones, T_end and the GMP steps given as Steps. */
     multiplier: z.number().default(1),
     /** GMP: t0, end, Δt (default ΔT) and the sparsity s_i reached at t0. */
@@ -114,7 +118,7 @@ const SHAPE_FIELDS = [
   'densities',
   'multiplier',
 ] as const;
-const INIT_FIELDS = ['init'] as const;
+const INIT_FIELDS = ['init', 'initScale'] as const;
 const DROP_FIELDS = ['deltaT', 'dropFraction', 'dropDecay', 'decayPower', 'tEnd'] as const;
 const GMP_FIELDS = ['gmpBegin', 'gmpEnd', 'gmpFrequency', 'gmpInitialSparsity', 'deltaT'] as const;
 
@@ -143,6 +147,8 @@ export function normaliseDst(hp: DstHparams): DstHparams {
   const keep = new Set(relevantFields(m));
   const defaults = dstSchema.parse({}) as Record<string, unknown>;
   const dst = Object.fromEntries(Object.entries(hp.dst).filter(([k]) => keep.has(k)));
+  if (dst.init === 'unit_scaled') dst.initScale = hp.dst.initScale ?? INIT_SCALE;
+  else delete dst.initScale;
   return { ...hp, dst: { ...defaults, ...dst } as DstGroup };
 }
 
@@ -332,7 +338,9 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   let masks: Masks | undefined;
   if (def.start === 'random') {
     masks = randomMasks(model.specs, densities, new Rng(seed + 104729));
-    sparseInit(model.specs, init, masks, d.init as (typeof sparseInitNames)[number], new Rng(seed + 130363));
+    sparseInit(model.specs, init, masks, d.init as (typeof sparseInitNames)[number], new Rng(seed + 130363), {
+      scale: d.initScale,
+    });
   } else if (def.start === 'dense') {
     masks = denseMasks(model.specs);
   }
@@ -344,6 +352,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
         schedule: schedule ?? { dropFraction: 0, deltaT: d.deltaT, tEnd: T },
         gmp,
         init: d.init as (typeof sparseInitNames)[number],
+        initScale: d.initScale,
         snfsMomentum: d.snfsMomentum,
       }
     : undefined;

@@ -24,6 +24,7 @@ import {
   layerDensities,
   randomMasks,
   sparseInit,
+  INIT_SCALE,
   sparsityReport,
   validateDropSchedule,
   validateGmpSchedule,
@@ -70,8 +71,8 @@ export const gradflowSchema = z
     logEvery: step.default('100it'),
     /** Training examples held out from the stream for the gradient norm (rigl_tf2: 1,000). */
     gradBatch: z.number().int().positive().default(1000),
-    /** Sparse-aware init: var = initScale / masked fan-in (2: the He-style formula of the paper's blog). */
-    initScale: z.number().positive().default(2),
+    /** Sparse-aware init: var = initScale / masked fan-in; INIT_SCALE (2) is the dense He init's scale, as the paper's blog. */
+    initScale: z.number().positive().default(INIT_SCALE),
     /** GMP from begin to end (fractions of training; rigl_tf2 LeNet-5: steps 3,000–7,000 of 11,719) every gmpFrequency steps. */
     gmpBegin: z.number().min(0).lt(1).default(0.25),
     gmpEnd: z.number().gt(0).max(1).default(0.6),
