@@ -12,7 +12,7 @@ import {
 } from '../experiments/lottery.js';
 import { BRANCH_KINDS } from '../experiments/lottery-branches.js';
 import { optimizerSummary, setup } from '../experiments/setup.js';
-import { replicateHparams } from '../experiments/lottery-hparams.js';
+import { outputFractionOf, replicateHparams } from '../experiments/lottery-hparams.js';
 import { addTrainingFlags, hparamsFromFlags, int, list, num, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit, table } from './output.js';
@@ -61,8 +61,15 @@ export function register(program: Command): void {
   )
     .option('--levels <n>', 'pruning levels after the dense level 0 (default 2)', int)
     .option('--prune-fraction <p>', 'fraction of the remaining weights pruned per level (default 0.2)', num)
-    .option('--prune-scope <scope>', "'layer' (LTH, default) or 'global'")
-    .option('--output-fraction <p>', 'pruning rate of the output layer (LTH: half the rate, e.g. 0.1)', num)
+    .option(
+      '--prune-scope <scope>',
+      "'layer': Frankle & Carbin's recipe (default); 'global': OpenLTH's (one threshold, output never pruned)",
+    )
+    .option(
+      '--output-fraction <p>',
+      'output-layer rate (default: p/2 under layer scope, 0 under global)',
+      num,
+    )
     .option(
       '--layer-fractions <list>',
       "per-layer rates, e.g. 'fc1.weight=0.2,fc.weight=0.1'",
@@ -135,7 +142,7 @@ export function register(program: Command): void {
         const p = hp.pruning;
         log(
           `sprig lottery ${prepared.ctx.expId}: ${hp.model.name} (${parameterCount(s.model).toLocaleString('en')} parameters) on ${s.dataset.name}, ` +
-            `${optimizerSummary(hp.training)}; prune ${p.pruneFraction} per level (${p.pruneScope}${p.outputFraction !== undefined ? `, output ${p.outputFraction}` : ''}), ` +
+            `${optimizerSummary(hp.training)}; prune ${p.pruneFraction} per level (${p.pruneScope}, output ${outputFractionOf(p)}), ` +
             `rewind ${p.rewind}; ${prepared.ctx.plan.levels} levels × ${prepared.ctx.plan.replicates} replicates; engine ${engineStatus().engine}`,
         );
       }
