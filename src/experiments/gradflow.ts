@@ -45,6 +45,7 @@ import {
   evaluateSolution,
   gradientNorm,
   interpolation,
+  headOf,
   l2Distance,
   logitsOf,
   type Interpolation,
@@ -431,7 +432,10 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
       disagreementWithPruned: disagreement(preds.get(run)!, preds.get('pruned')!),
       interpolationToPruned: self
         ? flat(evaluateSolution(model, ref, test), hp.gradflow.interpolationPoints)
-        : interpolation(model, t.final, ref, test, hp.gradflow.interpolationPoints),
+        : interpolation(model, t.final, ref, test, {
+            points: hp.gradflow.interpolationPoints,
+            bnData: headOf(s.dataset.train, 1000), // batch-norm models: statistics re-estimated per α
+          }),
       ensembleWithPrunedAccuracy: ensembleAccuracy(
         self ? [logits.get(run)!] : [logits.get(run)!, logits.get('pruned')!],
         test.y,
