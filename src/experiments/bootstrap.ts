@@ -17,7 +17,6 @@ import { writeAtomic } from '../training/checkpoint.js';
 import { evaluate, type EvalMetrics } from '../training/evaluate.js';
 import { crossEntropyLoss } from '../training/losses.js';
 import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
-import { streamSource } from '../training/sources.js';
 import { Step } from '../training/step.js';
 import { SprigError } from '../util/errors.js';
 import {
@@ -34,6 +33,9 @@ import {
   checkIdealPool,
   idealFreshSource,
   idealPoolSource,
+  dropLastMark,
+  realItersPerEpoch,
+  realWorldSource,
   recording,
   splitWorlds,
   subsetSplit,
@@ -48,7 +50,7 @@ export const bootstrapSchema = z
     n: z.number().int().positive().default(5000),
     /** Models compared in one run; empty means the model group's one model. */
     models: z.array(z.string()).default([]),
-    /** Measurement interval; epochs are Real World epochs (n samples). */
+    /** Measurement interval; epochs are Real World epochs (⌊n / batch⌋ full batches). */
     logEvery: step.default('1ep'),
     /** Real World stopping time: the first logged step whose train (hard) error is below this. */
     threshold: z.number().gt(0).lt(1).default(0.01),
@@ -84,7 +86,7 @@ const worldSchema = z
     training: trainingSchema.prefault({}),
     bootstrap: bootstrapSchema
       .omit({ models: true, threshold: true })
-      .extend({ world: z.enum(['real', 'ideal']).default('real') })
+      .extend({ world: z.enum(['real', 'ideal']).default('real'), dropLast: z.literal(true).optional() })
       .prefault({}),
   })
   .strict();
@@ -213,12 +215,12 @@ export function worldsData(b: BootstrapHparams['bootstrap'], d: DatasetHparams, 
   };
 }
 
-/** Iterations of the run and of the log interval; epochs are Real World epochs of n samples. */
+/** Iterations of the run and of the log interval; an epoch is a Real World epoch, ⌊n / batch⌋ full batches. */
 export function schedule(
   b: { n: number; logEvery: string },
   t: TrainingHparams,
 ): { itersPerEpoch: number; totalSteps: number; logSteps: number[] } {
-  const itersPerEpoch = Math.ceil(b.n / t.batchSize);
+  const itersPerEpoch = realItersPerEpoch(b.n, t.batchSize);
   const totalSteps = Step.parse(t.trainSteps).iterations(itersPerEpoch);
   if (totalSteps < 1)
     throw new SprigError(
@@ -314,7 +316,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     );
   const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, {
     ...hp,
-    bootstrap: { ...b, models: plan.models },
+    bootstrap: { ...b, models: plan.models, ...dropLastMark(b.n, t.batchSize) },
   });
   const dir = store.dir(runId);
   store.open(dir, hp);
@@ -335,6 +337,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
         teacherHidden: b.teacherHidden,
         teacherTest: b.teacherTest,
         world,
+        ...dropLastMark(b.n, t.batchSize),
       },
     };
     const wid = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
@@ -343,7 +346,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     let source: BatchSource;
     let seen: () => Split | null;
     if (world === 'real') {
-      source = streamSource(data.real, { batchSize: t.batchSize, seed: t.seed });
+      source = realWorldSource(data.real, t.batchSize, t.seed);
       seen = () => data.real;
     } else {
       const rec = recording(
