@@ -14,6 +14,7 @@ import { register as gradflow } from './gradflow.js';
 import { register as bench } from './bench.js';
 import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
+import { register as reproduce } from './reproduce.js';
 
 const program = new Command('sprig')
   .description(
@@ -22,7 +23,20 @@ const program = new Command('sprig')
   .version('0.1.0')
   .showHelpAfterError();
 
-for (const register of [flagship, train, lottery, dst, bootstrap, gradflow, runs, info, bench, serve, plot])
+for (const register of [
+  flagship,
+  train,
+  lottery,
+  dst,
+  bootstrap,
+  gradflow,
+  runs,
+  info,
+  bench,
+  serve,
+  plot,
+  reproduce,
+])
   register(program);
 
 try {
