@@ -1,39 +1,39 @@
 #!/usr/bin/env bash
-# Issue 5 "Done when" measurements: every method with the same step budget, mean ± std over seeds,
-# with FLOPs. Runs are stored and cached in $ROOT, so re-running only trains what is missing.
-#   EPOCHS=10 SEEDS=0,1,2 scripts/dst-measure.sh            # the full protocol
-#   EPOCHS=1 PARTS=lenet300 scripts/dst-measure.sh          # what fits a busy 2-core machine
-# Training recipe: the flagship's (SGD momentum 0.9, lr 0.05, wd 5e-4, cosine, batch 128);
-# DST defaults: ΔT = 100, α = 0.3, cosine decay, T_end = 75 % of training; GMP from 10 % to 75 %.
+# Issue 5 "Done when" measurements, as sweep files: every method with the same step budget, mean ± std
+# over seeds 0,1,2, with FLOPs (sweeps/dst-lenet300.yaml, sweeps/dst-lenet5.yaml hold the protocol).
+# The runs go through `sprig sweep` (local worker processes; QUEUE=redis://host:port sends them to
+# `sprig worker`s instead, which then need ROOT on storage they share with this machine). The
+# comparison tables are then read from the stored runs: nothing trains twice.
+#   scripts/dst-measure.sh                           # the full protocol (10 epochs)
+#   EPOCHS=1 PARTS=lenet300 scripts/dst-measure.sh   # what fits a busy 2-core machine
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${EPOCHS:-10}
-SEEDS=${SEEDS:-0,1,2}
 ROOT=${ROOT:-runs}
 OUT=${OUT:-bench/results/dst}
 PARTS=${PARTS:-lenet300 lenet5}
 mkdir -p "$OUT"
 sprig() { npx tsx src/cli/main.ts "$@"; }
-common=(--dataset fashion_mnist --train-steps "${EPOCHS}ep" --seeds "$SEEDS" --root "$ROOT" --quiet)
+sweep=(--root "$ROOT" --set "trainSteps=${EPOCHS}ep" ${QUEUE:+--queue "$QUEUE"} ${WORKERS:+--workers "$WORKERS"})
+common=(--dataset fashion_mnist --train-steps "${EPOCHS}ep" --seeds 0,1,2 --root "$ROOT" --quiet)
 
 for part in $PARTS; do
+  sprig sweep "sweeps/dst-$part.yaml" "${sweep[@]}"
   case $part in
     lenet300)
-      # LeNet-300-100, ERK (the overall sparsity is exactly S), all methods.
       for s in 0.9 0.95; do
-        sprig dst "${common[@]}" --model mnist_lenet_300_100 --sparsity "$s" --distribution erk \
-          --methods dense,small_dense,static,snip,set,snfs,rigl,gmp --json >"$OUT/lenet300_s${s}_e${EPOCHS}.json"
-        sprig dst "${common[@]}" --model mnist_lenet_300_100 --sparsity "$s" --distribution erk \
-          --methods dense,small_dense,static,snip,set,snfs,rigl,gmp
+        args=(dst "${common[@]}" --model mnist_lenet_300_100 --sparsity "$s" --distribution erk
+              --methods dense,small_dense,static,snip,set,snfs,rigl,gmp)
+        sprig "${args[@]}" --json >"$OUT/lenet300_s${s}_e${EPOCHS}.json"
+        sprig "${args[@]}"
       done
       ;;
     lenet5)
-      # LeNet-5: ERK against uniform (first layer dense), static and RigL.
       for s in 0.9 0.95; do
         for d in erk uniform; do
-          sprig dst "${common[@]}" --model mnist_lenet5 --sparsity "$s" --distribution "$d" \
-            --methods static,rigl --json >"$OUT/lenet5_${d}_s${s}_e${EPOCHS}.json"
-          sprig dst "${common[@]}" --model mnist_lenet5 --sparsity "$s" --distribution "$d" --methods static,rigl
+          args=(dst "${common[@]}" --model mnist_lenet5 --sparsity "$s" --distribution "$d" --methods static,rigl)
+          sprig "${args[@]}" --json >"$OUT/lenet5_${d}_s${s}_e${EPOCHS}.json"
+          sprig "${args[@]}"
         done
       done
       ;;

@@ -69,6 +69,33 @@ test('API: runs, one run, its metrics and curves; nothing in the store changes',
     assert.ok(ids.includes(LOTTERY), 'the directory-only lottery experiment is listed');
     assert.equal((await get('/api/runs?kind=train')).body.runs.length, 2);
     assert.equal((await get('/api/runs?kind=train&status=running')).body.runs.length, 0);
+    // A parameter given twice is the user's mistake: a 400 that says so, not a 500.
+    const twice = await get('/api/runs?kind=dst&kind=train');
+    assert.equal(twice.status, 400);
+    assert.match(twice.body.error, /'kind' given more than once/);
+    // A page on another host name (DNS rebinding) is refused; loopback names are served.
+    const evil = await app.inject({
+      method: 'GET',
+      url: '/api/runs',
+      headers: { host: 'evil.example:7007' },
+    });
+    assert.equal(evil.statusCode, 403);
+    for (const host of ['127.0.0.1:7007', 'localhost', '[::1]:7007'])
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/api/runs', headers: { host } })).statusCode,
+        200,
+        host,
+      );
+    // Rows carry a readable label and their kind's hyperparameter columns.
+    const row = list.body.runs.find((r: { kind: string }) => r.kind === 'train');
+    assert.equal(row.label, 'train mlp_16 seed=0');
+    assert.equal(row.columns.model, 'mlp_16');
+    // Figures of several runs; an unknown id is reported, not fatal.
+    const figs = await get(`/api/figures?ids=${store.runs.map((r) => r.runId).join(',')},nope`);
+    assert.equal(figs.status, 200);
+    assert.deepEqual(figs.body.missing, ['nope']);
+    assert.equal(figs.body.figures[0].id, 'runs:accuracy-over-training');
+    assert.equal(figs.body.figures[0].series.length, 2);
     assert.deepEqual(
       (await get('/api/runs?kind=lottery')).body.runs.map((r: { runId: string }) => r.runId),
       [LOTTERY],
@@ -88,9 +115,13 @@ test('API: runs, one run, its metrics and curves; nothing in the store changes',
 
     const m = await get(`/api/runs/${run.runId}/metrics`);
     assert.equal(m.status, 200);
+    // Metrics every few steps (about 20 per run) and at every epoch end.
+    const epochSteps = (run.history as { step: number }[]).map((h) => h.step);
     for (const n of ['testAccuracy', 'testLoss', 'testSoftError', 'trainLoss']) {
       assert.ok(m.body.names.includes(n), n);
-      assert.equal(m.body.series[n].x.length, run.history.length, `${n}: one point per evaluation`);
+      const xs: number[] = m.body.series[n].x;
+      for (const s of epochSteps) assert.ok(xs.includes(s), `${n} at epoch end ${s}`);
+      assert.ok(xs.length >= 15 && xs.length <= 25, `${n}: about 20 points (${xs.length})`);
     }
     const chartIds = m.body.charts.map((c: { id: string }) => c.id);
     assert.deepEqual(chartIds.slice(0, 3), ['metrics:Accuracy', 'metrics:Loss', 'metrics:SoftError']);
@@ -166,7 +197,9 @@ test('sprig plot writes an SVG with one path point per logged step', () => {
   assert.equal(r.out, out);
   const svg = readFileSync(out, 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.deepEqual(pathPoints(svg), [run.history.length]);
+  const n = r.series[0]!.points;
+  assert.ok(n > run.history.length, `finer than once per epoch (${n} points)`);
+  assert.deepEqual(pathPoints(svg), [n]);
 
   const two = join(store.root, 'loss.svg');
   sprigJson([
@@ -179,20 +212,24 @@ test('sprig plot writes an SVG with one path point per logged step', () => {
     '--out',
     two,
   ]);
-  assert.deepEqual(pathPoints(readFileSync(two, 'utf8')), [run.history.length, run.history.length]);
+  // The train loss starts after the first step; the test loss is also measured at step 0.
+  assert.deepEqual(pathPoints(readFileSync(two, 'utf8')), [n - 1, n]);
   assert.match(readFileSync(two, 'utf8'), /data-label="trainLoss"/);
 
-  // A lottery run plots accuracy against remaining weights: 4 levels on the main line, 3 for the branch.
+  // A lottery run plots accuracy against remaining weights: 4 levels on the main line, and the
+  // branch from the dense point through its 3 levels.
   const lot = join(store.root, 'lottery.svg');
   sprigJson(['plot', LOTTERY, '--root', store.root, '--out', lot]);
   const lsvg = readFileSync(lot, 'utf8');
-  assert.deepEqual(pathPoints(lsvg), [4, 3]);
-  assert.match(lsvg, />51\.2%</, 'remaining weights are labelled as percentages');
+  assert.deepEqual(pathPoints(lsvg), [4, 4]);
+  assert.match(lsvg, /class="xtick"[^>]*>51\.2</, 'remaining weights are labelled in percent');
+  assert.match(lsvg, /remaining weights \(%, log scale\)/);
+  assert.equal((lsvg.match(/class="band"/g) ?? []).length, 2, 'an error band per line with replicates');
 
   const bad = sprig(['plot', run.runId, '--root', store.root, '--metric', 'nope']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /has no metric 'nope'[\s\S]*testAccuracy/);
-  const png = sprig(['plot', run.runId, '--root', store.root, '--out', 'x.png']);
+  const png = sprig(['plot', run.runId, '--root', store.root, '--out', 'x.gif']);
   assert.equal(png.status, 2);
-  assert.match(png.stderr, /writes SVG/);
+  assert.match(png.stderr, /writes SVG or PNG/);
 });

@@ -38,7 +38,8 @@ test('the real Fashion-MNIST: 60000/10000, ten balanced classes, standardised, c
   const t1 = performance.now();
   const again = loadDataset({ name: 'fashion_mnist' });
   const second = performance.now() - t1;
+  // the cache hands back the very arrays it decoded: identity, not a timing, proves nothing was re-read
   assert.equal(again.train.x, ds.train.x);
+  assert.equal(again.test.y, ds.test.y);
   t.diagnostic(`first load ${first.toFixed(0)} ms, cached load ${second.toFixed(1)} ms`);
-  assert.ok(second < 50);
 });

@@ -128,7 +128,7 @@ for (const [name, make] of [
   });
 }
 
-test('rigl grows where |dense gradient| is largest; set grows at random', () => {
+test('rigl grows where |dense gradient| is largest', () => {
   const masks = randomMasks(specs, densities, new Rng(7));
   const ctx = context(100, masks);
   const g = ctx.grads.get('a')!;
@@ -139,6 +139,31 @@ test('rigl grows where |dense gradient| is largest; set grows at random', () => 
   const minGrown = Math.min(...grown.map((i) => Math.abs(g[i]!)));
   const m = masks.get('a')!;
   for (let i = 0; i < m.length; i++) if (m[i] === 0 && old[i] === 0) assert.ok(Math.abs(g[i]!) <= minGrown);
+});
+
+test('set grows at random: the grown connections follow the rng, not the gradient', () => {
+  const start = randomMasks(specs, densities, new Rng(7));
+  const grow = (gradSign: number, rngSeed: number) => {
+    const masks = new Map([...start].map(([n, m]) => [n, m.slice()]));
+    const ctx = context(100, masks);
+    for (const g of ctx.grads.values()) g.forEach((x, i) => (g[i] = gradSign * x * (i + 1)));
+    return [
+      ...new SetUpdater(config(masks)).update({ ...ctx, rng: new Rng(rngSeed) }, 0.3).grown.get('a')!,
+    ].sort((a, b) => a - b);
+  };
+  const base = grow(1, 11);
+  assert.ok(base.length > 0);
+  assert.deepEqual(grow(-1, 11), base, 'other gradients, same rng: the same connections grow');
+  assert.notDeepEqual(grow(1, 12), base, 'another rng: other connections grow');
+  // RigL from the same state grows the top-|g| connections; SET's choice is a different set
+  const masks = new Map([...start].map(([n, m]) => [n, m.slice()]));
+  const ctx = context(100, masks);
+  for (const g of ctx.grads.values()) g.forEach((x, i) => (g[i] = x * (i + 1)));
+  const rigl = [...new RiglUpdater(config(masks)).update({ ...ctx, rng: new Rng(11) }, 0.3).grown.get('a')!];
+  assert.notDeepEqual(
+    rigl.sort((a, b) => a - b),
+    base,
+  );
 });
 
 test('snfs keeps an EMA (momentum 0.9) of dense gradients every step, and it is in the checkpoint state', () => {

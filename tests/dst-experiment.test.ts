@@ -6,7 +6,14 @@ import { loadDataset } from '../src/data/registry.js';
 import { RunStore } from '../src/store/store.js';
 import { train } from '../src/training/loop.js';
 import { countActive } from '../src/sparsity/index.js';
-import { planDst, runDst, smallDenseWidths, type DstResult } from '../src/experiments/dst.js';
+import {
+  dstHparamsSchema,
+  planDst,
+  runDst,
+  smallDenseWidths,
+  type DstResult,
+} from '../src/experiments/dst.js';
+import { canonical, runId } from '../src/experiments/hparams.js';
 import { SprigError } from '../src/util/errors.js';
 import { sprig, sprigJson, tempRoot } from './helpers.js';
 
@@ -27,13 +34,12 @@ test('every method runs end to end, keeps its target densities and reports FLOPs
   for (const method of ['dense', 'small_dense', 'static', 'snip', 'set', 'snfs', 'rigl', 'gmp']) {
     const r = runDst({ store, hparams: hp({ method }), dataset: data });
     assert.equal(r.steps, 32, method);
-    assert.ok(r.testAccuracy > 0.25, `${method} learns something: ${r.testAccuracy}`);
-    assert.deepEqual(
-      Object.keys(r.densities),
-      method === 'small_dense'
-        ? ['fc1.weight', 'fc2.weight', 'fc.weight']
-        : ['fc1.weight', 'fc2.weight', 'fc.weight'],
-    );
+    // chance is 0.25 on 4 classes; every method reached ≥ 0.75 here on seeds 0 and 1
+    assert.ok(r.testAccuracy > 0.6, `${method} learns: ${r.testAccuracy}`);
+    assert.deepEqual(Object.keys(r.densities), ['fc1.weight', 'fc2.weight', 'fc.weight']);
+    // small_dense is a narrower MLP with about the sparse net's parameter count; the others keep the model
+    if (method === 'small_dense') assert.match(r.model, /^mlp_\d+_\d+$/);
+    assert.equal(r.model === 'mlp_32_16', method !== 'small_dense', `${method} trains ${r.model}`);
     if (method === 'dense' || method === 'small_dense')
       assert.deepEqual(Object.values(r.densities), [1, 1, 1]);
     else
@@ -96,24 +102,59 @@ test('FLOPs by hand on a small net (RigL App. H)', () => {
   const fS = 272;
   const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
   const rigl = run('rigl');
-  close(rigl.flops.trainingPerExample, (3 * fS * 10 + 2 * fS + fD) / 11);
+  close(rigl.flops.trainingPerStep, (3 * fS * 10 + 2 * fS + fD) / 11);
   close(rigl.flops.trainingFraction, (3 * fS * 10 + 2 * fS + fD) / 11 / (3 * fD));
   close(rigl.flops.inference, fS);
   close(rigl.flops.inferenceFraction, 0.5);
-  close(run('static').flops.trainingPerExample, 3 * fS);
-  close(run('set').flops.trainingPerExample, 3 * fS);
-  close(run('snip').flops.trainingPerExample, 3 * fS);
-  close(run('snfs').flops.trainingPerExample, 2 * fS + fD);
-  close(run('dense').flops.trainingPerExample, 3 * fD);
+  close(run('static').flops.trainingPerStep, 3 * fS);
+  close(run('set').flops.trainingPerStep, 3 * fS);
+  close(run('snip').flops.trainingPerStep, 3 * fS);
+  close(run('snfs').flops.trainingPerStep, 2 * fS + fD);
+  close(run('dense').flops.trainingPerStep, 3 * fD);
   // GMP over 16 steps, pruning at 2, 6, 10 to 0.5: s_t = 0 (t < 6), 0.4375 (6–9), 0.5 (10–15)
   const gmp = run('gmp', { gmpBegin: '2it', gmpEnd: '10it', gmpFrequency: 4 });
-  close(gmp.flops.trainingPerExample, (3 * fD * (6 + 4 * 0.5625 + 6 * 0.5)) / 16);
+  close(gmp.flops.trainingPerStep, (3 * fD * (6 + 4 * 0.5625 + 6 * 0.5)) / 16);
   close(gmp.flops.inference, fS);
   // small-dense: a dense mlp with ~ the same parameter count, FLOPs against the big dense model
   const sd = run('small_dense');
   assert.equal(sd.model, 'mlp_2');
   close(sd.flops.trainingFraction, (2 * (64 * 2 + 2 * 4)) / fD);
+  // RigL M×: the same per-step cost over M× the steps, so M× the whole-run cost against dense on the
+  // base schedule (RigL 2× at S costs twice RigL 1×); every method reports the same quantity
+  for (const method of ['rigl', 'static', 'dense', 'gmp']) {
+    const gmpPoints = method === 'gmp' ? { gmpBegin: '2it', gmpEnd: '10it', gmpFrequency: 4 } : {};
+    const once = run(method, gmpPoints);
+    const twice = run(method, { ...gmpPoints, multiplier: 2 });
+    assert.equal(twice.steps, 2 * once.steps);
+    close(twice.flops.trainingFraction, 2 * twice.flops.trainingPerStepFraction);
+    close(once.flops.trainingFraction, once.flops.trainingPerStepFraction);
+    if (method !== 'gmp') close(twice.flops.trainingFraction, 2 * once.flops.trainingFraction);
+  }
+  close(rigl.flops.trainingPerStepFraction, rigl.flops.trainingPerStep / (3 * fD));
   store.close();
+});
+
+test('M× scales the warm-up with the steps and milestones; such runs get an id of their own', () => {
+  const plan = (multiplier: number, warmup: string) =>
+    planDst(
+      hp(
+        { method: 'rigl', multiplier },
+        { training: { ...training, warmup, lrSchedule: 'multistep', milestones: ['2ep'] } },
+      ),
+      data,
+    );
+  const once = plan(1, '4it');
+  const twice = plan(2, '4it');
+  assert.equal(twice.totalSteps, 2 * once.totalSteps);
+  assert.deepEqual([once.options.lr.warmup, once.options.lr.milestones], [4, [16]]);
+  assert.deepEqual([twice.options.lr.warmup, twice.options.lr.milestones], [8, [32]]);
+  // the id the 1×-warm-up runs were stored under is not reused for the scaled warm-up
+  const defaults = dstHparamsSchema.parse({}) as Record<string, unknown>;
+  const storedUnder = runId('dst', canonical(twice.hp as Record<string, unknown>, defaults));
+  assert.notEqual(twice.runId, storedUnder);
+  // without a warm-up, or at 1×, nothing changed: the id is the plain hash
+  for (const p of [plan(2, '0it'), once])
+    assert.equal(p.runId, runId('dst', canonical(p.hp as Record<string, unknown>, defaults)));
 });
 
 test('GMP reaches its schedule endpoints in a run: dense before t0, exactly the target from the end step on', () => {
@@ -250,9 +291,10 @@ test('sprig dst --json gives testAccuracy, densities in model order and flops; -
   assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
   assert.deepEqual(Object.keys(r.densities), ['fc1.weight', 'fc2.weight', 'fc.weight']);
   assert.deepEqual(Object.keys(r.flops), [
-    'trainingPerExample',
-    'inference',
+    'trainingPerStep',
+    'trainingPerStepFraction',
     'trainingFraction',
+    'inference',
     'inferenceFraction',
   ]);
   assert.match(r.runId, /^dst_/);

@@ -10,6 +10,7 @@ import {
   gmpSparsity,
   isGmpPruneStep,
   maskFromScores,
+  gmpStepFlops,
   prunableSpecs,
   type GmpSchedule,
   type Masks,
@@ -17,6 +18,7 @@ import {
 import type { SparseUpdater, StepContext } from '../training/loop.js';
 import { SprigError } from '../util/errors.js';
 import type { UpdaterConfig } from './base.js';
+import { GMP_FIELDS, SHAPE_FIELDS, gmpSchedule, type MethodDef } from './method.js';
 
 export class GmpUpdater implements SparseUpdater {
   readonly masks: Masks;
@@ -62,3 +64,18 @@ export class GmpUpdater implements SparseUpdater {
 }
 
 export const gmpUpdater = (cfg: UpdaterConfig) => new GmpUpdater(cfg);
+
+export const gmp: MethodDef = {
+  description: 'gradual magnitude pruning (Zhu & Gupta)',
+  start: 'dense',
+  fields: [...SHAPE_FIELDS, ...GMP_FIELDS],
+  schedule: gmpSchedule,
+  create: gmpUpdater,
+  stepFlops(x) {
+    // one schedule over the FLOPs-weighted final sparsity: exact for s_i = 0, since every layer follows the same cubic
+    const finalSparsity = 1 - x.fS / x.fD;
+    const g = x.schedules.gmp!;
+    const schedule = { ...g, initialSparsity: Math.min(g.initialSparsity, finalSparsity), finalSparsity };
+    return gmpStepFlops(x.fD, schedule, x.totalSteps);
+  },
+};

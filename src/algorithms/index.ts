@@ -1,6 +1,8 @@
 /** Sparse-training methods: one updater interface (base.ts), one small file per method. */
 export * from './base.js';
 export * from './registry.js';
+export * from './method.js';
+export { smallDenseWidths } from './dense.js';
 export { SetUpdater } from './set.js';
 export { RiglUpdater } from './rigl.js';
 export { SnfsUpdater } from './snfs.js';

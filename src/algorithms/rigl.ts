@@ -5,6 +5,8 @@
  */
 import { DropGrowUpdater, type UpdaterConfig } from './base.js';
 import type { StepContext } from '../training/loop.js';
+import { riglStepFlops } from '../sparsity/index.js';
+import { DROP_FIELDS, INIT_FIELDS, SHAPE_FIELDS, dropGrowSchedule, type MethodDef } from './method.js';
 
 export class RiglUpdater extends DropGrowUpdater {
   protected override growScores(ctx: StepContext, name: string): Float32Array {
@@ -13,3 +15,12 @@ export class RiglUpdater extends DropGrowUpdater {
 }
 
 export const riglUpdater = (cfg: UpdaterConfig) => new RiglUpdater(cfg);
+
+export const rigl: MethodDef = {
+  description: 'drop by magnitude, grow by |dense gradient| (Evci et al.)',
+  start: 'random',
+  fields: [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS],
+  schedule: dropGrowSchedule,
+  create: riglUpdater,
+  stepFlops: (x) => riglStepFlops(x.fS, x.fD, x.schedules.drop?.deltaT),
+};

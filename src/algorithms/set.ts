@@ -4,6 +4,14 @@
  */
 import { DropGrowUpdater, type UpdaterConfig } from './base.js';
 import type { StepContext } from '../training/loop.js';
+import {
+  DROP_FIELDS,
+  INIT_FIELDS,
+  SHAPE_FIELDS,
+  dropGrowSchedule,
+  sparseStepFlops,
+  type MethodDef,
+} from './method.js';
 
 export class SetUpdater extends DropGrowUpdater {
   protected override growScores(ctx: StepContext, name: string): Float32Array {
@@ -16,3 +24,12 @@ export class SetUpdater extends DropGrowUpdater {
 }
 
 export const setUpdater = (cfg: UpdaterConfig) => new SetUpdater(cfg);
+
+export const set: MethodDef = {
+  description: 'drop by magnitude, grow at random (Mocanu et al.)',
+  start: 'random',
+  fields: [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS],
+  schedule: dropGrowSchedule,
+  create: setUpdater,
+  stepFlops: sparseStepFlops,
+};

@@ -5,6 +5,8 @@
  */
 import { DropGrowUpdater, type UpdaterConfig } from './base.js';
 import type { Buffers, StepContext } from '../training/loop.js';
+import { snfsStepFlops } from '../sparsity/index.js';
+import { DROP_FIELDS, INIT_FIELDS, SHAPE_FIELDS, dropGrowSchedule, type MethodDef } from './method.js';
 
 export class SnfsUpdater extends DropGrowUpdater {
   private readonly ema = new Map<string, Float32Array>();
@@ -43,3 +45,12 @@ export class SnfsUpdater extends DropGrowUpdater {
 }
 
 export const snfsUpdater = (cfg: UpdaterConfig) => new SnfsUpdater(cfg);
+
+export const snfs: MethodDef = {
+  description: 'drop by magnitude, grow by |EMA of dense gradients| (Dettmers & Zettlemoyer)',
+  start: 'random',
+  fields: [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS, 'snfsMomentum'],
+  schedule: dropGrowSchedule,
+  create: snfsUpdater,
+  stepFlops: (x) => snfsStepFlops(x.fS, x.fD),
+};

@@ -6,6 +6,7 @@
 import { maskFromScores, sparseInit, type Masks } from '../sparsity/index.js';
 import type { Buffers, SparseUpdater, StepContext } from '../training/loop.js';
 import { sparseLayerNames, type UpdaterConfig } from './base.js';
+import { INIT_FIELDS, SHAPE_FIELDS, sparseStepFlops, type MethodDef } from './method.js';
 
 export class SnipUpdater implements SparseUpdater {
   readonly masks: Masks;
@@ -48,3 +49,11 @@ export class SnipUpdater implements SparseUpdater {
 }
 
 export const snipUpdater = (cfg: UpdaterConfig) => new SnipUpdater(cfg);
+
+export const snip: MethodDef = {
+  description: 'one-shot |θ·∇L| saliency at init (Lee et al.)',
+  start: 'dense',
+  fields: [...SHAPE_FIELDS, ...INIT_FIELDS],
+  create: snipUpdater,
+  stepFlops: sparseStepFlops, // the dense step 0 is not counted (RigL App. H)
+};

@@ -1,11 +1,12 @@
 /** `sprig bootstrap`: the Deep Bootstrap experiment (Real World vs Ideal World) for one or more models. */
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { validate } from '../experiments/hparams.js';
 import { bootstrapHparamsSchema, runBootstrap, type BootstrapResult } from '../experiments/bootstrap.js';
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
-import { num, int, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import type { CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -20,51 +21,22 @@ export function register(program: Command): void {
   const cmd = program
     .command('bootstrap')
     .description(
-      'Deep Bootstrap: train each model on n re-used samples (Real World) and on fresh samples (Ideal World) for the same steps; report the test soft-error gap',
+      "Deep Bootstrap: train each model on n re-used samples (Real World) and on fresh samples (Ideal World) for the same steps; report the test soft-error gap. Training defaults are the paper's recipe (SGD lr 0.1 without momentum, cosine, 10 Real World epochs); models default to " +
+        DEFAULT_MODELS.join(', '),
     );
-  addTrainingFlags(cmd)
-    .option('--n <n>', 'Real World samples (default 5000)', int)
-    .option(
-      '--models <list>',
-      `models to compare, comma-separated (default ${DEFAULT_MODELS.join(',')}; --model gives one)`,
-    )
-    .option(
-      '--log-every <step>',
-      "measure both worlds every this many steps, e.g. '1ep' (Real World epochs) or '20it' (default 1ep)",
-    )
-    .option(
-      '--threshold <x>',
-      'Real World stopping time: first logged step with train error below this (default 0.01)',
-      num,
-    )
-    .addOption(
-      new Option(
-        '--source <name>',
-        "Ideal World data: 'pool' (the dataset's other training samples; a dataset name such as fashion_mnist picks that dataset) or 'teacher' (synthetic, unlimited)",
-      ),
-    )
-    .option('--allow-repeats', 'let the Ideal World re-use its pool when T × batch exceeds it (logged)')
-    .action((o: CommonOptions) => {
-      const raw = hparamsFromFlags(o, BOOTSTRAP_DEFAULTS);
-      const b: Record<string, unknown> = { ...(raw.bootstrap ?? {}) };
-      if (o.n !== undefined) b.n = o.n;
-      if (o.logEvery !== undefined) b.logEvery = o.logEvery;
-      if (o.threshold !== undefined) b.threshold = o.threshold;
-      if (o.allowRepeats) b.allowRepeats = true;
-      if (typeof o.source === 'string') {
-        if (o.source === 'teacher' || o.source === 'pool') b.source = o.source;
-        else {
-          b.source = 'pool';
-          raw.dataset = { ...raw.dataset, name: o.source };
-        }
+  addExperimentFlags(cmd, 'bootstrap', BOOTSTRAP_DEFAULTS, { openChoices: ['bootstrap.source'] }).action(
+    (o: CommonOptions) => {
+      const raw = hparamsFromFlags('bootstrap', o, BOOTSTRAP_DEFAULTS);
+      const b = raw.bootstrap!;
+      // --source NAME: the pool of another dataset
+      if (typeof b.source === 'string' && b.source !== 'teacher' && b.source !== 'pool') {
+        raw.dataset = { ...raw.dataset, name: b.source };
+        b.source = 'pool';
       }
-      if (typeof o.models === 'string')
-        b.models = o.models
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-      else if (o.model === undefined && b.models === undefined) b.models = DEFAULT_MODELS;
-      const hp = validate(bootstrapHparamsSchema, { ...raw, bootstrap: b });
+      // without --model or --models, the paper's two models
+      if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
+        b.models = DEFAULT_MODELS;
+      const hp = validate(bootstrapHparamsSchema, raw);
       const store = new RunStore(o.root);
       const say = (line: string) => {
         if (!o.quiet) process.stderr.write(line + '\n');
@@ -80,7 +52,8 @@ export function register(program: Command): void {
         store.close();
       }
       emit(o.json, r, () => human(r));
-    });
+    },
+  );
 }
 
 function human(r: BootstrapResult): string {

@@ -1,17 +1,15 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { compareDst, planDst, runDst, type ComparisonRow, type DstResult } from '../experiments/dst.js';
 import { methodNames } from '../algorithms/index.js';
-import { decayNames, distributionNames, sparseInitNames } from '../sparsity/index.js';
 import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
-import { num, list, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import { list, type CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { FLAGSHIP_DENSE } from './flagship.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
-/** A point in training: a fraction of training (0.75) or a step ('30ep', '5000it'). */
-const point = (v: string) => (/^\s*[\d.]+\s*$/.test(v) ? num(v) : v);
 const ints = (v: string) =>
   list(v).map((s) => {
     const x = Number(s);
@@ -20,76 +18,20 @@ const ints = (v: string) =>
     return x;
   });
 
-/** Flag → field of the `dst` group. */
-const DST_FLAGS = {
-  method: 'method',
-  sparsity: 'sparsity',
-  distribution: 'distribution',
-  denseFirstLayer: 'denseFirstLayer',
-  powerScale: 'powerScale',
-  deltaT: 'deltaT',
-  dropFraction: 'dropFraction',
-  dropDecay: 'dropDecay',
-  decayPower: 'decayPower',
-  tEnd: 'tEnd',
-  init: 'init',
-  multiplier: 'multiplier',
-  gmpBegin: 'gmpBegin',
-  gmpEnd: 'gmpEnd',
-  gmpFrequency: 'gmpFrequency',
-  gmpInitialSparsity: 'gmpInitialSparsity',
-} as const;
-
-export function addDstFlags(cmd: Command): Command {
+/** The comparison flags, which are not hyperparameters of one run: they say which runs to make. */
+export function addComparisonFlags(cmd: Command): Command {
   return cmd
-    .option('--method <name>', `method: ${methodNames.join(', ')} (default rigl)`)
     .option(
       '--methods <list>',
-      'compare several methods, e.g. dense,static,set,rigl (one table, mean ± std over --seeds)',
+      `compare several methods, e.g. dense,static,set,rigl (one table, mean ± std over --seeds); from ${methodNames.join(', ')}`,
       list,
     )
-    .option('--seeds <list>', 'seeds for the comparison, e.g. 0,1,2', ints)
-    .option('--sparsity <s>', 'target sparsity S in [0, 1) (default 0.9)', num)
-    .option('--distribution <name>', `per-layer sparsity: ${distributionNames.join(', ')} (default erk)`)
-    .option('--no-dense-first-layer', 'uniform: make the first layer sparse too (RigL keeps it dense)')
-    .option('--power-scale <k>', 'ERK power scale (default 1)', num)
-    .option('--delta-t <n>', 'ΔT: steps between mask updates (default 100)', num)
-    .option('--drop-fraction <a>', 'α: drop fraction at the first update (default 0.3)', num)
-    .addOption(
-      new Option('--drop-decay <name>', 'drop-fraction decay (default cosine)').choices([...decayNames]),
-    )
-    .option('--decay-power <k>', 'exponent of the inverse-power decay (default 1)', num)
-    .option(
-      '--t-end <t>',
-      "T_end: last mask update, a fraction of training or a step such as '8ep' (default 0.75)",
-      point,
-    )
-    .addOption(
-      new Option('--init <name>', 'initialisation of the sparse weights (default dense)').choices([
-        ...sparseInitNames,
-      ]),
-    )
-    .option(
-      '--multiplier <M>',
-      "RigL's M×: multiplies training steps, LR milestones and T_end (default 1)",
-      num,
-    )
-    .option('--gmp-begin <t>', 'GMP: first pruning step, fraction or step (default 0.1)', point)
-    .option('--gmp-end <t>', 'GMP: last pruning step, fraction or step (default 0.75)', point)
-    .option('--gmp-frequency <n>', 'GMP: steps between pruning steps (default ΔT)', num)
-    .option('--gmp-initial-sparsity <s>', 'GMP: sparsity at the first pruning step (default 0)', num);
+    .option('--seeds <list>', 'seeds for the comparison, e.g. 0,1,2', ints);
 }
 
 /** Hyperparameters from config + flags, with the flagship recipe as the training default. */
 export function dstHparamsFromFlags(o: CommonOptions): Record<string, Record<string, unknown>> {
-  const hp = hparamsFromFlags(o, FLAGSHIP_DENSE);
-  const dst: Record<string, unknown> = { ...((hp.dst as object) ?? {}) };
-  for (const [k, flag] of Object.entries(DST_FLAGS)) {
-    const v = o[flag];
-    // commander sets denseFirstLayer to true unless --no-dense-first-layer; only a false is an explicit choice
-    if (flag === 'denseFirstLayer' ? v === false : v !== undefined) dst[k] = v;
-  }
-  return { ...hp, dst };
+  return hparamsFromFlags('dst', o, FLAGSHIP_DENSE);
 }
 
 export function densityTable(r: DstResult): string {
@@ -105,11 +47,11 @@ export function densityTable(r: DstResult): string {
 }
 
 const flopsText = (f: DstResult['flops']) =>
-  `training ${f.trainingPerExample.toExponential(3)} FLOPs/example/step (${f.trainingFraction.toFixed(3)}× dense), inference ${f.inference.toExponential(3)} (${f.inferenceFraction.toFixed(3)}× dense)`;
+  `training ${f.trainingFraction.toFixed(3)}× dense training over the whole run (${f.trainingPerStep.toExponential(3)} FLOPs/example per step, ${f.trainingPerStepFraction.toFixed(3)}× a dense step), inference ${f.inference.toExponential(3)} (${f.inferenceFraction.toFixed(3)}× dense)`;
 
 export function comparisonTable(rows: ComparisonRow[]): string {
   return table(
-    ['method', 'model', 'seeds', 'test accuracy', 'train FLOPs', 'test FLOPs', 'sparsity'],
+    ['method', 'model', 'seeds', 'test accuracy', 'train FLOPs (run)', 'test FLOPs', 'sparsity'],
     rows.map((r) => [
       r.method,
       r.runs[0]!.model,
@@ -142,13 +84,15 @@ export function rowJson(r: ComparisonRow) {
 }
 
 export function register(program: Command): void {
-  addDstFlags(
-    addTrainingFlags(
+  addComparisonFlags(
+    addExperimentFlags(
       program
         .command('dst')
         .description(
-          'dynamic sparse training (RigL, SET, SNFS, static, SNIP, GMP) and baselines; stored and cached by hyperparameters',
+          'dynamic sparse training (RigL, SET, SNFS, static, SNIP, GMP) and baselines; stored and cached by hyperparameters. Training defaults are the flagship recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4), so `dst --method dense` is the flagship dense run',
         ),
+      'dst',
+      FLAGSHIP_DENSE,
     ),
   ).action((o: CommonOptions) => {
     const hp = dstHparamsFromFlags(o);
@@ -177,12 +121,7 @@ export function register(program: Command): void {
           `sprig dst ${plan.runId}: ${plan.method} on ${plan.setup.model.name} / ${plan.setup.dataset.name}, ${plan.totalSteps} iterations (engine ${engineStatus().engine})\n`,
         );
       }
-      const r = runDst({
-        store,
-        hparams: hp,
-        dataset: plan.setup.dataset,
-        callbacks: progress({ quiet: o.quiet }),
-      });
+      const r = runDst({ store, plan, callbacks: progress({ quiet: o.quiet }) });
       emit(o.json, r, () =>
         [
           `${r.cached ? 'stored result (already finished; nothing trained)' : 'finished'}: ${r.runId}`,

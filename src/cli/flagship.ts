@@ -7,7 +7,8 @@ import { planDst, runDst, type DstResult } from '../experiments/dst.js';
 import { denseForwardFlops, sparseForwardFlops } from '../sparsity/index.js';
 import { runLottery } from '../experiments/lottery.js';
 import { engineStatus } from '../engine/index.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import type { CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -50,14 +51,16 @@ type Row = Pick<
 };
 
 export function register(program: Command): void {
-  addTrainingFlags(
+  addExperimentFlags(
     program
       .command('flagship')
       .description(
         "sprig's main job: dense, GMP, static, SET, RigL and a lottery ticket at 90 % sparsity on LeNet-300-100 / Fashion-MNIST, stored and cached",
       ),
+    'train',
+    FLAGSHIP_DENSE,
   ).action((o: CommonOptions) => {
-    const hp = validate(trainHparamsSchema, hparamsFromFlags(o, FLAGSHIP_DENSE));
+    const hp = validate(trainHparamsSchema, hparamsFromFlags('train', o, FLAGSHIP_DENSE));
     const sparse = FLAGSHIP_METHODS.map((method) => ({ ...hp, dst: { ...FLAGSHIP_DST, method } }));
     // every input checked before the first run; the data is loaded once
     const first = planDst(sparse[0]!);
@@ -94,17 +97,17 @@ export function register(program: Command): void {
         method: 'dense',
         sparsity: 0,
         ...d,
-        flops: { trainingPerExample: 3 * fD, inference: fD, trainingFraction: 1, inferenceFraction: 1 },
+        flops: {
+          trainingPerStep: 3 * fD,
+          trainingPerStepFraction: 1,
+          trainingFraction: 1,
+          inference: fD,
+          inferenceFraction: 1,
+        },
         densities: denseDensities,
       });
       sparse.forEach((h, i) => {
-        const r = runDst({
-          store,
-          hparams: h,
-          dataset: plans[i]!.setup.dataset,
-          callbacks: cb,
-          label: h.dst.method,
-        });
+        const r = runDst({ store, plan: plans[i]!, callbacks: cb, label: h.dst.method });
         rows.push({
           method: r.method,
           sparsity: 1 - r.sparsity.density,
@@ -144,9 +147,11 @@ export function register(program: Command): void {
         wallSeconds: (performance.now() - t0) / 1000,
         cached: false,
         flops: {
-          trainingPerExample: 3 * (fD + fS),
-          inference: fS,
+          // two trainings of the base length: per step their average, over the run dense + ticket
+          trainingPerStep: (3 * (fD + fS)) / 2,
+          trainingPerStepFraction: (1 + fS / fD) / 2,
           trainingFraction: 1 + fS / fD,
+          inference: fS,
           inferenceFraction: fS / fD,
         },
         densities,
@@ -156,7 +161,7 @@ export function register(program: Command): void {
     }
     emit(o.json, Object.fromEntries(rows.map((r) => [r.method, r])), () =>
       table(
-        ['method', 'sparsity', 'test accuracy', 'train FLOPs', 'test FLOPs', 'seconds', 'run'],
+        ['method', 'sparsity', 'test accuracy', 'train FLOPs (run)', 'test FLOPs', 'seconds', 'run'],
         rows.map((r) => [
           r.method,
           r.sparsity.toFixed(2),

@@ -2,15 +2,11 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { validate } from '../experiments/hparams.js';
-import {
-  GRADFLOW_RUNS,
-  gradflowHparamsSchema,
-  runGradflow,
-  type GradflowResult,
-} from '../experiments/gradflow.js';
+import { gradflowHparamsSchema, runGradflow, type GradflowResult } from '../experiments/gradflow.js';
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
-import { num, int, addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import type { CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -33,55 +29,26 @@ export function register(program: Command): void {
   const cmd = program
     .command('gradflow')
     .description(
-      'gradient flow in sparse networks: Scratch, Scratch+, RigL, RigL+, Lottery and the pruning solution on one model and sparsity; gradient norms and loss-landscape measures',
+      "gradient flow in sparse networks: Scratch, Scratch+, RigL, RigL+, Lottery and the pruning solution on one model and sparsity; gradient norms and loss-landscape measures. Training defaults are rigl_tf2's LeNet-5 recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, 25 epochs), the paper's",
     );
-  addTrainingFlags(cmd)
-    .option('--sparsity <s>', 'fraction of prunable weights removed (default 0.95)', num)
-    .option(
-      '--runs <list>',
-      `runs to compare, comma-separated (default ${GRADFLOW_RUNS.join(',')}; the pruning solution is always trained)`,
-    )
-    .option('--log-every <step>', "gradient-norm interval, e.g. '100it' or '1ep' (default 100it)")
-    .option('--grad-batch <n>', 'training examples held out for the gradient norm (default 1000)', int)
-    .option('--distribution <name>', 'layer sparsities: uniform (every layer, default), er, erk')
-    .option('--delta-t <n>', 'RigL: steps between mask updates (default 100)', int)
-    .option('--gmp-frequency <n>', 'GMP: steps between pruning steps (default 100)', int)
-    .option('--interpolation-points <n>', 'points on each linear interpolation (default 30)', int)
-    .action((o: CommonOptions) => {
-      const raw = hparamsFromFlags(o, GRADFLOW_DEFAULTS);
-      const g: Record<string, unknown> = { ...(raw.gradflow ?? {}) };
-      const map: Record<string, string> = {
-        sparsity: 'sparsity',
-        logEvery: 'logEvery',
-        gradBatch: 'gradBatch',
-        distribution: 'distribution',
-        deltaT: 'deltaT',
-        gmpFrequency: 'gmpFrequency',
-        interpolationPoints: 'interpolationPoints',
-      };
-      for (const [flag, key] of Object.entries(map)) if (o[flag] !== undefined) g[key] = o[flag];
-      if (typeof o.runs === 'string')
-        g.runs = o.runs
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-      const hp = validate(gradflowHparamsSchema, { ...raw, gradflow: g });
-      const store = new RunStore(o.root);
-      const say = (line: string) => {
-        if (!o.quiet) process.stderr.write(line + '\n');
-      };
-      if (!o.json)
-        say(
-          `sprig gradflow: ${hp.model.name} at ${pct(hp.gradflow.sparsity, 1)} sparsity on ${hp.dataset.name}, ${optimizerSummary(hp.training)}; engine ${engineStatus().engine}`,
-        );
-      let r: GradflowResult;
-      try {
-        r = runGradflow(hp, { store, callbacks: progress({ quiet: o.quiet || o.json }), log: say });
-      } finally {
-        store.close();
-      }
-      emit(o.json, r, () => human(r));
-    });
+  addExperimentFlags(cmd, 'gradflow', GRADFLOW_DEFAULTS).action((o: CommonOptions) => {
+    const hp = validate(gradflowHparamsSchema, hparamsFromFlags('gradflow', o, GRADFLOW_DEFAULTS));
+    const store = new RunStore(o.root);
+    const say = (line: string) => {
+      if (!o.quiet) process.stderr.write(line + '\n');
+    };
+    if (!o.json)
+      say(
+        `sprig gradflow: ${hp.model.name} at ${pct(hp.gradflow.sparsity, 1)} sparsity on ${hp.dataset.name}, ${optimizerSummary(hp.training)}; engine ${engineStatus().engine}`,
+      );
+    let r: GradflowResult;
+    try {
+      r = runGradflow(hp, { store, callbacks: progress({ quiet: o.quiet || o.json }), log: say });
+    } finally {
+      store.close();
+    }
+    emit(o.json, r, () => human(r));
+  });
 }
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : '–');

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { engineStatus } from '../engine/index.js';
-import { SprigError } from '../util/errors.js';
 import { parameterCount } from '../models/registry.js';
 import {
   prepareLottery,
@@ -10,10 +9,10 @@ import {
   type PointSummary,
   type Stat,
 } from '../experiments/lottery.js';
-import { BRANCH_KINDS } from '../experiments/lottery-branches.js';
 import { optimizerSummary, setup } from '../experiments/setup.js';
 import { outputFractionOf, replicateHparams } from '../experiments/lottery-hparams.js';
-import { addTrainingFlags, hparamsFromFlags, int, list, num, type CommonOptions } from './flags.js';
+import { list, num, type CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, table } from './output.js';
 
@@ -27,129 +26,38 @@ export function parseOneShot(v: string): number[] {
   });
 }
 
-function parseLayerFractions(v: string): Record<string, number> {
-  return Object.fromEntries(
-    list(v).map((kv) => {
-      const [k, x] = kv.split('=');
-      if (!k || x === undefined)
-        throw new SprigError(`'${kv}' is not name=fraction`, "write e.g. 'fc.weight=0.1,fc1.weight=0.2'");
-      return [k, num(x)];
-    }),
-  );
-}
-
-function parseJson(v: string): Record<string, unknown> {
-  try {
-    const o = JSON.parse(v);
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
-    return o;
-  } catch (e) {
-    throw new SprigError(
-      `--retrain '${v}' is not a JSON object (${(e as Error).message})`,
-      'write e.g. --retrain \'{"lr": 0.05, "momentum": 0.9}\'',
-    );
-  }
-}
-
 export function register(program: Command): void {
-  addTrainingFlags(
+  addExperimentFlags(
     program
       .command('lottery')
       .description(
-        'lottery tickets: iterative magnitude pruning with rewinding, replicates, one-shot pruning and branches (stored, resumable)',
+        "lottery tickets: iterative magnitude pruning with rewinding, replicates, one-shot pruning and branches (stored, resumable); defaults are the schema's own",
       ),
-  )
-    .option('--levels <n>', 'pruning levels after the dense level 0 (default 2)', int)
-    .option('--prune-fraction <p>', 'fraction of the remaining weights pruned per level (default 0.2)', num)
-    .option(
-      '--prune-scope <scope>',
-      "'layer': Frankle & Carbin's recipe (default); 'global': OpenLTH's (one threshold, output never pruned)",
-    )
-    .option(
-      '--output-fraction <p>',
-      'output-layer rate (default: p/2 under layer scope, 0 under global)',
-      num,
-    )
-    .option(
-      '--layer-fractions <list>',
-      "per-layer rates, e.g. 'fc1.weight=0.2,fc.weight=0.1'",
-      parseLayerFractions,
-    )
-    .option('--exclude <layers>', 'prunable weights never pruned, comma-separated', list)
-    .option(
-      '--rewind <point>',
-      "'init' (θ0, default), a step such as '500it' (weight rewinding), or 'lr' (LR rewinding)",
-    )
-    .option('--replicates <n>', 'replicates (seeds seed, seed+1, …; default 1)', int)
-    .option('--branches <list>', `branches at each level: ${BRANCH_KINDS.join(', ')}`, list)
-    .option('--branch-levels <list>', 'levels the branches run at (default: all ≥ 1)', (v: string) =>
-      list(v).map(int),
-    )
-    .option('--one-shot <list>', "one-shot sparsities, e.g. '0.2,0.36' or '0.8^1..8' (1−0.8^k)", parseOneShot)
-    .option('--kd-alpha <x>', 'KD weight α of the KL term (default 0.9)', num)
-    .option('--kd-temperature <t>', 'KD temperature T (default 5)', num)
-    .option('--kd-rewind <step>', "rewind step of the kd_rewind branch, e.g. '1ep'")
-    .option(
-      '--retrain <json>',
-      'training hyperparameters the retrain branch changes, e.g. \'{"lr":0.05}\'',
-      parseJson,
-    )
-    .option('--basis-block <n>', 'block size of the dct/orthogonal bases (default 8)', int)
-    .option('--basis-seed <n>', 'seed of the orthogonal basis (default 0)', int)
-    .option(
-      '--basis-remainder <mode>',
-      "when the block does not divide a dim: 'ragged' (a smaller last block, default) or 'error'",
-    )
-    .option('--branches-only', 'run only the branches, on levels already trained')
-    .action((o: CommonOptions) => {
-      const groups = hparamsFromFlags(o);
-      const pruning: Record<string, unknown> = { ...(groups.pruning ?? {}) };
-      const setIf = (target: Record<string, unknown>, key: string, v: unknown) => {
-        if (v !== undefined) target[key] = v;
-      };
-      setIf(pruning, 'pruneFraction', o.pruneFraction);
-      setIf(pruning, 'pruneScope', o.pruneScope);
-      setIf(pruning, 'outputFraction', o.outputFraction);
-      setIf(pruning, 'layerFractions', o.layerFractions);
-      setIf(pruning, 'exclude', o.exclude);
-      setIf(pruning, 'rewind', o.rewind);
-      const plan: Record<string, unknown> = { ...(groups.lottery ?? {}) };
-      for (const k of [
-        'levels',
-        'replicates',
-        'branches',
-        'branchLevels',
-        'oneShot',
-        'kdAlpha',
-        'kdTemperature',
-        'kdRewind',
-        'retrain',
-        'basisBlock',
-        'basisSeed',
-        'basisRemainder',
-        'branchesOnly',
-      ]) {
-        setIf(plan, k, o[k]);
-      }
-      const { lottery: _l, ...rest } = groups;
-      const hparams = { ...rest, pruning };
-      const store = new RunStore(o.root);
-      const prepared = prepareLottery({ store, hparams, plan, callbacks: progress({ quiet: o.quiet }) });
-      const { hp } = prepared.ctx;
-      const log = o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
-      if (log) {
-        const s = setup(replicateHparams(hp, 0), prepared.ctx.dataset);
-        const p = hp.pruning;
-        log(
-          `sprig lottery ${prepared.ctx.expId}: ${hp.model.name} (${parameterCount(s.model).toLocaleString('en')} parameters) on ${s.dataset.name}, ` +
-            `${optimizerSummary(hp.training)}; prune ${p.pruneFraction} per level (${p.pruneScope}, output ${outputFractionOf(p)}), ` +
-            `rewind ${p.rewind}; ${prepared.ctx.plan.levels} levels × ${prepared.ctx.plan.replicates} replicates; engine ${engineStatus().engine}`,
-        );
-      }
-      const r = runPrepared(prepared, log);
-      store.close();
-      emit(o.json, jsonOf(r), () => human(r));
-    });
+    'lottery',
+    {},
+    { parsers: { 'lottery.oneShot': parseOneShot } },
+  ).action((o: CommonOptions) => {
+    const groups = hparamsFromFlags('lottery', o);
+    const plan = groups.lottery!;
+    const { lottery: _l, ...rest } = groups;
+    const hparams = rest;
+    const store = new RunStore(o.root);
+    const prepared = prepareLottery({ store, hparams, plan, callbacks: progress({ quiet: o.quiet }) });
+    const { hp } = prepared.ctx;
+    const log = o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+    if (log) {
+      const s = setup(replicateHparams(hp, 0), prepared.ctx.dataset);
+      const p = hp.pruning;
+      log(
+        `sprig lottery ${prepared.ctx.expId}: ${hp.model.name} (${parameterCount(s.model).toLocaleString('en')} parameters) on ${s.dataset.name}, ` +
+          `${optimizerSummary(hp.training)}; prune ${p.pruneFraction} per level (${p.pruneScope}, output ${outputFractionOf(p)}), ` +
+          `rewind ${p.rewind}; ${prepared.ctx.plan.levels} levels × ${prepared.ctx.plan.replicates} replicates; engine ${engineStatus().engine}`,
+      );
+    }
+    const r = runPrepared(prepared, log);
+    store.close();
+    emit(o.json, jsonOf(r), () => human(r));
+  });
 }
 
 function jsonOf(r: LotteryResult) {

@@ -15,6 +15,9 @@ import { register as bench } from './bench.js';
 import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
 import { register as reproduce } from './reproduce.js';
+import { register as sweep } from './sweep.js';
+import { register as worker } from './worker.js';
+import { register as metricsEvery } from './metrics-every.js';
 
 const program = new Command('sprig')
   .description(
@@ -36,6 +39,9 @@ for (const register of [
   serve,
   plot,
   reproduce,
+  sweep,
+  worker,
+  metricsEvery,
 ])
   register(program);
 

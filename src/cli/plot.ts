@@ -1,25 +1,25 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
-import {
-  chartsFromJson,
-  humanize,
-  isLotteryCurve,
-  lotteryChart,
-  metricCharts,
-  metricSeries,
-  type ChartSpec,
-} from '../dashboard/charts.js';
-import { chartSvg } from '../dashboard/svg.js';
+import { humanize, metricCharts, metricSeries } from '../dashboard/charts.js';
+import { chartFigure, figuresFor, runFigures, type Figure } from '../figures/index.js';
+import { uniqueLabels } from '../figures/labels.js';
+import { figureSvg } from '../figures/svg.js';
+import { svgToPng } from '../figures/png.js';
+import type { RunRow } from '../store/index-db.js';
 import { SprigError } from '../util/errors.js';
 import { emit } from './output.js';
 
 interface PlotOptions {
   root: string;
+  kind?: string;
+  figure?: string;
   metric?: string;
   out?: string;
+  outDir?: string;
+  format: 'svg' | 'png';
   width: number;
   height: number;
   json?: boolean;
@@ -32,90 +32,165 @@ const int = (v: string) => {
   return x;
 };
 
+const FORMATS = ['.svg', '.png'];
+
 export function register(program: Command): void {
   program
     .command('plot')
     .description(
-      "write a run's metrics over steps as an SVG chart (a lottery run: accuracy vs remaining weights)",
+      "draw runs' figures as SVG or PNG: each experiment's paper figure (lottery, dst, bootstrap, gradflow), the same ones the dashboard shows",
     )
-    .argument('<run>', 'run id (a unique prefix is enough)')
+    .argument('[runs...]', 'run ids (a unique prefix is enough); several runs are drawn together')
     .option('--root <dir>', 'run store directory (or SPRIG_ROOT)', defaultRoot())
-    .option('--metric <names>', 'metric(s) to plot on one chart, comma-separated (default: test accuracy)')
-    .option('--out <file>', "output file, .svg ('-' for stdout; default <run>.svg)")
-    .option('--width <px>', 'chart width', int, 720)
-    .option('--height <px>', 'chart height', int, 400)
-    .option('--json', 'print {runId, out, series} as JSON')
-    .action((run: string, o: PlotOptions) => {
-      if (o.out && o.out !== '-' && extname(o.out).toLowerCase() !== '.svg')
+    .option('--kind <kind>', 'also draw every top-level run of this kind (e.g. dst: the grouped comparison)')
+    .option('--figure <id>', 'only figures whose id contains this (e.g. accuracy-vs-sparsity)')
+    .option('--metric <names>', "one run's metric(s) over steps on one chart, comma-separated")
+    .option('--out <file>', "output file for the first figure, .svg or .png ('-': SVG on stdout)")
+    .option('--out-dir <dir>', 'write every figure into this directory, one file each')
+    .option('--format <fmt>', 'file format with --out-dir: svg or png', 'svg')
+    .option('--width <px>', 'figure width', int, 760)
+    .option('--height <px>', 'figure height', int, 440)
+    .option('--json', 'print {out, figures: [{id, title, out, series}]} as JSON')
+    .action((runs: string[], o: PlotOptions) => {
+      if (o.out && o.out !== '-' && !FORMATS.includes(extname(o.out).toLowerCase()))
         throw new SprigError(
-          `sprig plot writes SVG, not ${extname(o.out) || 'a file without an extension'}`,
-          'name the output FILE.svg (convert it with e.g. `rsvg-convert -o chart.png chart.svg` if you need a PNG)',
+          `sprig plot writes SVG or PNG, not ${extname(o.out) || 'a file without an extension'}`,
+          'name the output FILE.svg or FILE.png',
+        );
+      if (o.format !== 'svg' && o.format !== 'png')
+        throw new SprigError(
+          `--format ${o.format} is not a format sprig plot writes`,
+          'use --format svg or --format png',
+        );
+      if (!runs.length && !o.kind)
+        throw new SprigError(
+          'no runs to plot',
+          'name run ids, or pass --kind KIND (`sprig runs` lists them)',
         );
       const reader = new StoreReader(o.root);
       try {
-        const row = resolveRun(reader, run);
-        const rows = reader.metrics(row.runId);
-        const xLabel = row.kind.startsWith('lottery') ? 'level' : 'step';
-        let chart: ChartSpec;
-        if (o.metric) {
-          const names = o.metric
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
-          const known = [...new Set(rows.map((r) => r.name))];
-          const missing = names.filter((n) => !known.includes(n));
-          if (missing.length)
+        const rows = selectRuns(reader, runs, o.kind);
+        let figs = o.metric ? [metricFigure(reader, rows, o.metric)] : plotFigures(reader, rows);
+        if (o.figure) {
+          const want = o.figure;
+          const all = figs;
+          figs = figs.filter((f) => f.id === want || f.id.includes(want));
+          if (!figs.length)
             throw new SprigError(
-              `run ${row.runId} has no metric ${missing.map((m) => `'${m}'`).join(', ')}`,
-              known.length ? `use one of: ${known.join(', ')}` : 'this run recorded no metrics yet',
+              `no figure matches '${want}'`,
+              `use one of: ${all.map((f) => f.id).join(', ')}`,
             );
-          const title = names.length === 1 ? humanize(names[0]!) : names.map(humanize).join(', ');
-          chart = {
-            id: 'plot',
-            title: `${row.runId}: ${title}`,
-            xLabel,
-            yLabel: names.length === 1 ? humanize(names[0]!) : 'value',
-            series: names.map((n) => metricSeries(rows, n)),
-            source: 'metrics',
-          };
-        } else {
-          const curve = reader.files(row).some((f) => f.name === 'curve.json')
-            ? reader.readJson(row, 'curve.json')
-            : undefined;
-          const fromFiles = reader
-            .files(row)
-            .filter((f) => f.name !== 'result.json')
-            .flatMap((f) => chartsFromJson(reader.readJson(row, f.name), f.name));
-          const first = isLotteryCurve(curve)
-            ? lotteryChart(curve)
-            : (metricCharts(rows, xLabel)[0] ?? fromFiles[0]);
-          if (!first)
-            throw new SprigError(
-              `run ${row.runId} has nothing to plot yet (no metrics, no curves)`,
-              'wait until it logs its first evaluation',
-            );
-          chart = { ...first, title: `${row.runId}: ${first.title}` };
         }
-        const svg = chartSvg(chart, { width: o.width, height: o.height });
-        const out = o.out ?? `${row.runId}.svg`;
-        if (out === '-') process.stdout.write(svg);
-        else writeFileSync(out, svg);
-        if (out !== '-')
-          emit(
-            o.json,
-            {
-              runId: row.runId,
-              out: resolve(out),
-              title: chart.title,
-              series: chart.series.map((s) => ({ label: s.label, points: s.x.length })),
-            },
-            () =>
-              `wrote ${out}: ${chart.title} (${chart.series.map((s) => `${s.label}, ${s.x.length} points`).join('; ')})`,
+        if (!figs.length)
+          throw new SprigError(
+            `${rows.map((r) => r.runId).join(', ')} has nothing to plot yet (no metrics, no curves)`,
+            'wait until it logs its first evaluation',
           );
+        const size = { width: o.width, height: o.height };
+        const written: {
+          id: string;
+          title: string;
+          out: string;
+          series: { label: string; points: number }[];
+        }[] = [];
+        const write = (fig: Figure, path: string) => {
+          const svg = figureSvg(fig, size);
+          if (path === '-') process.stdout.write(svg);
+          else writeFileSync(path, extname(path).toLowerCase() === '.png' ? svgToPng(svg) : svg);
+          written.push({
+            id: fig.id,
+            title: fig.title,
+            out: path === '-' ? '-' : resolve(path),
+            series: seriesOf(fig),
+          });
+        };
+        if (o.outDir) {
+          mkdirSync(o.outDir, { recursive: true });
+          for (const f of figs) write(f, join(o.outDir, `${slug(f.id)}.${o.format}`));
+        } else write(figs[0]!, o.out ?? `${rows.length === 1 ? rows[0]!.runId : slug(figs[0]!.id)}.svg`);
+        if (o.out === '-') return;
+        emit(
+          o.json,
+          { out: written[0]!.out, title: written[0]!.title, series: written[0]!.series, figures: written },
+          () =>
+            written
+              .map(
+                (w) =>
+                  `wrote ${w.out}: ${w.title} (${w.series.map((s) => `${s.label}, ${s.points} points`).join('; ')})`,
+              )
+              .join('\n') +
+            (!o.outDir && figs.length > 1
+              ? `\n${figs.length - 1} more figure(s): ${figs
+                  .slice(1)
+                  .map((f) => f.id)
+                  .join(', ')} (--out-dir DIR writes them all, --figure ID picks one)`
+              : ''),
+        );
       } finally {
         reader.close();
       }
     });
+}
+
+/** Figures for the runs: one run gets its page's figures, several are compared. */
+function plotFigures(reader: StoreReader, rows: RunRow[]): Figure[] {
+  if (rows.length > 1) return figuresFor(reader, rows);
+  const row = rows[0]!;
+  const xLabel = row.kind.startsWith('lottery') ? 'level' : 'step';
+  return runFigures(reader, row, xLabel, metricCharts(reader.metrics(row.runId), xLabel));
+}
+
+function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figure {
+  const names = metric
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const labels = uniqueLabels(rows);
+  const series = rows.flatMap((row) => {
+    const m = reader.metrics(row.runId);
+    const known = [...new Set(m.map((r) => r.name))];
+    const missing = names.filter((n) => !known.includes(n));
+    if (missing.length)
+      throw new SprigError(
+        `run ${row.runId} has no metric ${missing.map((x) => `'${x}'`).join(', ')}`,
+        known.length ? `use one of: ${known.join(', ')}` : 'this run recorded no metrics yet',
+      );
+    return names.map((n) => metricSeries(m, n, rows.length > 1 ? `${labels.get(row.runId)} ${n}` : n));
+  });
+  const xLabel = rows[0]!.kind.startsWith('lottery') ? 'level' : 'step';
+  const title = names.map(humanize).join(', ');
+  return chartFigure({
+    id: `metric:${names.join(',')}`,
+    title: rows.length === 1 ? `${labels.get(rows[0]!.runId)}: ${title}` : title,
+    xLabel,
+    yLabel: names.length === 1 ? humanize(names[0]!) : title,
+    series,
+    source: 'metrics',
+  });
+}
+
+const slug = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '');
+
+function seriesOf(f: Figure): { label: string; points: number }[] {
+  if (f.type === 'line') return f.series.map((s) => ({ label: s.label, points: s.x.length }));
+  if (f.type === 'bar') return f.series.map((s) => ({ label: s.label, points: s.values.length }));
+  if (f.type === 'heatmap') return f.rows.map((r, i) => ({ label: r, points: f.values[i]?.length ?? 0 }));
+  return f.rows.map((r) => ({ label: r.label, points: r.values.length }));
+}
+
+function selectRuns(reader: StoreReader, runs: string[], kind?: string): RunRow[] {
+  const rows = runs.map((r) => resolveRun(reader, r));
+  if (kind) {
+    const more = reader.list({ kind });
+    if (!more.length)
+      throw new SprigError(
+        `no top-level runs of kind '${kind}' in ${reader.root}`,
+        '`sprig runs` lists the stored runs',
+      );
+    rows.push(...more);
+  }
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.runId) && seen.add(r.runId));
 }
 
 function resolveRun(reader: StoreReader, run: string) {

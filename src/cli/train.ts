@@ -5,17 +5,21 @@ import { setup, optimizerSummary } from '../experiments/setup.js';
 import { runTraining } from '../experiments/run.js';
 import { parameterCount } from '../models/registry.js';
 import { engineStatus } from '../engine/index.js';
-import { addTrainingFlags, hparamsFromFlags, type CommonOptions } from './flags.js';
+import type { CommonOptions } from './flags.js';
+import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct } from './output.js';
 
 export function register(program: Command): void {
-  addTrainingFlags(
+  addExperimentFlags(
     program
       .command('train')
-      .description('train one dense network and store the run (cached by its hyperparameters)'),
+      .description(
+        "train one dense network and store the run (cached by its hyperparameters); defaults are the schema's own",
+      ),
+    'train',
   ).action((o: CommonOptions) => {
-    const hp = validate(trainHparamsSchema, hparamsFromFlags(o));
+    const hp = validate(trainHparamsSchema, hparamsFromFlags('train', o));
     const store = new RunStore(o.root);
     const s = setup(hp);
     const runId = hashedRunId('train', trainHparamsSchema, hp);

@@ -19,6 +19,8 @@ export interface RunFilter {
   status?: string;
   /** Include nested runs (lottery levels, branches, bootstrap worlds). */
   all?: boolean;
+  /** Only the runs of this sweep (`sprig sweep`). */
+  sweep?: string;
 }
 
 export interface RunFile {
@@ -42,7 +44,7 @@ export class StoreReader {
     this.db.pragma('busy_timeout = 5000');
   }
 
-  list(filter: RunFilter = {}): RunRow[] {
+  list(filter: RunFilter = {}): (RunRow & { sweeps: string[] })[] {
     const where: string[] = filter.all ? [] : ['parent IS NULL'];
     const args: string[] = [];
     for (const k of ['kind', 'status'] as const) {
@@ -56,7 +58,22 @@ export class StoreReader {
     const extra = this.directoryRuns().filter(
       (r) => (!filter.kind || r.kind === filter.kind) && (!filter.status || r.status === filter.status),
     );
-    return [...rows, ...extra];
+    const sweeps = this.sweeps();
+    const tagged = [...rows, ...extra].map((r) => ({ ...r, sweeps: sweeps.get(r.runId) ?? [] }));
+    return filter.sweep ? tagged.filter((r) => r.sweeps.includes(filter.sweep!)) : tagged;
+  }
+
+  /** The sweeps each run belongs to (a run can be in several); none before any `sprig sweep`. */
+  sweeps(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sweep_runs'";
+    if (!this.db.prepare(table).get()) return out;
+    const rows = this.db.prepare('SELECT sweep_id, run_id FROM sweep_runs ORDER BY sweep_id').all() as {
+      sweep_id: string;
+      run_id: string;
+    }[];
+    for (const r of rows) out.set(r.run_id, [...(out.get(r.run_id) ?? []), r.sweep_id]);
+    return out;
   }
 
   /** A run by its exact id, or by a unique prefix. */

@@ -2,10 +2,15 @@
  * The dashboard's HTTP server (fastify): JSON endpoints over a read-only `StoreReader`, the page's
  * static files, and Chart.js served from node_modules (no CDN: the dashboard works offline).
  *
- *   GET /api/runs?kind=&status=&all=1   runs (top level unless all)
+ *   GET /api/runs?kind=&status=&all=1&sweep=   runs (top level unless all; of one sweep)
  *   GET /api/runs/:id                   one run: row, directory, files, children
  *   GET /api/runs/:id/metrics           index metrics as series and charts
  *   GET /api/runs/:id/curves            charts found in the run directory's JSON files
+ *   GET /api/runs/:id/figures           the run's figures (src/figures): its paper figure, its curves
+ *   GET /api/figures?ids=a,b&kind=dst   figures comparing runs (a kind: all its top-level runs)
+ *
+ * Every request must name this machine in its Host header (a DNS-rebinding page cannot), and a
+ * query parameter given twice is a 400, not a guess.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -14,12 +19,47 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
-import { chartsFromJson, metricCharts, type ChartSpec } from './charts.js';
+import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } from './charts.js';
+import { chartFigure, figuresFor, runFigures } from '../figures/index.js';
+import { columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
+import type { RunRow } from '../store/index-db.js';
 
 export interface DashboardOptions {
   root: string;
   host?: string;
   port?: number;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** The host name of a Host header (`127.0.0.1:7007` → `127.0.0.1`, `[::1]:80` → `[::1]`). */
+export function hostName(header: string | undefined): string {
+  if (!header) return '';
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.replace(/:\d+$/, '');
+}
+
+/**
+ * Host names this server answers to: the loopback names, plus the listening address when it is not
+ * loopback (the user chose to expose it; a wildcard address accepts any name).
+ */
+export function allowedHost(listen: string): (name: string) => boolean {
+  const l = listen.toLowerCase();
+  if (l === '0.0.0.0' || l === '::' || l === '[::]') return () => true;
+  return (name) => LOOPBACK_NAMES.has(name) || name === l || name === `[${l}]`;
+}
+
+/** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
+function tableRow(r: RunRow) {
+  const sweep = (r.hparams as { sweep?: unknown }).sweep ?? r.result?.sweep;
+  return {
+    ...r,
+    label: runLabel(r),
+    columns: Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)])),
+    // Filled by `sprig sweep` (a sweep name or id per run); the table filters and groups on it.
+    sweep: typeof sweep === 'string' ? sweep : null,
+  };
 }
 
 /** The page's files: next to this module in the source tree; from dist/, back in src/. */
@@ -39,8 +79,26 @@ function chartJsDir(): string {
 /** Lottery runs step by level; everything else by training iteration. */
 const xLabelOf = (kind: string) => (kind === 'lottery' || kind === 'lottery_oneshot' ? 'level' : 'step');
 
-export function createDashboard(reader: StoreReader): FastifyInstance {
+export function createDashboard(reader: StoreReader, opts: { host?: string } = {}): FastifyInstance {
   const app = Fastify({ logger: false });
+  const allowed = allowedHost(opts.host ?? '127.0.0.1');
+  app.addHook('onRequest', async (req, reply) => {
+    const name = hostName(req.headers.host);
+    if (!allowed(name))
+      return reply.code(403).send({
+        error: `refused a request for host '${name}': this dashboard answers only to this machine's names`,
+        fix: 'open it as http://127.0.0.1:PORT/ (or start it with --host NAME to expose it under that name)',
+      });
+  });
+  app.addHook('preHandler', async (req, reply) => {
+    const q = (req.query ?? {}) as Record<string, unknown>;
+    const twice = Object.keys(q).filter((k) => Array.isArray(q[k]));
+    if (twice.length)
+      return reply.code(400).send({
+        error: `query parameter ${twice.map((k) => `'${k}'`).join(', ')} given more than once`,
+        fix: 'give each parameter once (to see several kinds, leave kind out and filter in the table)',
+      });
+  });
   app.register(fastifyStatic, { root: staticDir(), prefix: '/' });
   app.register(fastifyStatic, {
     root: chartJsDir(),
@@ -55,13 +113,71 @@ export function createDashboard(reader: StoreReader): FastifyInstance {
   });
 
   app.get('/api/runs', async (req) => {
-    const q = req.query as { kind?: string; status?: string; all?: string };
+    const q = req.query as { kind?: string; status?: string; all?: string; sweep?: string };
     const runs = reader.list({
       kind: q.kind || undefined,
       status: q.status || undefined,
       all: q.all === '1' || q.all === 'true',
+      sweep: q.sweep || undefined,
     });
-    return { root: reader.root, runs };
+    return { root: reader.root, runs: runs.map(tableRow), columns: columnDefs(runs) };
+  });
+
+  app.get('/api/figures', async (req, reply) => {
+    const q = req.query as { ids?: string; kind?: string; metric?: string };
+    const ids = (q.ids ?? '').split(',').filter(Boolean);
+    const rows: RunRow[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const r = reader.get(id);
+      if (r) rows.push(r);
+      else missing.push(id);
+    }
+    if (q.kind)
+      rows.push(...reader.list({ kind: q.kind }).filter((r) => !rows.some((x) => x.runId === r.runId)));
+    if (!rows.length && !missing.length)
+      return reply.code(400).send({ error: 'no runs named', fix: 'pass ids=ID,ID… or kind=KIND' });
+    // One metric of every run over steps, when asked for (the compare view's chooser).
+    const labels = uniqueLabels(rows);
+    const metric = q.metric
+      ? [
+          chartFigure({
+            id: `compare:${q.metric}`,
+            title: `${humanize(q.metric)} over training`,
+            xLabel: 'step',
+            yLabel: humanize(q.metric),
+            series: rows.map((r) => metricSeries(reader.metrics(r.runId), q.metric!, labels.get(r.runId))),
+            source: 'metrics',
+          }),
+        ]
+      : [];
+    return {
+      root: reader.root,
+      runs: rows.map((r) => ({ ...tableRow(r), label: labels.get(r.runId) })),
+      missing,
+      figures: rows.length ? [...metric, ...figuresFor(reader, rows)] : [],
+    };
+  });
+
+  app.get('/api/runs/:id/figures', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const run = reader.get(id);
+    if (!run) return reply.code(404).send(notFound(id));
+    const xLabel = xLabelOf(run.kind);
+    const files = reader.files(run).filter((f) => f.name !== 'result.json');
+    // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
+    const extra = files
+      .filter((f) => !['curve.json', 'bootstrap.json', 'gradflow.json'].includes(f.name))
+      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name))
+      .map(chartFigure);
+    return {
+      runId: run.runId,
+      label: runLabel(run),
+      figures: [
+        ...runFigures(reader, run, xLabel, metricCharts(reader.metrics(run.runId), xLabel)),
+        ...extra,
+      ],
+    };
   });
 
   app.get('/api/runs/:id', async (req, reply) => {
@@ -73,9 +189,24 @@ export function createDashboard(reader: StoreReader): FastifyInstance {
       runId: c.runId,
       kind: c.kind,
       status: c.status,
+      label: runLabel(c),
       testAccuracy: c.result?.testAccuracy ?? null,
+      // Branches of a lottery level are the level's children: listed with it.
+      children: reader.children(c.runId).map((b) => ({
+        runId: b.runId,
+        kind: b.kind,
+        status: b.status,
+        label: runLabel(b),
+        testAccuracy: b.result?.testAccuracy ?? null,
+      })),
     }));
-    return { ...run, dir: reader.dir(run) ?? null, files: reader.files(run), children };
+    return {
+      ...tableRow(run),
+      root: reader.root,
+      dir: reader.dir(run) ?? null,
+      files: reader.files(run),
+      children,
+    };
   });
 
   app.get('/api/runs/:id/metrics', async (req, reply) => {
@@ -114,6 +245,14 @@ export function createDashboard(reader: StoreReader): FastifyInstance {
   return app;
 }
 
+/** The hyperparameter columns of the listed runs' kinds, each once, in kind order. */
+function columnDefs(runs: RunRow[]) {
+  const out = new Map<string, { key: string; label: string }>();
+  for (const kind of [...new Set(runs.map((r) => r.kind))])
+    for (const c of columnsFor(kind)) if (!out.has(c.key)) out.set(c.key, { key: c.key, label: c.label });
+  return [...out.values()];
+}
+
 export interface RunningDashboard {
   url: string;
   app: FastifyInstance;
@@ -125,7 +264,7 @@ export async function serveDashboard(opts: DashboardOptions): Promise<RunningDas
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 7007;
   const reader = new StoreReader(opts.root);
-  const app = createDashboard(reader);
+  const app = createDashboard(reader, { host });
   try {
     await app.listen({ host, port });
   } catch (e) {

@@ -46,23 +46,41 @@ const step = stepSchema("must be a step such as '1ep' or '50it'");
 /** The bootstrap group. Defaults are fixed once: run identities hash the non-default values. */
 export const bootstrapSchema = z
   .object({
-    /** Real World samples (the paper's nsamps). */
-    n: z.number().int().positive().default(5000),
-    /** Models compared in one run; empty means the model group's one model. */
-    models: z.array(z.string()).default([]),
-    /** Measurement interval; epochs are Real World epochs (⌊n / batch⌋ full batches). */
-    logEvery: step.default('1ep'),
-    /** Real World stopping time: the first logged step whose train (hard) error is below this. */
-    threshold: z.number().gt(0).lt(1).default(0.01),
-    /** 'pool': the dataset's training split (Real World subset + disjoint Ideal World pool); 'teacher': synthetic, unlimited. */
-    source: z.enum(['pool', 'teacher']).default('pool'),
-    /** Let the Ideal World re-use its pool when T × batch exceeds it (logged). */
-    allowRepeats: z.boolean().default(false),
-    /** Teacher source: side × side × 1 Gaussian inputs, classes, hidden units, test-set size. */
-    teacherSide: z.number().int().positive().default(28),
-    teacherClasses: z.number().int().min(2).default(10),
-    teacherHidden: z.number().int().positive().default(32),
-    teacherTest: z.number().int().positive().default(10000),
+    n: z.number().int().positive().default(5000).describe("Real World samples (the paper's nsamps)"),
+    models: z
+      .array(z.string())
+      .default([])
+      .describe("models compared in one run (empty: the model group's one model)"),
+    logEvery: step
+      .default('1ep')
+      .describe(
+        "measure both worlds every this many steps, e.g. '1ep' (a Real World epoch: floor(n / batch) full batches) or '20it'",
+      ),
+    threshold: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.01)
+      .describe('Real World stopping time: the first logged step whose train (hard) error is below this'),
+    source: z
+      .enum(['pool', 'teacher'])
+      .default('pool')
+      .describe(
+        "Ideal World data: 'pool' (the dataset's other training samples; a dataset name such as fashion_mnist picks that dataset) or 'teacher' (synthetic, unlimited)",
+      ),
+    allowRepeats: z
+      .boolean()
+      .default(false)
+      .describe('let the Ideal World re-use its pool when T × batch exceeds it (logged)'),
+    teacherSide: z
+      .number()
+      .int()
+      .positive()
+      .default(28)
+      .describe('teacher source: inputs are side × side × 1 Gaussians'),
+    teacherClasses: z.number().int().min(2).default(10).describe('teacher source: classes'),
+    teacherHidden: z.number().int().positive().default(32).describe('teacher source: hidden units'),
+    teacherTest: z.number().int().positive().default(10000).describe('teacher source: test-set size'),
   })
   .strict();
 

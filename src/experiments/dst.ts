@@ -7,25 +7,26 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Dataset } from '../data/types.js';
-import type { Model, ParamSpec } from '../models/types.js';
-import { methodDef, methodNames, type MethodName, type UpdaterConfig } from '../algorithms/index.js';
+import type { Model } from '../models/types.js';
 import {
-  activeCount,
+  methodDef,
+  methodNames,
+  smallDenseWidths,
+  type GmpPlan,
+  type MethodName,
+} from '../algorithms/index.js';
+import {
   decayNames,
   denseForwardFlops,
   denseMasks,
   distributionNames,
-  flopsReport,
   layerDensities,
   randomMasks,
-  sizeOf,
   sparseForwardFlops,
   sparseInit,
   INIT_SCALE,
   sparseInitNames,
   sparsityReport,
-  validateDropSchedule,
-  validateGmpSchedule,
   type DistributionName,
   type DropSchedule,
   type LayerDensities,
@@ -36,15 +37,17 @@ import type { SparseUpdater, TrainOptions } from '../training/loop.js';
 import { Step } from '../training/step.js';
 import type { RunStore } from '../store/store.js';
 import { Rng } from '../util/rng.js';
-import { SprigError, unknownName } from '../util/errors.js';
+import { SprigError } from '../util/errors.js';
 import {
+  canonical,
   datasetSchema,
-  hashedRunId,
   modelSchema,
+  namedEnum,
+  runId,
+  stepSchema,
   trainingSchema,
   validate,
   type TrainHparams,
-  stepSchema,
 } from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
@@ -58,40 +61,49 @@ const stepOrFraction = z.union([z.number(), stepString]);
 /** The `dst` group. Defaults follow RigL (ΔT = 100, α = 0.3, cosine, T_end = 75 %) and never change. */
 export const dstSchema = z
   .object({
-    /** static, snip, set, snfs, rigl, gmp, or the dense / small_dense baselines. */
-    method: z.string().default('rigl'),
-    /** Target fraction of prunable weights that are zero, in [0, 1). */
-    sparsity: z.number().default(0.9),
-    distribution: z.string().default('erk'),
-    /** uniform only: keep the first layer dense (RigL). */
-    denseFirstLayer: z.boolean().default(true),
-    /** erk only: RigL's erk_power_scale. */
-    powerScale: z.number().default(1),
-    /** Fixed densities per layer (required for every layer under 'custom'). */
-    densities: z.record(z.string(), z.number()).optional(),
-    /** ΔT: steps between mask updates. */
-    deltaT: z.number().default(100),
-    /** α: drop fraction at the first update. */
-    dropFraction: z.number().default(0.3),
-    dropDecay: z.string().default('cosine'),
-    /** k of the inverse-power decay. */
-    decayPower: z.number().default(1),
-    /** T_end: last mask update, a Step or a fraction of training. */
-    tEnd: stepOrFraction.default(0.75),
-    /** Initialisation of the sparse weights (gradient-flow paper's unit_scaled, Liu et al.'s layer_scaled). */
-    init: z.string().default('dense'),
-    /** unit_scaled only: var = initScale / masked fan-in. Set to INIT_SCALE (2, as the dense He init)
-     *  when unset, so it enters the run id: runs from before, drawn with 1, are not reused. */
-    initScale: z.number().positive().optional(),
-    /** RigL's M×: multiplies training steps, LR milestones, T_end and the GMP steps given as Steps. */
-    multiplier: z.number().default(1),
-    /** GMP: t0, end, Δt (default ΔT) and the sparsity s_i reached at t0. */
-    gmpBegin: stepOrFraction.default(0.1),
-    gmpEnd: stepOrFraction.default(0.75),
-    gmpFrequency: z.number().optional(),
-    gmpInitialSparsity: z.number().default(0),
-    /** SNFS: momentum of the dense-gradient EMA. */
-    snfsMomentum: z.number().default(0.9),
+    method: namedEnum('sparse-training method', methodNames)
+      .default('rigl')
+      .describe('sparse-training method, or the dense / small_dense baselines'),
+    sparsity: z
+      .number()
+      .default(0.9)
+      .describe('target sparsity S: fraction of prunable weights that are zero, in [0, 1)'),
+    distribution: namedEnum('distribution', distributionNames).default('erk').describe('per-layer sparsity'),
+    denseFirstLayer: z.boolean().default(true).describe('uniform only: keep the first layer dense (RigL)'),
+    powerScale: z.number().default(1).describe("ERK only: RigL's erk_power_scale"),
+    densities: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe("fixed densities per layer, e.g. 'fc1.weight=0.1' (every layer under 'custom')"),
+    deltaT: z.number().int().default(100).describe('ΔT: steps between mask updates'),
+    dropFraction: z.number().default(0.3).describe('α: drop fraction at the first update'),
+    dropDecay: namedEnum('drop-fraction decay', decayNames).default('cosine').describe('drop-fraction decay'),
+    decayPower: z.number().default(1).describe('k of the inverse-power decay'),
+    tEnd: stepOrFraction
+      .default(0.75)
+      .describe("T_end: last mask update, a fraction of training or a step such as '8ep'"),
+    init: namedEnum('sparse init', sparseInitNames)
+      .default('dense')
+      .describe(
+        "initialisation of the sparse weights (gradient flow's unit_scaled, Liu et al.'s layer_scaled)",
+      ),
+    // Set to INIT_SCALE when unset under unit_scaled, so it enters the run id: runs drawn with 1 are not reused.
+    initScale: z
+      .number()
+      .positive()
+      .optional()
+      .describe("unit_scaled only: var = initScale / masked fan-in (default 2, the dense He init's scale)"),
+    multiplier: z
+      .number()
+      .default(1)
+      .describe(
+        "RigL's M×: multiplies training steps, LR milestones and warm-up, T_end and the GMP steps given as steps",
+      ),
+    gmpBegin: stepOrFraction.default(0.1).describe('GMP: first pruning step t0, a fraction or a step'),
+    gmpEnd: stepOrFraction.default(0.75).describe('GMP: last pruning step, a fraction or a step'),
+    gmpFrequency: z.number().int().optional().describe('GMP: steps between pruning steps (unset: ΔT)'),
+    gmpInitialSparsity: z.number().default(0).describe('GMP: sparsity s_i at the first pruning step'),
+    snfsMomentum: z.number().default(0.9).describe('SNFS: momentum of the dense-gradient EMA'),
   })
   .strict();
 
@@ -108,43 +120,9 @@ export const dstHparamsSchema = z
 
 export type DstHparams = z.infer<typeof dstHparamsSchema>;
 
-/** Fields that matter for each kind of method; the others are reset to their defaults for the run id. */
-const SHAPE_FIELDS = [
-  'method',
-  'sparsity',
-  'distribution',
-  'denseFirstLayer',
-  'powerScale',
-  'densities',
-  'multiplier',
-] as const;
-const INIT_FIELDS = ['init', 'initScale'] as const;
-const DROP_FIELDS = ['deltaT', 'dropFraction', 'dropDecay', 'decayPower', 'tEnd'] as const;
-const GMP_FIELDS = ['gmpBegin', 'gmpEnd', 'gmpFrequency', 'gmpInitialSparsity', 'deltaT'] as const;
-
-function relevantFields(m: MethodName): readonly string[] {
-  switch (m) {
-    case 'dense':
-      return ['method', 'multiplier'];
-    case 'small_dense':
-      return SHAPE_FIELDS;
-    case 'static':
-    case 'snip':
-      return [...SHAPE_FIELDS, ...INIT_FIELDS];
-    case 'set':
-    case 'rigl':
-      return [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS];
-    case 'snfs':
-      return [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS, 'snfsMomentum'];
-    case 'gmp':
-      return [...SHAPE_FIELDS, ...GMP_FIELDS];
-  }
-}
-
-/** The hyperparameters with the fields a method ignores reset to defaults: dense at S = 0.9 and 0.95 is one run. */
+/** The hyperparameters with the fields its method ignores reset to defaults: dense at S = 0.9 and 0.95 is one run. */
 export function normaliseDst(hp: DstHparams): DstHparams {
-  const m = methodDef(hp.dst.method).name;
-  const keep = new Set(relevantFields(m));
+  const keep = new Set(methodDef(hp.dst.method).fields);
   const defaults = dstSchema.parse({}) as Record<string, unknown>;
   const dst = Object.fromEntries(Object.entries(hp.dst).filter(([k]) => keep.has(k)));
   if (dst.init === 'unit_scaled') dst.initScale = hp.dst.initScale ?? INIT_SCALE;
@@ -160,10 +138,12 @@ export interface DstPlan {
   setup: Setup;
   /** The dense reference model (the one the sparsity is measured against). */
   reference: Model;
+  /** Iterations of the base (1×) schedule; setup.totalSteps is M× this. */
+  baseSteps: number;
   /** Target densities of the sparse model (empty for dense baselines). */
   densities: LayerDensities;
   schedule?: DropSchedule;
-  gmp?: { begin: number; end: number; frequency: number; initialSparsity: number };
+  gmp?: GmpPlan;
   masks?: Masks;
   updater?: SparseUpdater;
   init: Map<string, Float32Array>;
@@ -177,7 +157,7 @@ function resolvePoint(
   v: number | string,
   totalSteps: number,
   itersPerEpoch: number,
-  m: number,
+  multiplier: number,
 ): number {
   if (typeof v === 'number') {
     if (!(v > 0 && v <= 1))
@@ -187,7 +167,7 @@ function resolvePoint(
       );
     return Math.round(v * totalSteps);
   }
-  return Math.round(m * Step.parse(v).iterations(itersPerEpoch));
+  return Math.round(multiplier * Step.parse(v).iterations(itersPerEpoch));
 }
 
 function checkRange(what: string, v: number, lo: number, hi: number, fix: string, hiOpen = true): void {
@@ -195,57 +175,7 @@ function checkRange(what: string, v: number, lo: number, hi: number, fix: string
     throw new SprigError(`${what} = ${v} is outside [${lo}, ${hi}${hiOpen ? ')' : ']'}`, fix);
 }
 
-/**
- * MLP hidden widths for a dense network with about `target` parameters, keeping the proportions of
- * `hidden` (RigL's Small-Dense: same parameter count as the sparse network).
- */
-export function smallDenseWidths(
-  hidden: number[],
-  inputs: number,
-  classes: number,
-  target: number,
-): number[] {
-  const count = (h: number[]) => {
-    let n = 0;
-    let fin = inputs;
-    for (const w of [...h, classes]) {
-      n += fin * w + w;
-      fin = w;
-    }
-    return n;
-  };
-  let best = hidden.map(() => 1);
-  for (let h1 = 1; h1 <= hidden[0]!; h1++) {
-    const h = hidden.map((x) => Math.max(1, Math.round((x * h1) / hidden[0]!)));
-    if (Math.abs(count(h) - target) < Math.abs(count(best) - target)) best = h;
-  }
-  return best;
-}
-
-function mlpHidden(model: Model): number[] | undefined {
-  if (model.name !== 'mnist_lenet_300_100' && !/^mlp(_\d+)*$/.test(model.name)) return undefined;
-  return model.specs.filter((s) => s.kind === 'dense' && !s.isOutput).map((s) => s.shape[1]!);
-}
-
-function activeParams(specs: readonly ParamSpec[], densities: LayerDensities): number {
-  return specs.reduce(
-    (a, s) => a + (s.prunable ? activeCount(sizeOf(s.shape), densities.get(s.name) ?? 1) : sizeOf(s.shape)),
-    0,
-  );
-}
-
-/** Validates the hyperparameters and builds everything the run needs. Throws SprigError before any training. */
-export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
-  const parsed = validate(dstHparamsSchema, raw);
-  const def = methodDef(parsed.dst.method);
-  const hp = normaliseDst(parsed);
-  const d = hp.dst;
-  if (!distributionNames.includes(d.distribution as DistributionName))
-    throw unknownName('distribution', d.distribution, distributionNames);
-  if (!(decayNames as readonly string[]).includes(d.dropDecay))
-    throw unknownName('drop-fraction decay', d.dropDecay, decayNames);
-  if (!(sparseInitNames as readonly string[]).includes(d.init))
-    throw unknownName('sparse init', d.init, sparseInitNames);
+function checkDstGroup(d: DstGroup): void {
   checkRange(
     'sparsity',
     d.sparsity,
@@ -264,22 +194,44 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
       'use e.g. --delta-t 100 (RigL default)',
     );
   checkRange('snfsMomentum', d.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
+}
 
-  const ds = dataset ?? loadData(hp.dataset, hp.training.seed);
-  const base = setup(hp, ds);
-  const reference = base.model;
-  // RigL's M×: steps and LR milestones (as iterations) times M.
-  const M = d.multiplier;
-  const scaled: TrainHparams = {
+/** RigL's M×: the training length, the LR milestones and the warm-up (as iterations) times M. */
+function scaleSchedule(hp: TrainHparams, base: Setup, multiplier: number): TrainHparams {
+  const times = (step: string) => `${Math.round(multiplier * base.iterations(step))}it`;
+  const t = hp.training;
+  return {
     ...hp,
     training: {
-      ...hp.training,
-      trainSteps: `${Math.round(M * base.totalSteps)}it`,
-      milestones: hp.training.milestones.map((m) => `${Math.round(M * base.iterations(m))}it`),
+      ...t,
+      trainSteps: `${Math.round(multiplier * base.totalSteps)}it`,
+      milestones: t.milestones.map(times),
+      warmup: base.iterations(t.warmup) > 0 ? times(t.warmup) : t.warmup,
     },
   };
+}
+
+/**
+ * The run id. Runs with M ≠ 1 and a warm-up get a marker: before the warm-up was scaled by M they
+ * trained with the 1× warm-up, and the cache must not return those runs for the new schedule.
+ */
+function dstRunId(hp: DstHparams, base: Setup): string {
+  const id = canonical(hp as Record<string, unknown>, dstHparamsSchema.parse({}) as Record<string, unknown>);
+  if (hp.dst.multiplier !== 1 && base.iterations(hp.training.warmup) > 0) id.warmupTimesM = true;
+  return runId('dst', id);
+}
+
+/** Validates the hyperparameters and builds everything the run needs. Throws SprigError before any training. */
+export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
+  const hp = normaliseDst(validate(dstHparamsSchema, raw));
+  const def = methodDef(hp.dst.method);
+  const d = hp.dst;
+  checkDstGroup(d);
+  const base = setup(hp, dataset ?? loadData(hp.dataset, hp.training.seed));
+  const reference = base.model;
+  const scaled = scaleSchedule(hp, base, d.multiplier);
   let densities: LayerDensities = new Map();
-  if (def.name !== 'dense') {
+  if (def.start !== 'none' || def.model) {
     densities = layerDensities(reference.specs, {
       distribution: d.distribution as DistributionName,
       sparsity: d.sparsity,
@@ -288,49 +240,16 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
       densities: d.densities,
     });
   }
-  if (def.name === 'small_dense') {
-    const hidden = mlpHidden(reference);
-    if (!hidden)
-      throw new SprigError(
-        `small_dense needs an MLP model (mnist_lenet_300_100 or mlp_*), got '${reference.name}'`,
-        'compare against small_dense on an MLP, or leave it out',
-      );
-    const inputs = reference.inputShape.reduce((a, b) => a * b, 1);
-    const widths = smallDenseWidths(
-      hidden,
-      inputs,
-      reference.numClasses,
-      activeParams(reference.specs, densities),
-    );
-    scaled.model = { name: `mlp_${widths.join('_')}` };
+  if (def.model) {
+    scaled.model = { name: def.model(reference, densities) };
     densities = new Map();
   }
-  const s = setup(scaled, ds);
-  const T = s.totalSteps;
-  const ipe = s.itersPerEpoch;
-
-  let schedule: DropSchedule | undefined;
-  let gmp: DstPlan['gmp'];
-  if (def.dynamic) {
-    schedule = {
-      dropFraction: d.dropFraction,
-      deltaT: d.deltaT,
-      tEnd: resolvePoint('T_end (tEnd)', d.tEnd, T, ipe, M),
-      begin: 0,
-      decay: d.dropDecay as DropSchedule['decay'],
-      power: d.decayPower,
-    };
-    validateDropSchedule(schedule, T);
-  }
-  if (def.name === 'gmp') {
-    gmp = {
-      begin: resolvePoint('gmpBegin', d.gmpBegin, T, ipe, M),
-      end: resolvePoint('gmpEnd', d.gmpEnd, T, ipe, M),
-      frequency: d.gmpFrequency ?? d.deltaT,
-      initialSparsity: d.gmpInitialSparsity,
-    };
-    validateGmpSchedule({ ...gmp, finalSparsity: d.sparsity }, T);
-  }
+  // the reference model is this run's model unless the method trains another one
+  const s = setup(scaled, base.dataset, def.model ? undefined : reference);
+  const totalSteps = s.totalSteps;
+  const point = (what: string, v: number | string) =>
+    resolvePoint(what, v, totalSteps, s.itersPerEpoch, d.multiplier);
+  const schedules = def.schedule?.({ dst: d, totalSteps, point }) ?? {};
 
   const model = s.model;
   const seed = hp.training.seed;
@@ -338,50 +257,77 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   let masks: Masks | undefined;
   if (def.start === 'random') {
     masks = randomMasks(model.specs, densities, new Rng(seed + 104729));
-    sparseInit(model.specs, init, masks, d.init as (typeof sparseInitNames)[number], new Rng(seed + 130363), {
-      scale: d.initScale,
-    });
+    sparseInit(model.specs, init, masks, d.init, new Rng(seed + 130363), { scale: d.initScale });
   } else if (def.start === 'dense') {
     masks = denseMasks(model.specs);
   }
-  const cfg: UpdaterConfig | undefined = masks
-    ? {
+  const updater = masks
+    ? def.create({
         specs: model.specs,
         masks,
         densities,
-        schedule: schedule ?? { dropFraction: 0, deltaT: d.deltaT, tEnd: T },
-        gmp,
-        init: d.init as (typeof sparseInitNames)[number],
+        schedule: schedules.drop ?? { dropFraction: 0, deltaT: d.deltaT, tEnd: totalSteps },
+        gmp: schedules.gmp,
+        init: d.init,
         initScale: d.initScale,
         snfsMomentum: d.snfsMomentum,
-      }
+      })
     : undefined;
-  const updater = cfg ? def.create(cfg) : undefined;
   return {
     hp,
     method: def.name,
-    runId: hashedRunId('dst', dstHparamsSchema, hp),
+    runId: dstRunId(hp, base),
     setup: s,
     reference,
+    baseSteps: base.totalSteps,
     densities,
-    schedule,
-    gmp,
+    schedule: schedules.drop,
+    gmp: schedules.gmp,
     masks,
     updater,
     init,
-    totalSteps: T,
+    totalSteps,
     options: s.options({ init, sparse: updater }),
   };
 }
 
 export interface DstFlops {
   /** Training FLOPs per example per step (RigL App. H). */
-  trainingPerExample: number;
-  /** Inference FLOPs per example of the final network. */
-  inference: number;
-  /** Both as fractions of the dense reference model. */
+  trainingPerStep: number;
+  /** trainingPerStep as a fraction of a dense step of the reference model (3 f_D). */
+  trainingPerStepFraction: number;
+  /**
+   * Whole-run training FLOPs as a fraction of dense training on the base (1×) schedule: the
+   * quantity RigL reports (RigL 2× at 90 % ≈ 0.2×, twice RigL 1×).
+   */
   trainingFraction: number;
+  /** Inference FLOPs per example of the final network, and as a fraction of the reference model's. */
+  inference: number;
   inferenceFraction: number;
+}
+
+/** FLOPs of the finished run: its method's formula, per step and over the whole (M×) run. */
+export function dstFlops(plan: DstPlan, finalMasks: Masks | undefined): DstFlops {
+  const specs = plan.setup.model.specs;
+  const fDref = denseForwardFlops(plan.reference.specs);
+  const fD = denseForwardFlops(specs);
+  const fS = finalMasks ? sparseForwardFlops(specs, finalMasks) : fD;
+  const perStep = methodDef(plan.method).stepFlops({
+    specs,
+    finalMasks,
+    fD,
+    fS,
+    schedules: { drop: plan.schedule, gmp: plan.gmp },
+    totalSteps: plan.totalSteps,
+  });
+  const perStepFraction = perStep / (3 * fDref);
+  return {
+    trainingPerStep: perStep,
+    trainingPerStepFraction: perStepFraction,
+    trainingFraction: (perStepFraction * plan.totalSteps) / plan.baseSteps,
+    inference: fS,
+    inferenceFraction: fS / fDref,
+  };
 }
 
 export interface DstResult extends RunResult {
@@ -395,49 +341,20 @@ export interface DstResult extends RunResult {
   sparsity: SparsityReport;
 }
 
-/** FLOPs of the finished run, as fractions of the dense reference model. */
-export function dstFlops(plan: DstPlan, finalMasks: Masks | undefined): DstFlops {
-  const specs = plan.setup.model.specs;
-  const fDref = denseForwardFlops(plan.reference.specs);
-  const frac = (training: number, inference: number): DstFlops => ({
-    trainingPerExample: training,
-    inference,
-    trainingFraction: training / (3 * fDref),
-    inferenceFraction: inference / fDref,
-  });
-  if (!finalMasks) {
-    const fD = denseForwardFlops(specs);
-    return frac(3 * fD, fD);
-  }
-  const method = methodDef(plan.method).flops;
-  if (method === 'gmp') {
-    // One schedule over the FLOPs-weighted final sparsity: exact for s_i = 0, since every layer follows the same cubic.
-    const fS = sparseForwardFlops(specs, finalMasks);
-    const finalSparsity = 1 - fS / denseForwardFlops(specs);
-    const g = plan.gmp!;
-    const r = flopsReport(specs, finalMasks, 'gmp', {
-      gmp: { ...g, initialSparsity: Math.min(g.initialSparsity, finalSparsity), finalSparsity },
-      totalSteps: plan.totalSteps,
-    });
-    return frac(r.training, r.inference);
-  }
-  const r = flopsReport(specs, finalMasks, method, { deltaT: plan.schedule?.deltaT });
-  return frac(r.training, r.inference);
-}
-
 export interface RunDstSpec {
   store: RunStore;
-  /** Raw hyperparameters (validated here). */
-  hparams: unknown;
+  /** Raw hyperparameters (validated here), or a plan already made from them. */
+  hparams?: unknown;
+  plan?: DstPlan;
   dataset?: Dataset;
   callbacks?: RunSpec['callbacks'];
   label?: string;
   parent?: string;
 }
 
-/** Plans, trains (or returns the stored result, or resumes) and reports one DST run. */
+/** Plans (unless given a plan), trains (or returns the stored result, or resumes) and reports one DST run. */
 export function runDst(spec: RunDstSpec): DstResult {
-  const plan = planDst(spec.hparams, spec.dataset);
+  const plan = spec.plan ?? planDst(spec.hparams, spec.dataset);
   const r = runTraining({
     store: spec.store,
     runId: plan.runId,
@@ -447,17 +364,25 @@ export function runDst(spec: RunDstSpec): DstResult {
     options: plan.options,
     callbacks: spec.callbacks,
     label: spec.label ?? plan.method,
+    // Stored with the result, so figures read them without rebuilding the model.
+    extraResult: (t) => {
+      const { sparsity, ...facts } = dstFacts(plan, plan.masks ? t.masks : undefined);
+      return { ...facts, sparsity: 1 - sparsity.density };
+    },
   });
   const { trained, ...result } = r;
   const finalMasks = plan.masks
     ? (trained?.masks ?? loadWeights(join(result.runDir, WEIGHTS_FILE)).masks)
     : undefined;
-  const specs = plan.setup.model.specs;
+  return { ...result, ...dstFacts(plan, finalMasks) };
+}
+
+/** Method, target and final sparsity, per-layer densities and FLOPs of a finished DST run. */
+function dstFacts(plan: DstPlan, finalMasks: Masks | undefined) {
+  const report = sparsityReport(plan.setup.model.specs, finalMasks ?? new Map());
   const densities: Record<string, number> = {};
-  const report = sparsityReport(specs, finalMasks ?? new Map());
   for (const l of report.layers) densities[l.name] = l.density;
   return {
-    ...result,
     method: plan.method,
     model: plan.setup.model.name,
     targetSparsity: plan.method === 'dense' ? 0 : plan.hp.dst.sparsity,
@@ -504,23 +429,23 @@ export function compareDst(o: {
   });
   for (const m of o.methods) methodDef(m);
   if (!o.seeds.length) throw new SprigError('no seeds to run', 'pass --seeds 0,1,2');
-  // the data of each seed is loaded once (its validation split and subset depend on the seed)
-  const data = new Map<number, Dataset>();
-  const dataFor = (seed: number) => {
-    if (o.dataset) return o.dataset;
-    if (!data.has(seed)) data.set(seed, planDst(hpOf(o.methods[0]!, seed)).setup.dataset);
-    return data.get(seed)!;
-  };
-  // validate every plan up front (cheap: no training), so a bad input fails before any run
-  for (const m of o.methods) for (const seed of o.seeds) planDst(hpOf(m, seed), dataFor(seed));
+  // every plan made up front (cheap: no training), so a bad input fails before any run; the data
+  // of each seed is loaded once (its validation split and subset depend on the seed)
+  const data = new Map<number, Dataset | undefined>(o.seeds.map((seed) => [seed, o.dataset]));
+  const plans = o.methods.map((m) =>
+    o.seeds.map((seed) => {
+      const plan = planDst(hpOf(m, seed), data.get(seed));
+      data.set(seed, plan.setup.dataset);
+      return plan;
+    }),
+  );
   const rows: ComparisonRow[] = [];
-  for (const m of o.methods) {
+  for (const [i, m] of o.methods.entries()) {
     const runs: DstResult[] = [];
-    for (const seed of o.seeds) {
+    for (const [j, seed] of o.seeds.entries()) {
       const r = runDst({
         store: o.store,
-        hparams: hpOf(m, seed),
-        dataset: dataFor(seed),
+        plan: plans[i]![j]!,
         callbacks: o.callbacks,
         label: `${m} s${seed}`,
       });
@@ -535,9 +460,10 @@ export function compareDst(o: {
       mean,
       std,
       flops: {
-        trainingPerExample: avg((r) => r.flops.trainingPerExample),
-        inference: avg((r) => r.flops.inference),
+        trainingPerStep: avg((r) => r.flops.trainingPerStep),
+        trainingPerStepFraction: avg((r) => r.flops.trainingPerStepFraction),
         trainingFraction: avg((r) => r.flops.trainingFraction),
+        inference: avg((r) => r.flops.inference),
         inferenceFraction: avg((r) => r.flops.inferenceFraction),
       },
       runs,
@@ -546,4 +472,4 @@ export function compareDst(o: {
   return rows;
 }
 
-export { methodNames };
+export { methodNames, smallDenseWidths };

@@ -60,30 +60,60 @@ const step = stepSchema("must be a step such as '1ep' or '100it'");
 /** The gradflow group. Defaults follow rigl_tf2's LeNet-5 config where it has one; fixed once. */
 export const gradflowSchema = z
   .object({
-    sparsity: z.number().min(0).lt(1).default(0.95),
-    /** How the sparsity is spread over layers; uniform over every layer (first included) by default. */
-    distribution: z.enum(['uniform', 'er', 'erk']).default('uniform'),
-    denseFirstLayer: z.boolean().default(false),
+    sparsity: z.number().min(0).lt(1).default(0.95).describe('fraction of prunable weights removed'),
+    distribution: z
+      .enum(['uniform', 'er', 'erk'])
+      .default('uniform')
+      .describe('layer sparsities (uniform over every layer, first included, as in the gradient-flow paper)'),
+    denseFirstLayer: z.boolean().default(false).describe('uniform only: keep the first layer dense'),
     runs: z
       .array(z.enum(GRADFLOW_RUNS))
       .min(1)
-      .default([...GRADFLOW_RUNS]),
-    /** Gradient-norm interval. */
-    logEvery: step.default('100it'),
-    /** Training examples held out from the stream for the gradient norm (rigl_tf2: 1,000). */
-    gradBatch: z.number().int().positive().default(1000),
-    /** Sparse-aware init: var = initScale / masked fan-in; INIT_SCALE (2) is the dense He init's scale, as the paper's blog. */
-    initScale: z.number().positive().default(INIT_SCALE),
-    /** GMP from begin to end (fractions of training; rigl_tf2 LeNet-5: steps 3,000–7,000 of 11,719) every gmpFrequency steps. */
-    gmpBegin: z.number().min(0).lt(1).default(0.25),
-    gmpEnd: z.number().gt(0).max(1).default(0.6),
-    gmpFrequency: z.number().int().positive().default(100),
-    /** RigL: ΔT, α and T_end (fraction of training), cosine decay. */
-    deltaT: z.number().int().positive().default(100),
-    dropFraction: z.number().min(0).max(1).default(0.3),
-    tEnd: z.number().gt(0).max(1).default(0.75),
-    /** Points on each linear interpolation (Frankle et al. 2020: 30). Not part of any training run. */
-    interpolationPoints: z.number().int().min(2).default(30),
+      .default([...GRADFLOW_RUNS])
+      .describe(`runs to compare (${GRADFLOW_RUNS.join(', ')}); the pruning solution is always trained`),
+    logEvery: step.default('100it').describe("gradient-norm interval, e.g. '100it' or '1ep'"),
+    gradBatch: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe('training examples held out for the gradient norm (rigl_tf2: 1,000)'),
+    initScale: z
+      .number()
+      .positive()
+      .default(INIT_SCALE)
+      .describe(
+        "sparse-aware init: var = initScale / masked fan-in (2 = INIT_SCALE, the dense He init's scale and the paper's blog formula)",
+      ),
+    gmpBegin: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.25)
+      .describe('GMP (pruning solution): first pruning step, a fraction of training'),
+    gmpEnd: z.number().gt(0).max(1).default(0.6).describe('GMP: last pruning step, a fraction of training'),
+    gmpFrequency: z.number().int().positive().default(100).describe('GMP: steps between pruning steps'),
+    deltaT: z.number().int().positive().default(100).describe('RigL: ΔT, steps between mask updates'),
+    dropFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('RigL: α, drop fraction at the first update (cosine decay)'),
+    tEnd: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.75)
+      .describe('RigL: T_end, last mask update, a fraction of training'),
+    interpolationPoints: z
+      .number()
+      .int()
+      .min(2)
+      .default(30)
+      .describe(
+        'points on each linear interpolation (Frankle et al. 2020: 30); not part of any training run',
+      ),
   })
   .strict();
 

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { SprigError } from '../util/errors.js';
 import { Step } from '../training/step.js';
+import { DATASET_NAMES } from '../data/registry.js';
+import { MODEL_NAMES } from '../models/registry.js';
 
 /** A Step string ('10ep', '500it', '2ep100it'), checked by Step.parse. */
 export function stepSchema(message = "must be a step such as '10ep', '500it' or '2ep100it'") {
@@ -25,41 +27,68 @@ export function stepSchema(message = "must be a step such as '10ep', '500it' or 
 }
 const step = stepSchema();
 
+/** A name from a registry's list; an unknown one fails with the list, like `unknownName`. */
+export function namedEnum<const T extends readonly [string, ...string[]]>(what: string, names: T) {
+  return z.enum(names, {
+    error: (iss) => `unknown ${what} '${String(iss.input)}'; valid: ${names.join(', ')}`,
+  });
+}
+
 export const datasetSchema = z
   .object({
-    name: z.string().default('fashion_mnist'),
-    /** Where the files are; not part of the run's identity. */
-    dataDir: z.string().optional(),
-    validation: z.number().int().min(0).default(0),
-    augment: z.boolean().optional(),
-    subset: z.number().int().positive().optional(),
+    name: z
+      .string()
+      .default('fashion_mnist')
+      .describe(`dataset: ${DATASET_NAMES.join(', ')}`),
+    /** Not part of the run's identity. */
+    dataDir: z
+      .string()
+      .optional()
+      .describe(
+        "directory holding the dataset files (MNIST, CIFAR; Fashion-MNIST defaults to Debian's package)",
+      ),
+    validation: z.number().int().min(0).default(0).describe('hold out n training examples for validation'),
+    augment: z
+      .boolean()
+      .optional()
+      .describe('CIFAR augmentation (random crop + flip); unset: the dataset decides'),
+    subset: z.number().int().positive().optional().describe('train on only n training examples'),
   })
   .strict();
 
 export const modelSchema = z
   .object({
-    name: z.string().default('mnist_lenet_300_100'),
+    name: z
+      .string()
+      .default('mnist_lenet_300_100')
+      .describe(`model: ${MODEL_NAMES.join(', ')}`),
   })
   .strict();
 
 export const trainingSchema = z
   .object({
-    optimizer: z.enum(['sgd', 'adam']).default('sgd'),
-    lr: z.number().positive().default(0.1),
-    momentum: z.number().min(0).lt(1).default(0),
-    nesterov: z.boolean().default(false),
-    weightDecay: z.number().min(0).default(0),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
-    epsilon: z.number().positive().default(1e-8),
-    batchSize: z.number().int().positive().default(128),
-    trainSteps: step.default('10ep'),
-    lrSchedule: z.enum(['constant', 'multistep', 'cosine']).default('constant'),
-    milestones: z.array(step).default([]),
-    gamma: z.number().positive().default(0.1),
-    warmup: step.default('0it'),
-    labelSmoothing: z.number().min(0).lt(1).default(0),
-    seed: z.number().int().min(0).default(0),
+    optimizer: z
+      .enum(['sgd', 'adam'])
+      .default('sgd')
+      .describe('optimizer (adam takes --beta1, --beta2, --epsilon)'),
+    lr: z.number().positive().default(0.1).describe('learning rate'),
+    momentum: z.number().min(0).lt(1).default(0).describe('SGD momentum'),
+    nesterov: z.boolean().default(false).describe('Nesterov momentum'),
+    weightDecay: z.number().min(0).default(0).describe('L2 weight decay'),
+    beta1: z.number().min(0).lt(1).default(0.9).describe('Adam β1'),
+    beta2: z.number().min(0).lt(1).default(0.999).describe('Adam β2'),
+    epsilon: z.number().positive().default(1e-8).describe('Adam ε'),
+    batchSize: z.number().int().positive().default(128).describe('mini-batch size'),
+    trainSteps: step.default('10ep').describe("training length: '10ep', '500it', '2ep100it'"),
+    lrSchedule: z
+      .enum(['constant', 'multistep', 'cosine'])
+      .default('constant')
+      .describe('learning-rate schedule'),
+    milestones: z.array(step).default([]).describe("multistep milestones, e.g. '80ep,120ep'"),
+    gamma: z.number().positive().default(0.1).describe('multistep factor'),
+    warmup: step.default('0it').describe("linear warm-up length, e.g. '500it'"),
+    labelSmoothing: z.number().min(0).lt(1).default(0).describe('label smoothing ε'),
+    seed: z.number().int().min(0).default(0).describe('random seed (init, data order)'),
   })
   .strict();
 

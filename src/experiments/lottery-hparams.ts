@@ -11,6 +11,7 @@ import { datasetSchema, modelSchema, trainingSchema, hashedRunId, type TrainHpar
 import { Step } from '../training/step.js';
 import { SprigError } from '../util/errors.js';
 import type { PruneOptions } from '../sparsity/prune.js';
+import { basisNames } from '../sparsity/bases.js';
 
 const isStep = (s: string) => {
   try {
@@ -27,18 +28,36 @@ const rewindSchema = z.string().refine((s) => s === 'init' || s === 'lr' || isSt
 
 export const pruningSchema = z
   .object({
-    /** p: fraction of the remaining weights removed per level (LTH: 0.2). */
-    pruneFraction: z.number().gt(0).lt(1).default(0.2),
-    /** 'layer': every layer at its own rate (Frankle & Carbin 2019); 'global': one threshold (OpenLTH). */
-    pruneScope: z.enum(['layer', 'global']).default('layer'),
-    /** Rate of the output layer; unset = the scope's recipe (outputFractionOf): layer p/2, global 0. */
-    outputFraction: z.number().min(0).lt(1).optional(),
-    /** Per-layer rates by parameter name, e.g. {"fc1.weight": 0.2}. */
-    layerFractions: z.record(z.string(), z.number().min(0).lt(1)).default({}),
-    /** Prunable weights never pruned. */
-    exclude: z.array(z.string()).default([]),
-    /** 'init' → θ0 (LTH); a step k → θ_k (weight rewinding); 'lr' → keep final weights, replay the LR schedule (Renda et al.). */
-    rewind: rewindSchema.default('init'),
+    pruneFraction: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.2)
+      .describe('p: fraction of the remaining weights removed per level (LTH: 0.2)'),
+    pruneScope: z
+      .enum(['layer', 'global'])
+      .default('layer')
+      .describe(
+        "'layer': every layer at its own rate, Frankle & Carbin's recipe (default); 'global': one threshold, OpenLTH's recipe",
+      ),
+    outputFraction: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe(
+        "pruning rate of the output layer; unset: the scope's recipe, p/2 under 'layer' (Frankle & Carbin), 0 under 'global' (OpenLTH)",
+      ),
+    layerFractions: z
+      .record(z.string(), z.number().min(0).lt(1))
+      .default({})
+      .describe("per-layer rates by parameter name, e.g. 'fc1.weight=0.2,fc.weight=0.1'"),
+    exclude: z.array(z.string()).default([]).describe('prunable weights never pruned'),
+    rewind: rewindSchema
+      .default('init')
+      .describe(
+        "'init' (θ0, LTH), a step such as '500it' (weight rewinding), or 'lr' (LR rewinding, Renda et al.)",
+      ),
   })
   .strict();
 
@@ -57,28 +76,52 @@ export type LotteryHparams = z.infer<typeof lotteryHparamsSchema>;
 
 export const lotteryPlanSchema = z
   .object({
-    /** Pruning levels after the dense level 0. */
-    levels: z.number().int().min(0).default(2),
-    replicates: z.number().int().min(1).default(1),
-    /** reinit, random_mask, kd, kd_rewind, retrain, lr_rewind, basis:<identity|dct|orthogonal>. */
-    branches: z.array(z.string()).default([]),
-    /** Levels the branches run at (default: every level ≥ 1). */
-    branchLevels: z.array(z.number().int().min(1)).optional(),
-    /** One-shot sparsities (fractions removed from the trained dense net), e.g. 1−0.8^k. */
-    oneShot: z.array(z.number().gt(0).lt(1)).default([]),
-    /** KD ticket (Ma et al. 2021): α·T²·KL + (1−α)·CE. */
-    kdAlpha: z.number().min(0).max(1).default(0.9),
-    kdTemperature: z.number().positive().default(5),
-    /** Rewind step of kd_rewind (default: the main rewind step when it is one). */
-    kdRewind: z.string().refine(isStep, { message: "must be a step such as '500it'" }).optional(),
-    /** Training hyperparameters the `retrain` branch changes, e.g. {"lr": 0.05}. */
-    retrain: z.record(z.string(), z.unknown()).default({}),
-    /** Block size and seed of the dct/orthogonal bases. */
-    basisBlock: z.number().int().min(1).default(8),
-    basisSeed: z.number().int().min(0).default(0),
-    basisRemainder: z.enum(['ragged', 'error']).default('ragged'),
-    /** Run only branches, on levels that are already trained (nothing of the main chain is trained). */
-    branchesOnly: z.boolean().default(false),
+    levels: z.number().int().min(0).default(2).describe('pruning levels after the dense level 0'),
+    replicates: z.number().int().min(1).default(1).describe('replicates (seeds seed, seed+1, …)'),
+    branches: z
+      .array(z.string())
+      .default([])
+      .describe(
+        `branches at each level: reinit, random_mask, kd, kd_rewind, retrain, lr_rewind, basis:<${basisNames.join('|')}>`,
+      ),
+    branchLevels: z
+      .array(z.number().int().min(1))
+      .optional()
+      .describe('levels the branches run at (unset: every level ≥ 1)'),
+    oneShot: z
+      .array(z.number().gt(0).lt(1))
+      .default([])
+      .describe(
+        "one-shot sparsities (fractions removed from the trained dense net), e.g. '0.2,0.36' or '0.8^1..8' (1−0.8^k)",
+      ),
+    kdAlpha: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9)
+      .describe('KD ticket (Ma et al. 2021): weight α of α·T²·KL + (1−α)·CE'),
+    kdTemperature: z.number().positive().default(5).describe('KD temperature T'),
+    kdRewind: z
+      .string()
+      .refine(isStep, { message: "must be a step such as '500it'" })
+      .optional()
+      .describe(
+        "rewind step of the kd_rewind branch, e.g. '1ep' (unset: the main rewind step when it is one)",
+      ),
+    retrain: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('training hyperparameters the retrain branch changes, as JSON, e.g. \'{"lr":0.05}\''),
+    basisBlock: z.number().int().min(1).default(8).describe('block size of the dct/orthogonal bases'),
+    basisSeed: z.number().int().min(0).default(0).describe('seed of the orthogonal basis'),
+    basisRemainder: z
+      .enum(['ragged', 'error'])
+      .default('ragged')
+      .describe("when the block does not divide a dimension: 'ragged' (a smaller last block) or 'error'"),
+    branchesOnly: z
+      .boolean()
+      .default(false)
+      .describe('run only the branches, on levels already trained (nothing of the main chain is trained)'),
   })
   .strict();
 

@@ -13,6 +13,7 @@ import {
 } from '../training/loop.js';
 import { loadCheckpoint, removeIfExists, saveCheckpoint } from '../training/checkpoint.js';
 import { SprigError } from '../util/errors.js';
+import { observeRun } from './run-observers.js';
 
 export interface RunResult {
   runId: string;
@@ -47,6 +48,8 @@ export interface RunSpec {
   /** Progress and logging; combined with the store's own metric recording. */
   callbacks?: (label: string) => Callbacks;
   label?: string;
+  /** Facts a kind adds to the stored result from the trained state (DST: densities, FLOPs). */
+  extraResult?: (trained: TrainResult) => Record<string, unknown>;
 }
 
 export const WEIGHTS_FILE = 'weights.bin';
@@ -117,11 +120,12 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
   };
   let trained: TrainResult;
   try {
-    trained = train({
-      ...spec.options,
-      checkpointPath: join(dir, 'checkpoint.bin'),
-      callbacks: { ...spec.options.callbacks, ...user, onEpoch: record },
-    });
+    // Metrics every N steps and mask churn go to the index too (run-observers.ts).
+    const observed = observeRun(
+      { ...spec.options, callbacks: { ...spec.options.callbacks, ...user, onEpoch: record } },
+      (step, m) => store.index.addMetrics(runId, step, m),
+    );
+    trained = train({ ...observed, checkpointPath: join(dir, 'checkpoint.bin') });
   } catch (e) {
     store.index.upsertRun({
       runId,
@@ -152,6 +156,7 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       testLoss: e.test.loss,
       testSoftError: e.test.softError,
     })),
+    ...spec.extraResult?.(trained),
   };
   store.writeResult(dir, result);
   removeIfExists(join(dir, 'checkpoint.bin')); // weights.bin holds the final state

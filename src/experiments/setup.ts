@@ -33,10 +33,11 @@ export function loadData(d: DatasetHparams, seed: number): Dataset {
   });
 }
 
-export function setup(hp: TrainHparams, dataset?: Dataset): Setup {
+/** `model`: one already built for hp.model (a plan that needs two setups builds it once). */
+export function setup(hp: TrainHparams, dataset?: Dataset, model?: Model): Setup {
   const t = hp.training;
   const ds = dataset ?? loadData(hp.dataset, t.seed);
-  const model = createModel(hp.model.name, ds.inputShape, ds.numClasses);
+  model ??= createModel(hp.model.name, ds.inputShape, ds.numClasses);
   if (t.batchSize > ds.train.n) {
     throw new SprigError(
       `batch size ${t.batchSize} is larger than the training set (${ds.train.n} examples)`,

@@ -1,9 +1,10 @@
 /**
- * The reproductions' figures, kept in this one file so shared figure definitions can replace it:
- * ChartSpecs drawn by the dashboard's SVG renderer.
+ * The reproductions' figures, kept in this one file: ChartSpecs drawn through the shared figure
+ * definitions (src/figures: palette, axes, std bands) and their SVG renderer.
  */
 import type { ChartSpec, Series } from '../dashboard/charts.js';
-import { chartSvg } from '../dashboard/svg.js';
+import { chartFigure } from '../figures/index.js';
+import { figureSvg } from '../figures/svg.js';
 import type { Measure } from './types.js';
 
 /** A series of mean ± std points. */
@@ -31,4 +32,4 @@ export function sparsityChart(id: string, title: string, list: Series[]): ChartS
   });
 }
 
-export const svgOf = (c: ChartSpec) => chartSvg(c);
+export const svgOf = (c: ChartSpec) => figureSvg(chartFigure(c));

@@ -57,6 +57,32 @@ export function sparseForwardFlops(
   );
 }
 
+/** RigL: (3 f_S ΔT + 2 f_S + f_D)/(ΔT + 1): the dense gradient only on the update step. */
+export function riglStepFlops(fS: number, fD: number, deltaT: number | undefined): number {
+  if (deltaT === undefined || !(deltaT > 0))
+    throw new SprigError(`RigL FLOPs need ΔT > 0, got ${deltaT}`, 'pass deltaT');
+  return (3 * fS * deltaT + 2 * fS + fD) / (deltaT + 1);
+}
+
+/** SNFS: 2 f_S + f_D, a dense gradient every step. */
+export const snfsStepFlops = (fS: number, fD: number) => 2 * fS + fD;
+
+/** GMP: E_t[3 f_D (1 − s_t)] over the steps of training, s_t the sparsity in force at step t. */
+export function gmpStepFlops(
+  fD: number,
+  gmp: GmpSchedule | undefined,
+  totalSteps: number | undefined,
+): number {
+  if (!gmp || totalSteps === undefined || !(totalSteps > 0))
+    throw new SprigError(
+      'GMP FLOPs need the pruning schedule and the total step count',
+      'pass gmp and totalSteps',
+    );
+  let sum = 0;
+  for (let t = 0; t < totalSteps; t++) sum += 1 - gmpSparsityAt(gmp, t);
+  return (3 * fD * sum) / totalSteps;
+}
+
 export const flopsMethods = ['dense', 'static', 'set', 'snip', 'snfs', 'rigl', 'gmp'] as const;
 export type FlopsMethod = (typeof flopsMethods)[number];
 
@@ -73,10 +99,9 @@ export interface TrainingFlopsInput {
 }
 
 /**
- * Training FLOPs per example per step (RigL App. H): forward f, backward 2f (activations + weights).
- *   dense 3f_D · static/set/snip 3f_S · snfs 2f_S + f_D (dense gradient every step)
- *   rigl (3 f_S ΔT + 2 f_S + f_D)/(ΔT + 1) (dense gradient only on the update step)
- *   gmp  E_t[3 f_D (1 − s_t)] over the steps of training, s_t the sparsity in force at step t.
+ * Training FLOPs per example per step (RigL App. H) by formula name: forward f, backward 2f
+ * (activations + weights). dense 3f_D · static/set/snip 3f_S · snfs, rigl and gmp as above.
+ * Each sparse method picks its formula in its own file (src/algorithms).
  */
 export function trainingFlopsPerExample(method: FlopsMethod, x: TrainingFlopsInput): number {
   switch (method) {
@@ -87,24 +112,11 @@ export function trainingFlopsPerExample(method: FlopsMethod, x: TrainingFlopsInp
     case 'snip':
       return 3 * x.fS;
     case 'snfs':
-      return 2 * x.fS + x.fD;
-    case 'rigl': {
-      const dT = x.deltaT;
-      if (dT === undefined || !(dT > 0))
-        throw new SprigError(`RigL FLOPs need ΔT > 0, got ${dT}`, 'pass deltaT');
-      return (3 * x.fS * dT + 2 * x.fS + x.fD) / (dT + 1);
-    }
-    case 'gmp': {
-      const T = x.totalSteps;
-      if (!x.gmp || T === undefined || !(T > 0))
-        throw new SprigError(
-          'GMP FLOPs need the pruning schedule and the total step count',
-          'pass gmp and totalSteps',
-        );
-      let sum = 0;
-      for (let t = 0; t < T; t++) sum += 1 - gmpSparsityAt(x.gmp, t);
-      return (3 * x.fD * sum) / T;
-    }
+      return snfsStepFlops(x.fS, x.fD);
+    case 'rigl':
+      return riglStepFlops(x.fS, x.fD, x.deltaT);
+    case 'gmp':
+      return gmpStepFlops(x.fD, x.gmp, x.totalSteps);
     default:
       throw unknownName('method', String(method), flopsMethods);
   }

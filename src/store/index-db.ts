@@ -107,6 +107,14 @@ export class RunIndex {
     return queryMetrics(this.db, runId);
   }
 
+  /** Records that runs belong to a sweep (a run can be in several), so views can group by sweep. */
+  tagSweep(sweepId: string, runIds: string[]): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sweep_runs (
+      sweep_id TEXT NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (sweep_id, run_id))`);
+    const ins = this.db.prepare('INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)');
+    this.db.transaction(() => runIds.forEach((id) => ins.run(sweepId, id)))();
+  }
+
   close(): void {
     this.db.close();
   }

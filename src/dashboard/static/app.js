@@ -1,136 +1,60 @@
-/* global document, window, fetch, location, URLSearchParams, setTimeout, clearTimeout, Chart */
-// The sprig dashboard page: three views behind the hash (#/ runs, #/run/ID, #/compare/ID,ID…),
-// each drawn from the JSON API. Read-only: nothing here changes the store.
+/* global document, window, fetch, location, URLSearchParams, setTimeout, clearTimeout */
+// The sprig dashboard page: views behind the hash (#/ runs, #/run/ID, #/compare/ID,ID…), each
+// drawn from the JSON API. Figures come from src/figures (the same ones `sprig plot` draws).
+// Read-only: nothing here changes the store.
+import { charts, drawFigure, el, formatValue } from './figures.js';
 
-const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
 const view = document.getElementById('view');
-let charts = [];
 let refreshTimer = null;
+const REFRESH_MS = 5000;
 
 async function api(path) {
   const res = await fetch(path);
   const body = await res.json();
-  if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
+  if (!res.ok)
+    throw new Error(body.error ? `${body.error}${body.fix ? ` (${body.fix})` : ''}` : `${res.status}`);
   return body;
 }
 
-/** A DOM element: el('td', {class: 'num'}, 'text', child…). Text is never parsed as HTML. */
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat())
-    if (c !== undefined && c !== null) e.append(c instanceof window.Node ? c : String(c));
-  return e;
-}
-
 const pct = (x) => (typeof x === 'number' ? `${(x * 100).toFixed(2)}%` : '–');
-const fmt = (x) =>
-  typeof x !== 'number'
-    ? String(x ?? '–')
-    : Number.isInteger(x)
-      ? String(x)
-      : Math.abs(x) < 1e-3 && x !== 0
-        ? x.toExponential(2)
-        : (+x.toPrecision(5)).toString();
-const runLink = (id) => el('a', { href: `#/run/${encodeURIComponent(id)}` }, id);
+const runLink = (id, label) => el('a', { href: `#/run/${encodeURIComponent(id)}`, title: id }, label ?? id);
 const status = (s) => el('span', { class: `status ${s}` }, s);
+const setRoot = (root) => root && (document.getElementById('root').textContent = root);
 
 function clear() {
-  for (const c of charts) c.destroy();
-  charts = [];
+  for (const c of charts.splice(0)) c.destroy();
   if (refreshTimer) clearTimeout(refreshTimer);
   refreshTimer = null;
   view.replaceChildren();
 }
 
-/** Draws a ChartSpec (see src/dashboard/charts.ts) with Chart.js into a new card. */
-function drawChart(spec, { wide = false } = {}) {
-  const canvas = el('canvas', {
-    'data-chart-id': spec.id,
-    'data-points': spec.series.reduce((n, s) => n + s.x.length, 0),
-  });
-  const card = el(
-    'div',
-    { class: `chart${wide ? ' wide' : ''}` },
-    canvas,
-    el('span', { class: 'source' }, spec.source),
-  );
-  const datasets = spec.series.map((s, i) => ({
-    label: s.label,
-    data: s.x.map((x, j) => ({ x, y: s.y[j], std: s.std?.[j] })),
-    borderColor: PALETTE[i % PALETTE.length],
-    backgroundColor: PALETTE[i % PALETTE.length],
-    pointRadius: s.x.length > 60 ? 0 : 2.5,
-    borderWidth: 2,
-    tension: 0,
-  }));
-  const chart = new Chart(canvas, {
-    type: 'line',
-    data: { datasets },
-    options: {
-      animation: false,
-      maintainAspectRatio: false,
-      parsing: { xAxisKey: 'x', yAxisKey: 'y' },
-      interaction: { mode: 'nearest', intersect: false },
-      plugins: {
-        title: { display: true, text: spec.title },
-        legend: { display: spec.series.length > 1, labels: { boxWidth: 12 } },
-        tooltip: {
-          callbacks: {
-            label: (ctx) => {
-              const p = ctx.raw;
-              return `${ctx.dataset.label}: ${fmt(p.y)}${p.std ? ` ± ${fmt(p.std)}` : ''} (${spec.xPercent ? `${+(p.x * 100).toPrecision(3)}%` : `${spec.xLabel.split(' ')[0]} ${fmt(p.x)}`})`;
-            },
-          },
-        },
-      },
-      scales: {
-        x: {
-          type: spec.xLog ? 'logarithmic' : 'linear',
-          reverse: !!spec.xReverse,
-          title: { display: true, text: spec.xLabel },
-          // A log axis is labelled at the data's own x values (each lottery level's remaining weights).
-          afterBuildTicks: spec.xLog
-            ? (scale) =>
-                (scale.ticks = [...new Set(spec.series.flatMap((s) => s.x))]
-                  .sort((a, b) => a - b)
-                  .map((value) => ({ value })))
-            : undefined,
-          ticks: { callback: (v) => (spec.xPercent ? `${+(v * 100).toPrecision(3)}%` : fmt(v)) },
-        },
-        y: { title: { display: true, text: spec.yLabel } },
-      },
-    },
-  });
-  charts.push(chart);
-  return card;
+/** Redraws the current view after a while, keeping the scroll position. */
+function refreshLater(ms = REFRESH_MS) {
+  refreshTimer = setTimeout(async () => {
+    const y = window.scrollY;
+    await route(true);
+    window.scrollTo(0, y);
+  }, ms);
 }
 
-// ---------- runs list ----------
+function meanStd(xs) {
+  const n = xs.length;
+  if (!n) return null;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
 
-const columns = [
-  { key: 'runId', label: 'run' },
-  { key: 'kind', label: 'kind' },
-  { key: 'status', label: 'status' },
-  { key: 'model', label: 'model', get: (r) => r.hparams?.model?.name ?? '' },
-  { key: 'dataset', label: 'dataset', get: (r) => r.hparams?.dataset?.name ?? '' },
-  { key: 'acc', label: 'test acc', num: true, get: (r) => r.result?.testAccuracy, show: pct },
-  { key: 'remaining', label: 'remaining', num: true, get: (r) => r.result?.remaining, show: pct },
+// ---------- runs table ----------
+
+const FIXED = [
+  { key: 'label', label: 'run', get: (r) => r.label },
+  { key: 'kind', label: 'kind', get: (r) => r.kind },
+  { key: 'status', label: 'status', get: (r) => r.status },
+];
+const RESULT = [
+  { key: 'acc', label: 'test acc (%)', num: true, get: (r) => r.result?.testAccuracy, stat: true },
+  { key: 'remaining', label: 'remaining (%)', num: true, get: (r) => r.result?.remaining, stat: true },
   {
     key: 'updatedAt',
     label: 'updated',
@@ -138,35 +62,104 @@ const columns = [
     show: (v) => (v ?? '').slice(0, 19).replace('T', ' '),
   },
 ];
-const listState = { sort: 'updatedAt', desc: true, kind: '', status: '', all: false, selected: new Set() };
+const listState = {
+  sort: 'updatedAt',
+  desc: true,
+  kind: '',
+  status: '',
+  sweep: '',
+  filter: '',
+  group: '',
+  all: false,
+  selected: new Set(),
+};
 
-async function runsView(params) {
-  for (const k of ['kind', 'status']) listState[k] = params.get(k) ?? '';
+function columnsOf(defs, runs) {
+  const hp = defs.map((d) => ({
+    key: `hp:${d.key}`,
+    label: d.label,
+    get: (r) => r.columns?.[d.key] ?? null,
+  }));
+  const sweep = runs.some((r) => r.sweep) ? [{ key: 'sweep', label: 'sweep', get: (r) => r.sweep }] : [];
+  return [...FIXED, ...sweep, ...hp, ...RESULT];
+}
+
+/** "text" matches any cell; "col=value" (or col<value, col>value) tests one column. */
+function matches(r, cols, filter) {
+  return filter
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((term) => {
+      const m = /^([\w.]+)(=|<|>)(.*)$/.exec(term);
+      if (!m)
+        return cols.some((c) =>
+          String(c.get(r) ?? '')
+            .toLowerCase()
+            .includes(term.toLowerCase()),
+        );
+      const col = cols.find((c) => c.key === m[1] || c.key === `hp:${m[1]}` || c.label === m[1]);
+      if (!col) return false;
+      const v = col.get(r);
+      if (m[2] === '=') return String(v ?? '') === m[3];
+      const a = Number(v);
+      const b = Number(m[3]);
+      return Number.isFinite(a) && (m[2] === '<' ? a < b : a > b);
+    });
+}
+
+const cmp = (x, y) =>
+  x === undefined || x === null
+    ? 1
+    : y === undefined || y === null
+      ? -1
+      : typeof x === 'number' && typeof y === 'number'
+        ? x - y
+        : String(x).localeCompare(String(y));
+
+/** Groups rows by a column (or by everything but the seed); result columns become mean ± std. */
+function grouped(runs, cols, group) {
+  const hp = cols.filter((c) => c.key.startsWith('hp:'));
+  const keyCols =
+    group === '*seed'
+      ? [...FIXED.slice(1, 2), ...hp.filter((c) => c.key !== 'hp:seed')]
+      : cols.filter((c) => c.key === group);
+  const groups = new Map();
+  for (const r of runs) {
+    const k = JSON.stringify(keyCols.map((c) => c.get(r)));
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(r);
+  }
+  return [...groups.values()].map((rs) => ({ runs: rs, keyCols }));
+}
+
+async function runsView(params, refreshing) {
+  for (const k of ['kind', 'status', 'sweep', 'filter', 'group']) listState[k] = params.get(k) ?? '';
   listState.all = params.get('all') === '1';
-  const everything = await api(`/api/runs?all=1`);
-  const q = new URLSearchParams({
-    kind: listState.kind,
-    status: listState.status,
-    all: listState.all ? '1' : '0',
-  });
-  const { root, runs } = await api(`/api/runs?${q}`);
-  document.getElementById('root').textContent = root;
+  const q = new URLSearchParams({ all: listState.all ? '1' : '0' });
+  if (listState.kind) q.set('kind', listState.kind);
+  if (listState.status) q.set('status', listState.status);
+  const [everything, listed] = await Promise.all([api('/api/runs?all=1'), api(`/api/runs?${q}`)]);
+  setRoot(listed.root);
+  const runs = listed.runs.filter((r) => !listState.sweep || r.sweep === listState.sweep);
+  const cols = columnsOf(listed.columns, runs);
+  const focus = refreshing && document.activeElement?.name === 'filter';
   clear();
   const go = () => {
     const p = new URLSearchParams();
-    if (listState.kind) p.set('kind', listState.kind);
-    if (listState.status) p.set('status', listState.status);
+    for (const k of ['kind', 'status', 'sweep', 'filter', 'group']) if (listState[k]) p.set(k, listState[k]);
     if (listState.all) p.set('all', '1');
     location.hash = `#/?${p}`;
   };
-  const select = (name, values) =>
+  const select = (name, values, any) =>
     el(
       'select',
       { name, onchange: (e) => ((listState[name] = e.target.value), go()) },
-      el('option', { value: '' }, `any ${name}`),
-      values.map((v) => el('option', { value: v, selected: v === listState[name] }, v)),
+      el('option', { value: '' }, any),
+      values.map(([v, label]) => el('option', { value: v, selected: v === listState[name] }, label)),
     );
   const kinds = [...new Set(everything.runs.map((r) => r.kind))].sort();
+  const sweeps = [...new Set(everything.runs.map((r) => r.sweep).filter(Boolean))].sort();
+  const shown = runs.filter((r) => matches(r, cols, listState.filter));
   const compareBtn = el(
     'button',
     {
@@ -177,13 +170,44 @@ async function runsView(params) {
     },
     'compare selected',
   );
+  const filterBox = el('input', {
+    type: 'search',
+    name: 'filter',
+    placeholder: 'filter: text, or method=rigl sparsity>0.8',
+    value: listState.filter,
+    onchange: (e) => ((listState.filter = e.target.value.trim()), go()),
+  });
   view.append(
     el('h1', {}, 'runs'),
     el(
       'div',
       { class: 'toolbar' },
-      select('kind', kinds),
-      select('status', ['running', 'finished', 'failed']),
+      select(
+        'kind',
+        kinds.map((k) => [k, k]),
+        'any kind',
+      ),
+      select(
+        'status',
+        ['running', 'finished', 'interrupted', 'failed'].map((s) => [s, s]),
+        'any status',
+      ),
+      sweeps.length
+        ? select(
+            'sweep',
+            sweeps.map((s) => [s, s]),
+            'any sweep',
+          )
+        : null,
+      filterBox,
+      select(
+        'group',
+        [
+          ['*seed', 'all but seed'],
+          ...cols.filter((c) => !c.stat && c.key !== 'updatedAt').map((c) => [c.key, c.label]),
+        ],
+        'no grouping',
+      ),
       el(
         'label',
         {},
@@ -196,32 +220,35 @@ async function runsView(params) {
         ' nested runs',
       ),
       compareBtn,
-      el('span', { class: 'muted' }, `${runs.length} run${runs.length === 1 ? '' : 's'}`),
+      el(
+        'button',
+        {
+          id: 'figures',
+          disabled: !shown.length,
+          onclick: () =>
+            (location.hash = `#/compare/${shown.map((r) => encodeURIComponent(r.runId)).join(',')}`),
+        },
+        'figures of shown runs',
+      ),
+      el('span', { class: 'muted', id: 'count' }, `${shown.length} run${shown.length === 1 ? '' : 's'}`),
     ),
   );
-  if (!runs.length) return view.append(el('p', { class: 'muted' }, 'no runs match.'));
+  if (focus) filterBox.focus();
+  if (!shown.length) view.append(el('p', { class: 'muted' }, 'no runs match.'));
+  else view.append(listState.group ? groupTable(shown, cols) : runsTable(shown, cols, compareBtn));
+  refreshLater(); // the list follows the store: new runs appear, running ones finish
+}
+
+function runsTable(runs, cols, compareBtn) {
   const table = el('table', { id: 'runs' });
   const render = () => {
-    const col = columns.find((c) => c.key === listState.sort) ?? columns[0];
-    const get = col.get ?? ((r) => r[col.key]);
-    const sorted = [...runs].sort((a, b) => {
-      const x = get(a);
-      const y = get(b);
-      const cmp =
-        x === undefined || x === null
-          ? 1
-          : y === undefined || y === null
-            ? -1
-            : typeof x === 'number'
-              ? x - y
-              : String(x).localeCompare(String(y));
-      return listState.desc ? -cmp : cmp;
-    });
+    const col = cols.find((c) => c.key === listState.sort) ?? cols[0];
+    const sorted = [...runs].sort((a, b) => (listState.desc ? -1 : 1) * cmp(col.get(a), col.get(b)));
     const head = el(
       'tr',
       {},
       el('th', {}, ''),
-      columns.map((c) =>
+      cols.map((c) =>
         el(
           'th',
           {
@@ -254,18 +281,70 @@ async function runsView(params) {
             },
           }),
         ),
-        columns.map((c) => {
-          const v = (c.get ?? ((x) => x[c.key]))(r);
-          if (c.key === 'runId') return el('td', {}, runLink(r.runId));
+        cols.map((c) => {
+          const v = c.get(r);
+          if (c.key === 'label') return el('td', {}, runLink(r.runId, r.label));
           if (c.key === 'status') return el('td', {}, status(r.status));
-          return el('td', { class: c.num ? 'num' : '' }, c.show ? c.show(v) : (v ?? ''));
+          if (c.stat) return el('td', { class: 'num' }, pct(v));
+          return el('td', { class: typeof v === 'number' ? 'num' : '' }, c.show ? c.show(v) : (v ?? ''));
         }),
       ),
     );
     table.replaceChildren(el('thead', {}, head), el('tbody', {}, rows));
   };
   render();
-  view.append(table);
+  return table;
+}
+
+function groupTable(runs, cols) {
+  const groups = grouped(runs, cols, listState.group);
+  const stats = cols.filter((c) => c.stat);
+  const keyCols = groups[0]?.keyCols ?? [];
+  return el(
+    'table',
+    { id: 'groups' },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        keyCols.map((c) => el('th', {}, c.label)),
+        el('th', {}, 'runs'),
+        stats.map((c) => el('th', {}, `${c.label} mean ± std`)),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      groups.map((g) =>
+        el(
+          'tr',
+          { 'data-group-size': g.runs.length },
+          keyCols.map((c) => el('td', {}, String(c.get(g.runs[0]) ?? ''))),
+          el(
+            'td',
+            { class: 'num' },
+            el(
+              'a',
+              { href: `#/compare/${g.runs.map((r) => encodeURIComponent(r.runId)).join(',')}` },
+              String(g.runs.length),
+            ),
+          ),
+          stats.map((c) => {
+            const s = meanStd(g.runs.map(c.get).filter((v) => typeof v === 'number'));
+            return el(
+              'td',
+              { class: 'num' },
+              s
+                ? `${(s.mean * 100).toFixed(2)} ± ${(s.std * 100).toFixed(2)}${s.n < g.runs.length ? ` (n=${s.n})` : ''}`
+                : '–',
+            );
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 // ---------- one run ----------
@@ -277,32 +356,55 @@ function kvTable(obj) {
     Object.entries(obj)
       .filter(([, v]) => typeof v !== 'object' || v === null)
       .map(([k, v]) =>
-        el('tr', {}, el('td', {}, k), el('td', { class: typeof v === 'number' ? 'num' : '' }, fmt(v))),
+        el(
+          'tr',
+          {},
+          el('td', {}, k),
+          el(
+            'td',
+            { class: typeof v === 'number' ? 'num' : '' },
+            /accuracy|error/i.test(k) && typeof v === 'number' ? pct(v) : formatValue(v, 'number'),
+          ),
+        ),
       ),
   );
 }
 
-async function runView(id) {
-  const [run, metrics, curves] = await Promise.all([
-    api(`/api/runs/${encodeURIComponent(id)}`),
-    api(`/api/runs/${encodeURIComponent(id)}/metrics`),
-    api(`/api/runs/${encodeURIComponent(id)}/curves`),
+function childRows(children, depth = 0) {
+  return children.flatMap((c) => [
+    el(
+      'tr',
+      { 'data-child': c.runId },
+      el('td', { style: `padding-left:${0.4 + depth * 1.2}em` }, runLink(c.runId, c.label)),
+      el('td', {}, c.kind),
+      el('td', {}, status(c.status)),
+      el('td', { class: 'num' }, pct(c.testAccuracy)),
+    ),
+    ...childRows(c.children ?? [], depth + 1),
   ]);
+}
+
+async function runView(id) {
+  const enc = encodeURIComponent(id);
+  const [run, figs] = await Promise.all([api(`/api/runs/${enc}`), api(`/api/runs/${enc}/figures`)]);
+  setRoot(run.root);
   clear();
   view.append(
-    el('h1', {}, run.runId, ' ', status(run.status)),
+    el('h1', {}, run.label, ' ', status(run.status)),
     el(
       'p',
       { class: 'muted' },
-      run.kind,
+      el('code', {}, run.runId),
+      ` · ${run.kind}`,
       run.parent ? [' · part of ', runLink(run.parent)] : '',
       run.dir ? ` · ${run.dir}` : '',
       ` · updated ${run.updatedAt.slice(0, 19).replace('T', ' ')}`,
       ' · ',
-      el('a', { href: `#/compare/${encodeURIComponent(run.runId)}` }, 'compare…'),
+      el('a', { href: `#/compare/${enc}` }, 'compare…'),
     ),
   );
   const result = run.result ?? {};
+  const nested = childRows(run.children);
   view.append(
     el(
       'div',
@@ -311,7 +413,9 @@ async function runView(id) {
         'div',
         { class: 'panel', id: 'result' },
         el('h2', {}, 'result'),
-        Object.keys(result).length ? kvTable(result) : el('p', { class: 'muted' }, 'no result yet'),
+        Object.keys(result).length
+          ? kvTable(result)
+          : el('p', { class: 'muted' }, run.status === 'running' ? 'running…' : 'no result recorded'),
       ),
       el(
         'div',
@@ -319,125 +423,105 @@ async function runView(id) {
         el('h2', {}, 'hyperparameters'),
         el('pre', {}, JSON.stringify(run.hparams, null, 2)),
       ),
-      run.children.length
-        ? el(
-            'div',
-            { class: 'panel', id: 'children' },
-            el('h2', {}, `${run.children.length} nested runs`),
-            el(
-              'table',
-              {},
-              run.children.map((c) =>
-                el(
-                  'tr',
-                  {},
-                  el('td', {}, runLink(c.runId)),
-                  el('td', {}, c.kind),
-                  el('td', {}, status(c.status)),
-                  el('td', { class: 'num' }, pct(c.testAccuracy)),
-                ),
-              ),
-            ),
-          )
-        : null,
     ),
-  );
-  const lottery = curves.charts.filter((c) => c.xLog);
-  const others = curves.charts.filter((c) => !c.xLog);
-  if (lottery.length)
-    view.append(
-      el('h2', {}, 'lottery tickets'),
-      el(
-        'div',
-        { class: 'charts', id: 'lottery-charts' },
-        lottery.map((c) => drawChart(c, { wide: true })),
-      ),
-    );
-  view.append(
-    el('h2', {}, `metrics over ${metrics.xLabel}s`),
-    metrics.charts.length
+    nested.length
       ? el(
           'div',
-          { class: 'charts', id: 'metric-charts' },
-          metrics.charts.map((c) => drawChart(c)),
+          { class: 'panel wide', id: 'children' },
+          el('h2', {}, `${nested.length} nested runs`),
+          el('table', {}, nested),
         )
-      : el('p', { class: 'muted' }, 'no metrics recorded yet'),
+      : '',
   );
-  if (others.length)
+  const paper = figs.figures.filter((f) => /^(lottery|dst|bootstrap|gradflow):/.test(f.id));
+  const curves = figs.figures.filter((f) => !paper.includes(f));
+  if (paper.length)
     view.append(
-      el('h2', {}, `curves from ${curves.files.join(', ')}`),
+      el('h2', {}, 'figures'),
       el(
         'div',
-        { class: 'charts', id: 'curve-charts' },
-        others.map((c) => drawChart(c)),
+        { class: 'charts', id: 'paper-charts' },
+        paper.map((f) => drawFigure(f, { wide: true })),
       ),
     );
-  // A run in progress redraws as it records.
-  if (run.status === 'running')
-    refreshTimer = setTimeout(async () => {
-      const y = window.scrollY;
-      await route();
-      window.scrollTo(0, y);
-    }, 5000);
+  if (curves.length)
+    view.append(
+      el('h2', {}, 'training curves'),
+      el(
+        'div',
+        { class: 'charts', id: 'metric-charts' },
+        curves.map((f) => drawFigure(f)),
+      ),
+    );
+  if (!figs.figures.length)
+    view.append(
+      el(
+        'p',
+        { class: 'muted' },
+        run.status === 'running' ? 'no metrics recorded yet' : 'this run stored nothing to plot',
+      ),
+    );
+  if (run.status === 'running') refreshLater();
 }
 
 // ---------- compare ----------
 
 async function compareView(ids, params) {
-  const all = await Promise.all(
-    ids.map(async (id) => ({
-      run: await api(`/api/runs/${encodeURIComponent(id)}`),
-      metrics: await api(`/api/runs/${encodeURIComponent(id)}/metrics`),
-    })),
-  );
-  const names = [...new Set(all.flatMap((a) => a.metrics.names))].sort();
-  const metric = params.get('metric') ?? (names.includes('testAccuracy') ? 'testAccuracy' : names[0]);
-  clear();
+  const metric = params.get('metric') ?? '';
+  const q = `ids=${ids.map(encodeURIComponent).join(',')}${metric ? `&metric=${encodeURIComponent(metric)}` : ''}`;
+  const res = await api(`/api/figures?${q}`);
+  setRoot(res.root);
+  const good = res.runs.map((r) => r.runId);
+  const metrics = await Promise.all(good.map((id) => api(`/api/runs/${encodeURIComponent(id)}/metrics`)));
+  const names = [...new Set(metrics.flatMap((m) => m.names))].sort();
   const { runs: candidates } = await api('/api/runs?all=1');
-  const addSel = el(
-    'select',
-    {
-      name: 'add',
-      onchange: (e) =>
-        e.target.value &&
-        (location.hash = `#/compare/${[...ids, e.target.value].map(encodeURIComponent).join(',')}?metric=${encodeURIComponent(metric ?? '')}`),
-    },
-    el('option', { value: '' }, 'add a run…'),
-    candidates
-      .filter((r) => !ids.includes(r.runId))
-      .map((r) => el('option', { value: r.runId }, `${r.runId} (${r.kind})`)),
-  );
+  clear();
+  const hash = (list, m = metric) =>
+    `#/compare/${list.map(encodeURIComponent).join(',')}${m ? `?metric=${encodeURIComponent(m)}` : ''}`;
   view.append(
-    el('h1', {}, `compare ${ids.length} run${ids.length === 1 ? '' : 's'}`),
+    el('h1', {}, `compare ${good.length} run${good.length === 1 ? '' : 's'}`),
+    res.missing.length
+      ? el(
+          'p',
+          { class: 'notice', id: 'missing' },
+          `left out ${res.missing.map((m) => `'${m}'`).join(', ')}: no such run in this store`,
+        )
+      : '',
     el(
       'div',
       { class: 'toolbar' },
       el(
         'select',
-        {
-          name: 'metric',
-          onchange: (e) =>
-            (location.hash = `#/compare/${ids.map(encodeURIComponent).join(',')}?metric=${encodeURIComponent(e.target.value)}`),
-        },
+        { name: 'metric', onchange: (e) => (location.hash = hash(good, e.target.value)) },
+        el('option', { value: '' }, 'one metric over steps…'),
         names.map((n) => el('option', { value: n, selected: n === metric }, n)),
       ),
-      addSel,
+      el(
+        'select',
+        { name: 'add', onchange: (e) => e.target.value && (location.hash = hash([...good, e.target.value])) },
+        el('option', { value: '' }, 'add a run…'),
+        candidates
+          .filter((r) => !good.includes(r.runId))
+          .map((r) => el('option', { value: r.runId }, `${r.label} (${r.kind})`)),
+      ),
     ),
   );
-  if (!metric) return view.append(el('p', { class: 'muted' }, 'these runs recorded no metrics'));
-  const spec = {
-    id: `compare:${metric}`,
-    title: metric,
-    xLabel: all[0].metrics.xLabel,
-    yLabel: metric,
-    source: 'metrics',
-    series: all
-      .filter((a) => a.metrics.series[metric])
-      .map((a) => ({ label: a.run.runId, ...a.metrics.series[metric] })),
-  };
-  view.append(el('div', { class: 'charts', id: 'compare-charts' }, drawChart(spec, { wide: true })));
-  const last = (a) => a.metrics.series[metric]?.y.at(-1);
+  const chosen = res.figures.filter((f) => f.id.startsWith('compare:'));
+  const others = res.figures.filter((f) => !f.id.startsWith('compare:'));
+  if (chosen.length)
+    view.append(
+      el(
+        'div',
+        { class: 'charts', id: 'compare-charts' },
+        chosen.map((f) => drawFigure(f, { wide: true })),
+      ),
+    );
   view.append(
+    el(
+      'div',
+      { class: 'charts', id: 'figure-charts' },
+      others.map((f) => drawFigure(f, { wide: true })),
+    ),
     el(
       'table',
       { id: 'compare-table' },
@@ -447,31 +531,18 @@ async function compareView(ids, params) {
         el('th', {}, 'run'),
         el('th', {}, 'kind'),
         el('th', {}, 'model'),
-        el('th', {}, `last ${metric}`),
+        el('th', {}, 'test acc'),
         el('th', {}, ''),
       ),
-      all.map((a) =>
+      res.runs.map((r) =>
         el(
           'tr',
           {},
-          el('td', {}, runLink(a.run.runId)),
-          el('td', {}, a.run.kind),
-          el('td', {}, a.run.hparams?.model?.name ?? ''),
-          el('td', { class: 'num' }, fmt(last(a))),
-          el(
-            'td',
-            {},
-            el(
-              'a',
-              {
-                href: `#/compare/${ids
-                  .filter((i) => i !== a.run.runId)
-                  .map(encodeURIComponent)
-                  .join(',')}?metric=${encodeURIComponent(metric)}`,
-              },
-              'remove',
-            ),
-          ),
+          el('td', {}, runLink(r.runId, r.label)),
+          el('td', {}, r.kind),
+          el('td', {}, r.hparams?.model?.name ?? ''),
+          el('td', { class: 'num' }, pct(r.result?.testAccuracy)),
+          el('td', {}, el('a', { href: hash(good.filter((i) => i !== r.runId)) }, 'remove')),
         ),
       ),
     ),
@@ -480,7 +551,7 @@ async function compareView(ids, params) {
 
 // ---------- routing ----------
 
-async function route() {
+async function route(refreshing = false) {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
   const parts = path.split('/').filter(Boolean);
@@ -488,7 +559,7 @@ async function route() {
     if (parts[0] === 'run' && parts[1]) await runView(decodeURIComponent(parts[1]));
     else if (parts[0] === 'compare' && parts[1])
       await compareView(parts[1].split(',').map(decodeURIComponent), params);
-    else await runsView(params);
+    else await runsView(params, refreshing);
   } catch (e) {
     clear();
     view.append(el('p', { class: 'error' }, e.message), el('a', { href: '#/' }, 'back to the runs'));

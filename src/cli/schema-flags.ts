@@ -1,0 +1,312 @@
+/**
+ * One idiom from hyperparameter schemas to command-line flags, config keys and sweep axes. Each
+ * experiment kind is a list of zod groups; every field of every group becomes a flag whose name,
+ * type, default, choices and description are read from the schema itself, so a field added to a
+ * schema is on the command line, in `--help` and in config files with nothing else to write.
+ */
+import { Command, Option } from 'commander';
+import type { z } from 'zod';
+import { SprigError } from '../util/errors.js';
+import { datasetSchema, modelSchema, trainingSchema } from '../experiments/hparams.js';
+import { dstSchema } from '../experiments/dst.js';
+import { gradflowSchema } from '../experiments/gradflow.js';
+import { bootstrapSchema } from '../experiments/bootstrap.js';
+import { lotteryPlanSchema, pruningSchema } from '../experiments/lottery-hparams.js';
+import { addOutputFlags, int, list, num, readConfig, type CommonOptions } from './flags.js';
+
+type Group = z.ZodObject;
+
+/** The groups of each experiment kind, in config-file order (the config file uses the same names). */
+export const EXPERIMENT_KINDS = {
+  train: { dataset: datasetSchema, model: modelSchema, training: trainingSchema },
+  dst: { dataset: datasetSchema, model: modelSchema, training: trainingSchema, dst: dstSchema },
+  gradflow: {
+    dataset: datasetSchema,
+    model: modelSchema,
+    training: trainingSchema,
+    gradflow: gradflowSchema,
+  },
+  bootstrap: {
+    dataset: datasetSchema,
+    model: modelSchema,
+    training: trainingSchema,
+    bootstrap: bootstrapSchema,
+  },
+  lottery: {
+    dataset: datasetSchema,
+    model: modelSchema,
+    training: trainingSchema,
+    pruning: pruningSchema,
+    lottery: lotteryPlanSchema,
+  },
+} as const satisfies Record<string, Record<string, Group>>;
+
+export type ExperimentKind = keyof typeof EXPERIMENT_KINDS;
+
+/** How a flag's text becomes the field's value. */
+export type FieldType =
+  | 'number'
+  | 'int'
+  | 'boolean'
+  | 'string'
+  | 'enum'
+  | 'point'
+  | 'strings'
+  | 'numbers'
+  | 'ints'
+  | 'fractions'
+  | 'json';
+
+/** One schema field as a flag, a config key (`group.key`) and a sweep axis. */
+export interface FieldFlag {
+  group: string;
+  key: string;
+  /** Long flag name without dashes, e.g. 'train-steps'. */
+  flag: string;
+  type: FieldType;
+  choices?: readonly string[];
+  /** The schema's default (undefined: the field is optional). */
+  default: unknown;
+  description: string;
+}
+
+/** Flags whose name is not the kebab-case of their key. */
+const FLAG_NAMES: Record<string, string> = { 'dataset.name': 'dataset', 'model.name': 'model' };
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+interface Def {
+  type: string;
+  innerType?: z.ZodType;
+  defaultValue?: unknown;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  valueType?: z.ZodType;
+}
+const defOf = (s: z.ZodType) => (s as unknown as { def: Def }).def;
+
+/** Strips default/optional/prefault wrappers: the value's own type, default and description. */
+function unwrap(field: z.ZodType): { inner: z.ZodType; default: unknown; description?: string } {
+  let inner = field;
+  let dflt: unknown;
+  let description = field.description;
+  for (let d = defOf(inner); d.innerType; d = defOf(inner)) {
+    if (d.type === 'default' && dflt === undefined) dflt = d.defaultValue;
+    inner = d.innerType;
+    description ??= inner.description;
+  }
+  return { inner, default: dflt, description };
+}
+
+function typeOf(inner: z.ZodType, where: string): { type: FieldType; choices?: readonly string[] } {
+  const d = defOf(inner);
+  const isInt = (s: z.ZodType) => (s as unknown as { isInt?: boolean }).isInt === true;
+  switch (d.type) {
+    case 'number':
+      return { type: isInt(inner) ? 'int' : 'number' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'string':
+      return { type: 'string' };
+    case 'enum':
+      return { type: 'enum', choices: (inner as unknown as { options: string[] }).options };
+    case 'union': // a point in training: a fraction or a step
+      return { type: 'point' };
+    case 'array': {
+      const e = unwrap(d.element!).inner;
+      const t = defOf(e).type;
+      if (t === 'number') return { type: isInt(e) ? 'ints' : 'numbers' };
+      const choices = t === 'enum' ? (e as unknown as { options: string[] }).options : undefined;
+      return { type: 'strings', choices };
+    }
+    case 'record':
+      return { type: defOf(unwrap(d.valueType!).inner).type === 'number' ? 'fractions' : 'json' };
+  }
+  throw new Error(`schema-flags: no flag type for ${where} (${d.type}); add one to typeOf`);
+}
+
+/** Every field of `kind` as a flag, in schema order; flag names are unique within a kind. */
+export function flagsFor(kind: ExperimentKind): FieldFlag[] {
+  const out: FieldFlag[] = [];
+  for (const [group, schema] of Object.entries(EXPERIMENT_KINDS[kind] as Record<string, Group>)) {
+    for (const [key, field] of Object.entries(schema.shape)) {
+      const where = `${group}.${key}`;
+      const u = unwrap(field as z.ZodType);
+      out.push({
+        group,
+        key,
+        flag: FLAG_NAMES[where] ?? kebab(key),
+        ...typeOf(u.inner, where),
+        default: u.default,
+        description: u.description ?? key,
+      });
+    }
+  }
+  const seen = new Set<string>();
+  for (const f of out) {
+    if (seen.has(f.flag)) throw new Error(`schema-flags: --${f.flag} names two fields of '${kind}'`);
+    seen.add(f.flag);
+  }
+  return out;
+}
+
+/** The groups (zod objects) of a kind: what a sweep axis or config key `group.key` refers to. */
+export function schemaFor(kind: ExperimentKind): Record<string, Group> {
+  return EXPERIMENT_KINDS[kind];
+}
+
+/** The field a camelCase key, `group.key` or flag name refers to, e.g. 'lr', 'training.lr', 'train-steps'. */
+export function fieldFor(kind: ExperimentKind, name: string): FieldFlag {
+  const all = flagsFor(kind);
+  const f = all.find((x) => `${x.group}.${x.key}` === name || x.flag === name || x.key === name);
+  if (!f)
+    throw new SprigError(
+      `'${name}' is not a hyperparameter of ${kind}`,
+      `use one of ${all.map((x) => x.flag).join(', ')}`,
+    );
+  return f;
+}
+
+/** 'name=x,name2=y' → {name: x, name2: y}. */
+export function fractions(v: string): Record<string, number> {
+  return Object.fromEntries(
+    list(v).map((kv) => {
+      const [k, x] = kv.split('=');
+      if (!k || x === undefined)
+        throw new SprigError(`'${kv}' is not name=value`, "write e.g. 'fc.weight=0.1,fc1.weight=0.2'");
+      return [k.trim(), num(x)];
+    }),
+  );
+}
+
+function json(v: string): Record<string, unknown> {
+  try {
+    const o = JSON.parse(v);
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
+    return o;
+  } catch (e) {
+    throw new SprigError(
+      `'${v}' is not a JSON object (${(e as Error).message})`,
+      'write e.g. \'{"lr": 0.05}\'',
+    );
+  }
+}
+
+/** A point in training: a fraction of training (0.75) or a step ('30ep', '5000it'). */
+const point = (v: string) => (/^\s*[\d.]+\s*$/.test(v) ? num(v) : v);
+
+const PARSERS: Record<Exclude<FieldType, 'boolean' | 'string' | 'enum'>, (v: string) => unknown> = {
+  number: num,
+  int,
+  point,
+  strings: list,
+  numbers: (v) => list(v).map(num),
+  ints: (v) => list(v).map(int),
+  fractions,
+  json,
+};
+
+const ARG: Partial<Record<FieldType, string>> = {
+  number: 'x',
+  int: 'n',
+  point: 't',
+  strings: 'list',
+  numbers: 'list',
+  ints: 'list',
+  fractions: 'name=x,…',
+  json: 'json',
+  string: 'value',
+  enum: 'name',
+};
+
+const shown = (v: unknown) =>
+  Array.isArray(v)
+    ? v.join(',') || 'none'
+    : typeof v === 'object' && v !== null
+      ? Object.keys(v).length
+        ? JSON.stringify(v)
+        : 'none'
+      : String(v);
+
+/**
+ * A command's own defaults for some fields (its recipe), over the schema's. They are the training
+ * recipe of the paper a command reproduces; each command states which in its description.
+ */
+export type Recipe = Partial<Record<string, Record<string, unknown>>>;
+
+/** Per-field overrides a command needs: a richer grammar or wider choices than the schema's. */
+export interface FlagOverrides {
+  /** `group.key` → parser of the flag's text. */
+  parsers?: Record<string, (v: string) => unknown>;
+  /** `group.key` → the flag takes any string (the command interprets it), not only the enum's choices. */
+  openChoices?: string[];
+}
+
+/** Adds one flag per schema field of `kind`, with the schema's (or the recipe's) defaults in the help. */
+export function addSchemaFlags(
+  cmd: Command,
+  kind: ExperimentKind,
+  recipe: Recipe = {},
+  overrides: FlagOverrides = {},
+): Command {
+  for (const f of flagsFor(kind)) {
+    const where = `${f.group}.${f.key}`;
+    const dflt = recipe[f.group]?.[f.key] ?? f.default;
+    const open = overrides.openChoices?.includes(where);
+    const choices = f.choices && (f.type !== 'enum' || open) ? ` (${f.choices.join(', ')})` : '';
+    const text = `${f.description}${choices}${dflt === undefined ? '' : ` (default ${shown(dflt)})`}`;
+    if (f.type === 'boolean') {
+      // both forms, so an unset flag is undefined and the config file's value stands; help shows the
+      // form that changes the default (both when the schema leaves it unset)
+      const state = dflt === undefined ? '' : ` (default ${dflt ? 'on' : 'off'})`;
+      const on = new Option(`--${f.flag}`, `${f.description}${state}`);
+      const off = new Option(`--no-${f.flag}`, `turn off: ${f.description}${state}`);
+      cmd.addOption(dflt === true ? on.hideHelp() : on).addOption(dflt === false ? off.hideHelp() : off);
+      continue;
+    }
+    const opt = new Option(`--${f.flag} <${ARG[f.type]}>`, text);
+    if (f.type === 'enum' && !open) opt.choices(f.choices!);
+    const parse = overrides.parsers?.[where] ?? PARSERS[f.type as keyof typeof PARSERS];
+    if (parse) opt.argParser(parse);
+    cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** Output flags, `--config FILE` and every schema flag of `kind`: what each experiment command takes. */
+export function addExperimentFlags(
+  cmd: Command,
+  kind: ExperimentKind,
+  recipe: Recipe = {},
+  overrides: FlagOverrides = {},
+): Command {
+  addOutputFlags(cmd).option(
+    '--config <file>',
+    `JSON file with the groups {${Object.keys(EXPERIMENT_KINDS[kind]).join(', ')}}, keys as in the schemas; flags override it`,
+  );
+  return addSchemaFlags(cmd, kind, recipe, overrides);
+}
+
+/** The commander attribute of a flag ('train-steps' → 'trainSteps'). */
+const attribute = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The hyperparameter groups of `kind`, not yet validated: the recipe, under the config file's
+ * groups, under the flags given. Groups of the config file that the kind lacks pass through, so
+ * validation names them.
+ */
+export function hparamsFromFlags(
+  kind: ExperimentKind,
+  o: CommonOptions,
+  recipe: Recipe = {},
+): Record<string, Record<string, unknown>> {
+  const cfg = readConfig(o.config);
+  const out: Record<string, Record<string, unknown>> = { ...cfg };
+  for (const group of Object.keys(EXPERIMENT_KINDS[kind]))
+    out[group] = { ...(recipe[group] ?? {}), ...((cfg[group] as object) ?? {}) };
+  for (const f of flagsFor(kind)) {
+    const v = o[attribute(f.flag)];
+    if (v !== undefined) out[f.group]![f.key] = v;
+  }
+  return out;
+}

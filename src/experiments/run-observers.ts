@@ -1,0 +1,124 @@
+/**
+ * What a run records besides its per-epoch evaluation, without touching the training loop: test
+ * metrics every N iterations (so a short run draws a curve), and the mask churn of sparse methods
+ * (the fraction of active weights dropped and regrown at each mask update). Both go to the index
+ * as metrics, so a killed and resumed run keeps what it had recorded.
+ */
+import type { SparseUpdater, TrainOptions } from '../training/loop.js';
+import { evaluate } from '../training/evaluate.js';
+import { SprigError } from '../util/errors.js';
+
+/** About this many evaluations per run by default. */
+export const DEFAULT_POINTS = 20;
+export const METRICS_EVERY_ENV = 'SPRIG_METRICS_EVERY';
+
+/** Iterations between metric records: SPRIG_METRICS_EVERY (0 turns it off), else total/20. */
+export function metricsEvery(totalSteps: number, env = process.env[METRICS_EVERY_ENV]): number {
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 0)
+      throw new SprigError(
+        `${METRICS_EVERY_ENV}=${env} is not a number of iterations`,
+        'use a whole number (0 logs once per epoch only), e.g. --metrics-every 50',
+      );
+    return n;
+  }
+  return Math.max(1, Math.ceil(totalSteps / DEFAULT_POINTS));
+}
+
+type Record_ = (step: number, metrics: Record<string, number | undefined>) => void;
+
+/**
+ * The run's options with the observers added: extra log steps whose evaluation is recorded, and a
+ * sparse updater wrapped to measure each mask update. The loop's own behaviour is unchanged.
+ */
+export function observeRun(o: TrainOptions, record: Record_): TrainOptions {
+  const every = metricsEvery(o.totalSteps);
+  const mine = new Set<number>();
+  // Epoch ends are evaluated by the loop already; step 0 shows where training starts.
+  if (every > 0)
+    for (let s = 0; s < o.totalSteps; s += every) if (s === 0 || s % o.itersPerEpoch !== 0) mine.add(s);
+  const theirs = o.logSteps;
+  const inner = o.callbacks;
+  let lossSum = 0;
+  let lossSteps = 0;
+  return {
+    ...o,
+    logSteps: new Set([...(theirs ?? []), ...mine]),
+    sparse: o.sparse ? churnObserver(o.sparse, record, Math.max(1, every)) : undefined,
+    callbacks: {
+      ...inner,
+      onStep(step, total, loss, lr) {
+        lossSum += loss;
+        lossSteps++;
+        inner?.onStep?.(step, total, loss, lr);
+      },
+      onEpoch(e) {
+        lossSum = lossSteps = 0;
+        inner?.onEpoch?.(e);
+      },
+      onLog(step, weights, params) {
+        if (mine.has(step)) {
+          const t = evaluate(o.model, params, o.test, o.evalBatchSize);
+          record(step, {
+            testAccuracy: t.accuracy,
+            testLoss: t.loss,
+            testSoftError: t.softError,
+            trainLoss: lossSteps ? lossSum / lossSteps : undefined,
+          });
+          lossSum = lossSteps = 0;
+        }
+        if (theirs?.has(step)) inner?.onLog?.(step, weights, params);
+      },
+    },
+  };
+}
+
+/** Wraps an updater: after each mask update, records the fraction of active weights dropped and grown. */
+function churnObserver(u: SparseUpdater, record: Record_, every: number): SparseUpdater {
+  let before: Map<string, Float32Array> | undefined;
+  const snapshot = () => new Map([...u.masks].map(([n, m]) => [n, Float32Array.from(m)]));
+  const measure = (step: number) => {
+    let active = 0;
+    let dropped = 0;
+    let grown = 0;
+    for (const [n, m] of u.masks) {
+      const p = before?.get(n);
+      if (!p) continue;
+      for (let i = 0; i < m.length; i++) {
+        if (p[i] !== 0) {
+          active++;
+          if (m[i] === 0) dropped++;
+        } else if (m[i] !== 0) grown++;
+      }
+    }
+    if (active && (dropped || grown))
+      record(step, { maskDropped: dropped / active, maskGrown: grown / active });
+    before = snapshot();
+  };
+  return {
+    get masks() {
+      return u.masks;
+    },
+    beforeStep: (ctx) => {
+      before ??= snapshot();
+      const replaced = u.beforeStep?.(ctx) ?? false;
+      if (replaced) measure(ctx.step);
+      return replaced;
+    },
+    afterStep: u.afterStep
+      ? (ctx) => {
+          u.afterStep!(ctx);
+          // Pruning schedules (GMP) change masks after the step: compared every N steps, which is cheap.
+          if (ctx.step % every !== 0) return;
+          const m = u.masks;
+          for (const [n, cur] of m) {
+            const p = before?.get(n);
+            if (p && cur.length === p.length && cur.some((v, i) => v !== p[i])) return measure(ctx.step);
+          }
+        }
+      : undefined,
+    state: u.state ? () => u.state!() : undefined,
+    load: u.load ? (s) => u.load!(s) : undefined,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Axis domains and tick labels shared by both renderers: sane ranges for one-point runs, percent
+ * axes kept within 0–100, whole-number ticks for levels and iterations, and tick labels with only
+ * the digits their spacing needs.
+ */
+import type { Axis } from './types.js';
+
+/** The range to draw for these values. */
+export function domain(values: number[], axis: Axis): [number, number] {
+  const v = values.filter((x) => Number.isFinite(x) && (!axis.log || x > 0));
+  if (!v.length) return axis.log ? [1, 10] : [0, 1];
+  let lo = Math.min(...v);
+  let hi = Math.max(...v);
+  if (lo === hi) {
+    // One value: a window around it, not ±0.5 of nothing.
+    if (axis.log) return [lo / 2, hi * 2];
+    const pad = axis.unit === 'integer' ? Math.max(1, Math.abs(lo) * 0.1) : Math.abs(lo) * 0.05 || 1;
+    lo -= pad;
+    hi += pad;
+  } else if (!axis.log) {
+    const pad = (hi - lo) * 0.04;
+    lo -= pad;
+    hi += pad;
+  }
+  if (axis.unit === 'percent' && !axis.log) {
+    lo = Math.max(lo, v.every((x) => x >= 0) ? 0 : lo);
+    hi = Math.min(hi, v.every((x) => x <= 100) ? 100 : hi);
+  }
+  if (axis.unit === 'integer' && lo < 0 && v.every((x) => x >= 0)) lo = 0;
+  return [lo, hi];
+}
+
+/** Keeps only whole-number ticks on integer axes. */
+export function filterTicks(ticks: number[], axis: Axis): number[] {
+  return axis.unit === 'integer' ? ticks.filter((t) => Number.isInteger(t)) : ticks;
+}
+
+/** A tick label with as many decimals as the spacing between ticks needs. */
+export function tickFormatter(ticks: number[], axis: Axis): (v: number) => string {
+  if (axis.unit === 'integer') return (v) => String(Math.round(v));
+  const sorted = [...ticks].sort((a, b) => a - b);
+  const gaps = sorted
+    .slice(1)
+    .map((t, i) => t - sorted[i]!)
+    .filter((g) => g > 0);
+  const step = gaps.length ? Math.min(...gaps) : Math.abs(sorted[0] ?? 1) || 1;
+  return (v) => formatNumber(v, axis.log ? undefined : step);
+}
+
+export function formatNumber(v: number, step?: number): string {
+  if (!Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(1);
+  if (step !== undefined) {
+    const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+    return v.toFixed(decimals);
+  }
+  return String(+v.toPrecision(3));
+}
+
+/** A value in a table or tooltip, in its unit. */
+export function formatValue(v: number | string | null | undefined, unit: Axis['unit']): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'string') return v;
+  if (unit === 'integer') return String(Math.round(v));
+  if (unit === 'percent') return v.toFixed(2);
+  return formatNumber(v);
+}

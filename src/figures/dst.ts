@@ -1,0 +1,185 @@
+/**
+ * Dynamic sparse training figures (Evci et al. 2020, figs. 2–3): accuracy against sparsity and
+ * against training and inference FLOPs, one series per method with mean ± std over seeds; the
+ * per-layer densities of each distribution; the mask churn at each update; accuracy over training.
+ */
+import type { Figure, LineFigure, LineSeries } from './types.js';
+import type { RunFacts, RunSource } from './runs.js';
+import { metricPoints } from './runs.js';
+import { groupRuns } from './groups.js';
+import { meanStd, pointsByX } from './stats.js';
+import { palette, REFERENCE_COLOR } from './palette.js';
+
+const SEED = 'training.seed';
+const SPARSITY = 'dst.sparsity';
+const pct = (v: number) => v * 100;
+
+/** One series per method group: mean ± std of accuracy at each x. */
+function accuracySeries(
+  runs: RunFacts[],
+  xOf: (r: RunFacts) => number | undefined,
+  omit: string[],
+): LineSeries[] {
+  const groups = groupRuns(runs, omit, (r) => r.method ?? r.row.kind);
+  const colors = palette(groups.length);
+  return groups.flatMap((g, i) => {
+    const pts = pointsByX(
+      g.items.flatMap((r) => {
+        const x = xOf(r);
+        return x === undefined || r.testAccuracy === undefined ? [] : [{ x, y: pct(r.testAccuracy) }];
+      }),
+    );
+    if (!pts.length) return [];
+    return [
+      {
+        label: g.label,
+        x: pts.map((p) => p.x),
+        y: pts.map((p) => p.y.mean),
+        std: pts.map((p) => p.y.std),
+        n: pts.map((p) => p.y.n),
+        color: colors[i]!,
+      },
+    ];
+  });
+}
+
+/** Dense baselines as a reference line (mean over seeds), not a series at "sparsity 0". */
+function denseLine(dense: RunFacts[]) {
+  const acc = dense.flatMap((r) => (r.testAccuracy === undefined ? [] : [pct(r.testAccuracy)]));
+  if (!acc.length) return [];
+  const m = meanStd(acc);
+  return [
+    {
+      axis: 'y' as const,
+      value: m.mean,
+      label: `dense ${m.mean.toFixed(2)}%${m.n > 1 ? ` ± ${m.std.toFixed(2)}` : ''} (n=${m.n})`,
+      color: REFERENCE_COLOR,
+    },
+  ];
+}
+
+const ACCURACY = { label: 'test accuracy (%)', unit: 'percent' as const };
+const BAND = 'bands: ± 1 std over seeds';
+
+export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
+  if (!runs.length) return [];
+  const dense = runs.filter((r) => r.method === 'dense');
+  const sparse = runs.filter((r) => r.method !== 'dense');
+  const refLines = denseLine(dense);
+  const figs: Figure[] = [];
+  const vsSparsity: LineFigure = {
+    type: 'line',
+    id: 'dst:accuracy-vs-sparsity',
+    title: 'test accuracy vs sparsity',
+    x: { label: 'sparsity (%)', unit: 'percent', ticksAtData: true },
+    y: ACCURACY,
+    series: accuracySeries(sparse, (r) => (r.sparsity === undefined ? undefined : pct(r.sparsity)), [
+      SEED,
+      SPARSITY,
+    ]),
+    refLines,
+    note: BAND,
+    source: 'dst results',
+  };
+  figs.push(vsSparsity);
+  for (const [which, key] of [
+    ['training', 'trainingFlops'],
+    ['inference', 'inferenceFlops'],
+  ] as const) {
+    const series = accuracySeries(sparse, (r) => r[key], [SEED, SPARSITY]);
+    if (!series.length) continue;
+    figs.push({
+      type: 'line',
+      id: `dst:accuracy-vs-${which}-flops`,
+      title: `test accuracy vs ${which} FLOPs`,
+      x: { label: `${which} FLOPs (fraction of dense)`, unit: 'number' },
+      y: ACCURACY,
+      series,
+      refLines: [...refLines, { axis: 'x', value: 1, label: 'dense FLOPs', color: REFERENCE_COLOR }],
+      note: `${BAND}; one point per sparsity`,
+      source: 'dst results',
+    });
+  }
+  const d = densityFigure(sparse);
+  if (d) figs.push(d);
+  const churn = churnFigure(sparse);
+  if (churn) figs.push(churn);
+  figs.push(curvesFigure(src, runs));
+  return figs;
+}
+
+/** Per-layer densities of each distribution and sparsity (ERK keeps small layers denser). */
+function densityFigure(runs: RunFacts[]): Figure | undefined {
+  const withD = runs.filter((r) => r.densities && Object.keys(r.densities).length);
+  if (!withD.length) return undefined;
+  const byKey = new Map<string, Record<string, number>>();
+  for (const r of withD) {
+    const k = `${r.distribution ?? '?'} s=${+(r.sparsity ?? 0).toPrecision(3)}`;
+    if (!byKey.has(k)) byKey.set(k, r.densities!);
+  }
+  const layers = [...new Set([...byKey.values()].flatMap((d) => Object.keys(d)))];
+  const colors = palette(byKey.size);
+  return {
+    type: 'bar',
+    id: 'dst:layer-densities',
+    title: 'per-layer density',
+    categories: layers,
+    y: { label: 'density (%)', unit: 'percent' },
+    series: [...byKey].map(([label, dens], i) => ({
+      label,
+      values: layers.map((l) => (dens[l] === undefined ? null : pct(dens[l]))),
+      color: colors[i]!,
+    })),
+    source: 'dst results',
+  };
+}
+
+/** Fraction of active weights dropped (and regrown) at each mask update, per method. */
+function churnFigure(runs: RunFacts[]): LineFigure | undefined {
+  const withU = runs.filter((r) => r.maskUpdates?.length);
+  if (!withU.length) return undefined;
+  const groups = groupRuns(withU, [SEED], (r) => `${r.method ?? ''} s=${+(r.sparsity ?? 0).toPrecision(3)}`);
+  const colors = palette(groups.length);
+  return {
+    type: 'line',
+    id: 'dst:mask-churn',
+    title: 'mask churn at each update',
+    x: { label: 'iteration', unit: 'integer' },
+    y: { label: 'active weights dropped and regrown (%)', unit: 'percent' },
+    series: groups.map((g, i) => {
+      const pts = pointsByX(
+        g.items.flatMap((r) => r.maskUpdates!.map((u) => ({ x: u.step, y: pct(u.dropped) }))),
+      );
+      return {
+        label: g.label,
+        x: pts.map((p) => p.x),
+        y: pts.map((p) => p.y.mean),
+        std: pts.map((p) => p.y.std),
+        color: colors[i]!,
+      };
+    }),
+    note: 'RigL/SET/SNFS: dropped = regrown, so density stays constant; mean over seeds',
+    source: 'dst results',
+  };
+}
+
+/** Test accuracy over training, every run (readable labels, one colour each). */
+export function curvesFigure(
+  src: RunSource,
+  runs: RunFacts[],
+  id = 'dst:accuracy-over-training',
+): LineFigure {
+  const colors = palette(runs.length);
+  return {
+    type: 'line',
+    id,
+    title: 'test accuracy over training',
+    x: { label: 'iteration', unit: 'integer' },
+    y: ACCURACY,
+    series: runs.map((r, i) => {
+      const p = metricPoints(src.metrics(r.row.runId), 'testAccuracy');
+      return { label: r.label, x: p.x, y: p.y.map(pct), color: colors[i]! };
+    }),
+    source: 'metrics',
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Gradient flow figures (Evci et al. 2022, figs. 2–4): every run's gradient norm on one log axis;
+ * linear interpolation to the pruning solution with loss and error on their own axes; the
+ * prediction disagreement between runs; the distances and barriers as a table.
+ */
+import type { Figure, LineSeries } from './types.js';
+import { palette } from './palette.js';
+
+interface RunReport {
+  run: string;
+  testAccuracy?: number;
+  gradNorm?: { steps: number[]; total: number[] };
+  distanceToPruned?: number;
+  distanceToInit?: number;
+  initDistanceToPruned?: number;
+  disagreementWithPruned?: number;
+  ensembleWithPrunedAccuracy?: number;
+  interpolationToPruned?: {
+    alphas: number[];
+    loss: number[];
+    error: number[];
+    barrier?: number;
+    lossBarrier?: number;
+  };
+}
+export interface GradflowReport {
+  runs: RunReport[];
+  sparsity?: number;
+  disagreement?: { names: string[]; matrix: number[][] };
+  ensembleAccuracy?: number;
+}
+
+export function isGradflowReport(v: unknown): v is GradflowReport {
+  const r = (v as { runs?: unknown })?.runs;
+  return Array.isArray(r) && r.length > 0 && r.every((x) => typeof x?.run === 'string');
+}
+
+const pct = (v: number) => v * 100;
+const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function gradflowFigures(report: GradflowReport, runId: string): Figure[] {
+  const figs: Figure[] = [];
+  const withNorm = report.runs.filter((r) => r.gradNorm?.steps.length);
+  const c1 = palette(withNorm.length);
+  figs.push({
+    type: 'line',
+    id: `gradflow:${runId}:grad-norm`,
+    title: 'gradient norm during training',
+    x: { label: 'iteration', unit: 'integer' },
+    y: { label: 'gradient norm ‖∇L‖₂ (log scale)', unit: 'number', log: true },
+    series: withNorm.map((r, i) => ({
+      label: r.run,
+      x: r.gradNorm!.steps,
+      y: r.gradNorm!.total,
+      color: c1[i]!,
+    })),
+    note: 'all prunable and unprunable parameters, on the same fixed batch for every run',
+    source: 'gradflow.json',
+  });
+  const interp = report.runs.filter((r) => r.interpolationToPruned?.alphas.length);
+  if (interp.length) {
+    const c2 = palette(2 * interp.length);
+    const series: LineSeries[] = interp.flatMap((r, i) => {
+      const p = r.interpolationToPruned!;
+      return [
+        { label: `${r.run} loss`, x: p.alphas, y: p.loss, color: c2[2 * i]!, axis: 'y' as const },
+        {
+          label: `${r.run} error`,
+          x: p.alphas,
+          y: p.error.map(pct),
+          color: c2[2 * i + 1]!,
+          axis: 'y2' as const,
+          dashed: true,
+        },
+      ];
+    });
+    figs.push({
+      type: 'line',
+      id: `gradflow:${runId}:interpolation`,
+      title: 'linear interpolation to the pruning solution',
+      x: { label: 'α (0: the run, 1: the pruning solution)', unit: 'number' },
+      y: { label: 'test loss (solid)', unit: 'number' },
+      y2: { label: 'test error (%, dashed)', unit: 'percent' },
+      series,
+      source: 'gradflow.json',
+    });
+  }
+  const d = report.disagreement;
+  if (d?.names.length)
+    figs.push({
+      type: 'heatmap',
+      id: `gradflow:${runId}:disagreement`,
+      title: 'prediction disagreement between runs',
+      rows: d.names,
+      cols: d.names,
+      values: d.matrix.map((row) => row.map((v) => (numOrNull(v) === null ? null : pct(v)))),
+      unit: 'percent',
+      note: `fraction of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
+      source: 'gradflow.json',
+    });
+  figs.push({
+    type: 'table',
+    id: `gradflow:${runId}:distances`,
+    title: 'distances and barriers to the pruning solution',
+    columns: [
+      { label: 'test accuracy (%)', unit: 'percent' },
+      { label: '‖θ − θ_pruned‖', unit: 'number' },
+      { label: '‖θ − θ_init‖', unit: 'number' },
+      { label: '‖θ_init − θ_pruned‖', unit: 'number' },
+      { label: 'error barrier (pp)', unit: 'percent' },
+      { label: 'loss barrier', unit: 'number' },
+      { label: 'disagreement (%)', unit: 'percent' },
+      { label: 'ensemble acc. (%)', unit: 'percent' },
+    ],
+    rows: report.runs.map((r) => {
+      const n = (v: unknown) => numOrNull(v);
+      const p = (v: unknown) => (numOrNull(v) === null ? null : pct(v as number));
+      return {
+        label: r.run,
+        values: [
+          p(r.testAccuracy),
+          n(r.distanceToPruned),
+          n(r.distanceToInit),
+          n(r.initDistanceToPruned),
+          p(r.interpolationToPruned?.barrier),
+          n(r.interpolationToPruned?.lossBarrier),
+          p(r.disagreementWithPruned),
+          p(r.ensembleWithPrunedAccuracy),
+        ],
+      };
+    }),
+    note: 'error barrier (Frankle et al. 2020): the highest error along the path minus the mean of its two ends',
+    source: 'gradflow.json',
+  });
+  return figs;
+}

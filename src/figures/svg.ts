@@ -1,0 +1,343 @@
+/**
+ * Figures as standalone SVG (d3-scale for axes, d3-shape for paths), for `sprig plot`: lines with
+ * ± std bands, a shaded gap, reference lines, a second y axis, bars, heatmaps and tables.
+ */
+import { scaleBand, scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3-scale';
+import { area, line } from 'd3-shape';
+import type { Axis, BarFigure, Figure, HeatmapFigure, LineFigure, TableFigure } from './types.js';
+import { domain, filterTicks, formatValue, tickFormatter } from './axes.js';
+
+export interface SvgOptions {
+  width?: number;
+  height?: number;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const r2 = (v: number) => Math.round(v * 100) / 100;
+type Scale = ScaleContinuousNumeric<number, number>;
+
+interface Frame {
+  width: number;
+  height: number;
+  m: { top: number; right: number; bottom: number; left: number };
+  out: string[];
+}
+
+/** Legend columns: three, or two when labels are long. */
+const legendCols = (labels: string[]) => (labels.some((l) => l.length > 30) ? 2 : 3);
+
+function open(fig: Figure, o: SvgOptions, labels: string[], right = 24): Frame {
+  const width = o.width ?? 760;
+  const rows = Math.ceil(labels.length / legendCols(labels));
+  const height = (o.height ?? 440) + rows * 16;
+  const top = 30 + (fig.note ? 16 : 0) + rows * 16 + 8;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, system-ui, sans-serif" font-size="12" data-figure="${esc(fig.id)}">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${esc(fig.title)}</text>`,
+  ];
+  if (fig.note)
+    out.push(
+      `<text class="note" x="${width / 2}" y="34" text-anchor="middle" fill="#555" font-size="11">${esc(fig.note)}</text>`,
+    );
+  return { width, height, m: { top, right, bottom: 48, left: 70 }, out };
+}
+
+function legend(f: Frame, items: { label: string; color: string; dashed?: boolean; band?: boolean }[]): void {
+  const cols = legendCols(items.map((i) => i.label));
+  const colW = (f.width - f.m.left - f.m.right) / cols;
+  const chars = Math.floor((colW - 30) / 7);
+  const y0 = f.m.top - Math.ceil(items.length / cols) * 16 - 2;
+  f.out.push('<g class="legend">');
+  items.forEach((it, i) => {
+    const x = f.m.left + (i % cols) * colW;
+    const y = y0 + Math.floor(i / cols) * 16;
+    f.out.push(
+      it.band
+        ? `<rect x="${x}" y="${y - 8}" width="18" height="9" fill="${it.color}" fill-opacity="0.25"/>`
+        : `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+      `<text x="${x + 23}" y="${y}">${esc(it.label.length > chars ? it.label.slice(0, chars - 1) + '…' : it.label)}</text>`,
+    );
+  });
+  f.out.push('</g>');
+}
+
+function scale(axis: Axis, values: number[], range: [number, number]): Scale {
+  const [lo, hi] = axis.range ?? domain(values, axis);
+  const s = (axis.log ? scaleLog() : scaleLinear())
+    .domain([lo, hi])
+    .range(axis.reverse ? [range[1], range[0]] : range);
+  if (!axis.log && axis.unit !== 'percent' && !axis.range) s.nice();
+  return s as Scale;
+}
+
+function ticksOf(s: Scale, axis: Axis, data: number[], n: number): number[] {
+  if (axis.ticksAtData) {
+    const [lo, hi] = s.domain() as [number, number];
+    const vals = [...new Set(data)]
+      .filter((v) => v >= Math.min(lo, hi) && v <= Math.max(lo, hi))
+      .sort((a, b) => a - b);
+    const every = Math.ceil(vals.length / 10);
+    return vals.filter((_, i) => i % every === 0);
+  }
+  if (axis.log) {
+    const t = s.ticks(n);
+    return t.length > 12 ? t.filter((v) => Number.isInteger(Math.log10(v))) : t;
+  }
+  return filterTicks(s.ticks(n), axis);
+}
+
+function axes(f: Frame, x: Scale, xa: Axis, xt: number[], y: Scale, ya: Axis, yt: number[]): void {
+  const { m, width, height, out } = f;
+  const fx = tickFormatter(xt, xa);
+  const fy = tickFormatter(yt, ya);
+  out.push('<g class="grid" stroke="#e8e8e8">');
+  for (const t of yt)
+    out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${r2(y(t))}" y2="${r2(y(t))}"/>`);
+  for (const t of xt)
+    out.push(`<line x1="${r2(x(t))}" x2="${r2(x(t))}" y1="${m.top}" y2="${height - m.bottom}"/>`);
+  out.push('</g>', '<g class="axes" fill="#444">');
+  for (const t of yt)
+    out.push(`<text class="ytick" x="${m.left - 6}" y="${r2(y(t) + 4)}" text-anchor="end">${fy(t)}</text>`);
+  for (const t of xt)
+    out.push(
+      `<text class="xtick" x="${r2(x(t))}" y="${height - m.bottom + 16}" text-anchor="middle">${fx(t)}</text>`,
+    );
+  out.push(
+    `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#888"/>`,
+    `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#888"/>`,
+    `<text x="${(m.left + width - m.right) / 2}" y="${height - 10}" text-anchor="middle">${esc(xa.label)}</text>`,
+    `<text transform="translate(16 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(ya.label)}</text>`,
+    '</g>',
+  );
+}
+
+function lineSvg(fig: LineFigure, o: SvgOptions): string {
+  const items = [
+    ...fig.series.map((s) => ({ label: s.label, color: s.color, dashed: s.dashed })),
+    ...(fig.refLines ?? []).map((r) => ({ label: r.label, color: r.color, dashed: true })),
+    ...(fig.shade ? [{ label: fig.shade.label, color: fig.shade.color, band: true }] : []),
+  ];
+  const f = open(
+    fig,
+    o,
+    items.map((i) => i.label),
+    fig.y2 ? 70 : 24,
+  );
+  const { m, width, height, out } = f;
+  const left = fig.series.filter((s) => s.axis !== 'y2');
+  const right = fig.series.filter((s) => s.axis === 'y2');
+  const xs = [
+    ...fig.series.flatMap((s) => s.x),
+    ...(fig.refLines ?? []).filter((r) => r.axis === 'x').map((r) => r.value),
+  ];
+  const withBand = (ss: typeof left) =>
+    ss.flatMap((s) => s.y.flatMap((v, i) => [v, v + (s.std?.[i] ?? 0), v - (s.std?.[i] ?? 0)]));
+  const ys = [...withBand(left), ...(fig.refLines ?? []).filter((r) => r.axis === 'y').map((r) => r.value)];
+  const x = scale(fig.x, xs, [m.left, width - m.right]);
+  const y = scale(fig.y, ys, [height - m.bottom, m.top]);
+  const y2 = fig.y2 ? scale(fig.y2, withBand(right), [height - m.bottom, m.top]) : undefined;
+  const xt = ticksOf(x, fig.x, xs, 8);
+  axes(f, x, fig.x, xt, y, fig.y, ticksOf(y, fig.y, ys, 6));
+  if (y2 && fig.y2) {
+    const t = ticksOf(y2, fig.y2, [], 6);
+    const fy = tickFormatter(t, fig.y2);
+    out.push('<g class="axes y2" fill="#444">');
+    for (const v of t) out.push(`<text x="${width - m.right + 6}" y="${r2(y2(v) + 4)}">${fy(v)}</text>`);
+    out.push(
+      `<line x1="${width - m.right}" x2="${width - m.right}" y1="${m.top}" y2="${height - m.bottom}" stroke="#888"/>`,
+      `<text transform="translate(${width - 14} ${(m.top + height - m.bottom) / 2}) rotate(90)" text-anchor="middle">${esc(fig.y2.label)}</text>`,
+      '</g>',
+    );
+  }
+  const ok = (v: number, a: Axis) => Number.isFinite(v) && (!a.log || v > 0);
+  const ptsOf = (s: (typeof fig.series)[number]) =>
+    s.x
+      .map((v, i) => ({ x: v, y: s.y[i]!, sd: s.std?.[i] ?? 0 }))
+      .filter((p) => ok(p.x, fig.x) && ok(p.y, fig.y));
+  // The shaded gap between two series (the bootstrap gap), under everything else.
+  if (fig.shade) {
+    const a = fig.series[fig.shade.upper];
+    const b = fig.series[fig.shade.lower];
+    if (a && b) {
+      const bAt = new Map(b.x.map((v, i) => [v, b.y[i]!]));
+      const pts = a.x.flatMap((v, i) => (bAt.has(v) ? [{ x: v, hi: a.y[i]!, lo: bAt.get(v)! }] : []));
+      const d = area<{ x: number; hi: number; lo: number }>()
+        .x((p) => x(p.x))
+        .y0((p) => y(p.lo))
+        .y1((p) => y(p.hi))
+        .digits(2)(pts);
+      out.push(
+        `<path class="shade" d="${d ?? ''}" fill="${fig.shade.color}" fill-opacity="0.18" stroke="none"/>`,
+      );
+    }
+  }
+  for (const s of fig.series) {
+    const yy = s.axis === 'y2' && y2 ? y2 : y;
+    const pts = ptsOf(s);
+    out.push(`<g class="series" data-label="${esc(s.label)}" data-points="${pts.length}">`);
+    if (s.std?.some((v) => v > 0)) {
+      const d = area<(typeof pts)[number]>()
+        .x((p) => x(p.x))
+        .y0((p) => yy(p.y - p.sd))
+        .y1((p) => yy(p.y + p.sd))
+        .digits(2)(pts);
+      out.push(`<path class="band" d="${d ?? ''}" fill="${s.color}" fill-opacity="0.2" stroke="none"/>`);
+      // A one-point band has no area: an error bar shows it.
+      if (pts.length === 1)
+        out.push(
+          `<line class="band" x1="${r2(x(pts[0]!.x))}" x2="${r2(x(pts[0]!.x))}" y1="${r2(yy(pts[0]!.y - pts[0]!.sd))}" y2="${r2(yy(pts[0]!.y + pts[0]!.sd))}" stroke="${s.color}" stroke-width="2"/>`,
+        );
+    }
+    if (!s.pointsOnly) {
+      const d = line<(typeof pts)[number]>()
+        .x((p) => x(p.x))
+        .y((p) => yy(p.y))
+        .digits(2)(pts);
+      out.push(
+        `<path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      );
+    }
+    if (pts.length <= 60)
+      for (const p of pts)
+        out.push(`<circle cx="${r2(x(p.x))}" cy="${r2(yy(p.y))}" r="3" fill="${s.color}"/>`);
+    out.push('</g>');
+  }
+  for (const r of fig.refLines ?? []) {
+    const [x1, x2, y1, y2_] =
+      r.axis === 'y'
+        ? [m.left, width - m.right, y(r.value), y(r.value)]
+        : [x(r.value), x(r.value), m.top, height - m.bottom];
+    out.push(
+      `<line class="ref" data-label="${esc(r.label)}" x1="${r2(x1)}" x2="${r2(x2)}" y1="${r2(y1)}" y2="${r2(y2_)}" stroke="${r.color}" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+    );
+  }
+  legend(f, items);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function barSvg(fig: BarFigure, o: SvgOptions): string {
+  const f = open(
+    fig,
+    o,
+    fig.series.map((s) => s.label),
+  );
+  const { m, width, height, out } = f;
+  const x0 = scaleBand()
+    .domain(fig.categories)
+    .range([m.left, width - m.right])
+    .padding(0.2);
+  const x1 = scaleBand()
+    .domain(fig.series.map((s) => s.label))
+    .range([0, x0.bandwidth()])
+    .padding(0.05);
+  const vals = fig.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const y = scale(fig.y, [0, ...vals], [height - m.bottom, m.top]);
+  const yt = ticksOf(y, fig.y, vals, 6);
+  const fy = tickFormatter(yt, fig.y);
+  out.push('<g class="grid" stroke="#e8e8e8">');
+  for (const t of yt)
+    out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${r2(y(t))}" y2="${r2(y(t))}"/>`);
+  out.push('</g><g class="axes" fill="#444">');
+  for (const t of yt)
+    out.push(`<text x="${m.left - 6}" y="${r2(y(t) + 4)}" text-anchor="end">${fy(t)}</text>`);
+  for (const c of fig.categories)
+    out.push(
+      `<text x="${r2(x0(c)! + x0.bandwidth() / 2)}" y="${height - m.bottom + 16}" text-anchor="middle">${esc(c)}</text>`,
+    );
+  out.push(
+    `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#888"/>`,
+    `<text transform="translate(16 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(fig.y.label)}</text>`,
+    '</g>',
+  );
+  for (const s of fig.series) {
+    out.push(`<g class="series" data-label="${esc(s.label)}">`);
+    s.values.forEach((v, i) => {
+      if (v === null) return;
+      const c = fig.categories[i]!;
+      const bx = x0(c)! + x1(s.label)!;
+      out.push(
+        `<rect x="${r2(bx)}" y="${r2(y(v))}" width="${r2(x1.bandwidth())}" height="${r2(Math.max(0, y(0) - y(v)))}" fill="${s.color}"><title>${esc(`${s.label} ${c}: ${formatValue(v, fig.y.unit)}`)}</title></rect>`,
+      );
+    });
+    out.push('</g>');
+  }
+  legend(
+    f,
+    fig.series.map((s) => ({ label: s.label, color: s.color, band: true })),
+  );
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+/** White (0) to dark blue (the largest value). */
+export function heatColor(v: number, max: number): string {
+  const t = max > 0 ? Math.min(1, v / max) : 0;
+  const c = (a: number, b: number) => Math.round(a + (b - a) * t);
+  return `rgb(${c(247, 8)},${c(251, 48)},${c(255, 107)})`;
+}
+
+function heatmapSvg(fig: HeatmapFigure, o: SvgOptions): string {
+  const cell = Math.max(28, Math.min(64, ((o.width ?? 760) - 200) / Math.max(1, fig.cols.length)));
+  const w = 140 + cell * fig.cols.length + 20;
+  const f = open(fig, { width: Math.max(o.width ?? 760, w), height: 120 + cell * fig.rows.length }, []);
+  const { out, m } = f;
+  const max = Math.max(0, ...fig.values.flat().filter((v): v is number => v !== null));
+  const x0 = 140;
+  const y0 = m.top + 40;
+  fig.cols.forEach((c, j) =>
+    out.push(`<text x="${x0 + j * cell + cell / 2}" y="${y0 - 8}" text-anchor="middle">${esc(c)}</text>`),
+  );
+  fig.rows.forEach((r, i) => {
+    out.push(`<text x="${x0 - 8}" y="${y0 + i * cell + cell / 2 + 4}" text-anchor="end">${esc(r)}</text>`);
+    fig.cols.forEach((_, j) => {
+      const v = fig.values[i]?.[j] ?? null;
+      const fill = v === null ? '#eee' : heatColor(v, max);
+      out.push(
+        `<rect class="cell" x="${x0 + j * cell}" y="${y0 + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"/>`,
+        `<text x="${x0 + j * cell + cell / 2}" y="${y0 + i * cell + cell / 2 + 4}" text-anchor="middle" font-size="11" fill="${v !== null && v > max / 2 ? '#fff' : '#222'}">${formatValue(v, fig.unit)}</text>`,
+      );
+    });
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function tableSvg(fig: TableFigure, o: SvgOptions): string {
+  const colW = 110;
+  const width = Math.max(o.width ?? 760, 150 + colW * fig.columns.length);
+  const f = open(fig, { width, height: 90 + 22 * fig.rows.length }, []);
+  const { out, m } = f;
+  const y0 = m.top + 10;
+  out.push('<g class="table">');
+  fig.columns.forEach((c, j) =>
+    out.push(
+      `<text x="${150 + j * colW + colW - 8}" y="${y0}" text-anchor="end" font-weight="600" font-size="11">${esc(c.label)}</text>`,
+    ),
+  );
+  fig.rows.forEach((r, i) => {
+    const y = y0 + 22 * (i + 1);
+    out.push(`<text x="8" y="${y}">${esc(r.label)}</text>`);
+    r.values.forEach((v, j) =>
+      out.push(
+        `<text x="${150 + j * colW + colW - 8}" y="${y}" text-anchor="end">${esc(formatValue(v, fig.columns[j]!.unit))}</text>`,
+      ),
+    );
+  });
+  out.push('</g></svg>');
+  return out.join('\n') + '\n';
+}
+
+export function figureSvg(fig: Figure, o: SvgOptions = {}): string {
+  switch (fig.type) {
+    case 'line':
+      return lineSvg(fig, o);
+    case 'bar':
+      return barSvg(fig, o);
+    case 'heatmap':
+      return heatmapSvg(fig, o);
+    case 'table':
+      return tableSvg(fig, o);
+  }
+}

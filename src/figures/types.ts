@@ -1,0 +1,103 @@
+/**
+ * A figure as plain data: what the dashboard draws with Chart.js and `sprig plot` draws as SVG.
+ * Values are already in display units (accuracy and error in percent), so both renderers only
+ * format numbers; labels are readable names (`rigl s=0.9 seed=1`), never bare hashes.
+ */
+
+/** How an axis shows its numbers: plain, percent (values already ×100), or whole numbers (levels). */
+export type Unit = 'number' | 'percent' | 'integer';
+
+export interface LineSeries {
+  label: string;
+  x: number[];
+  y: number[];
+  /** Standard deviation of each point over seeds or replicates: drawn as a band y ± std. */
+  std?: number[];
+  /** Replicates behind each point (for tooltips and tables). */
+  n?: number[];
+  color: string;
+  dashed?: boolean;
+  /** The right-hand axis (a second quantity with its own unit). */
+  axis?: 'y' | 'y2';
+  /** Markers only, no connecting line. */
+  pointsOnly?: boolean;
+}
+
+export interface Axis {
+  label: string;
+  unit: Unit;
+  log?: boolean;
+  /** High to low (remaining weights: dense on the left). */
+  reverse?: boolean;
+  /** Label the axis at the data's own values (lottery levels on a log axis). */
+  ticksAtData?: boolean;
+  /** The range both renderers draw (set by `withRanges`, from the data, bands and reference lines). */
+  range?: [number, number];
+}
+
+/** A horizontal (y) or vertical (x) reference line: dense accuracy, the stopping time. */
+export interface RefLine {
+  axis: 'x' | 'y';
+  value: number;
+  label: string;
+  color: string;
+}
+
+/** The area between two series shaded (the bootstrap gap), with what its sign means. */
+export interface Shade {
+  upper: number;
+  lower: number;
+  label: string;
+  color: string;
+}
+
+export interface LineFigure {
+  type: 'line';
+  id: string;
+  title: string;
+  x: Axis;
+  y: Axis;
+  y2?: Axis;
+  series: LineSeries[];
+  refLines?: RefLine[];
+  shade?: Shade;
+  /** One line under the title: a sign convention, what the band is. */
+  note?: string;
+  source: string;
+}
+
+export interface BarFigure {
+  type: 'bar';
+  id: string;
+  title: string;
+  categories: string[];
+  y: Axis;
+  series: { label: string; values: (number | null)[]; std?: (number | null)[]; color: string }[];
+  note?: string;
+  source: string;
+}
+
+export interface HeatmapFigure {
+  type: 'heatmap';
+  id: string;
+  title: string;
+  rows: string[];
+  cols: string[];
+  /** values[r][c], in `unit`. */
+  values: (number | null)[][];
+  unit: Unit;
+  note?: string;
+  source: string;
+}
+
+export interface TableFigure {
+  type: 'table';
+  id: string;
+  title: string;
+  columns: { label: string; unit: Unit }[];
+  rows: { label: string; values: (number | string | null)[] }[];
+  note?: string;
+  source: string;
+}
+
+export type Figure = LineFigure | BarFigure | HeatmapFigure | TableFigure;

@@ -1,0 +1,52 @@
+/**
+ * Results flowing back: a job's outcome (its result, index rows and metrics) written into the
+ * submitting store's index, with the place its artifacts stay recorded in the result.
+ */
+import type { RunStore } from '../store/store.js';
+import type { JobOutcome } from './job.js';
+
+export function ingest(store: RunStore, o: JobOutcome): void {
+  const idx = store.index;
+  const location = { host: o.host, root: o.root, runDir: o.result.runDir };
+  const own = o.rows.find((r) => r.runId === o.runId);
+  idx.upsertRun({
+    runId: o.runId,
+    kind: own?.kind ?? o.kind,
+    status: 'finished',
+    parent: own?.parent ?? null,
+    hparams: own?.hparams ?? o.hparams ?? {},
+    result: { ...(own?.result ?? o.result), location },
+  });
+  for (const r of o.rows) {
+    if (r.runId === o.runId) continue;
+    idx.upsertRun({
+      runId: r.runId,
+      kind: r.kind,
+      status: r.status,
+      parent: r.parent,
+      hparams: r.hparams,
+      result: r.result ?? undefined,
+    });
+  }
+  const byStep = new Map<string, Record<string, number>>();
+  for (const m of o.metrics) {
+    const key = `${m.runId}\u0000${m.step}`;
+    byStep.set(key, { ...(byStep.get(key) ?? {}), [m.name]: m.value });
+  }
+  for (const [key, values] of byStep) {
+    const [runId, step] = key.split('\u0000') as [string, string];
+    idx.addMetrics(runId, Number(step), values);
+  }
+}
+
+/**
+ * A job counts as done when its run's index row says finished or its directory holds a result. A
+ * job whose flags do more than its run id says (a lottery's branches) always runs: the command
+ * itself skips what is stored.
+ */
+export function isFinished(store: RunStore, run: { runId: string; complete: boolean }): boolean {
+  if (!run.complete) return false;
+  return (
+    store.index.get(run.runId)?.status === 'finished' || store.readResult(store.dir(run.runId)) !== undefined
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * The one adapter between sweep keys and each experiment kind's hyperparameters. A key is the
+ * command's flag in camelCase (`trainSteps` for --train-steps), or a schema field as
+ * src/cli/schema-flags.ts names it (`training.trainSteps`, `train-steps`): a sweep axis is exactly
+ * what a user could type. Values become the command's own argv, parsed by the command's own
+ * (schema-derived) flags, then turned into hyperparameters and a run id the way the command does it.
+ */
+import { createHash } from 'node:crypto';
+import { Command, CommanderError, type Option } from 'commander';
+import { SprigError, unknownName } from '../util/errors.js';
+import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
+import { dstHparamsSchema, normaliseDst } from '../experiments/dst.js';
+import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
+import { bootstrapHparamsSchema } from '../experiments/bootstrap.js';
+import { gradflowHparamsSchema } from '../experiments/gradflow.js';
+import type { CommonOptions } from '../cli/flags.js';
+import { fieldFor, hparamsFromFlags } from '../cli/schema-flags.js';
+import { register as train } from '../cli/train.js';
+import { register as dst, dstHparamsFromFlags } from '../cli/dst.js';
+import { register as lottery } from '../cli/lottery.js';
+import { register as bootstrap, BOOTSTRAP_DEFAULTS, DEFAULT_MODELS } from '../cli/bootstrap.js';
+import { register as gradflow, GRADFLOW_DEFAULTS } from '../cli/gradflow.js';
+
+export const KIND_NAMES = ['train', 'dst', 'lottery', 'bootstrap', 'gradflow'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+type Value = string | number | boolean | (string | number)[];
+
+/** Flags about where output goes or that run many experiments at once: not hyperparameters. */
+const NOT_AXES = new Set(['root', 'json', 'quiet', 'config', 'help', 'methods', 'seeds']);
+
+interface KindDef {
+  register: (program: Command) => void;
+  /** Flags outside the run id change the work (a lottery's levels and branches): a job is run id + flags. */
+  planOutsideId?: true;
+  /** The command's options → the run id it would train under (validating as it goes). */
+  runId: (o: CommonOptions) => string;
+}
+
+const KINDS = {
+  train: {
+    register: train,
+    runId: (o) =>
+      hashedRunId('train', trainHparamsSchema, validate(trainHparamsSchema, hparamsFromFlags('train', o))),
+  },
+  dst: {
+    register: dst,
+    // As planDst: the method's irrelevant fields dropped before hashing.
+    runId: (o) =>
+      hashedRunId('dst', dstHparamsSchema, normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
+  },
+  lottery: {
+    register: lottery,
+    planOutsideId: true,
+    // As src/cli/lottery.ts's action: the plan group is checked but does not enter the id.
+    runId: (o) => {
+      const { lottery: plan, ...groups } = hparamsFromFlags('lottery', o);
+      validate(lotteryPlanSchema, plan ?? {}, 'lottery plan');
+      return lotteryRunId(validate(lotteryHparamsSchema, groups, 'lottery hyperparameters'));
+    },
+  },
+  bootstrap: {
+    register: bootstrap,
+    // As src/cli/bootstrap.ts's action, and runBootstrap's id (the model list resolved).
+    runId: (o) => {
+      const raw = hparamsFromFlags('bootstrap', o, BOOTSTRAP_DEFAULTS);
+      const b = raw.bootstrap!;
+      if (typeof b.source === 'string' && b.source !== 'teacher' && b.source !== 'pool') {
+        raw.dataset = { ...raw.dataset, name: b.source };
+        b.source = 'pool';
+      }
+      if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
+        b.models = DEFAULT_MODELS;
+      const hp = validate(bootstrapHparamsSchema, raw);
+      const models = hp.bootstrap.models.length ? hp.bootstrap.models : [hp.model.name];
+      return hashedRunId('bootstrap', bootstrapHparamsSchema, {
+        ...hp,
+        bootstrap: { ...hp.bootstrap, models },
+      });
+    },
+  },
+  gradflow: {
+    register: gradflow,
+    runId: (o) =>
+      hashedRunId(
+        'gradflow',
+        gradflowHparamsSchema,
+        validate(gradflowHparamsSchema, hparamsFromFlags('gradflow', o, GRADFLOW_DEFAULTS)),
+      ),
+  },
+} satisfies Record<KindName, KindDef>;
+
+/** A fresh copy of the kind's command (commander keeps parsed values on a command, so one per parse). */
+function commandOf(kind: KindName): Command {
+  const program = new Command('sprig').exitOverride();
+  KINDS[kind].register(program);
+  const cmd = program.commands.find((c) => c.name() === kind)!;
+  return cmd.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+}
+
+/** A key as the command's option attribute: a flag in camelCase, or a schema field's `group.key` or flag name. */
+function attributeOf(kind: KindName, options: readonly Option[], key: string): string {
+  if (options.some((opt) => opt.attributeName() === key)) return key;
+  try {
+    return fieldFor(kind, key).flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  } catch {
+    return key; // flagArgs names it as unknown, with the valid keys
+  }
+}
+
+/** One key's value as the command's argv; `field` names it in errors (e.g. `grid.method`). */
+function flagArgs(options: readonly Option[], key: string, v: Value, field: string): string[] {
+  const mine = options.filter((opt) => opt.attributeName() === key);
+  if (!mine.length || NOT_AXES.has(key)) {
+    const valid = [...new Set(options.map((opt) => opt.attributeName()))].filter((k) => !NOT_AXES.has(k));
+    throw unknownName(`key at ${field}`, key, valid.sort());
+  }
+  if (typeof v === 'boolean') {
+    const on = mine.find((opt) => !opt.negate && opt.isBoolean());
+    const off = mine.find((opt) => opt.negate);
+    if (v && on) return [on.long!];
+    if (!v && off) return [off.long!];
+    if (v && off && !on) return []; // a negatable switch defaults to on
+    throw new SprigError(
+      `${field}: ${key} = ${v} is not a valid value`,
+      on || off ? `leave ${key} out for its default` : `${key} takes a value, not true/false`,
+    );
+  }
+  const takes = mine.find((opt) => !opt.negate && !opt.isBoolean());
+  if (!takes)
+    throw new SprigError(
+      `${field}: ${key} is a switch, got ${JSON.stringify(v)}`,
+      `write ${key}: true or false`,
+    );
+  const text = Array.isArray(v) ? v.join(',') : String(v);
+  try {
+    takes.parseArg?.(text, undefined);
+  } catch (e) {
+    throw new SprigError(
+      `${field}: ${(e as Error).message.split('\n')[0]}`,
+      `correct ${field} in the sweep file`,
+    );
+  }
+  if (takes.argChoices && !takes.argChoices.includes(text))
+    throw new SprigError(
+      `${field}: '${text}' is not one of ${takes.argChoices.join(', ')}`,
+      `correct ${field} in the sweep file`,
+    );
+  return [takes.long!, text];
+}
+
+export interface PlannedRun {
+  runId: string;
+  /** The job's identity: the run id, plus a hash of the flags when they do more than the id says. */
+  key: string;
+  /** Whether a finished run id means this job has nothing left to do. */
+  complete: boolean;
+  /** The command's argv, less --root and output flags. */
+  args: string[];
+}
+
+/**
+ * One run's parameters → its argv and run id, checked as the command would check them. `fields`
+ * maps each key to where the sweep file set it, for error messages.
+ */
+export function planRun(
+  kind: KindName,
+  params: Record<string, Value>,
+  fields: Record<string, string>,
+): PlannedRun {
+  const cmd = commandOf(kind);
+  const args = Object.entries(params).flatMap(([k, v]) =>
+    flagArgs(cmd.options, attributeOf(kind, cmd.options, k), v, fields[k] ?? k),
+  );
+  let options: CommonOptions | undefined;
+  cmd.action((o: CommonOptions) => {
+    options = o;
+  });
+  try {
+    cmd.parse(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError)
+      throw new SprigError(
+        `sweep run ${args.join(' ')}: ${e.message.replace(/^error: /, '')}`,
+        'correct the sweep file',
+      );
+    throw e;
+  }
+  if (!options) throw new Error(`sprig ${kind}: the command did not parse`);
+  try {
+    const runId = KINDS[kind].runId(options);
+    const def: KindDef = KINDS[kind];
+    if (!def.planOutsideId) return { runId, key: runId, complete: true, args };
+    const flags = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 8);
+    return { runId, key: `${runId}-${flags}`, complete: false, args };
+  } catch (e) {
+    if (!(e instanceof SprigError)) throw e;
+    throw new SprigError(`in the sweep's run \`sprig ${kind} ${args.join(' ')}\`: ${e.message}`);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Each experiment's paper figure on a store filled by small real runs (DST methods × seeds, a
+ * lottery run with replicates and a branch, a bootstrap run, a gradflow run): `sprig plot` draws
+ * them as SVG/PNG with error bands, and a Chromium walk-through of the dashboard shows the same
+ * figures, saving a screenshot of each page (under $SPRIG_TEST_OUTPUT or the temp dir).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { sprigAsync, sprigJson, tempRoot } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(process.env.SPRIG_TEST_OUTPUT ?? join(tmpdir(), 'sprig-test-output'), 'dashboard');
+const SYN = ['--dataset', 'synthetic', '--quiet'];
+let root: string;
+const ids: Record<string, string> = {};
+
+before(() => {
+  root = tempRoot('sprig-figures-');
+  const r = ['--root', root];
+  const dst = (extra: string[]) =>
+    sprigJson<{ rows: { runs: { runId: string }[] }[] }>([
+      'dst',
+      ...SYN,
+      ...r,
+      '--model',
+      'mlp_32_16',
+      '--train-steps',
+      '2ep',
+      '--batch-size',
+      '64',
+      '--delta-t',
+      '4',
+      '--seeds',
+      '0,1',
+      ...extra,
+    ]);
+  ids.dst = dst(['--methods', 'static,set,rigl', '--sparsity', '0.9']).rows[0]!.runs[0]!.runId;
+  dst(['--methods', 'static,rigl', '--sparsity', '0.8', '--distribution', 'uniform']);
+  ids.lottery = sprigJson<{ runId: string }>([
+    'lottery',
+    ...SYN,
+    ...r,
+    '--model',
+    'mlp_32',
+    '--train-steps',
+    '2ep',
+    '--batch-size',
+    '64',
+    '--levels',
+    '2',
+    '--replicates',
+    '2',
+    '--branches',
+    'reinit',
+  ]).runId;
+  ids.bootstrap = sprigJson<{ runId: string }>([
+    'bootstrap',
+    ...SYN,
+    ...r,
+    '--models',
+    'mlp_32,mlp_8',
+    '--n',
+    '64',
+    '--batch-size',
+    '16',
+    '--train-steps',
+    '8it',
+    '--log-every',
+    '2it',
+  ]).runId;
+  ids.gradflow = sprigJson<{ runId: string }>([
+    'gradflow',
+    ...SYN,
+    ...r,
+    '--model',
+    'mlp_16',
+    '--sparsity',
+    '0.8',
+    '--train-steps',
+    '30it',
+    '--batch-size',
+    '16',
+    '--log-every',
+    '10it',
+    '--grad-batch',
+    '64',
+    '--delta-t',
+    '10',
+    '--gmp-frequency',
+    '5',
+    '--interpolation-points',
+    '5',
+  ]).runId;
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
+
+test('sprig plot: the DST comparison with error bars over seeds, densities, FLOPs and churn', () => {
+  const dir = join(root, 'plots-dst');
+  const r = sprigJson<{ figures: { id: string; out: string; series: { label: string }[] }[] }>([
+    'plot',
+    '--root',
+    root,
+    '--kind',
+    'dst',
+    '--out-dir',
+    dir,
+  ]);
+  const byId = new Map(r.figures.map((f) => [f.id, f]));
+  for (const id of [
+    'dst:accuracy-vs-sparsity',
+    'dst:accuracy-vs-training-flops',
+    'dst:accuracy-vs-inference-flops',
+    'dst:layer-densities',
+    'dst:mask-churn',
+    'dst:accuracy-over-training',
+  ])
+    assert.ok(byId.has(id), `${id} (got ${[...byId.keys()].join(', ')})`);
+  const acc = readFileSync(byId.get('dst:accuracy-vs-sparsity')!.out, 'utf8');
+  // One series per method and distribution, labelled by them; two seeds each give a spread.
+  assert.deepEqual(
+    byId
+      .get('dst:accuracy-vs-sparsity')!
+      .series.map((s) => s.label)
+      .sort(),
+    ['rigl erk', 'rigl uniform', 'set erk', 'static erk', 'static uniform'],
+  );
+  assert.ok(count(acc, /class="band"/g) >= 5, 'every method has an error bar over its seeds');
+  assert.doesNotMatch(acc, /dst_[0-9a-f]{16}/, 'no bare hashes');
+  const colors = [...acc.matchAll(/<path d="[^"]*" fill="none" stroke="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+  assert.equal(new Set(colors).size, colors.length, 'no colour repeats in one figure');
+  const curves = byId.get('dst:accuracy-over-training')!;
+  assert.equal(curves.series.length, 10);
+  assert.ok(curves.series.some((s) => s.label === 'rigl s=0.9 seed=1'));
+  const churn = readFileSync(byId.get('dst:mask-churn')!.out, 'utf8');
+  assert.match(churn, /data-label="rigl s=0.9"/);
+  assert.doesNotMatch(churn, /data-label="static/, 'static sparse training never changes its mask');
+  const png = join(root, 'dst.png');
+  sprigJson([
+    'plot',
+    '--root',
+    root,
+    '--kind',
+    'dst',
+    '--figure',
+    'accuracy-vs-training-flops',
+    '--out',
+    png,
+  ]);
+  assert.deepEqual([...readFileSync(png).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG');
+});
+
+test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflow overlay and heatmap', () => {
+  const dir = join(root, 'plots');
+  for (const k of ['lottery', 'bootstrap', 'gradflow'])
+    sprigJson(['plot', ids[k]!, '--root', root, '--out-dir', join(dir, k)]);
+  const read = (k: string, id: string) => readFileSync(join(dir, k, `${id.replace(/:/g, '_')}.svg`), 'utf8');
+  const lot = read('lottery', `lottery:accuracy-vs-remaining:${ids.lottery}`);
+  assert.equal(count(lot, /class="band"/g), 2, 'IMP and reinit each have a ± std band');
+  assert.match(lot, /class="ref" data-label="dense/);
+  assert.match(lot, /2 replicates/);
+  assert.ok(existsSync(join(dir, 'lottery', `lottery_early-stop_${ids.lottery}.svg`)));
+  const levels = read('lottery', 'metrics:Accuracy');
+  const ticks = [...levels.matchAll(/class="xtick"[^>]*>([^<]*)</g)].map((m) => m[1]!);
+  assert.ok(ticks.length && ticks.every((t) => /^\d+$/.test(t)), `whole-number level ticks: ${ticks}`);
+  const boot = read('bootstrap', `bootstrap:${ids.bootstrap}:mlp_32`);
+  assert.match(boot, /class="shade"/);
+  assert.match(boot, /gap = Real − Ideal/);
+  assert.match(boot, /class="ref" data-label="(stopping time|no stop)/);
+  assert.match(read('bootstrap', `bootstrap:${ids.bootstrap}:ranking`), /Real rank/);
+  const gn = read('gradflow', `gradflow:${ids.gradflow}:grad-norm`);
+  assert.equal(count(gn, /<g class="series"/g), 6, 'all six runs on one axis');
+  assert.match(gn, /log scale/);
+  const heat = read('gradflow', `gradflow:${ids.gradflow}:disagreement`);
+  assert.equal(count(heat, /class="cell"/g), 36);
+  const interp = read('gradflow', `gradflow:${ids.gradflow}:interpolation`);
+  assert.match(interp, /class="axes y2"/, 'error on its own axis');
+});
+
+let server: ReturnType<typeof sprigAsync> | undefined;
+let browser: Browser | undefined;
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+});
+
+async function serve(): Promise<string> {
+  server = sprigAsync(['serve', '--root', root, '--port', '0', '--json']);
+  let out = '';
+  server.stdout!.setEncoding('utf8');
+  while (!out.includes('\n')) {
+    const [chunk] = (await Promise.race([
+      once(server.stdout!, 'data'),
+      once(server, 'exit').then(() => [null]),
+    ])) as [string | null];
+    if (chunk === null) throw new Error('sprig serve exited before listening');
+    out += chunk;
+  }
+  return (JSON.parse(out) as { url: string }).url;
+}
+
+/** Figure ids on the page with what each drew: Chart.js points, or HTML cells. */
+async function drawn(page: Page): Promise<Map<string, number>> {
+  const list = await page.$$eval('[data-figure-id]', (cards) =>
+    cards.map((c) => {
+      const canvas = c.querySelector('canvas');
+      const Chart = (
+        window as unknown as {
+          Chart: { getChart(c: Element): { data: { datasets: { data: unknown[] }[] } } };
+        }
+      ).Chart;
+      const n = canvas
+        ? Chart.getChart(canvas)!.data.datasets.reduce(
+            (a, d) => a + d.data.filter((v) => v !== null).length,
+            0,
+          )
+        : c.querySelectorAll('td').length;
+      return [c.getAttribute('data-figure-id')!, n] as [string, number];
+    }),
+  );
+  return new Map(list);
+}
+
+test(
+  'dashboard walk-through in Chromium: every figure on its page, grouping over seeds, screenshots',
+  { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 180_000 },
+  async (t) => {
+    const url = await serve();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const visit = async (hash: string, shot: string) => {
+      await page.goto(`${url}#${hash}`);
+      await page.waitForSelector('body[data-ready="1"]');
+      await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
+      assert.match(
+        await page.locator('#root').innerText(),
+        /sprig-figures-/,
+        `${shot}: the store path is shown`,
+      );
+      return drawn(page);
+    };
+    const expectFigures = (figs: Map<string, number>, want: string[]) => {
+      for (const w of want) {
+        const hit = [...figs].find(([id]) => id.includes(w));
+        assert.ok(hit, `${w} on the page (got ${[...figs.keys()].join(', ')})`);
+        assert.ok(hit[1] > 0, `${w} has data`);
+      }
+    };
+
+    // The runs table: readable labels and the kind's columns; grouping by all but the seed.
+    await visit('/?kind=dst', 'runs-dst');
+    assert.equal(await page.locator('table#runs tbody tr').count(), 10);
+    assert.ok((await page.locator('table#runs').innerText()).includes('rigl s=0.9 seed=1'));
+    await page.goto(`${url}#/?kind=dst&group=*seed`);
+    await page.waitForSelector('body[data-ready="1"] table#groups');
+    const sizes = await page.$$eval('tr[data-group-size]', (rs) =>
+      rs.map((r) => r.getAttribute('data-group-size')),
+    );
+    assert.deepEqual(sizes, ['2', '2', '2', '2', '2'], 'five method groups of two seeds');
+    await page.screenshot({ path: join(SHOTS, 'runs-grouped.png'), fullPage: true });
+
+    // DST: the comparison figures of all runs of the kind.
+    const dstIds = JSON.parse(
+      await page.evaluate(async () =>
+        JSON.stringify(
+          (await (await fetch('/api/runs?kind=dst')).json()).runs.map((r: { runId: string }) => r.runId),
+        ),
+      ),
+    ) as string[];
+    expectFigures(await visit(`/compare/${dstIds.join(',')},nope`, 'dst-compare'), [
+      'dst:accuracy-vs-sparsity',
+      'dst:accuracy-vs-training-flops',
+      'dst:accuracy-vs-inference-flops',
+      'dst:layer-densities',
+      'dst:mask-churn',
+    ]);
+    assert.match(await page.locator('#missing').innerText(), /'nope'/, 'a bad id is dropped with a notice');
+    expectFigures(await visit(`/run/${ids.lottery}`, 'lottery'), [
+      'lottery:accuracy-vs-remaining',
+      'lottery:early-stop',
+    ]);
+    assert.ok(
+      (await page.locator('#children').innerText()).includes('reinit level 1 replicate 0'),
+      'branches listed',
+    );
+    expectFigures(await visit(`/run/${ids.bootstrap}`, 'bootstrap'), [':mlp_32', ':mlp_8', ':ranking']);
+    expectFigures(await visit(`/run/${ids.gradflow}`, 'gradflow'), [
+      ':grad-norm',
+      ':interpolation',
+      ':disagreement',
+      ':distances',
+    ]);
+    assert.deepEqual(errors, []);
+    t.diagnostic(`screenshots: ${SHOTS} (${readdirSync(SHOTS).length} files)`);
+  },
+);
