@@ -107,20 +107,38 @@ function leftData(runs: Run[], x: Float32Array, rows: number, cols: number, t: b
   return out;
 }
 
+/** Columns [start, start + w) of row-major X [rows, cols], as a contiguous [rows, w] (row-wise copies). */
+function columns(x: Float32Array, rows: number, cols: number, start: number, w: number): Float32Array {
+  if (start === 0 && w === cols) return x;
+  const out = new Float32Array(rows * w);
+  for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols + start, i * cols + start + w), i * w);
+  return out;
+}
+
 /**
- * X·opᵀ (t: X·op) for row-major X [rows, cols], op block-diagonal along the columns. One run of one
- * shared block R_b is one GEMM with no transpose — X read as [rows·count, size] times R_bᵀ, the
- * Kronecker form X·(I ⊗ R_b)ᵀ; otherwise (op·Xᵀ)ᵀ through two loop transposes.
+ * X·opᵀ (t: X·op) for row-major X [rows, cols], op block-diagonal along the columns, run by run.
+ * A run of one shared block R_b (the DCT) is one GEMM with no transpose — its columns read as
+ * [rows·count, size] times R_bᵀ, the Kronecker form X·(I ⊗ R_b)ᵀ; a run of distinct blocks (the
+ * orthogonal basis) is (op·Xᵀ)ᵀ through two loop transposes.
  */
 function rightData(runs: Run[], x: Float32Array, rows: number, cols: number, t: boolean): Float32Array {
-  const only = runs.length === 1 ? runs[0]! : null;
-  if (only?.shared) {
-    const out = new Float32Array(rows * cols);
-    const { count, size, stacked } = only;
-    gemm(out, x, stacked.subarray(0, size * size), 1, 1, rows * count, size, size, false, !t);
-    return out;
+  const out = runs.length === 1 ? null : new Float32Array(rows * cols);
+  for (const run of runs) {
+    const { start, count, size, stacked, shared } = run;
+    const w = count * size;
+    const part = columns(x, rows, cols, start, w);
+    let y: Float32Array;
+    if (shared) {
+      y = new Float32Array(rows * w);
+      gemm(y, part, stacked.subarray(0, size * size), 1, 1, rows * count, size, size, false, !t);
+    } else {
+      const own = [{ ...run, start: 0 }];
+      y = transposed(leftData(own, transposed(part, rows, w), w, rows, t), w, rows);
+    }
+    if (!out) return y;
+    for (let i = 0; i < rows; i++) out.set(y.subarray(i * w, (i + 1) * w), i * cols + start);
   }
-  return transposed(leftData(runs, transposed(x, rows, cols), cols, rows, t), cols, rows);
+  return out!;
 }
 
 /**
