@@ -5,6 +5,7 @@
  */
 import { tf } from '../engine/index.js';
 import { nativeAddon } from '../engine/native.js';
+import { alloc, valuesOf } from '../engine/pool.js';
 import type { ParamSpec, ParamTensors } from '../models/types.js';
 import type { AxisTransform, Basis } from '../sparsity/bases.js';
 import type { Masks } from '../sparsity/mask.js';
@@ -85,8 +86,22 @@ function gemm(
   }
 }
 
-function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(a.length);
+/**
+ * Working arrays by role, reused from call to call (a layer's transform runs at most once at a
+ * time): fresh arrays cost page faults and GC pressure comparable to the products themselves.
+ */
+type Buffers = (role: string, n: number) => Float32Array;
+
+function scratch(): Buffers {
+  const held = new Map<string, Float32Array>();
+  return (role, n) => {
+    let b = held.get(role);
+    if (!b || b.length !== n) held.set(role, (b = new Float32Array(n)));
+    return b;
+  };
+}
+
+function transposed(a: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     for (let j = 0; j < cols; j++) out[j * rows + i] = a[o + j]!;
@@ -98,8 +113,14 @@ function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
  * op·X (t: opᵀ·X) for row-major X [rows, cols], op block-diagonal along the rows: a run's rows are
  * contiguous, so a run is one batched product of its blocks with X's row blocks.
  */
-function leftData(runs: Run[], x: Float32Array, rows: number, cols: number, t: boolean): Float32Array {
-  const out = new Float32Array(rows * cols);
+function leftData(
+  runs: Run[],
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  t: boolean,
+  out: Float32Array,
+): Float32Array {
   for (const { start, count, size, stacked } of runs) {
     const span = [start * cols, (start + count * size) * cols] as const;
     gemm(out.subarray(...span), stacked, x.subarray(...span), count, count, size, cols, size, t, false);
@@ -108,9 +129,15 @@ function leftData(runs: Run[], x: Float32Array, rows: number, cols: number, t: b
 }
 
 /** Columns [start, start + w) of row-major X [rows, cols], as a contiguous [rows, w] (row-wise copies). */
-function columns(x: Float32Array, rows: number, cols: number, start: number, w: number): Float32Array {
+function columns(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  start: number,
+  w: number,
+  out: Float32Array,
+): Float32Array {
   if (start === 0 && w === cols) return x;
-  const out = new Float32Array(rows * w);
   for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols + start, i * cols + start + w), i * w);
   return out;
 }
@@ -121,24 +148,31 @@ function columns(x: Float32Array, rows: number, cols: number, start: number, w: 
  * [rows·count, size] times R_bᵀ, the Kronecker form X·(I ⊗ R_b)ᵀ; a run of distinct blocks (the
  * orthogonal basis) is (op·Xᵀ)ᵀ through two loop transposes.
  */
-function rightData(runs: Run[], x: Float32Array, rows: number, cols: number, t: boolean): Float32Array {
-  const out = runs.length === 1 ? null : new Float32Array(rows * cols);
+function rightData(
+  runs: Run[],
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  t: boolean,
+  out: Float32Array,
+  buf: Buffers,
+): Float32Array {
   for (const run of runs) {
     const { start, count, size, stacked, shared } = run;
     const w = count * size;
-    const part = columns(x, rows, cols, start, w);
-    let y: Float32Array;
-    if (shared) {
-      y = new Float32Array(rows * w);
-      gemm(y, part, stacked.subarray(0, size * size), 1, 1, rows * count, size, size, false, !t);
-    } else {
+    const whole = w === cols;
+    const part = columns(x, rows, cols, start, w, buf('part', rows * w));
+    const y = whole ? out : buf('y', rows * w);
+    if (shared) gemm(y, part, stacked.subarray(0, size * size), 1, 1, rows * count, size, size, false, !t);
+    else {
+      const pt = transposed(part, rows, w, buf('pt', rows * w));
       const own = [{ ...run, start: 0 }];
-      y = transposed(leftData(own, transposed(part, rows, w), w, rows, t), w, rows);
+      transposed(leftData(own, pt, w, rows, t, buf('qt', rows * w)), w, rows, y);
     }
-    if (!out) return y;
+    if (whole) return out;
     for (let i = 0; i < rows; i++) out.set(y.subarray(i * w, (i + 1) * w), i * cols + start);
   }
-  return out!;
+  return out;
 }
 
 /**
@@ -147,19 +181,19 @@ function rightData(runs: Run[], x: Float32Array, rows: number, cols: number, t: 
  * products (an 8×8-block DCT step went from ~13× to within 2× of a canonical one).
  */
 function twoSided(left: Run[] | null, right: Run[] | null, rows: number, cols: number) {
-  const apply = (x: Float32Array, t: boolean) => {
-    let y = x;
-    if (left) y = leftData(left, y, rows, cols, t);
-    if (right) y = rightData(right, y, rows, cols, t);
-    return y;
+  const buf = scratch();
+  const apply = (x: Float32Array, t: boolean): tf.Tensor2D => {
+    const out = alloc(rows * cols); // becomes the tensor's data; the pool takes it back on dispose
+    // L·X then ·Rᵀ (t: Lᵀ·X then ·R; the two commute, both are applied to the same [rows, cols])
+    const lx = left ? leftData(left, x, rows, cols, t, right ? buf('lx', rows * cols) : out) : x;
+    if (right) rightData(right, lx, rows, cols, t, out, buf);
+    return tf.tensor2d(out, [rows, cols]);
   };
-  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const c = args[0] as tf.Tensor2D;
-    return {
-      value: tf.tensor2d(apply(c.dataSync() as Float32Array, false), [rows, cols]),
-      gradFunc: (dy: tf.Tensor) => tf.tensor2d(apply(dy.dataSync() as Float32Array, true), [rows, cols]),
-    };
-  }) as (c: tf.Tensor2D) => tf.Tensor2D;
+  const values = (x: tf.Tensor) => valuesOf(x, tf.backend());
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: apply(values(args[0] as tf.Tensor), false),
+    gradFunc: (dy: tf.Tensor) => apply(values(dy), true),
+  })) as (c: tf.Tensor2D) => tf.Tensor2D;
 }
 
 export interface BasisReparam {
