@@ -17,7 +17,7 @@ const shapes: [number, number, number, boolean, boolean][] = [
   [60, 300, 100, false, true],
   [128, 256, 1024, false, false],
 ];
-const IMPLS = ['', 'blas1', 'split', 'dnnl'];
+const IMPLS = ['', 'blas1', 'split', 'sgemm', 'dnnl-mm'];
 for (const threads of [1, 2]) {
   addon.setThreads(threads);
   for (const [M, N, K, ta, tb] of shapes) {
@@ -25,7 +25,7 @@ for (const threads of [1, 2]) {
       B = Float32Array.from({ length: K * N }, Math.random),
       C = new Float32Array(M * N);
     const row: string[] = [];
-    for (const impl of [1, 2, 3]) {
+    for (const impl of [1, 2, 3, 4]) {
       const f = () => addon.matmul(C, A, B, 1, 1, M, N, K, ta, tb, null, 0, 0, impl);
       for (let i = 0; i < 20; i++) f();
       const ts: number[] = [];

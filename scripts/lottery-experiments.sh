@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ROOT=${SPRIG_ROOT:-runs}
 EPOCHS=${EPOCHS:-1ep}
 LEVELS=${LEVELS:-11}           # 21.1 % remaining at level 7; 10.8 % at 10, 8.7 % at 11 (output layer at 10 %)
-FILE=sweeps/lottery-lenet300.yaml
+FILE=${FILE:-sweeps/lottery-lenet300.yaml}
 sprig() { npx tsx src/cli/main.ts "$@"; }
 sets=(--set "trainSteps=$EPOCHS" --set "levels=$LEVELS")
 

@@ -14,6 +14,7 @@ import { makeStore, type DashboardStore } from './dashboard-fixtures.js';
 import { StoreReader } from '../src/dashboard/reader.js';
 import { createDashboard, serveDashboard } from '../src/dashboard/server.js';
 import { SprigError } from '../src/util/errors.js';
+import { RunStore } from '../src/store/store.js';
 
 let store: DashboardStore;
 const LOTTERY = 'lottery_00000000deadbeef';
@@ -27,6 +28,10 @@ const levels = [1, 0.8, 0.64, 0.512].map((remaining, level) => ({
 
 before(() => {
   store = makeStore('sprig-dash-api-');
+  // One run belongs to a sweep, as `sprig sweep` records it.
+  const rs = new RunStore(store.root);
+  rs.index.tagSweep('sweep-a', [store.runs[0]!.runId]);
+  rs.close();
   // A lottery experiment as a directory only (no index row): the reader finds it by its files.
   const dir = join(store.root, LOTTERY);
   mkdirSync(dir);
@@ -90,6 +95,12 @@ test('API: runs, one run, its metrics and curves; nothing in the store changes',
     const row = list.body.runs.find((r: { kind: string }) => r.kind === 'train');
     assert.equal(row.label, 'train mlp_16 seed=0');
     assert.equal(row.columns.model, 'mlp_16');
+    // A sweep is a filter of the table, and its id a column.
+    const swept = await get('/api/runs?sweep=sweep-a');
+    assert.deepEqual(
+      swept.body.runs.map((r: { runId: string; sweep: string }) => [r.runId, r.sweep]),
+      [[store.runs[0]!.runId, 'sweep-a']],
+    );
     // Figures of several runs; an unknown id is reported, not fatal.
     const figs = await get(`/api/figures?ids=${store.runs.map((r) => r.runId).join(',')},nope`);
     assert.equal(figs.status, 200);

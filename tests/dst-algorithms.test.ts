@@ -181,6 +181,23 @@ test('snfs keeps an EMA (momentum 0.9) of dense gradients every step, and it is 
   assert.deepEqual(v.state().buffers.get('ema/b'), u.state().buffers.get('ema/b'));
 });
 
+test('magnitude_init keeps the highest |θ0| per layer at step 0, whatever the gradient', () => {
+  const masks = new Map(specs.map((s) => [s.name, new Float32Array(s.shape[0]! * s.shape[1]!).fill(1)]));
+  const u = methodDef('magnitude_init').create(config(masks))!;
+  const ctx = context(0, masks);
+  const w0 = ctx.weights.get('a')!.map(Math.abs);
+  u.beforeStep!(ctx);
+  const m = masks.get('a')!;
+  assert.equal(countActive(m), 30);
+  assert.equal(countActive(masks.get('c')!), 15, 'a dense layer stays dense');
+  const minKept = Math.min(...[...w0].filter((_, i) => m[i] === 1));
+  for (let i = 0; i < m.length; i++) if (m[i] === 0) assert.ok(w0[i]! <= minKept);
+  // SNIP from the same state keeps another set: the score, not the plumbing, differs
+  const snipMasks = new Map(specs.map((s) => [s.name, new Float32Array(s.shape[0]! * s.shape[1]!).fill(1)]));
+  methodDef('snip').create(config(snipMasks))!.beforeStep!(context(0, snipMasks));
+  assert.notDeepEqual(snipMasks.get('a'), m);
+});
+
 test('snip keeps the highest |θ·∇L| per layer at step 0, then never changes', () => {
   const masks = new Map(specs.map((s) => [s.name, new Float32Array(s.shape[0]! * s.shape[1]!).fill(1)]));
   const u = new SnipUpdater(config(masks));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { palette } from '../src/figures/palette.js';
 import { domain, filterTicks, tickFormatter } from '../src/figures/axes.js';
 import { figureSvg } from '../src/figures/svg.js';
-import { withRanges } from '../src/figures/index.js';
+import { chartFigure, withRanges } from '../src/figures/index.js';
 import { groupRuns } from '../src/figures/groups.js';
 import { meanStd } from '../src/figures/stats.js';
 import { lotteryFigures, type LotteryCurve } from '../src/figures/lottery.js';
@@ -30,6 +30,11 @@ test('axes: a one-point run gets a window around its value, whole-number ticks o
   const f = tickFormatter([468.2, 468.4, 468.6], { label: 'y', unit: 'number' });
   assert.deepEqual([468.2, 468.4].map(f), ['468.2', '468.4']);
   assert.equal(tickFormatter([0, 20, 40], { label: 'y', unit: 'number' })(20), '20');
+  assert.deepEqual([0, 2.5, 5].map(tickFormatter([0, 2.5, 5], { label: 'y', unit: 'number' })), [
+    '0.0',
+    '2.5',
+    '5.0',
+  ]);
   assert.equal(meanStd([1, 3]).std, Math.SQRT2, 'sample standard deviation (n − 1)');
 });
 
@@ -131,4 +136,20 @@ test('lottery: branches start at the dense point; one replicate says it has no b
     ],
   );
   assert.match(f.note!, /one replicate/);
+});
+
+test('generic charts: levels on whole-number ticks, accuracy in percent', () => {
+  const f = chartFigure({
+    id: 'metrics:Accuracy',
+    title: 'accuracy',
+    xLabel: 'level',
+    yLabel: 'accuracy',
+    series: [{ label: 'test', x: [0, 1, 2], y: [0.9, 0.91, 0.92] }],
+    source: 'metrics',
+  });
+  assert.equal(f.x.unit, 'integer');
+  assert.deepEqual(f.series[0]!.y, [90, 91, 92]);
+  assert.equal(f.y.label, 'accuracy (%)');
+  const ticks = [...figureSvg(f).matchAll(/class="xtick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+  assert.deepEqual(ticks, ['0', '1', '2']);
 });

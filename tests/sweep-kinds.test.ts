@@ -66,6 +66,16 @@ test('sweep keys give the pinned run ids of every kind', () => {
   );
 });
 
+test('a dst run with M× and a warm-up gets the id planDst gives it (marked)', async () => {
+  const { planDst } = await import('../src/experiments/dst.js');
+  const { dstHparamsFromFlags } = await import('../src/cli/dst.js');
+  const params = { ...TINY, model: 'mlp_8', trainSteps: '4it', method: 'rigl', multiplier: 2, warmup: '2it' };
+  const planned = planRun('dst', params, {});
+  const flags = { ...params, dataset: 'synthetic', root: '.' };
+  assert.equal(planned.runId, planDst(dstHparamsFromFlags(flags)).runId);
+  assert.notEqual(planned.runId, planRun('dst', { ...params, warmup: '0it' }, {}).runId);
+});
+
 test('switches map to both forms of their flag', () => {
   const on = planRun('train', { ...TINY, nesterov: true }, {});
   const off = planRun('train', { ...TINY, nesterov: false }, {});

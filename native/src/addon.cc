@@ -77,6 +77,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sprig::registerConv(env, exports);
   sprig::registerOps(env, exports);
   sprig::registerFused(env, exports);
+  sprig::registerSparseLinear(env, exports);
+  sprig::registerSparseConv(env, exports);
   return exports;
 }
 

@@ -48,5 +48,7 @@ void registerGemm(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerOps(Napi::Env env, Napi::Object exports);
 void registerFused(Napi::Env env, Napi::Object exports);
+void registerSparseLinear(Napi::Env env, Napi::Object exports);
+void registerSparseConv(Napi::Env env, Napi::Object exports);
 
 }  // namespace sprig

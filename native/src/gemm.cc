@@ -7,13 +7,18 @@
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #ifdef SPRIG_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <map>
+#include <memory>
+#include <vector>
 #endif
 
 namespace sprig {
 
-enum GemmImpl { G_AUTO = 0, G_BLAS1 = 1, G_BLAS_SPLIT = 2, G_DNNL = 3 };
+enum GemmImpl { G_AUTO = 0, G_BLAS1 = 1, G_BLAS_SPLIT = 2, G_DNNL = 3, G_DNNL_MATMUL = 4 };
 
 static inline void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
                         int64_t ldb, float* C, int64_t ldc) {
@@ -44,16 +49,67 @@ static void gemmSplit(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const f
   }
 }
 
+#ifdef SPRIG_HAVE_DNNL
+// oneDNN's matmul primitive (brgemm kernels on AVX-512). Unlike dnnl_sgemm, whose JIT GEMM kernels
+// point rsp into a heap workspace so that any signal arriving mid-kernel writes its frame there
+// (oneDNN issue #4845, fixed in 3.12; Debian ships 2.6), the brgemm kernels leave rsp alone:
+// native/test/signals.cc-style storms of SIGPROF leave the heap intact. Cached per shape, transposes
+// and thread count (a primitive plans its threading when it is created).
+struct MatmulEntry {
+  dnnl::matmul prim;
+  dnnl::memory a, b, c;
+  bool safe;  // brgemm kernels; anything else (x64:gemm:jit, the unsafe sgemm) goes to OpenBLAS
+};
+static dnnl::engine& mmEngine() { static dnnl::engine e(dnnl::engine::kind::cpu, 0); return e; }
+static dnnl::stream& mmStream() { static dnnl::stream s(mmEngine()); return s; }
+
+static bool dnnlMatmul(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C) {
+  using tag = dnnl::memory::format_tag;
+  using dt = dnnl::memory::data_type;
+  static std::map<std::vector<int64_t>, std::unique_ptr<MatmulEntry>> cache;
+  std::vector<int64_t> key{M, N, K, ta, tb, omp_get_max_threads()};
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    auto& eng = mmEngine();
+    dnnl::memory::desc a({M, K}, dt::f32, ta ? tag::ba : tag::ab), b({K, N}, dt::f32, tb ? tag::ba : tag::ab),
+        c({M, N}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), eng);
+    auto e = std::make_unique<MatmulEntry>();
+    e->prim = dnnl::matmul(pd);
+    e->a = dnnl::memory(a, eng, nullptr);
+    e->b = dnnl::memory(b, eng, nullptr);
+    e->c = dnnl::memory(c, eng, nullptr);
+    e->safe = std::string(pd.impl_info_str()).rfind("brg", 0) == 0;
+    it = cache.emplace(key, std::move(e)).first;
+  }
+  MatmulEntry& e = *it->second;
+  if (!e.safe) return false;
+  e.a.set_data_handle(const_cast<float*>(A));
+  e.b.set_data_handle(const_cast<float*>(B));
+  e.c.set_data_handle(C);
+  e.prim.execute(mmStream(), {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+  mmStream().wait();
+  return true;
+}
+#endif
+
+// SPRIG_GEMM_IMPL=1..4 forces one implementation for the products from 3 MFLOP up (A/B benchmarks:
+// 2 is the choice before oneDNN's matmul primitive).
+static int forcedImpl = 0;
+
 static GemmImpl pick(int64_t M, int64_t N, int64_t K) {
   const double flops = 2.0 * M * N * K;
-  // Split over our OpenMP threads from ~3 MFLOP up: LeNet-300-100's products at batch 60 (3.6 and
-  // 28 MFLOP) run 1.4-1.9x faster on 2 threads than on one (bench/matmul.ts). On a machine that
-  // other processes keep busy, adaptThreads() has already dropped the team to one thread, so no
-  // 2-thread barrier waits for a descheduled thread. (oneDNN's dnnl_sgemm is ~10% faster still, but
-  // with 2 threads it corrupts the heap when the process receives signals, e.g. under
-  // `node --cpu-prof`: kept only as impl 3.)
-  if (flops < 3e6 || omp_get_max_threads() < 2) return G_BLAS1;
-  return G_BLAS_SPLIT;
+  // Below ~3 MFLOP a primitive call costs more than it saves: one OpenBLAS thread. Above, oneDNN's
+  // matmul primitive, which runs LeNet-300-100's products at 1.1-1.3x OpenBLAS split over our
+  // threads (bench/matmul.ts). Not dnnl_sgemm: it corrupts the heap when a signal arrives mid-kernel.
+  (void)M;
+  if (flops < 3e6) return G_BLAS1;
+  if (forcedImpl) return (GemmImpl)forcedImpl;
+#ifdef SPRIG_HAVE_DNNL
+  return G_DNNL_MATMUL;
+#else
+  return omp_get_max_threads() < 2 ? G_BLAS1 : G_BLAS_SPLIT;
+#endif
 }
 
 static void gemmOne(GemmImpl impl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B,
@@ -65,6 +121,11 @@ static void gemmOne(GemmImpl impl, bool ta, bool tb, int64_t M, int64_t N, int64
     case G_DNNL:
       if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N) != dnnl_success)
         throw std::runtime_error("dnnl_sgemm failed");
+      return;
+    case G_DNNL_MATMUL:
+      if (dnnlMatmul(ta, tb, M, N, K, A, B, C)) return;
+      if (omp_get_max_threads() > 1) gemmSplit(ta, tb, M, N, K, A, B, C);
+      else blas(ta, tb, M, N, K, A, lda, B, ldb, C, N);
       return;
 #endif
     case G_BLAS_SPLIT:
@@ -136,6 +197,7 @@ static Napi::Value MatMul(const Napi::CallbackInfo& info) {
 
 void registerGemm(Napi::Env env, Napi::Object exports) {
   openblas_set_num_threads(1);
+  if (const char* f = std::getenv("SPRIG_GEMM_IMPL")) forcedImpl = std::clamp(std::atoi(f), 0, 4);
   exports.Set("matmul", Napi::Function::New(env, MatMul));
 }
 

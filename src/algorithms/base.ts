@@ -4,6 +4,7 @@
  * SNFS) share `DropGrowUpdater` and differ only in their grow scores.
  */
 import type { ParamSpec } from '../models/types.js';
+import { masksChanged } from '../engine/kernels/sparse-engine.js';
 import type { SparseUpdater, StepContext } from '../training/loop.js';
 import {
   activeCount,
@@ -41,6 +42,9 @@ export interface UpdaterConfig {
 /** A fixed mask: the loop masks gradients and weights, nothing else happens. */
 export class FixedMaskUpdater implements SparseUpdater {
   constructor(readonly masks: Masks) {}
+  denseGradients(): boolean {
+    return false;
+  }
 }
 
 /** Names of the layers an updater may change: those whose target density is below 1 (dense layers stay dense). */
@@ -67,6 +71,11 @@ export abstract class DropGrowUpdater implements SparseUpdater {
   constructor(protected readonly cfg: UpdaterConfig) {
     this.masks = cfg.masks;
     this.layers = sparseLayerNames(cfg.specs, cfg.densities);
+  }
+
+  /** Dense gradients on the mask-update steps, for the grow scores (RigL); SET and SNFS override. */
+  denseGradients(step: number): boolean {
+    return isUpdateStep(this.cfg.schedule, step);
   }
 
   /** Scores for growing connections in layer `name` (higher grows first). */
@@ -115,6 +124,7 @@ export abstract class DropGrowUpdater implements SparseUpdater {
         }
       }
       mask.set(next);
+      masksChanged();
       ctx.optimizer.resetMoments(name, grown);
       out.grown.set(name, grown);
     }

@@ -16,6 +16,7 @@ import {
   type Masks,
 } from '../sparsity/index.js';
 import type { SparseUpdater, StepContext } from '../training/loop.js';
+import { masksChanged } from '../engine/kernels/sparse-engine.js';
 import { SprigError } from '../util/errors.js';
 import type { UpdaterConfig } from './base.js';
 import { GMP_FIELDS, SHAPE_FIELDS, gmpSchedule, type MethodDef } from './method.js';
@@ -46,6 +47,10 @@ export class GmpUpdater implements SparseUpdater {
     }
   }
 
+  denseGradients(): boolean {
+    return false;
+  }
+
   beforeStep(ctx: StepContext): boolean {
     for (const [n, g] of this.schedules) {
       if (!isGmpPruneStep(g, ctx.step)) continue;
@@ -57,6 +62,7 @@ export class GmpUpdater implements SparseUpdater {
       if (activeCount(mask.length, keep) >= countActive(mask)) continue;
       const next = maskFromScores(new Map([[n, scores]]), new Map([[n, keep]])).get(n)!;
       mask.set(next);
+      masksChanged();
       for (let i = 0; i < w.length; i++) if (next[i] === 0) w[i] = 0;
     }
     return false;

@@ -12,6 +12,7 @@ import { set } from './set.js';
 import { snfs } from './snfs.js';
 import { rigl } from './rigl.js';
 import { gmp } from './gmp.js';
+import { magnitudeInit } from './magnitude-init.js';
 
 export const METHODS = {
   dense,
@@ -22,6 +23,7 @@ export const METHODS = {
   snfs,
   rigl,
   gmp,
+  magnitude_init: magnitudeInit,
 } as const satisfies Record<string, MethodDef>;
 
 export type MethodName = keyof typeof METHODS;

@@ -14,6 +14,11 @@ import {
 } from './method.js';
 
 export class SetUpdater extends DropGrowUpdater {
+  /** Random growth reads no gradient. */
+  override denseGradients(): boolean {
+    return false;
+  }
+
   protected override growScores(ctx: StepContext, name: string): Float32Array {
     // the loop's rng is in the checkpoint, so a resumed run grows the same connections
     const n = this.masks.get(name)!.length;

@@ -28,6 +28,11 @@ export class SnfsUpdater extends DropGrowUpdater {
     return super.beforeStep(ctx);
   }
 
+  /** The EMA of the dense gradients is updated on every step. */
+  override denseGradients(): boolean {
+    return true;
+  }
+
   protected override growScores(_ctx: StepContext, name: string): Float32Array {
     return this.ema.get(name)!.map(Math.abs);
   }

@@ -6,6 +6,7 @@
 import { maskFromScores, sparseInit, type Masks } from '../sparsity/index.js';
 import type { Buffers, SparseUpdater, StepContext } from '../training/loop.js';
 import { sparseLayerNames, type UpdaterConfig } from './base.js';
+import { masksChanged } from '../engine/kernels/sparse-engine.js';
 import { INIT_FIELDS, SHAPE_FIELDS, sparseStepFlops, type MethodDef } from './method.js';
 
 export class SnipUpdater implements SparseUpdater {
@@ -16,20 +17,24 @@ export class SnipUpdater implements SparseUpdater {
     this.masks = cfg.masks;
   }
 
+  /** Connection sensitivity |θ ⊙ ∇L|; the one thing a variant pruning at init by another score changes. */
+  protected saliency(w: Float32Array, g: Float32Array): Float32Array {
+    return w.map((x, i) => Math.abs(x * g[i]!));
+  }
+
+  /** The connection sensitivities at step 0 need the dense gradient. */
+  denseGradients(): boolean {
+    return !this.done;
+  }
+
   beforeStep(ctx: StepContext): boolean {
     if (this.done) return false;
     this.done = true;
     const names = sparseLayerNames(this.cfg.specs, this.cfg.densities);
     const scores = new Map<string, Float32Array>();
-    for (const n of names) {
-      const w = ctx.weights.get(n)!;
-      const g = ctx.grads.get(n)!;
-      scores.set(
-        n,
-        w.map((x, i) => Math.abs(x * g[i]!)),
-      );
-    }
+    for (const n of names) scores.set(n, this.saliency(ctx.weights.get(n)!, ctx.grads.get(n)!));
     for (const [n, m] of maskFromScores(scores, this.cfg.densities)) this.masks.get(n)!.set(m);
+    masksChanged();
     const init = this.cfg.init ?? 'dense';
     sparseInit(this.cfg.specs, ctx.weights, this.masks, init, ctx.rng, { scale: this.cfg.initScale });
     if (init !== 'dense') {

@@ -43,6 +43,8 @@ export interface BenchOptions {
   steps?: number;
   /** Warm-up steps per process, for every network; default: BENCH_NETS' per network. */
   warmup?: number;
+  /** Batch size for every network (both engines); default: BENCH_NETS' per network. */
+  batch?: number;
   /** Also time one epoch of LeNet-300-100 on Fashion-MNIST; default true. */
   epoch?: boolean;
   dataDir?: string;
@@ -57,6 +59,8 @@ export interface TrainMeasurement {
   examplesPerS: number;
   medianStepS: number;
   maxRssMB: number;
+  /** Dense training FLOPs per second (3× the forward FLOPs per example, RigL's count); sprig only. */
+  gflopsPerS?: number;
 }
 export interface BenchRow {
   net: BenchNet;
@@ -64,7 +68,7 @@ export interface BenchRow {
   /** Timed steps and warm-up steps per process (both engines). */
   steps: number;
   warmup: number;
-  sprig: { examplesPerS: number; maxRssMB: number; runs: TrainMeasurement[] };
+  sprig: { examplesPerS: number; gflopsPerS: number; maxRssMB: number; runs: TrainMeasurement[] };
   pytorch: { examplesPerS: number; maxRssMB: number; runs: TrainMeasurement[]; blas?: string };
   /** sprig / PyTorch training examples per second (medians over repetitions). */
   ratio: number;
@@ -142,7 +146,7 @@ function workerCommand(): string[] {
   return self.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), self] : [self];
 }
 
-function sprigTrain(net: BenchNet, steps: number, warmup: number): TrainMeasurement {
+function sprigTrain(net: BenchNet, steps: number, warmup: number, batch?: number): TrainMeasurement {
   const r = runJson(process.execPath, [
     ...workerCommand(),
     WORKER_FLAG,
@@ -150,11 +154,13 @@ function sprigTrain(net: BenchNet, steps: number, warmup: number): TrainMeasurem
     net,
     String(steps),
     String(warmup),
+    ...(batch ? [String(batch)] : []),
   ]);
   return {
     examplesPerS: Number(r.examplesPerS),
     medianStepS: Number(r.medianStepS),
     maxRssMB: Number(r.maxRssMB),
+    gflopsPerS: Number(r.gflopsPerS),
   };
 }
 
@@ -172,6 +178,7 @@ function torchTrain(
     String(steps),
     '--warmup',
     String(warmup),
+    ...(o.batch ? ['--batch', String(o.batch)] : []),
   ]);
   return {
     examplesPerS: Number(r.examplesPerS),
@@ -199,7 +206,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
         warmup = o.warmup ?? BENCH_NETS[net].warmup;
       for (const who of order) {
         loads.push(loadAvg());
-        if (who === 'sprig') runs.get(net)!.s.push(sprigTrain(net, steps, warmup));
+        if (who === 'sprig') runs.get(net)!.s.push(sprigTrain(net, steps, warmup, o.batch));
         else runs.get(net)!.t.push(torchTrain(o, net, steps, warmup));
       }
       const e = runs.get(net)!;
@@ -216,10 +223,15 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
       tr = Math.max(...e.t.map((m) => m.maxRssMB));
     return {
       net,
-      batch: BENCH_NETS[net].batch,
+      batch: o.batch ?? BENCH_NETS[net].batch,
       steps: o.steps ?? BENCH_NETS[net].steps,
       warmup: o.warmup ?? BENCH_NETS[net].warmup,
-      sprig: { examplesPerS: s, maxRssMB: sr, runs: e.s },
+      sprig: {
+        examplesPerS: s,
+        gflopsPerS: median(e.s.map((m) => m.gflopsPerS ?? NaN)),
+        maxRssMB: sr,
+        runs: e.s,
+      },
       pytorch: { examplesPerS: t, maxRssMB: tr, runs: e.t, blas: e.t[0]?.blas },
       ratio: s / t,
       rssRatio: sr / tr,
@@ -295,6 +307,7 @@ export function formatBench(r: BenchResult): string {
     'batch',
     'steps (warm-up)',
     'sprig ex/s',
+    'sprig GFLOP/s',
     'PyTorch ex/s',
     'ratio',
     'sprig RSS MB',
@@ -306,6 +319,7 @@ export function formatBench(r: BenchResult): string {
     String(x.batch),
     `${x.steps} (${x.warmup})`,
     x.sprig.examplesPerS.toFixed(0),
+    (x.sprig.gflopsPerS ?? NaN).toFixed(1),
     x.pytorch.examplesPerS.toFixed(0),
     x.ratio.toFixed(2),
     x.sprig.maxRssMB.toFixed(0),
@@ -317,6 +331,9 @@ export function formatBench(r: BenchResult): string {
   const out = [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)];
   out.push(
     `(medians of ${r.settings.reps} interleaved repetitions, each the median step time over its timed steps; ratio = sprig / PyTorch)`,
+  );
+  out.push(
+    'GFLOP/s: dense training FLOPs (3× forward, RigL App. H: conv and FC multiply-adds, no BN/bias) per second',
   );
   out.push(
     `machine load (1-min average) during the run: ${r.load.min.toFixed(2)}–${r.load.max.toFixed(2)} on ${r.machine.cpus} CPUs` +
@@ -366,6 +383,7 @@ export async function measureTrain(
   net: BenchNet,
   steps: number,
   warmup: number,
+  batchSize?: number,
 ): Promise<Record<string, unknown>> {
   const spec = BENCH_NETS[net];
   const { createModel } = await import('../models/registry.js');
@@ -374,7 +392,7 @@ export async function measureTrain(
   const shape = [...spec.shape] as [number, number, number];
   const model = createModel(spec.model, shape, 10);
   const rng = new Rng(0);
-  const n = spec.batch,
+  const n = batchSize || spec.batch,
     size = shape[0] * shape[1] * shape[2];
   const x = new Float32Array(n * size);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
@@ -400,12 +418,14 @@ export async function measureTrain(
     },
   });
   const med = median(times.slice(warmup));
+  const { denseForwardFlops } = await import('../sparsity/flops.js');
   return {
     mode: 'train',
     net,
     batch: n,
     medianStepS: med,
     examplesPerS: n / med,
+    gflopsPerS: (3 * denseForwardFlops(model.specs) * n) / med / 1e9,
     engine: 'sprig',
     maxRssMB: rssMB(),
   };
@@ -451,10 +471,10 @@ async function workerEpoch(dataDir: string): Promise<Record<string, unknown>> {
 }
 
 async function worker(args: string[]): Promise<void> {
-  const [mode, a, b, c] = args;
+  const [mode, a, b, c, d] = args;
   const out =
     mode === 'train'
-      ? await measureTrain(a as BenchNet, Number(b ?? 20), Number(c ?? 3))
+      ? await measureTrain(a as BenchNet, Number(b ?? 20), Number(c ?? 3), Number(d ?? 0))
       : await workerEpoch(a!);
   process.stdout.write(JSON.stringify(out) + '\n');
 }
@@ -477,22 +497,38 @@ export function register(program: Command): void {
     .option('--reps <n>', 'interleaved repetitions per network', int, 3)
     .option('--steps <n>', 'timed steps per process (default: per network, 60 to 500)', int)
     .option('--warmup <n>', 'warm-up steps per process (default: per network, 30 to 500)', int)
+    .option('--batch <n>', 'batch size for every network (default: per network, 60 or 128)', int)
     .option('--no-epoch', 'skip the Fashion-MNIST epoch')
     .option('--data-dir <dir>', 'Fashion-MNIST IDX files', '/usr/share/datasets/fashion-mnist')
     .option('--out <dir>', 'folder for the JSON result')
     .option('--python <path>', 'python with torch', '/usr/bin/python3')
     .option('--torch-script <path>', 'torch_reference.py')
+    .option('--sparse', 'sparse engine against sprig dense and PyTorch, per density (training and inference)')
+    .option('--densities <list>', '--sparse: comma-separated densities (default 1,0.2,0.1,0.05,0.02)')
+    .option('--no-infer', '--sparse: training rows only')
+    .option(
+      '--torch-threads <n>',
+      "--sparse: PyTorch's threads (default 1, its fastest on a busy machine)",
+      int,
+    )
+    .option('--json', 'print the result as JSON on stdout')
     .action(
       async (o: {
         nets?: string;
         reps: number;
         steps?: number;
         warmup?: number;
+        batch?: number;
         epoch: boolean;
         dataDir: string;
         out?: string;
         python: string;
         torchScript?: string;
+        sparse?: boolean;
+        densities?: string;
+        infer: boolean;
+        torchThreads?: number;
+        json?: boolean;
       }) => {
         const nets = o.nets
           ?.split(',')
@@ -503,11 +539,31 @@ export function register(program: Command): void {
             throw new Error(
               `unknown benchmark network '${n}' (valid: ${Object.keys(BENCH_NETS).join(', ')})`,
             );
+        if (o.sparse) {
+          const { runSparseBench, formatSparseBench } = await import('./bench-sparse.js');
+          const densities = o.densities?.split(',').map(Number);
+          if (densities?.some((d) => !(d > 0 && d <= 1)))
+            throw new Error(`--densities must be numbers in (0, 1], got '${o.densities}'`);
+          const r = await runSparseBench({
+            nets: nets ?? ['lenet300'],
+            densities,
+            reps: o.reps,
+            infer: o.infer,
+            torchThreads: o.torchThreads,
+            outDir: o.out,
+            python: o.python,
+            torchScript: o.torchScript,
+          });
+          if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          else process.stdout.write(formatSparseBench(r) + `\nwritten to ${r.file}\n`);
+          return;
+        }
         await runBench({
           nets,
           reps: o.reps,
           steps: o.steps,
           warmup: o.warmup,
+          batch: o.batch,
           epoch: o.epoch,
           dataDir: o.dataDir,
           outDir: o.out,

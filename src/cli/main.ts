@@ -18,6 +18,9 @@ import { register as reproduce } from './reproduce.js';
 import { register as sweep } from './sweep.js';
 import { register as worker } from './worker.js';
 import { register as metricsEvery } from './metrics-every.js';
+import { register as predict } from './predict.js';
+import { register as sparseEngine } from './sparse-engine.js';
+import { register as exportCmd } from './export.js';
 
 const program = new Command('sprig')
   .description(
@@ -42,6 +45,9 @@ for (const register of [
   sweep,
   worker,
   metricsEvery,
+  predict,
+  sparseEngine,
+  exportCmd,
 ])
   register(program);
 

@@ -20,8 +20,8 @@ import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
 import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } from './charts.js';
-import { chartFigure, figuresFor, runFigures } from '../figures/index.js';
-import { columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
+import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
+import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
 
 export interface DashboardOptions {
@@ -52,13 +52,18 @@ export function allowedHost(listen: string): (name: string) => boolean {
 
 /** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
 function tableRow(r: RunRow) {
-  const sweep = (r.hparams as { sweep?: unknown }).sweep ?? r.result?.sweep;
+  // `sprig sweep` records which sweeps a run belongs to (reader.list); the table filters and groups on them.
+  const sweeps = (r as { sweeps?: string[] }).sweeps ?? [];
+  const columns = Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)]));
+  // A dense baseline's stored sparsity fields are unused defaults: show what it is.
+  if (r.kind === 'dst' && columns.method === 'dense')
+    Object.assign(columns, { sparsity: 0, distribution: null });
   return {
     ...r,
     label: runLabel(r),
-    columns: Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)])),
-    // Filled by `sprig sweep` (a sweep name or id per run); the table filters and groups on it.
-    sweep: typeof sweep === 'string' ? sweep : null,
+    columns,
+    sweeps,
+    sweep: sweeps.join(',') || null,
   };
 }
 
@@ -167,7 +172,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     const files = reader.files(run).filter((f) => f.name !== 'result.json');
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
-      .filter((f) => !['curve.json', 'bootstrap.json', 'gradflow.json'].includes(f.name))
+      .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])
       .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name))
       .map(chartFigure);
     return {

@@ -212,12 +212,12 @@ function scaleSchedule(hp: TrainHparams, base: Setup, multiplier: number): Train
 }
 
 /**
- * The run id. Runs with M ≠ 1 and a warm-up get a marker: before the warm-up was scaled by M they
- * trained with the 1× warm-up, and the cache must not return those runs for the new schedule.
+ * The run id of normalised hyperparameters. Runs with M ≠ 1 and a warm-up get a marker: before the
+ * warm-up was scaled by M they trained with the 1× warm-up, and the cache must not return them.
  */
-function dstRunId(hp: DstHparams, base: Setup): string {
+export function dstRunId(hp: DstHparams): string {
   const id = canonical(hp as Record<string, unknown>, dstHparamsSchema.parse({}) as Record<string, unknown>);
-  if (hp.dst.multiplier !== 1 && base.iterations(hp.training.warmup) > 0) id.warmupTimesM = true;
+  if (hp.dst.multiplier !== 1 && Step.parse(hp.training.warmup).iterations(1) > 0) id.warmupTimesM = true;
   return runId('dst', id);
 }
 
@@ -241,7 +241,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
     });
   }
   if (def.model) {
-    scaled.model = { name: def.model(reference, densities) };
+    scaled.model = { name: def.model(reference, densities), init: 'fresh' };
     densities = new Map();
   }
   // the reference model is this run's model unless the method trains another one
@@ -276,7 +276,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   return {
     hp,
     method: def.name,
-    runId: dstRunId(hp, base),
+    runId: dstRunId(hp),
     setup: s,
     reference,
     baseSteps: base.totalSteps,

@@ -74,7 +74,7 @@ export function observeRun(o: TrainOptions, record: Record_): TrainOptions {
   };
 }
 
-/** Wraps an updater: after each mask update, records the fraction of active weights dropped and grown. */
+/** Wraps an updater: after each mask update, records the fraction of active weights (in sparse layers) dropped and grown. */
 function churnObserver(u: SparseUpdater, record: Record_, every: number): SparseUpdater {
   let before: Map<string, Float32Array> | undefined;
   const snapshot = () => new Map([...u.masks].map(([n, m]) => [n, Float32Array.from(m)]));
@@ -84,7 +84,8 @@ function churnObserver(u: SparseUpdater, record: Record_, every: number): Sparse
     let grown = 0;
     for (const [n, m] of u.masks) {
       const p = before?.get(n);
-      if (!p) continue;
+      // Layers kept dense (RigL's first layer) are not part of the churn.
+      if (!p || p.every((v) => v !== 0)) continue;
       for (let i = 0; i < m.length; i++) {
         if (p[i] !== 0) {
           active++;
@@ -120,5 +121,7 @@ function churnObserver(u: SparseUpdater, record: Record_, every: number): Sparse
       : undefined,
     state: u.state ? () => u.state!() : undefined,
     load: u.load ? (s) => u.load!(s) : undefined,
+    // the wrapped updater's answer (a bare mask never reads gradients): sparse layers stay sparse
+    denseGradients: (step) => u.denseGradients?.(step) ?? !!(u.beforeStep || u.afterStep),
   };
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { RunStore } from '../store/store.js';
 import {
+  composeCallbacks,
   train,
   type Callbacks,
   type EpochEvent,
@@ -26,6 +27,8 @@ export interface RunResult {
   wallSeconds: number;
   /** True when the run had already finished and nothing was trained. */
   cached: boolean;
+  /** Masked layers and whether they ran on the sparse kernels. */
+  sparseLayers?: TrainResult['sparseLayers'];
   history: {
     epoch: number;
     step: number;
@@ -116,13 +119,12 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
       testSoftError: e.test.softError,
       validationAccuracy: e.validation?.accuracy,
     });
-    user.onEpoch?.(e);
   };
   let trained: TrainResult;
   try {
     // Metrics every N steps and mask churn go to the index too (run-observers.ts).
     const observed = observeRun(
-      { ...spec.options, callbacks: { ...spec.options.callbacks, ...user, onEpoch: record } },
+      { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
       (step, m) => store.index.addMetrics(runId, step, m),
     );
     trained = train({ ...observed, checkpointPath: join(dir, 'checkpoint.bin') });
@@ -148,6 +150,7 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
     steps: trained.steps,
     wallSeconds: trained.wallSeconds,
     cached: false,
+    sparseLayers: trained.sparseLayers,
     history: trained.history.map((e) => ({
       epoch: e.epoch,
       step: e.step,

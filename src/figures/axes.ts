@@ -21,6 +21,10 @@ export function domain(values: number[], axis: Axis): [number, number] {
     const pad = (hi - lo) * 0.04;
     lo -= pad;
     hi += pad;
+  } else {
+    const pad = (hi / lo) ** 0.04; // the same 4 % margin, in log space
+    lo /= pad;
+    hi *= pad;
   }
   if (axis.unit === 'percent' && !axis.log) {
     lo = Math.max(lo, v.every((x) => x >= 0) ? 0 : lo);
@@ -52,7 +56,10 @@ export function formatNumber(v: number, step?: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(1);
   if (step !== undefined) {
-    const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+    // The fewest decimals that show the step exactly (2.5 needs one, 20 none).
+    let decimals = 0;
+    while (decimals < 6 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6)
+      decimals++;
     return v.toFixed(decimals);
   }
   return String(+v.toPrecision(3));

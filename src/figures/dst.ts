@@ -92,7 +92,8 @@ export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
       type: 'line',
       id: `dst:accuracy-vs-${which}-flops`,
       title: `test accuracy vs ${which} FLOPs`,
-      x: { label: `${which} FLOPs (fraction of dense)`, unit: 'number' },
+      // Log x: sparse runs cost 0.05–0.3× and dense 1×; a linear axis would crowd them at the left.
+      x: { label: `${which} FLOPs (fraction of dense, log scale)`, unit: 'number', log: true },
       y: ACCURACY,
       series,
       refLines: [...refLines, { axis: 'x', value: 1, label: 'dense FLOPs', color: REFERENCE_COLOR }],
@@ -158,7 +159,7 @@ function churnFigure(runs: RunFacts[]): LineFigure | undefined {
         color: colors[i]!,
       };
     }),
-    note: 'RigL/SET/SNFS: dropped = regrown, so density stays constant; mean over seeds',
+    note: 'fraction of the active weights of the sparse layers; RigL/SET/SNFS regrow as many as they drop; mean over seeds',
     source: 'dst results',
   };
 }

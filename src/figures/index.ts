@@ -18,7 +18,7 @@ import { domain } from './axes.js';
 export type { Figure } from './types.js';
 
 /** The report file of an experiment parent, by kind. */
-const REPORT: Record<string, string> = {
+export const REPORT: Record<string, string> = {
   lottery: 'curve.json',
   bootstrap: 'bootstrap.json',
   gradflow: 'gradflow.json',
@@ -124,5 +124,7 @@ function chartFigureRaw(c: ChartSpec): LineFigure {
  */
 export function runFigures(src: RunSource, row: RunRow, xLabel: string, metricCharts: ChartSpec[]): Figure[] {
   const own = figuresFor(src, [row]).filter((f) => !f.id.endsWith('accuracy-over-training'));
-  return [...own, ...metricCharts.map((c) => withRanges(chartFigure({ ...c, xLabel })))];
+  // Mask churn has its own figure (dst:mask-churn); its raw metrics would repeat it.
+  const charts = metricCharts.filter((c) => !/^metrics:mask(Dropped|Grown)$/.test(c.id));
+  return [...own, ...charts.map((c) => withRanges(chartFigure({ ...c, xLabel })))];
 }

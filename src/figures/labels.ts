@@ -90,7 +90,10 @@ export function runLabel(row: Pick<RunRow, 'runId' | 'kind' | 'hparams'>): strin
     case 'dst': {
       const method = String(h('dst.method') ?? 'dst');
       const s = method === 'dense' ? '' : ` s=${num(h('dst.sparsity'))}`;
-      return `${method}${s}${seedPart}`;
+      // ERK is the default distribution; any other is part of the name.
+      const dist = h('dst.distribution');
+      const d = method !== 'dense' && typeof dist === 'string' && dist !== 'erk' ? ` ${dist}` : '';
+      return `${method}${d}${s}${seedPart}`;
     }
     case 'lottery': {
       const lvl = /\.r(\d+)\.L(\d+)(?:\.([a-z_]+?)_[0-9a-f]{8,})?$/.exec(row.runId);

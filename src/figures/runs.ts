@@ -66,9 +66,8 @@ export function runFacts(src: RunSource, row: RunRow, label = runLabel(row)): Ru
     seed: num(hparam(row, 'training.seed')),
     testAccuracy: num(r.testAccuracy),
     densities: densities as Record<string, number> | undefined,
-    // Whole-run training FLOPs where the result has them (M× included), else the per-step fraction.
-    trainingFlops:
-      num(flops.trainingRunFraction) ?? num(flops.trainingTotalFraction) ?? num(flops.trainingFraction),
+    // trainingFraction is whole-run training cost against dense (M× included, issue 11/12).
+    trainingFlops: num(flops.trainingFraction),
     inferenceFlops: num(flops.inferenceFraction),
     maskUpdates: updates,
   };

@@ -4,6 +4,8 @@
  */
 import { tf } from '../engine/index.js';
 import { batchNormTrain, convLayer, denseLayer } from '../engine/native.js';
+import { sparseDenseLayer } from '../engine/kernels/sparse.js';
+import { sparsePlanFor } from '../engine/kernels/sparse-engine.js';
 import type { BatchNormStats, ParamSpec, ParamTensors } from './types.js';
 import type { Rng } from '../util/rng.js';
 
@@ -88,8 +90,12 @@ export function initParams(specs: ParamSpec[], rng: Rng): Map<string, Float32Arr
 export type Activation = 'relu' | 'linear';
 
 export function dense(p: ParamTensors, name: string, x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  const w = p[`${name}.weight`] as tf.Tensor2D;
+  // A masked weight of a training run runs on the sparse kernels where that pays (sparse-engine.ts).
+  const plan = sparsePlanFor(w);
+  if (plan !== undefined) return sparseDenseLayer(x, w, p[`${name}.bias`], activation, plan);
   // One native kernel (forward and gradients) when the engine is loaded; tf.fused.matMul otherwise.
-  return denseLayer(x, p[`${name}.weight`] as tf.Tensor2D, p[`${name}.bias`], activation);
+  return denseLayer(x, w, p[`${name}.bias`], activation);
 }
 
 export function conv(
@@ -117,13 +123,14 @@ export function batchNorm(
   name: string,
   x: tf.Tensor4D,
   training: boolean,
-  fuse: { residual?: tf.Tensor4D; relu?: boolean } = {},
+  fuse: { residual?: tf.Tensor4D; relu?: boolean; eps?: number } = {},
 ): tf.Tensor4D {
+  const eps = fuse.eps ?? BN_EPS; // models read from TF.js files carry their own ε
   const gamma = p[`${name}.weight`] as tf.Tensor1D;
   const beta = p[`${name}.bias`] as tf.Tensor1D;
   const s = stats.get(name)!;
   if (!training) {
-    let y = tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, BN_EPS);
+    let y = tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, eps);
     if (fuse.residual) y = tf.add(y, fuse.residual);
     return fuse.relu ? tf.relu(y) : y;
   }
@@ -131,7 +138,7 @@ export function batchNorm(
     x,
     gamma,
     beta,
-    BN_EPS,
+    eps,
     (mean, variance, count) => {
       const unbias = count > 1 ? count / (count - 1) : 1;
       for (let i = 0; i < mean.length; i++) {

@@ -50,3 +50,9 @@ export function isFinished(store: RunStore, run: { runId: string; complete: bool
     store.index.get(run.runId)?.status === 'finished' || store.readResult(store.dir(run.runId)) !== undefined
   );
 }
+
+/** A stored run's test accuracy, for the table's rows of runs that existed before the sweep. */
+export function storedAccuracy(store: RunStore, runId: string): number | undefined {
+  const acc = store.index.get(runId)?.result?.testAccuracy;
+  return typeof acc === 'number' ? acc : undefined;
+}

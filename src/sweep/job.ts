@@ -106,7 +106,7 @@ function collect(
   const store = new RunStore(root);
   try {
     const own = store.index.get(run.runId);
-    const rows = [...(own ? [own] : []), ...store.index.findByPrefix(`${run.runId}.`)];
+    const rows = [...(own ? [own] : []), ...descendants(store, run.runId)];
     const dir = typeof result.runDir === 'string' ? result.runDir : store.dir(run.runId);
     const hpPath = join(dir, 'hparams.json');
     return {
@@ -123,4 +123,15 @@ function collect(
   } finally {
     store.close();
   }
+}
+
+/** Runs nested under a run in the index (lottery levels and branches, bootstrap worlds, gradflow runs). */
+function descendants(store: RunStore, runId: string): RunRow[] {
+  const out: RunRow[] = [];
+  for (let frontier = [runId]; frontier.length;) {
+    const kids = frontier.flatMap((id) => store.index.list({ parent: id }));
+    out.push(...kids);
+    frontier = kids.map((k) => k.runId);
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { Command, CommanderError, type Option } from 'commander';
 import { SprigError, unknownName } from '../util/errors.js';
 import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
-import { dstHparamsSchema, normaliseDst } from '../experiments/dst.js';
+import { dstHparamsSchema, dstRunId, normaliseDst } from '../experiments/dst.js';
 import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
 import { bootstrapHparamsSchema } from '../experiments/bootstrap.js';
 import { gradflowHparamsSchema } from '../experiments/gradflow.js';
@@ -46,8 +46,7 @@ const KINDS = {
   dst: {
     register: dst,
     // As planDst: the method's irrelevant fields dropped before hashing.
-    runId: (o) =>
-      hashedRunId('dst', dstHparamsSchema, normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
+    runId: (o) => dstRunId(normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
   },
   lottery: {
     register: lottery,

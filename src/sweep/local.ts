@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { RunStore } from '../store/store.js';
 import type { Sweep } from './expand.js';
 import { runJob } from './job.js';
-import { isFinished } from './ingest.js';
+import { isFinished, storedAccuracy } from './ingest.js';
 import { initialStates, type RunState } from './state.js';
 
 /** Concurrent jobs and engine threads each: on 2 cores one job with both threads, as a single run would use. */
@@ -29,6 +29,7 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
     sweep.runs.map((r) => r.runId),
   );
   const states = initialStates(sweep, (run) => isFinished(store, run));
+  for (const s of states) if (s.state === 'exists') s.testAccuracy = storedAccuracy(store, s.runId);
   const pending = sweep.runs.filter((_, i) => states[i]!.state === 'queued');
   const stateOf = new Map(sweep.runs.map((r, i) => [r.key, states[i]!]));
   // Jobs of one run id (a lottery's branch sets) share its directory: never two at once.

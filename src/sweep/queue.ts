@@ -10,7 +10,7 @@ import { SprigError } from '../util/errors.js';
 import type { RunStore } from '../store/store.js';
 import type { Sweep, SweepRun } from './expand.js';
 import type { JobOutcome } from './job.js';
-import { ingest, isFinished } from './ingest.js';
+import { ingest, isFinished, storedAccuracy } from './ingest.js';
 import type { RunState } from './state.js';
 
 export const QUEUE_NAME = 'sprig-runs';
@@ -142,6 +142,7 @@ export async function queueStates(queue: Queue<JobData>, sweep: Sweep, store: Ru
     if (!job) {
       s.state = isFinished(store, run) ? 'exists' : 'queued';
       if (s.state === 'queued') s.progress = 'not submitted';
+      else s.testAccuracy = storedAccuracy(store, run.runId);
     } else await fromJob(job, s, store);
     states.push(s);
   }

@@ -60,14 +60,18 @@ export function stateTable(s: SweepSummary): string {
     r.runId,
     r.label || '–',
     r.state === 'running' && r.worker ? `running (${r.worker})` : r.state,
+    r.state === 'running' ? (r.progress ?? '').slice(0, 60) : '',
     r.testAccuracy === undefined ? '–' : pct(r.testAccuracy),
   ]);
+  const running = s.runs.some((r) => r.state === 'running');
+  const header = ['run', 'values', 'state', 'progress', 'test accuracy'];
+  const drop = (row: string[]) => (running ? row : row.filter((_, i) => i !== 3));
   const errors = s.runs
     .filter((r) => r.state === 'failed')
     .map((r) => `  ${r.runId}: ${(r.error ?? 'unknown error').split('\n').join('\n    ')}`);
   return [
     `sweep ${s.name} (${s.sweepId}), ${s.kind}: ${countsLine(s)}`,
-    table(['run', 'values', 'state', 'test accuracy'], rows),
+    table(drop(header), rows.map(drop)),
     ...(errors.length ? ['failed:', ...errors] : []),
   ].join('\n');
 }

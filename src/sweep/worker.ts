@@ -36,6 +36,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker<JobData, Job
           root: o.store.root,
           threads: o.threads,
           onLine: (line) => {
+            // The first progress line says where training starts (a resumed run past epoch 1).
+            if (!last) o.log(`${runId}: ${line}`);
             if (Date.now() - last < 1000) return;
             last = Date.now();
             job.updateProgress({ worker: name, line } satisfies JobProgress).catch(() => {});

@@ -5,6 +5,7 @@
  */
 import { SprigError, unknownName } from '../util/errors.js';
 import { nativeAdamUpdate, nativeSgdUpdate } from '../engine/native.js';
+import { sparseAddon } from '../engine/kernels/sparse.js';
 
 export interface OptimizerHparams {
   optimizer: 'sgd' | 'adam';
@@ -21,6 +22,11 @@ export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
 export interface Optimizer {
   /** One update of weight `name`. `lr` is this step's learning rate; `mask` re-zeroes pruned weights after it. */
   update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void;
+  /**
+   * The same update at the positions `active` only (a sparse layer's active weights; the masked ones
+   * hold zero weights and gradients, which the masked update would leave at zero).
+   */
+  updateActive?(name: string, w: Float32Array, g: Float32Array, lr: number, active: Int32Array): void;
   /** Called once per training step, after all weights are updated. */
   endStep(): void;
   /** Zero the moments at the given positions (RigL: regrown connections start with fresh state). */
@@ -51,6 +57,22 @@ export class Sgd implements Optimizer {
       }
     }
     if (mask) for (let i = 0; i < w.length; i++) w[i]! *= mask[i]!;
+  }
+
+  updateActive(name: string, w: Float32Array, g: Float32Array, lr: number, active: Int32Array): void {
+    const { momentum: mu, nesterov, weightDecay: wd } = this.h;
+    let v = this.velocity.get(name);
+    if (mu !== 0 && !v) this.velocity.set(name, (v = new Float32Array(w.length)));
+    const nat = sparseAddon();
+    if (nat) return nat.sgdActive(w, g, v ?? null, active, lr, mu, wd, nesterov);
+    for (const i of active) {
+      let d = g[i]! + wd * w[i]!;
+      if (v) {
+        const vi = (v[i] = mu * v[i]! + d);
+        d = nesterov ? d + mu * vi : vi;
+      }
+      w[i]! -= lr * d;
+    }
   }
 
   endStep(): void {}
@@ -98,6 +120,26 @@ export class Adam implements Optimizer {
       w[i]! -= (step * mi) / (Math.sqrt(vi / c2) + eps);
     }
     if (mask) for (let i = 0; i < w.length; i++) w[i]! *= mask[i]!;
+  }
+
+  updateActive(name: string, w: Float32Array, g: Float32Array, lr: number, active: Int32Array): void {
+    const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = this.h;
+    let m = this.m.get(name);
+    let v = this.v.get(name);
+    if (!m || !v) {
+      this.m.set(name, (m = new Float32Array(w.length)));
+      this.v.set(name, (v = new Float32Array(w.length)));
+    }
+    const nat = sparseAddon();
+    if (nat) return nat.adamActive(w, g, m, v, active, lr, b1, b2, eps, wd, this.t);
+    const step = lr / (1 - Math.pow(b1, this.t));
+    const c2 = 1 - Math.pow(b2, this.t);
+    for (const i of active) {
+      const d = g[i]! + wd * w[i]!;
+      const mi = (m[i] = b1 * m[i]! + (1 - b1) * d);
+      const vi = (v[i] = b2 * v[i]! + (1 - b2) * d * d);
+      w[i]! -= (step * mi) / (Math.sqrt(vi / c2) + eps);
+    }
   }
 
   endStep(): void {

@@ -132,15 +132,25 @@ function grouped(runs, cols, group) {
   return [...groups.values()].map((rs) => ({ runs: rs, keyCols }));
 }
 
+let listSignature = '';
+
 async function runsView(params, refreshing) {
-  for (const k of ['kind', 'status', 'sweep', 'filter', 'group']) listState[k] = params.get(k) ?? '';
-  listState.all = params.get('all') === '1';
+  // A refresh keeps what the user is typing; a navigation takes the state from the address.
+  if (!refreshing) {
+    for (const k of ['kind', 'status', 'sweep', 'filter', 'group']) listState[k] = params.get(k) ?? '';
+    listState.all = params.get('all') === '1';
+  }
   const q = new URLSearchParams({ all: listState.all ? '1' : '0' });
   if (listState.kind) q.set('kind', listState.kind);
   if (listState.status) q.set('status', listState.status);
+  if (listState.sweep) q.set('sweep', listState.sweep);
   const [everything, listed] = await Promise.all([api('/api/runs?all=1'), api(`/api/runs?${q}`)]);
   setRoot(listed.root);
-  const runs = listed.runs.filter((r) => !listState.sweep || r.sweep === listState.sweep);
+  // Redraw only when a run appeared, changed status or recorded something.
+  const signature = JSON.stringify([listState, everything.runs.map((r) => [r.runId, r.status, r.updatedAt])]);
+  if (refreshing && signature === listSignature) return refreshLater();
+  listSignature = signature;
+  const runs = listed.runs;
   const cols = columnsOf(listed.columns, runs);
   const focus = refreshing && document.activeElement?.name === 'filter';
   clear();
@@ -158,7 +168,7 @@ async function runsView(params, refreshing) {
       values.map(([v, label]) => el('option', { value: v, selected: v === listState[name] }, label)),
     );
   const kinds = [...new Set(everything.runs.map((r) => r.kind))].sort();
-  const sweeps = [...new Set(everything.runs.map((r) => r.sweep).filter(Boolean))].sort();
+  const sweeps = [...new Set(everything.runs.flatMap((r) => r.sweeps ?? []))].sort();
   const shown = runs.filter((r) => matches(r, cols, listState.filter));
   const compareBtn = el(
     'button',
@@ -175,6 +185,7 @@ async function runsView(params, refreshing) {
     name: 'filter',
     placeholder: 'filter: text, or method=rigl sparsity>0.8',
     value: listState.filter,
+    oninput: (e) => (listState.filter = e.target.value.trim()),
     onchange: (e) => ((listState.filter = e.target.value.trim()), go()),
   });
   view.append(
@@ -233,7 +244,10 @@ async function runsView(params, refreshing) {
       el('span', { class: 'muted', id: 'count' }, `${shown.length} run${shown.length === 1 ? '' : 's'}`),
     ),
   );
-  if (focus) filterBox.focus();
+  if (focus) {
+    filterBox.focus();
+    filterBox.setSelectionRange(filterBox.value.length, filterBox.value.length);
+  }
   if (!shown.length) view.append(el('p', { class: 'muted' }, 'no runs match.'));
   else view.append(listState.group ? groupTable(shown, cols) : runsTable(shown, cols, compareBtn));
   refreshLater(); // the list follows the store: new runs appear, running ones finish

@@ -22,7 +22,10 @@ export function formatNumber(v, step) {
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(1);
   if (step !== undefined) {
-    const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+    // The fewest decimals that show the step exactly (2.5 needs one, 20 none).
+    let decimals = 0;
+    while (decimals < 6 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6)
+      decimals++;
     return v.toFixed(decimals);
   }
   return String(+v.toPrecision(3));

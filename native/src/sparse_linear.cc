@@ -1,0 +1,314 @@
+// Sparse fully-connected layers (SparseProp-style): forward, input gradient and weight gradient
+// computed only at the active connections, plus optimizer updates over the active weights alone.
+// The weights stay in their dense [in, out] array (zeros where masked); the layer's structure is two
+// CSR index sets built from its mask (sparse.ts): by output (rows n, columns k) for the forward, and
+// by input (rows k, columns n) for the input gradient and the weight gradient. A mask update only
+// rebuilds the indices; the weight values are read in place.
+#include "common.h"
+#include "sparse_linear_kern.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace sprig {
+namespace sparse {
+namespace {
+struct Scalar {
+  using R = float;
+  static constexpr int L = 1;
+  static R zero() { return 0.f; }
+  static R set1(float x) { return x; }
+  static R load(const float* p) { return *p; }
+  static void store(float* p, R x) { *p = x; }
+  static R fma(R a, R b, R c) { return std::fma(a, b, c); }
+  static R add(R a, R b) { return a + b; }
+  static R max0(R a) { return a > 0.f ? a : 0.f; }
+  static float hsum(R a) { return a; }
+};
+void spmmS(float* outT, const float* D, int64_t ld, int64_t rows, const int32_t* ptr, const int32_t* idx,
+           const float* W, int64_t rowMul, int64_t colMul, const float* bias, bool relu) {
+  spmmImpl<Scalar, 8>(outT, D, ld, rows, ptr, idx, W, rowMul, colMul, bias, relu);
+}
+void sddmmS(float* dW, const float* A, const float* D, int64_t ld, int64_t rows, const int32_t* ptr,
+            const int32_t* idx, int64_t N) {
+  sddmmImpl<Scalar>(dW, A, D, ld, rows, ptr, idx, N);
+}
+const Ops scalarOps{"scalar", spmmS, sddmmS};
+}  // namespace
+const Ops* opsScalar() { return &scalarOps; }
+}  // namespace sparse
+
+namespace {
+using sparse::Ops;
+
+// The best instruction set this CPU has (checked at run time), unless SPRIG_SPARSE_ISA or
+// sparseIsa(name) picks a lower one (tests compare the paths).
+const Ops* best() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return sparse::opsAvx512();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return sparse::opsAvx2();
+  return sparse::opsScalar();
+}
+const Ops* byName(const std::string& n) {
+  const Ops* b = best();
+  const int rank = b == sparse::opsAvx512() ? 2 : b == sparse::opsAvx2() ? 1 : 0;
+  if (n == "avx512" && rank >= 2) return sparse::opsAvx512();
+  if (n == "avx2" && rank >= 1) return sparse::opsAvx2();
+  if (n == "scalar") return sparse::opsScalar();
+  return nullptr;
+}
+const Ops* current() {
+  static const Ops* ops = [] {
+    const char* e = std::getenv("SPRIG_SPARSE_ISA");
+    const Ops* o = e ? byName(e) : nullptr;
+    return o ? o : best();
+  }();
+  return ops;
+}
+const Ops* active = nullptr;
+const Ops* ops() { return active ? active : (active = current()); }
+
+constexpr int64_t kLanes = 16;
+inline int64_t padded(int64_t b) { return (b + kLanes - 1) / kLanes * kLanes; }
+
+// Scratch for the transposed activations, reused across calls (JS calls one kernel at a time).
+float* scratch(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+std::vector<float> sX, sY;
+
+// dst[c·ld + r] = src[r·C + c] (src [R, C]), rows R..ld of each column zero.
+void transposeIn(float* dst, const float* src, int64_t R, int64_t C, int64_t ld) {
+  constexpr int64_t T = 16;
+#pragma omp parallel for if (R * C >= kParMin) schedule(static)
+  for (int64_t c0 = 0; c0 < C; c0 += T) {
+    const int64_t c1 = std::min(C, c0 + T);
+    for (int64_t r0 = 0; r0 < R; r0 += T) {
+      const int64_t r1 = std::min(R, r0 + T);
+      for (int64_t r = r0; r < r1; r++)
+        for (int64_t c = c0; c < c1; c++) dst[c * ld + r] = src[r * C + c];
+    }
+    for (int64_t c = c0; c < c1; c++) std::fill(dst + c * ld + R, dst + (c + 1) * ld, 0.f);
+  }
+}
+
+// dst[r·C + c] = src[c·ld + r] for r < R (the inverse of transposeIn).
+void transposeOut(float* dst, const float* src, int64_t R, int64_t C, int64_t ld) {
+  constexpr int64_t T = 16;
+#pragma omp parallel for if (R * C >= kParMin) schedule(static)
+  for (int64_t r0 = 0; r0 < R; r0 += T) {
+    const int64_t r1 = std::min(R, r0 + T);
+    for (int64_t c0 = 0; c0 < C; c0 += T) {
+      const int64_t c1 = std::min(C, c0 + T);
+      for (int64_t c = c0; c < c1; c++)
+        for (int64_t r = r0; r < r1; r++) dst[r * C + c] = src[c * ld + r];
+    }
+  }
+}
+
+const int32_t* i32(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw std::invalid_argument("argument " + std::to_string(i) + " must be an Int32Array");
+  return v.As<Napi::Int32Array>().Data();
+}
+
+// sparseIsa(name?) -> the instruction set in use; a name ('avx512' | 'avx2' | 'scalar' | 'best')
+// switches to it when this CPU has it.
+Napi::Value SparseIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsString()) {
+    const std::string n = info[0].As<Napi::String>().Utf8Value();
+    const Ops* o = n == "best" ? best() : byName(n);
+    if (!o) throw std::invalid_argument("sparseIsa: this CPU has no '" + n + "' path");
+    active = o;
+  }
+  return Napi::String::New(info.Env(), ops()->name);
+}
+
+// Batches below this run the forward one example at a time over the by-input structure (no transposes).
+constexpr int64_t kSmallBatch = 8;
+
+// y[b, n] = act(Σ_k x[b, k]·W[k, n] + bias[n]) with the by-input structure, for tiny batches.
+// Each y[b, n] still sums k in ascending order with fused multiply-adds, as the batched path does.
+void forwardSmall(float* y, const float* x, const float* W, const float* bias, int64_t B, int64_t K, int64_t N,
+                  const int32_t* ptr, const int32_t* idx, bool relu) {
+  for (int64_t b = 0; b < B; b++) {
+    float* yb = y + b * N;
+    std::fill(yb, yb + N, 0.f);
+    const float* xb = x + b * K;
+    for (int64_t k = 0; k < K; k++) {
+      const float xv = xb[k];
+      if (xv == 0.f) continue;  // ReLU outputs are often zero: their connections add nothing
+      const float* wk = W + k * N;
+      for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wk[idx[j]], yb[idx[j]]);
+    }
+    for (int64_t n = 0; n < N; n++) {
+      const float v = yb[n] + (bias ? bias[n] : 0.f);
+      yb[n] = relu && !(v > 0.f) ? 0.f : v;
+    }
+  }
+}
+
+// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?)
+// xT (optional, ≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
+Napi::Value Forward(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* y = f32(info, 0);
+  const float *x = f32(info, 1), *w = f32(info, 2), *bias = f32(info, 3, true);
+  const int64_t B = i64(info, 4), K = i64(info, 5), N = i64(info, 6);
+  const int32_t *outPtr = i32(info, 7), *outIdx = i32(info, 8), *inPtr = i32(info, 9), *inIdx = i32(info, 10);
+  const bool relu = flag(info, 11);
+  const int64_t ld = padded(B);
+  const bool keep = info.Length() > 12 && info[12].IsTypedArray();
+  if (keep && (int64_t)f32len(info, 12) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
+  float* xT = keep ? f32(info, 12) : scratch(sX, K * ld);
+  if (B < kSmallBatch) {
+    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu);
+    if (keep) transposeIn(xT, x, B, K, ld);
+    return info.Env().Undefined();
+  }
+  float* yT = scratch(sY, N * ld);
+  transposeIn(xT, x, B, K, ld);
+  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, w, 1, N, bias, relu);
+  transposeOut(y, yT, B, N, ld);
+  return info.Env().Undefined();
+}
+
+// sparseGradOut(dyT, dy, y|null, B, N): dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16.
+Napi::Value GradOut(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* dyT = f32(info, 0);
+  const float *dy = f32(info, 1), *y = f32(info, 2, true);
+  const int64_t B = i64(info, 3), N = i64(info, 4), ld = padded(B);
+  if ((int64_t)f32len(info, 0) < N * ld) throw std::invalid_argument("sparseGradOut: dyT too small");
+  transposeIn(dyT, dy, B, N, ld);
+  if (y) {
+#pragma omp parallel for if (B * N >= kParMin) schedule(static)
+    for (int64_t n = 0; n < N; n++)
+      for (int64_t b = 0; b < B; b++)
+        if (!(y[b * N + n] > 0.f)) dyT[n * ld + b] = 0.f;
+  }
+  return info.Env().Undefined();
+}
+
+// sparseDx(dx, dyT, w, B, K, N, inPtr, inIdx): dx = dy·Wᵀ over the active connections.
+Napi::Value Dx(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* dx = f32(info, 0);
+  const float *dyT = f32(info, 1), *w = f32(info, 2);
+  const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
+  const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
+  float* dxT = scratch(sX, K * ld);
+  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, w, N, 1, nullptr, false);
+  transposeOut(dx, dxT, B, K, ld);
+  return info.Env().Undefined();
+}
+
+// sparseDw(dw, x, dyT, B, K, N, inPtr, inIdx, xIsT, zero): dW = xᵀ·dy at the active connections.
+// xIsT: x is already transposed ([K, ld], from sparseForward). zero: also zero the other entries
+// (false when dw is the layer's own buffer, whose inactive entries stay zero).
+Napi::Value Dw(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* dw = f32(info, 0);
+  const float *x = f32(info, 1), *dyT = f32(info, 2);
+  const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
+  const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
+  if ((int64_t)f32len(info, 0) != K * N) throw std::invalid_argument("sparseDw: dw must have K·N elements");
+  const bool xIsT = info.Length() > 8 && flag(info, 8), zero = info.Length() <= 9 || flag(info, 9);
+  const float* xT = x;
+  if (!xIsT) {
+    float* t = scratch(sX, K * ld);
+    transposeIn(t, x, B, K, ld);
+    xT = t;
+  }
+  if (zero) {
+#pragma omp parallel for if (K * N >= kParMin) schedule(static)
+    for (int64_t k = 0; k < K; k++) std::memset(dw + k * N, 0, N * sizeof(float));
+  }
+  ops()->sddmm(dw, xT, dyT, ld, K, inPtr, inIdx, N);
+  return info.Env().Undefined();
+}
+
+// sparseDb(db, dyT, B, N): db[n] = Σ_b dyT[n, b].
+Napi::Value Db(const Napi::CallbackInfo& info) {
+  float* db = f32(info, 0);
+  const float* dyT = f32(info, 1);
+  const int64_t B = i64(info, 2), N = i64(info, 3), ld = padded(B);
+  for (int64_t n = 0; n < N; n++) {
+    float s = 0.f;
+    for (int64_t b = 0; b < B; b++) s += dyT[n * ld + b];
+    db[n] = s;
+  }
+  return info.Env().Undefined();
+}
+
+// sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov): ops.cc's sgd at the positions
+// idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too; only their
+// (never read) momentum differs, and a regrown connection resets it.
+Napi::Value SgdActive(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* w = f32(info, 0);
+  const float* g = f32(info, 1);
+  float* m = f32(info, 2, true);
+  const int32_t* idx = i32(info, 3);
+  const int64_t n = info[3].As<Napi::Int32Array>().ElementLength();
+  const float lr = (float)num(info, 4), mu = (float)num(info, 5), wd = (float)num(info, 6);
+  const bool nesterov = flag(info, 7);
+#pragma omp parallel for if (n >= kParMin) schedule(static)
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t i = idx[j];
+    float d = g[i] + wd * w[i];
+    if (m) {
+      const float mi = mu * m[i] + d;
+      m[i] = mi;
+      d = nesterov ? d + mu * mi : mi;
+    }
+    w[i] = w[i] - lr * d;
+  }
+  return info.Env().Undefined();
+}
+
+// adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step): ops.cc's adam (coupled
+// weight decay) at the positions idx only.
+Napi::Value AdamActive(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* w = f32(info, 0);
+  const float* g = f32(info, 1);
+  float *m = f32(info, 2), *v = f32(info, 3);
+  const int32_t* idx = i32(info, 4);
+  const int64_t n = info[4].As<Napi::Int32Array>().ElementLength();
+  const double lr = num(info, 5), b1 = num(info, 6), b2 = num(info, 7), eps = num(info, 8), wd = num(info, 9);
+  const double t = num(info, 10);
+  const float bc1 = (float)(1.0 - std::pow(b1, t)), bc2s = (float)std::sqrt(1.0 - std::pow(b2, t));
+  const float fb1 = (float)b1, fb2 = (float)b2, flr = (float)lr, feps = (float)eps, fwd = (float)wd;
+  const float stepSize = flr / bc1;
+#pragma omp parallel for if (n >= kParMin) schedule(static)
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t i = idx[j];
+    float wi = w[i];
+    const float gi = g[i] + fwd * wi;
+    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
+    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    wi -= stepSize * mi / (std::sqrt(vi) / bc2s + feps);
+    w[i] = wi;
+  }
+  return info.Env().Undefined();
+}
+}  // namespace
+
+void registerSparseLinear(Napi::Env env, Napi::Object exports) {
+  exports.Set("sparseIsa", Napi::Function::New(env, SparseIsa));
+  exports.Set("sparseForward", Napi::Function::New(env, Forward));
+  exports.Set("sparseGradOut", Napi::Function::New(env, GradOut));
+  exports.Set("sparseDx", Napi::Function::New(env, Dx));
+  exports.Set("sparseDw", Napi::Function::New(env, Dw));
+  exports.Set("sparseDb", Napi::Function::New(env, Db));
+  exports.Set("sgdActive", Napi::Function::New(env, SgdActive));
+  exports.Set("adamActive", Napi::Function::New(env, AdamActive));
+}
+}  // namespace sprig

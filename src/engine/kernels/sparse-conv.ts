@@ -1,0 +1,403 @@
+/**
+ * Sparse 2-D convolution layers: y = act(conv2d(x, W) + b) computed only at the filter's active
+ * connections, as one differentiable op whose input and weight gradients are sparse too (dW is
+ * zero off the mask, or dense on request: RigL's grow scores). Same shape as `convLayer`
+ * (layers.ts): NHWC activations, W [kh, kw, cin, cout] in its dense variable (zeros where masked),
+ * so the optimizer, checkpoints and masks work unchanged. A `SparseConvStructure` holds the active
+ * connections and is rebuilt from the mask when the mask changes. Native kernels
+ * (native/src/sparse_conv*.cc) when the addon is loaded, plain JS otherwise.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon.js';
+import { alloc, valuesOf } from '../pool.js';
+import { nativeAddon } from '../native.js';
+import { convParams } from './register.js';
+import type { CpuBackend, KernelArgs } from './cpu-backend.js';
+
+/** The sparse convolution kernels of the native addon (native/src/sparse_conv.cc). */
+export interface SparseConvAddon {
+  /** The instruction set in use; a name ('avx512' | 'avx2' | 'portable' | 'best') switches to it. */
+  sparseConvIsa(name?: string): string;
+  /** Element counts of the packed x and dy layouts ([pixel][channel][batch rounded up to 16], padded). */
+  sparseConvPackedSizes(params: number[]): [number, number];
+  sparseConvPackX(xp: Float32Array, x: Float32Array, params: number[]): void;
+  sparseConvPackDy(dyp: Float32Array, dy: Float32Array, params: number[]): void;
+  /** xp: an already packed x (x is then not read). */
+  sparseConvFwd(
+    y: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    params: number[],
+    act: number,
+    outPtr: Int32Array,
+    outIdx: Int32Array,
+    xp?: Float32Array | null,
+  ): void;
+  /** dyp: an already packed dy (dy is then not read). */
+  sparseConvBwdData(
+    dx: Float32Array,
+    dy: Float32Array,
+    w: Float32Array,
+    params: number[],
+    inPtr: Int32Array,
+    inIdx: Int32Array,
+    dyp?: Float32Array | null,
+  ): void;
+  sparseConvBwdWeights(
+    dw: Float32Array,
+    x: Float32Array,
+    dy: Float32Array,
+    params: number[],
+    outPtr: Int32Array,
+    outIdx: Int32Array,
+    xp?: Float32Array | null,
+    dyp?: Float32Array | null,
+  ): void;
+}
+
+let forceJs = false;
+
+/** Runs the op on its plain JS kernels even when the addon is loaded (tests compare the two). */
+export function useJsSparseConvKernels(on: boolean): void {
+  forceJs = on;
+}
+
+/** The native sparse convolution kernels, when the addon is loaded and has them. */
+export function sparseConvAddon(): SparseConvAddon | undefined {
+  if (forceJs) return undefined;
+  const a = nativeAddon() as (NativeAddon & Partial<SparseConvAddon>) | undefined;
+  return a?.sparseConvFwd ? (a as unknown as SparseConvAddon) : undefined;
+}
+
+/**
+ * The active connections of a filter [KH, KW, C, O] as flat indices ((kh·KW + kw)·C + c)·O + o,
+ * grouped two ways: by output channel (forward, weight gradient) and by input channel (input
+ * gradient). Both CSR; within a group ascending.
+ */
+export class SparseConvStructure {
+  readonly outPtr: Int32Array;
+  readonly outIdx: Int32Array;
+  readonly inPtr: Int32Array;
+  readonly inIdx: Int32Array;
+
+  constructor(
+    readonly shape: readonly [number, number, number, number],
+    mask: Float32Array,
+  ) {
+    const [KH, KW, C, O] = shape;
+    const taps = KH * KW;
+    if (mask.length !== taps * C * O)
+      throw new Error(`mask has ${mask.length} entries, the filter ${shape.join('×')}`);
+    let nnz = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) nnz++;
+    this.outPtr = new Int32Array(O + 1);
+    this.inPtr = new Int32Array(C + 1);
+    this.outIdx = new Int32Array(nnz);
+    this.inIdx = new Int32Array(nnz);
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === 0) continue;
+      this.outPtr[(i % O) + 1]!++;
+      this.inPtr[(Math.floor(i / O) % C) + 1]!++;
+    }
+    for (let o = 0; o < O; o++) this.outPtr[o + 1]! += this.outPtr[o]!;
+    for (let c = 0; c < C; c++) this.inPtr[c + 1]! += this.inPtr[c]!;
+    const oc = this.outPtr.slice(0, O),
+      cc = this.inPtr.slice(0, C);
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === 0) continue;
+      this.outIdx[oc[i % O]!++] = i;
+      this.inIdx[cc[Math.floor(i / O) % C]!++] = i;
+    }
+  }
+
+  get nnz(): number {
+    return this.outIdx.length;
+  }
+
+  get density(): number {
+    const n = this.shape.reduce((a, b) => a * b, 1);
+    return n === 0 ? 1 : this.nnz / n;
+  }
+}
+
+// ---------------------------------------------------------------- plain JS kernels (fallback, tests)
+
+/** The 17 conv parameters (convParams' order) as named fields. */
+function unpack(p: readonly number[]) {
+  const [N, H, W, C, KH, KW, O, OH, OW, sh, sw, pt, pl, , , dh, dw] = p as number[];
+  return {
+    N: N!,
+    H: H!,
+    W: W!,
+    C: C!,
+    KH: KH!,
+    KW: KW!,
+    O: O!,
+    OH: OH!,
+    OW: OW!,
+    sh: sh!,
+    sw: sw!,
+    pt: pt!,
+    pl: pl!,
+    dh: dh!,
+    dw: dw!,
+  };
+}
+
+/** Visits every (active tap, output pixel, image) with its input position in range. */
+function forEachUse(
+  p: readonly number[],
+  idx: Int32Array,
+  f: (i: number, xOff: number, yOff: number, c: number, o: number) => void,
+): void {
+  const { N, H, W, C, KW, O, OH, OW, sh, sw, pt, pl, dh, dw } = unpack(p);
+  for (const i of idx) {
+    const o = i % O,
+      c = Math.floor(i / O) % C,
+      t = Math.floor(i / (O * C)),
+      kw = t % KW,
+      kh = Math.floor(t / KW);
+    for (let n = 0; n < N; n++)
+      for (let oh = 0; oh < OH; oh++) {
+        const h = oh * sh + kh * dh - pt;
+        if (h < 0 || h >= H) continue;
+        for (let ow = 0; ow < OW; ow++) {
+          const w = ow * sw + kw * dw - pl;
+          if (w < 0 || w >= W) continue;
+          f(i, ((n * H + h) * W + w) * C + c, ((n * OH + oh) * OW + ow) * O + o, c, o);
+        }
+      }
+  }
+}
+
+export function jsSparseConvFwd(
+  y: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  p: readonly number[],
+  relu: boolean,
+  s: SparseConvStructure,
+): void {
+  const O = unpack(p).O;
+  const acc = new Float64Array(y.length);
+  forEachUse(p, s.outIdx, (i, xo, yo) => (acc[yo]! += w[i]! * x[xo]!));
+  for (let k = 0; k < y.length; k++) {
+    const v = acc[k]! + (bias ? bias[k % O]! : 0);
+    y[k] = relu && !(v > 0) ? 0 : v;
+  }
+}
+
+export function jsSparseConvBwdData(
+  dx: Float32Array,
+  g: Float32Array,
+  w: Float32Array,
+  p: readonly number[],
+  s: SparseConvStructure,
+): void {
+  const acc = new Float64Array(dx.length);
+  forEachUse(p, s.outIdx, (i, xo, yo) => (acc[xo]! += w[i]! * g[yo]!));
+  dx.set(acc);
+}
+
+export function jsSparseConvBwdWeights(
+  dw: Float32Array,
+  x: Float32Array,
+  g: Float32Array,
+  p: readonly number[],
+  s: SparseConvStructure,
+): void {
+  const acc = new Float64Array(dw.length);
+  forEachUse(p, s.outIdx, (i, xo, yo) => (acc[i]! += x[xo]! * g[yo]!));
+  dw.set(acc);
+}
+
+// ---------------------------------------------------------------- the differentiable op
+
+const SPARSE_CONV = 'SprigSparseConv2D';
+
+/** What the op needs besides its tensors: the layer's structure and how to compute dW. */
+export interface SparseConvPlan {
+  structure: SparseConvStructure;
+  /** dW over all connections (the dense kernel): RigL's grow scores, SNFS's gradient EMA. */
+  denseWeightGrad: boolean;
+  /**
+   * The layer's packed x from its last forward pass (and which output it made), reused by the
+   * weight gradient; and the packed dy buffer of its backward pass. Reused across steps.
+   */
+  xp?: Float32Array;
+  xpFor?: object;
+  dyp?: Float32Array;
+}
+
+/** The plan's packed buffer of n elements (grown when a batch gets larger). */
+function buffer(b: Float32Array | undefined, n: number): Float32Array {
+  return b && b.length >= n ? b : new Float32Array(n);
+}
+
+// Plans by id: TF.js hands attributes through to the gradient function; a number travels safely.
+const plans = new Map<number, SparseConvPlan>();
+let nextPlan = 0;
+
+function convInfo(x: readonly number[], filter: readonly number[], attrs: Record<string, unknown>) {
+  return tf.backend_util.computeConv2DInfo(
+    x as [number, number, number, number],
+    filter as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    undefined,
+    false,
+    'channelsLast',
+  );
+}
+
+const f32 = (t: tf.TensorInfo, be: unknown): Float32Array => valuesOf(t, be);
+
+let registered = false;
+function register(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: SPARSE_CONV,
+    backendName: 'cpu',
+    kernelFunc: (a) => {
+      const args = a as unknown as KernelArgs;
+      const be = args.backend as CpuBackend;
+      const { x, filter, bias } = args.inputs;
+      const plan = plans.get(args.attrs!.plan as number)!;
+      const s = plan.structure;
+      const ci = convInfo(x!.shape, filter!.shape, args.attrs!);
+      const p = convParams(ci);
+      const relu = args.attrs!.activation === 'relu';
+      const y = alloc(ci.outShape.reduce((u, v) => u * v, 1));
+      const xv = f32(x!, be),
+        wv = f32(filter!, be),
+        bv = bias ? f32(bias, be) : null;
+      const nat = sparseConvAddon();
+      if (nat) {
+        // x packed once, kept for the weight gradient
+        plan.xp = buffer(plan.xp, nat.sparseConvPackedSizes(p)[0]);
+        nat.sparseConvPackX(plan.xp, xv, p);
+        nat.sparseConvFwd(y, xv, wv, bv, p, relu ? 1 : 0, s.outPtr, s.outIdx, plan.xp);
+      } else jsSparseConvFwd(y, xv, wv, bv, p, relu, s);
+      const out = be.makeTensorInfo(ci.outShape, 'float32', y);
+      plan.xpFor = out.dataId;
+      return out;
+    },
+  });
+  tf.registerGradient({
+    kernelName: SPARSE_CONV,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w, y] = saved as tf.Tensor[];
+      const d = dy as tf.Tensor;
+      const plan = plans.get(attrs.plan as number)!;
+      const s = plan.structure;
+      const be = tf.backend();
+      const ci = convInfo(x!.shape, w!.shape, attrs as unknown as Record<string, unknown>);
+      const p = convParams(ci);
+      const nat = sparseConvAddon();
+      const dense = nativeAddon();
+      // dy masked by the ReLU, shared by the three gradients; a tensor of the backward scope, so its
+      // array returns to the pool when backprop ends
+      let g = f32(d, be);
+      if (attrs.activation === 'relu') {
+        const yv = f32(y!, be);
+        const m = alloc(d.size);
+        if (dense) dense.reluGrad(m, g, yv);
+        else for (let i = 0; i < m.length; i++) m[i] = yv[i]! > 0 ? g[i]! : 0;
+        tf.tensor(m, d.shape);
+        g = m;
+      }
+      // dy packed once for both gradients; x's packing from the forward pass when it made this y
+      let dyp: Float32Array | null = null,
+        xp: Float32Array | null = null;
+      if (nat) {
+        const [xLen, dyLen] = nat.sparseConvPackedSizes(p);
+        dyp = plan.dyp = buffer(plan.dyp, dyLen);
+        nat.sparseConvPackDy(dyp, g, p);
+        if (plan.xp && plan.xpFor === y!.dataId && plan.xp.length >= xLen) xp = plan.xp;
+      }
+      return {
+        x: () => {
+          const o = alloc(x!.size);
+          if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), p, s.inPtr, s.inIdx, dyp);
+          else jsSparseConvBwdData(o, g, f32(w!, be), p, s);
+          return tf.tensor(o, x!.shape);
+        },
+        filter: () => {
+          if (plan.denseWeightGrad && dense) {
+            const o = alloc(w!.size);
+            dense.convBwdWeights(o, f32(x!, be), g, p);
+            return tf.tensor(o, w!.shape);
+          }
+          // without the addon, the JS kernel over every connection
+          const all = plan.denseWeightGrad
+            ? new SparseConvStructure(s.shape, new Float32Array(w!.size).fill(1))
+            : s;
+          const o = alloc(w!.size);
+          if (nat && !plan.denseWeightGrad)
+            nat.sparseConvBwdWeights(o, f32(x!, be), g, p, s.outPtr, s.outIdx, xp, dyp);
+          else jsSparseConvBwdWeights(o, f32(x!, be), g, p, all);
+          return tf.tensor(o, w!.shape);
+        },
+        bias: () => {
+          const C = ci.outChannels,
+            o = new Float32Array(C);
+          if (dense) dense.reduce(0, o, g, 1, d.size / C, C);
+          else for (let i = 0; i < g.length; i++) o[i % C]! += g[i]!;
+          return tf.tensor(o, [C]);
+        },
+      };
+    },
+  });
+}
+
+/**
+ * A plan handle for `sparseConvLayer`: one per layer, reused across steps (update its fields when
+ * the mask changes). Release it with `releaseConvPlan` when the layer is gone.
+ */
+export function createConvPlan(structure: SparseConvStructure, denseWeightGrad = false): number {
+  register();
+  const id = nextPlan++;
+  plans.set(id, { structure, denseWeightGrad });
+  return id;
+}
+
+export function convPlanOf(id: number): SparseConvPlan {
+  return plans.get(id)!;
+}
+
+export function releaseConvPlan(id: number): void {
+  plans.delete(id);
+}
+
+/**
+ * y = act(conv2d(x, W, stride, pad) + b), NHWC, W [kh, kw, cin, cout] zero off the plan's
+ * structure: one op, forward and gradients over the active connections only. Same function as
+ * `convLayer` (layers.ts) and tf.fused.conv2d.
+ */
+export function sparseConvLayer(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number | [number, number],
+  pad: 'same' | 'valid' | number,
+  bias: tf.Tensor | undefined,
+  activation: 'relu' | 'linear',
+  plan: number,
+): tf.Tensor4D {
+  const s = plans.get(plan)!.structure;
+  if (filter.shape.some((v, i) => v !== s.shape[i]) || x.shape[3] !== s.shape[2])
+    throw new Error(
+      `sparse conv: x ${x.shape} and W ${filter.shape} do not match the plan's filter ${s.shape.join('×')}`,
+    );
+  return tf.engine().runKernel(SPARSE_CONV, bias ? { x, filter, bias } : { x, filter }, {
+    strides,
+    pad,
+    activation,
+    plan,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}

@@ -1,0 +1,162 @@
+/**
+ * Which fully-connected layers run on the sparse kernels (sparse.ts). A training run binds its
+ * masks to its weight variables; every dense layer whose weight is bound then runs sparse when its
+ * density is at or below the break-even density measured on this CPU (`auto`), always (`on`), or
+ * never (`off`): `--sparse-engine`, or SPRIG_SPARSE_ENGINE. Same function either way: the masked
+ * weights are zero, so the sparse op computes the masked-dense layer's values.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { SprigError } from '../../util/errors.js';
+import { SparseStructure, createPlan, planOf, releasePlan, sparseAddon } from './sparse.js';
+
+export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
+export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
+
+/**
+ * Density at or below which `auto` runs a layer sparse. Measured with `sprig bench --sparse` on
+ * this machine (AMD EPYC Zen 5, AVX-512, 2 cores): LeNet-300-100's training step at batch 128 is
+ * faster sparse than dense from about 0.3 density down. SPRIG_SPARSE_BREAK_EVEN overrides it.
+ */
+export const DEFAULT_BREAK_EVEN = 0.3;
+/** Layers with fewer weights than this stay dense: fixed per-call costs outweigh the saving. */
+export const MIN_SPARSE_WEIGHTS = 4096;
+
+let mode: SparseEngineMode = parseMode(process.env.SPRIG_SPARSE_ENGINE ?? 'auto', 'SPRIG_SPARSE_ENGINE');
+
+function parseMode(v: string, where: string): SparseEngineMode {
+  if ((SPARSE_ENGINE_MODES as readonly string[]).includes(v)) return v as SparseEngineMode;
+  throw new SprigError(`${where} is '${v}'`, `use one of ${SPARSE_ENGINE_MODES.join(', ')}`);
+}
+
+export function setSparseEngine(m: string): void {
+  mode = parseMode(m, '--sparse-engine');
+  masksChanged(); // bound layers decide again
+}
+
+export function sparseEngineMode(): SparseEngineMode {
+  return mode;
+}
+
+export function breakEvenDensity(): number {
+  const v = Number(process.env.SPRIG_SPARSE_BREAK_EVEN);
+  return v > 0 && v <= 1 ? v : DEFAULT_BREAK_EVEN;
+}
+
+/** The engine's settings, for `sprig info`. */
+export function sparseEngineInfo() {
+  const nat = sparseAddon();
+  return {
+    mode,
+    kernels: nat ? `native, ${nat.sparseIsa()}` : 'plain JS (auto stays dense)',
+    breakEvenDensity: breakEvenDensity(),
+    minWeights: MIN_SPARSE_WEIGHTS,
+  };
+}
+
+/** A bound layer: its mask, and the structure built from it (rebuilt when the masks change). */
+interface Binding {
+  name: string;
+  mask: Float32Array;
+  K: number;
+  N: number;
+  plan?: number;
+  epoch: number;
+  sparse: boolean;
+  density: number;
+}
+
+const bindings = new WeakMap<tf.Tensor, Binding>();
+let maskEpoch = 0;
+let denseWeightGrads = false;
+
+/** What a layer ran on, for `sprig info` and run results. */
+export interface SparseLayerReport {
+  layer: string;
+  density: number;
+  engine: 'sparse' | 'dense';
+}
+
+/**
+ * Binds masks (by weight name) to the weight variables of a training run; 2-D weights only.
+ * Returns the function that unbinds them.
+ */
+export function bindSparseLayers(vars: Map<string, tf.Tensor>, masks: Map<string, Float32Array>): () => void {
+  const bound: tf.Tensor[] = [];
+  for (const [name, mask] of masks) {
+    const v = vars.get(name);
+    if (!v || v.rank !== 2) continue;
+    bindings.set(v, { name, mask, K: v.shape[0]!, N: v.shape[1]!, epoch: -1, sparse: false, density: 1 });
+    bound.push(v);
+  }
+  return () => {
+    for (const v of bound) {
+      const b = bindings.get(v);
+      if (b?.plan !== undefined) releasePlan(b.plan);
+      bindings.delete(v);
+    }
+  };
+}
+
+/** Call after changing any bound mask in place: the layers rebuild their structure before next use. */
+export function masksChanged(): void {
+  maskEpoch++;
+}
+
+/** Runs `fn` with dense weight gradients in the sparse layers (RigL's grow scores, SNFS's EMA, SNIP). */
+export function withDenseWeightGradients<T>(fn: () => T): T {
+  const before = denseWeightGrads;
+  denseWeightGrads = true;
+  try {
+    return fn();
+  } finally {
+    denseWeightGrads = before;
+  }
+}
+
+function refresh(b: Binding): void {
+  if (b.epoch === maskEpoch) return;
+  b.epoch = maskEpoch;
+  let nnz = 0;
+  for (let i = 0; i < b.mask.length; i++) if (b.mask[i] !== 0) nnz++;
+  b.density = b.mask.length ? nnz / b.mask.length : 1;
+  b.sparse = decide(b.density, b.mask.length);
+  if (b.plan !== undefined) releasePlan(b.plan);
+  b.plan = b.sparse ? createPlan(new SparseStructure(b.K, b.N, b.mask)) : undefined;
+}
+
+function decide(density: number, size: number): boolean {
+  if (mode === 'off') return false;
+  if (mode === 'on') return true;
+  // the JS kernels are no faster than TF.js's dense product: auto is native only
+  return !!sparseAddon() && size >= MIN_SPARSE_WEIGHTS && density <= breakEvenDensity();
+}
+
+/** The sparse plan for weight `w` in this step, or undefined when its layer runs dense. */
+export function sparsePlanFor(w: tf.Tensor): number | undefined {
+  const b = bindings.get(w);
+  if (!b) return undefined;
+  refresh(b);
+  if (b.plan === undefined) return undefined;
+  planOf(b.plan).denseWeightGrad = denseWeightGrads;
+  return b.plan;
+}
+
+/** The active positions of weight `w` when its layer runs sparse (optimizers update only those). */
+export function activePositions(w: tf.Tensor): Int32Array | undefined {
+  const b = bindings.get(w);
+  if (!b) return undefined;
+  refresh(b);
+  return b.plan === undefined ? undefined : planOf(b.plan).structure.active;
+}
+
+/** Per bound layer of `vars`: its density and whether it runs sparse now. */
+export function sparseReport(vars: Map<string, tf.Tensor>): SparseLayerReport[] {
+  const out: SparseLayerReport[] = [];
+  for (const v of vars.values()) {
+    const b = bindings.get(v);
+    if (!b) continue;
+    refresh(b);
+    out.push({ layer: b.name, density: b.density, engine: b.sparse ? 'sparse' : 'dense' });
+  }
+  return out;
+}
