@@ -128,10 +128,11 @@ test('the recording window holds the latest samples seen', () => {
 
 test('schedule counts Real World epochs; gap and stopping time', () => {
   const t = bootstrapHparamsSchema.parse({ training: { batchSize: 10, trainSteps: '2ep' } }).training;
+  // 95 samples at batch 10: 9 full batches an epoch (the partial one is dropped)
   assert.deepEqual(schedule({ n: 95, logEvery: '7it' }, t), {
-    itersPerEpoch: 10,
-    totalSteps: 20,
-    logSteps: [0, 7, 14, 20],
+    itersPerEpoch: 9,
+    totalSteps: 18,
+    logSteps: [0, 7, 14, 18],
   });
   const pt = (step: number, soft: number, train: number | null): CurvePoint => ({
     step,

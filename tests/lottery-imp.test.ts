@@ -41,10 +41,10 @@ function run(root: string, pruning: object, plan: object, callbacks?: LotteryOpt
   }
 }
 
-test('density is (1−p)^L per layer after L levels; pruned weights stay zero after training', () => {
+test('density is (1−p)^L per layer after L levels (output at p too); pruned weights stay zero after training', () => {
   const root = tmp();
   try {
-    const r = run(root, { pruneFraction: 0.3 }, { levels: 3 });
+    const r = run(root, { pruneFraction: 0.3, outputFraction: 0.3 }, { levels: 3 });
     assert.equal(r.levels.length, 4);
     for (const l of r.levels) {
       const dir = join(r.runDir, 'replicate_0', `level_${l.level}`);
@@ -64,7 +64,7 @@ test('density is (1−p)^L per layer after L levels; pruned weights stay zero af
       assert.ok(Math.abs(l.remaining - 0.7 ** l.level) < 0.01, `remaining ${l.remaining}`);
     }
     // global scope: the pool total follows (1−p)^L exactly up to rounding
-    const g = run(root, { pruneFraction: 0.5, pruneScope: 'global' }, { levels: 2 });
+    const g = run(root, { pruneFraction: 0.5, pruneScope: 'global', outputFraction: 0.5 }, { levels: 2 });
     assert.ok(Math.abs(g.levels[2]!.remaining - 0.25) < 0.002, `global remaining ${g.levels[2]!.remaining}`);
     const curve = JSON.parse(readFileSync(join(g.runDir, 'curve.json'), 'utf8'));
     assert.equal(curve.levels.length, 3);

@@ -25,7 +25,7 @@ test('masked fan-in of a conv is Σ over kh, kw, cin per cout', () => {
   assert.deepEqual([...maskedFanOut(s, m)], [4, 4, 5]);
 });
 
-test('unit_scaled: each unit has variance ≈ 1/fan_in under the mask (big layer)', () => {
+test('unit_scaled with scale 1: each unit has variance ≈ 1/fan_in under the mask (big layer)', () => {
   const s = dense('fc', 2000, 4);
   const rng = new Rng(9);
   // unit j keeps a different number of inputs: 2000, 500, 100, 20 (fan-ins)
@@ -39,7 +39,7 @@ test('unit_scaled: each unit has variance ≈ 1/fan_in under the mask (big layer
   const sums = [0, 0, 0, 0];
   const draws = 200;
   for (let d = 0; d < draws; d++) {
-    const w = unitScaledInit(s, m, rng);
+    const w = unitScaledInit(s, m, rng, { scale: 1 });
     for (let i = 0; i < w.length; i++) {
       if (m[i] === 0) assert.equal(w[i], 0);
       sums[i % 4]! += w[i]! ** 2;

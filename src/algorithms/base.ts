@@ -33,6 +33,8 @@ export interface UpdaterConfig {
   gmp?: { begin: number; end: number; frequency: number; initialSparsity: number };
   /** SNIP only: how to initialise the kept weights once the mask is chosen at step 0. */
   init?: SparseInitName;
+  /** SNIP's unit_scaled init: var = initScale / masked fan-in (default INIT_SCALE). */
+  initScale?: number;
   /** SNFS only: momentum of the dense-gradient EMA (0.9 in RigL's SNFS). */
   snfsMomentum?: number;
 }

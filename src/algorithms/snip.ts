@@ -36,7 +36,7 @@ export class SnipUpdater implements SparseUpdater {
     for (const [n, m] of maskFromScores(scores, this.cfg.densities)) this.masks.get(n)!.set(m);
     masksChanged();
     const init = this.cfg.init ?? 'dense';
-    sparseInit(this.cfg.specs, ctx.weights, this.masks, init, ctx.rng);
+    sparseInit(this.cfg.specs, ctx.weights, this.masks, init, ctx.rng, { scale: this.cfg.initScale });
     if (init !== 'dense') {
       // new weights: this step's gradients must be those of the re-initialised sparse network
       for (const [n, g] of ctx.gradients(ctx.batch)) ctx.grads.get(n)!.set(g);

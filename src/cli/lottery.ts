@@ -10,7 +10,7 @@ import {
   type Stat,
 } from '../experiments/lottery.js';
 import { optimizerSummary, setup } from '../experiments/setup.js';
-import { replicateHparams } from '../experiments/lottery-hparams.js';
+import { outputFractionOf, replicateHparams } from '../experiments/lottery-hparams.js';
 import { list, num, type CommonOptions } from './flags.js';
 import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       const p = hp.pruning;
       log(
         `sprig lottery ${prepared.ctx.expId}: ${hp.model.name} (${parameterCount(s.model).toLocaleString('en')} parameters) on ${s.dataset.name}, ` +
-          `${optimizerSummary(hp.training)}; prune ${p.pruneFraction} per level (${p.pruneScope}${p.outputFraction !== undefined ? `, output ${p.outputFraction}` : ''}), ` +
+          `${optimizerSummary(hp.training)}; prune ${p.pruneFraction} per level (${p.pruneScope}, output ${outputFractionOf(p)}), ` +
           `rewind ${p.rewind}; ${prepared.ctx.plan.levels} levels × ${prepared.ctx.plan.replicates} replicates; engine ${engineStatus().engine}`,
       );
     }

@@ -14,6 +14,7 @@ import { register as gradflow } from './gradflow.js';
 import { register as bench } from './bench.js';
 import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
+import { register as reproduce } from './reproduce.js';
 import { register as sweep } from './sweep.js';
 import { register as worker } from './worker.js';
 import { register as metricsEvery } from './metrics-every.js';
@@ -40,6 +41,7 @@ for (const register of [
   bench,
   serve,
   plot,
+  reproduce,
   sweep,
   worker,
   metricsEvery,

@@ -7,6 +7,7 @@
 import { gather } from '../data/batches.js';
 import type { Batch, Split } from '../data/types.js';
 import type { BatchSource } from '../training/loop.js';
+import { streamSource } from '../training/sources.js';
 import { SprigError } from '../util/errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 
@@ -20,6 +21,28 @@ export function splitWorlds(trainN: number, n: number, seed: number): { real: In
   }
   const perm = new Rng(seed).permutation(trainN);
   return { real: perm.slice(0, n).sort(), pool: perm.slice(n).sort() };
+}
+
+/**
+ * Real World batches: the n samples reshuffled every epoch, the last partial batch dropped (as the
+ * reference code), so that every step of both worlds trains on `batchSize` samples.
+ */
+export function realWorldSource(real: Split, batchSize: number, seed: number): BatchSource {
+  return streamSource(real, { batchSize, seed, dropLast: true });
+}
+
+/** Steps in a Real World epoch: full batches only. */
+export function realItersPerEpoch(n: number, batchSize: number): number {
+  return Math.floor(n / batchSize);
+}
+
+/**
+ * Marks, in a run's identity, the recipe that drops the partial batch. Only where there is one
+ * (n not a multiple of the batch): those runs trained differently before and must not be reused;
+ * the others trained exactly the same and keep their ids.
+ */
+export function dropLastMark(n: number, batchSize: number): { dropLast?: true } {
+  return n % batchSize === 0 ? {} : { dropLast: true };
 }
 
 /** A split made of some examples of another (a copy). */

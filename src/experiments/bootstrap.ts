@@ -17,7 +17,6 @@ import { FILES, readJson, writeJson } from '../store/artifacts.js';
 import { evaluate, type EvalMetrics } from '../training/evaluate.js';
 import { crossEntropyLoss } from '../training/losses.js';
 import type { BatchSource, Callbacks, TrainOptions } from '../training/loop.js';
-import { streamSource } from '../training/sources.js';
 import { Step } from '../training/step.js';
 import { SprigError } from '../util/errors.js';
 import {
@@ -34,6 +33,9 @@ import {
   checkIdealPool,
   idealFreshSource,
   idealPoolSource,
+  dropLastMark,
+  realItersPerEpoch,
+  realWorldSource,
   recording,
   splitWorlds,
   subsetSplit,
@@ -51,7 +53,9 @@ export const bootstrapSchema = z
       .describe("models compared in one run (empty: the model group's one model)"),
     logEvery: step
       .default('1ep')
-      .describe("measure both worlds every this many steps, e.g. '1ep' (Real World epochs) or '20it'"),
+      .describe(
+        "measure both worlds every this many steps, e.g. '1ep' (a Real World epoch: floor(n / batch) full batches) or '20it'",
+      ),
     threshold: z
       .number()
       .gt(0)
@@ -100,7 +104,7 @@ const worldSchema = z
     training: trainingSchema.prefault({}),
     bootstrap: bootstrapSchema
       .omit({ models: true, threshold: true })
-      .extend({ world: z.enum(['real', 'ideal']).default('real') })
+      .extend({ world: z.enum(['real', 'ideal']).default('real'), dropLast: z.literal(true).optional() })
       .prefault({}),
   })
   .strict();
@@ -235,12 +239,12 @@ export function worldsData(b: BootstrapHparams['bootstrap'], d: DatasetHparams, 
   };
 }
 
-/** Iterations of the run and of the log interval; epochs are Real World epochs of n samples. */
+/** Iterations of the run and of the log interval; an epoch is a Real World epoch, ⌊n / batch⌋ full batches. */
 export function schedule(
   b: { n: number; logEvery: string },
   t: TrainingHparams,
 ): { itersPerEpoch: number; totalSteps: number; logSteps: number[] } {
-  const itersPerEpoch = Math.ceil(b.n / t.batchSize);
+  const itersPerEpoch = realItersPerEpoch(b.n, t.batchSize);
   const totalSteps = Step.parse(t.trainSteps).iterations(itersPerEpoch);
   if (totalSteps < 1)
     throw new SprigError(
@@ -331,7 +335,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     );
   const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, {
     ...hp,
-    bootstrap: { ...b, models: plan.models },
+    bootstrap: { ...b, models: plan.models, ...dropLastMark(b.n, t.batchSize) },
   });
   const dir = store.dir(runId);
   store.open(dir, hp, { runId, kind: 'bootstrap' });
@@ -352,6 +356,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
         teacherHidden: b.teacherHidden,
         teacherTest: b.teacherTest,
         world,
+        ...dropLastMark(b.n, t.batchSize),
       },
     };
     const wid = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
@@ -360,7 +365,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     let source: BatchSource;
     let seen: () => Split | null;
     if (world === 'real') {
-      source = streamSource(data.real, { batchSize: t.batchSize, seed: t.seed });
+      source = realWorldSource(data.real, t.batchSize, t.seed);
       seen = () => data.real;
     } else {
       const rec = recording(

@@ -24,6 +24,7 @@ import {
   randomMasks,
   sparseForwardFlops,
   sparseInit,
+  INIT_SCALE,
   sparseInitNames,
   sparsityReport,
   type DistributionName,
@@ -86,6 +87,12 @@ export const dstSchema = z
       .describe(
         "initialisation of the sparse weights (gradient flow's unit_scaled, Liu et al.'s layer_scaled)",
       ),
+    // Set to INIT_SCALE when unset under unit_scaled, so it enters the run id: runs drawn with 1 are not reused.
+    initScale: z
+      .number()
+      .positive()
+      .optional()
+      .describe("unit_scaled only: var = initScale / masked fan-in (default 2, the dense He init's scale)"),
     multiplier: z
       .number()
       .default(1)
@@ -118,6 +125,8 @@ export function normaliseDst(hp: DstHparams): DstHparams {
   const keep = new Set(methodDef(hp.dst.method).fields);
   const defaults = dstSchema.parse({}) as Record<string, unknown>;
   const dst = Object.fromEntries(Object.entries(hp.dst).filter(([k]) => keep.has(k)));
+  if (dst.init === 'unit_scaled') dst.initScale = hp.dst.initScale ?? INIT_SCALE;
+  else delete dst.initScale;
   return { ...hp, dst: { ...defaults, ...dst } as DstGroup };
 }
 
@@ -248,7 +257,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   let masks: Masks | undefined;
   if (def.start === 'random') {
     masks = randomMasks(model.specs, densities, new Rng(seed + 104729));
-    sparseInit(model.specs, init, masks, d.init, new Rng(seed + 130363));
+    sparseInit(model.specs, init, masks, d.init, new Rng(seed + 130363), { scale: d.initScale });
   } else if (def.start === 'dense') {
     masks = denseMasks(model.specs);
   }
@@ -260,6 +269,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
         schedule: schedules.drop ?? { dropFraction: 0, deltaT: d.deltaT, tEnd: totalSteps },
         gmp: schedules.gmp,
         init: d.init,
+        initScale: d.initScale,
         snfsMomentum: d.snfsMomentum,
       })
     : undefined;

@@ -23,6 +23,7 @@ import {
   layerDensities,
   randomMasks,
   sparseInit,
+  INIT_SCALE,
   sparsityReport,
   validateDropSchedule,
   validateGmpSchedule,
@@ -43,6 +44,7 @@ import {
   evaluateSolution,
   gradientNorm,
   interpolation,
+  headOf,
   l2Distance,
   logitsOf,
   type Interpolation,
@@ -78,9 +80,9 @@ export const gradflowSchema = z
     initScale: z
       .number()
       .positive()
-      .default(2)
+      .default(INIT_SCALE)
       .describe(
-        "sparse-aware init: var = initScale / masked fan-in (2: the He-style formula of the paper's blog)",
+        "sparse-aware init: var = initScale / masked fan-in (2 = INIT_SCALE, the dense He init's scale and the paper's blog formula)",
       ),
     gmpBegin: z
       .number()
@@ -451,7 +453,10 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
       disagreementWithPruned: disagreement(preds.get(run)!, preds.get('pruned')!),
       interpolationToPruned: self
         ? flat(evaluateSolution(model, ref, test), hp.gradflow.interpolationPoints)
-        : interpolation(model, t.final, ref, test, hp.gradflow.interpolationPoints),
+        : interpolation(model, t.final, ref, test, {
+            points: hp.gradflow.interpolationPoints,
+            bnData: headOf(s.dataset.train, 1000), // batch-norm models: statistics re-estimated per α
+          }),
       ensembleWithPrunedAccuracy: ensembleAccuracy(
         self ? [logits.get(run)!] : [logits.get(run)!, logits.get('pruned')!],
         test.y,

@@ -10,6 +10,7 @@ import type { Model, ParamTensors } from '../models/types.js';
 import { metricsFromLogits, predict, type EvalMetrics } from '../training/evaluate.js';
 import { crossEntropy } from '../training/losses.js';
 import type { Masks } from '../sparsity/index.js';
+import { BN_MOMENTUM } from '../models/layers.js';
 
 type BnStats = Map<string, { mean: Float32Array; variance: Float32Array }>;
 
@@ -82,7 +83,7 @@ export function l2Distance(
   return Math.sqrt(s);
 }
 
-/** (1 − α)·a + α·b, weights and batch-norm statistics alike. */
+/** (1 − α)·a + α·b, weights and batch-norm statistics alike (interpolation re-estimates the latter when it can). */
 export function interpolate(a: Solution, b: Solution, alpha: number): Solution {
   const mix = (x: Float32Array, y: Float32Array) =>
     Float32Array.from(x, (v, i) => (1 - alpha) * v + alpha * y[i]!);
@@ -128,20 +129,101 @@ export interface Interpolation {
   lossBarrier: number;
 }
 
-/** Loss and error along θ(α) = (1 − α)·a + α·b at `points` evenly spaced α in [0, 1] (Frankle et al. use 30). */
+/**
+ * Batch-norm running statistics of `weights`, estimated afresh on `data` (training examples): the
+ * average over batches of each batch's mean and unbiased variance, in training mode (as PyTorch's
+ * update_bn). The model's own statistics are left as they were.
+ */
+export function reestimateBn(
+  model: Model,
+  weights: Map<string, Float32Array>,
+  data: Split,
+  batchSize = 250,
+): BnStats {
+  const saved = new Map(
+    [...model.bnStats].map(([n, s]) => [n, { mean: s.mean.slice(), variance: s.variance.slice() }]),
+  );
+  const sums: BnStats = new Map(
+    [...model.bnStats].map(([n, s]) => [
+      n,
+      { mean: new Float32Array(s.mean.length), variance: new Float32Array(s.mean.length) },
+    ]),
+  );
+  const [h, w, c] = model.inputShape;
+  const per = h * w * c;
+  const tensors = new Map(model.specs.map((s) => [s.name, tf.tensor(weights.get(s.name)!, s.shape)]));
+  let seen = 0;
+  try {
+    const p: ParamTensors = Object.fromEntries(tensors);
+    for (let i = 0; i < data.n; i += batchSize) {
+      const n = Math.min(batchSize, data.n - i);
+      // From zero, one training-mode update leaves m·(batch statistic) in the running buffers.
+      for (const s of model.bnStats.values()) {
+        s.mean.fill(0);
+        s.variance.fill(0);
+      }
+      tf.tidy(() => {
+        model.forward(p, tf.tensor4d(data.x.subarray(i * per, (i + n) * per), [n, h, w, c]), true);
+      });
+      for (const [name, s] of model.bnStats) {
+        const acc = sums.get(name)!;
+        for (let k = 0; k < s.mean.length; k++) {
+          acc.mean[k]! += (n * s.mean[k]!) / BN_MOMENTUM;
+          acc.variance[k]! += (n * s.variance[k]!) / BN_MOMENTUM;
+        }
+      }
+      seen += n;
+    }
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+    for (const [n, s] of saved) {
+      model.bnStats.get(n)!.mean.set(s.mean);
+      model.bnStats.get(n)!.variance.set(s.variance);
+    }
+  }
+  for (const s of sums.values()) {
+    s.mean.forEach((v, k, a) => (a[k] = v / seen));
+    s.variance.forEach((v, k, a) => (a[k] = v / seen));
+  }
+  return sums;
+}
+
+/** The first n examples of a split (views, no copy). */
+export function headOf(split: Split, n: number): Split {
+  const k = Math.min(n, split.n);
+  const per = split.x.length / split.n;
+  return { x: split.x.subarray(0, k * per), y: split.y.subarray(0, k), n: k };
+}
+
+export interface InterpolationOptions {
+  /** Evenly spaced α in [0, 1] (Frankle et al. use 30). */
+  points?: number;
+  /**
+   * Training examples on which a batch-norm model's statistics are re-estimated at every α
+   * (Frankle et al. 2020). Without them the running statistics are interpolated, which is wrong for
+   * the interpolated weights and shows barriers that are not there.
+   */
+  bnData?: Split;
+}
+
+/** Loss and error along θ(α) = (1 − α)·a + α·b at evenly spaced α in [0, 1]. */
 export function interpolation(
   model: Model,
   a: Solution,
   b: Solution,
   split: Split,
-  points = 30,
+  opts: InterpolationOptions | number = {},
 ): Interpolation {
+  const { points = 30, bnData } = typeof opts === 'number' ? { points: opts } : opts;
   const n = Math.max(2, points);
   const alphas = Array.from({ length: n }, (_, i) => i / (n - 1));
   const loss: number[] = [];
   const error: number[] = [];
+  const reestimate = bnData !== undefined && model.bnStats.size > 0;
   for (const alpha of alphas) {
-    const m = evaluateSolution(model, interpolate(a, b, alpha), split);
+    const sol = interpolate(a, b, alpha);
+    if (reestimate) sol.bnStats = reestimateBn(model, sol.weights, bnData);
+    const m = evaluateSolution(model, sol, split);
     loss.push(m.loss);
     error.push(1 - m.accuracy);
   }

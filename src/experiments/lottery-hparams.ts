@@ -38,7 +38,7 @@ export const pruningSchema = z
       .enum(['layer', 'global'])
       .default('layer')
       .describe(
-        "'layer': every layer at its own rate (Frankle & Carbin 2019); 'global': one threshold (Frankle et al. 2020)",
+        "'layer': every layer at its own rate, Frankle & Carbin's recipe (default); 'global': one threshold, OpenLTH's recipe",
       ),
     outputFraction: z
       .number()
@@ -46,7 +46,7 @@ export const pruningSchema = z
       .lt(1)
       .optional()
       .describe(
-        'pruning rate of the output layer (LTH: half the rate, e.g. 0.1); unset: the same as the others',
+        "pruning rate of the output layer; unset: the scope's recipe, p/2 under 'layer' (Frankle & Carbin), 0 under 'global' (OpenLTH)",
       ),
     layerFractions: z
       .record(z.string(), z.number().min(0).lt(1))
@@ -127,8 +127,21 @@ export const lotteryPlanSchema = z
 
 export type LotteryPlan = z.infer<typeof lotteryPlanSchema>;
 
+/**
+ * The output layer's rate: the given one, else the recipe of the scope — 'layer' → p/2
+ * (Frankle & Carbin 2019), 'global' → 0, never pruned (OpenLTH's sparse_global).
+ */
+export function outputFractionOf(p: PruningHparams): number {
+  return p.outputFraction ?? (p.pruneScope === 'global' ? 0 : p.pruneFraction / 2);
+}
+
+/**
+ * The run id hashes the resolved output rate: an unset outputFraction once meant "the full rate p",
+ * so a run from then must not be found under the id of today's recipe.
+ */
 export function lotteryRunId(hp: LotteryHparams): string {
-  return hashedRunId('lottery', lotteryHparamsSchema, hp);
+  const pruning = { ...hp.pruning, outputFraction: outputFractionOf(hp.pruning) };
+  return hashedRunId('lottery', lotteryHparamsSchema, { ...hp, pruning });
 }
 
 /** The training hyperparameters of replicate r: the same recipe with seed + r. */
@@ -162,7 +175,7 @@ export function pruneOptions(p: PruningHparams): PruneOptions {
   return {
     fraction: p.pruneFraction,
     scope: p.pruneScope,
-    outputRate: p.outputFraction,
+    outputRate: outputFractionOf(p),
     rates: p.layerFractions,
     exclude: p.exclude,
   };
@@ -176,6 +189,6 @@ export function oneShotOptions(p: PruningHparams, sparsity: number): PruneOption
   const k = Math.log(1 - sparsity) / Math.log(1 - p.pruneFraction);
   const at = (q: number) => 1 - (1 - q) ** k;
   const rates = Object.fromEntries(Object.entries(p.layerFractions).map(([n, q]) => [n, at(q)]));
-  const outputRate = p.outputFraction === undefined ? undefined : at(p.outputFraction);
+  const outputRate = at(outputFractionOf(p));
   return { fraction: sparsity, scope: p.pruneScope, outputRate, rates, exclude: p.exclude };
 }

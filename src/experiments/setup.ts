@@ -7,6 +7,7 @@ import type { Model } from '../models/types.js';
 import { Step } from '../training/step.js';
 import { streamSource } from '../training/sources.js';
 import type { TrainOptions } from '../training/loop.js';
+import { crossEntropyLoss } from '../training/losses.js';
 import { SprigError } from '../util/errors.js';
 import type { DatasetHparams, TrainHparams, TrainingHparams } from './hparams.js';
 
@@ -17,7 +18,7 @@ export interface Setup {
   totalSteps: number;
   /** Steps → iterations with this run's epoch length. */
   iterations(step: string): number;
-  /** TrainOptions without the per-run parts (init, sparsity, loss, checkpoint path). */
+  /** TrainOptions without the per-run parts (init, sparsity, checkpoint path); loss: CE with the run's label smoothing unless overridden. */
   options(overrides?: Partial<TrainOptions>): TrainOptions;
 }
 
@@ -74,6 +75,8 @@ export function setup(hp: TrainHparams, dataset?: Dataset, model?: Model): Setup
       itersPerEpoch,
       seed: t.seed,
       ...overrides,
+      // The hashed label smoothing is the default loss; `loss: undefined` must not drop it.
+      loss: overrides.loss ?? crossEntropyLoss(t.labelSmoothing),
     }),
   };
 }

@@ -110,7 +110,7 @@ export function conv(
 }
 
 const BN_EPS = 1e-5;
-const BN_MOMENTUM = 0.1; // PyTorch's convention: running = (1−m)·running + m·batch
+export const BN_MOMENTUM = 0.1; // PyTorch's convention: running = (1−m)·running + m·batch
 
 /**
  * Batch norm over N, H, W, then optionally `+ residual` and ReLU (relu(bn(x) + residual): one fused

@@ -11,8 +11,15 @@ import { density, prunableSpecs, sizeOf, type Masks } from './mask.js';
 export const sparseInitNames = ['dense', 'layer_scaled', 'unit_scaled'] as const;
 export type SparseInitName = (typeof sparseInitNames)[number];
 
+/**
+ * The one init scale of every method: var = INIT_SCALE / fan. sprig's models draw their dense
+ * weights He-normal (var 2/fan_in, src/models/layers.ts), so unit_scaled uses 2 as well and a
+ * full mask gives the dense init's variance; rigl_tf2 likewise passes one scale to all its inits.
+ */
+export const INIT_SCALE = 2;
+
 export interface UnitScaledOptions {
-  /** var = scale / max(1, fan). Default 1.0, rigl_tf2's configs ('fanin_normal'); 2.0 gives He-style ReLU scaling. */
+  /** var = scale / max(1, fan). Default INIT_SCALE (2, He); rigl_tf2's configs use 1.0 with a Glorot dense init. */
   scale?: number;
   /** Which masked fan: 'fanin' (default), 'fanout', 'fanavg' = (fan_in + fan_out)/2. */
   mode?: 'fanin' | 'fanout' | 'fanavg';
@@ -53,7 +60,7 @@ export function unitScaledInit(
   rng: Rng,
   opts: UnitScaledOptions = {},
 ): Float32Array {
-  const scale = opts.scale ?? 1;
+  const scale = opts.scale ?? INIT_SCALE;
   const mode = opts.mode ?? 'fanin';
   const dist = opts.distribution ?? 'normal';
   const out = spec.shape[spec.shape.length - 1]!;

@@ -1,0 +1,42 @@
+/** The papers `sprig reproduce` knows, by name. */
+import { unknownName } from '../util/errors.js';
+import { deepBootstrap } from './deep-bootstrap.js';
+import { generalizedLth } from './generalized-lth.js';
+import { gradientFlow } from './gradient-flow.js';
+import { kdTicket } from './kd-ticket.js';
+import { lth } from './lth.js';
+import { rigl } from './rigl.js';
+import { PAPER_NAMES, type Paper, type PaperName, type ReproContext, type Report } from './types.js';
+
+export const PAPERS = {
+  lth,
+  'kd-ticket': kdTicket,
+  'generalized-lth': generalizedLth,
+  rigl,
+  'deep-bootstrap': deepBootstrap,
+  'gradient-flow': gradientFlow,
+} satisfies Record<PaperName, Paper>;
+
+export function paperOf(name: string): Paper {
+  if (!(PAPER_NAMES as readonly string[]).includes(name)) throw unknownName('paper', name, PAPER_NAMES);
+  return PAPERS[name as PaperName];
+}
+
+/** Runs a paper's reproduction (every training through the store: cached, resumable) into a Report. */
+export function reproduce(paper: Paper, ctx: ReproContext, command: string): Report {
+  const t0 = performance.now();
+  const o = paper.run(ctx);
+  return {
+    paper: paper.name,
+    title: paper.title,
+    claim: paper.claim,
+    seeds: ctx.seeds,
+    quick: ctx.quick,
+    holds: o.checks.every((c) => c.holds),
+    wallSeconds: (performance.now() - t0) / 1000,
+    command,
+    ...o,
+  };
+}
+
+export { PAPER_NAMES };
