@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { palette } from '../src/figures/palette.js';
 import { domain, filterTicks, tickFormatter } from '../src/figures/axes.js';
 import { figureSvg } from '../src/figures/svg.js';
-import { withRanges } from '../src/figures/index.js';
+import { chartFigure, withRanges } from '../src/figures/index.js';
 import { groupRuns } from '../src/figures/groups.js';
 import { meanStd } from '../src/figures/stats.js';
 import { lotteryFigures, type LotteryCurve } from '../src/figures/lottery.js';
@@ -136,4 +136,20 @@ test('lottery: branches start at the dense point; one replicate says it has no b
     ],
   );
   assert.match(f.note!, /one replicate/);
+});
+
+test('generic charts: levels on whole-number ticks, accuracy in percent', () => {
+  const f = chartFigure({
+    id: 'metrics:Accuracy',
+    title: 'accuracy',
+    xLabel: 'level',
+    yLabel: 'accuracy',
+    series: [{ label: 'test', x: [0, 1, 2], y: [0.9, 0.91, 0.92] }],
+    source: 'metrics',
+  });
+  assert.equal(f.x.unit, 'integer');
+  assert.deepEqual(f.series[0]!.y, [90, 91, 92]);
+  assert.equal(f.y.label, 'accuracy (%)');
+  const ticks = [...figureSvg(f).matchAll(/class="xtick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+  assert.deepEqual(ticks, ['0', '1', '2']);
 });

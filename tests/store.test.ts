@@ -70,12 +70,10 @@ test('a finished run re-run trains nothing and returns its stored result; runs a
   ]);
   assert.equal(first.cached, false);
   const before = readFileSync(join(first.runDir, 'result.json'), 'utf8');
-  const t0 = Date.now();
   const again = sprigJson<typeof first>(['train', ...tiny, '--root', root]);
   assert.equal(again.cached, true);
   assert.equal(again.testAccuracy, first.testAccuracy);
   assert.equal(readFileSync(join(first.runDir, 'result.json'), 'utf8'), before);
-  assert.ok(Date.now() - t0 < 15000);
   const runs = sprigJson<{ runId: string; status: string }[]>(['runs', '--root', root]);
   assert.deepEqual(
     runs.map((r) => [r.runId, r.status]),

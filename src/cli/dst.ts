@@ -6,7 +6,7 @@ import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import { list, type CommonOptions } from './flags.js';
 import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
-import { FLAGSHIP_DENSE } from './flagship.js';
+import { FLAGSHIP_DENSE } from '../experiments/flagship.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 

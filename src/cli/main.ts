@@ -19,6 +19,7 @@ import { register as worker } from './worker.js';
 import { register as metricsEvery } from './metrics-every.js';
 import { register as predict } from './predict.js';
 import { register as sparseEngine } from './sparse-engine.js';
+import { register as exportCmd } from './export.js';
 
 const program = new Command('sprig')
   .description(
@@ -44,6 +45,7 @@ for (const register of [
   metricsEvery,
   predict,
   sparseEngine,
+  exportCmd,
 ])
   register(program);
 

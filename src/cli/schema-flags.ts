@@ -12,6 +12,7 @@ import { dstSchema } from '../experiments/dst.js';
 import { gradflowSchema } from '../experiments/gradflow.js';
 import { bootstrapSchema } from '../experiments/bootstrap.js';
 import { lotteryPlanSchema, pruningSchema } from '../experiments/lottery-hparams.js';
+import { withModelFileHash } from '../models/layers-model.js';
 import { addOutputFlags, int, list, num, readConfig, type CommonOptions } from './flags.js';
 
 type Group = z.ZodObject;
@@ -142,6 +143,9 @@ export function flagsFor(kind: ExperimentKind): FieldFlag[] {
       });
     }
   }
+  // `sprig dst` has its own --init (the sparse init): there the model's init is --model-init
+  const model = out.find((f) => f.group === 'model' && f.key === 'init');
+  if (model && out.some((f) => f !== model && f.flag === model.flag)) model.flag = 'model-init';
   const seen = new Set<string>();
   for (const f of out) {
     if (seen.has(f.flag)) throw new Error(`schema-flags: --${f.flag} names two fields of '${kind}'`);
@@ -308,5 +312,6 @@ export function hparamsFromFlags(
     const v = o[attribute(f.flag)];
     if (v !== undefined) out[f.group]![f.key] = v;
   }
+  withModelFileHash(out.model);
   return out;
 }

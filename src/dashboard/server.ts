@@ -20,8 +20,8 @@ import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
 import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } from './charts.js';
-import { chartFigure, figuresFor, runFigures } from '../figures/index.js';
-import { columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
+import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
+import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
 
 export interface DashboardOptions {
@@ -172,7 +172,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     const files = reader.files(run).filter((f) => f.name !== 'result.json');
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
-      .filter((f) => !['curve.json', 'bootstrap.json', 'gradflow.json'].includes(f.name))
+      .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])
       .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name))
       .map(chartFigure);
     return {

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { loadDataset } from '../data/registry.js';
 import { makeTeacherDataset } from '../data/synthetic.js';
 import type { Dataset, Split } from '../data/types.js';
-import { createModel } from '../models/registry.js';
+import { createModelFrom } from '../models/registry.js';
+import { withModelFileHash } from '../models/layers-model.js';
 import type { RunStore } from '../store/store.js';
 import { writeAtomic } from '../training/checkpoint.js';
 import { evaluate, type EvalMetrics } from '../training/evaluate.js';
@@ -178,6 +179,12 @@ export interface BootstrapOptions {
 export const CURVE_FILE = 'curve.json';
 export const BOOTSTRAP_FILE = 'bootstrap.json';
 
+/** One compared model's group: a zoo name, or a TF.js model.json with its content hash. */
+function modelGroup(hp: BootstrapHparams, name: string): BootstrapHparams['model'] {
+  const own = name === hp.model.name ? hp.model : { init: hp.model.init, name };
+  return withModelFileHash({ ...own })!;
+}
+
 /** The two worlds' data for a run's hyperparameters. */
 export interface WorldsData {
   inputShape: [number, number, number];
@@ -308,7 +315,7 @@ export function planBootstrap(hp: BootstrapHparams) {
       `use --batch-size of at most ${b.n}`,
     );
   const data = worldsData(b, hp.dataset, t.seed);
-  for (const m of models) createModel(m, data.inputShape, data.numClasses); // unknown names fail here
+  for (const m of models) createModelFrom(modelGroup(hp, m), data.inputShape, data.numClasses); // unknown names fail here
   const sched = schedule(b, t);
   const pool =
     data.poolSize === null
@@ -339,7 +346,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
   const runWorld = (model: string, world: World): WorldResult => {
     const whp = {
       dataset: hp.dataset,
-      model: { name: model },
+      model: modelGroup(hp, model),
       training: t,
       bootstrap: {
         n: b.n,
@@ -355,7 +362,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     };
     const wid = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
     const wdir = store.dir(wid); // at the root: a world run is shared by every comparison that needs it
-    const m = createModel(model, data.inputShape, data.numClasses);
+    const m = createModelFrom(whp.model, data.inputShape, data.numClasses);
     let source: BatchSource;
     let seen: () => Split | null;
     if (world === 'real') {

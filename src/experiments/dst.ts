@@ -232,7 +232,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
     });
   }
   if (def.model) {
-    scaled.model = { name: def.model(reference, densities) };
+    scaled.model = { name: def.model(reference, densities), init: 'fresh' };
     densities = new Map();
   }
   // the reference model is this run's model unless the method trains another one

@@ -61,7 +61,16 @@ export const modelSchema = z
     name: z
       .string()
       .default('mnist_lenet_300_100')
-      .describe(`model: ${MODEL_NAMES.join(', ')}`),
+      .describe(`model: ${MODEL_NAMES.join(', ')}, or a TF.js LayersModel model.json`),
+    /** Content hash of a model.json and its weights: two different files never share a run. */
+    sha256: z
+      .string()
+      .optional()
+      .describe('sha256 of the --model model.json and its weights (sprig fills it in; part of the run id)'),
+    init: z
+      .enum(['fresh', 'from-model'])
+      .default('fresh')
+      .describe("'from-model': start from the --model file's weights; 'fresh': draw them anew"),
   })
   .strict();
 

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { tf } from '../engine/index.js';
-import { createModel } from '../models/registry.js';
+import { createModelFrom } from '../models/registry.js';
 import { kdLoss } from '../training/losses.js';
 import { Rng } from '../util/rng.js';
 import { SprigError, unknownName } from '../util/errors.js';
@@ -174,7 +174,7 @@ export function runBranch(rep: Replicate, b: Branch, at: MainPoint, mainRewind: 
   } else if ((b.kind === 'kd' || b.kind === 'kd_rewind') && !isTrained(dir)) {
     start = () => startOf(rep, b.kind === 'kd' ? { kind: 'init' } : b.kdRewind!, at.prev);
     const t = level0(rep).weights();
-    const tm = createModel(ctx.hp.model.name, ctx.dataset.inputShape, ctx.dataset.numClasses);
+    const tm = createModelFrom(ctx.hp.model, ctx.dataset.inputShape, ctx.dataset.numClasses);
     for (const [n, st] of t.bnStats) {
       tm.bnStats.get(n)?.mean.set(st.mean);
       tm.bnStats.get(n)?.variance.set(st.variance);

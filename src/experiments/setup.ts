@@ -2,7 +2,7 @@
 import { loadDataset } from '../data/registry.js';
 import { augmentOptionsFor } from '../data/augment.js';
 import type { Dataset } from '../data/types.js';
-import { createModel } from '../models/registry.js';
+import { createModelFrom } from '../models/registry.js';
 import type { Model } from '../models/types.js';
 import { Step } from '../training/step.js';
 import { streamSource } from '../training/sources.js';
@@ -36,7 +36,7 @@ export function loadData(d: DatasetHparams, seed: number): Dataset {
 export function setup(hp: TrainHparams, dataset?: Dataset, model?: Model): Setup {
   const t = hp.training;
   const ds = dataset ?? loadData(hp.dataset, t.seed);
-  model ??= createModel(hp.model.name, ds.inputShape, ds.numClasses);
+  model ??= createModelFrom(hp.model, ds.inputShape, ds.numClasses);
   if (t.batchSize > ds.train.n) {
     throw new SprigError(
       `batch size ${t.batchSize} is larger than the training set (${ds.train.n} examples)`,

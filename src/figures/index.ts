@@ -18,7 +18,7 @@ import { domain } from './axes.js';
 export type { Figure } from './types.js';
 
 /** The report file of an experiment parent, by kind. */
-const REPORT: Record<string, string> = {
+export const REPORT: Record<string, string> = {
   lottery: 'curve.json',
   bootstrap: 'bootstrap.json',
   gradflow: 'gradflow.json',

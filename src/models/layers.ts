@@ -128,13 +128,14 @@ export function batchNorm(
   name: string,
   x: tf.Tensor4D,
   training: boolean,
-  fuse: { residual?: tf.Tensor4D; relu?: boolean } = {},
+  fuse: { residual?: tf.Tensor4D; relu?: boolean; eps?: number } = {},
 ): tf.Tensor4D {
+  const eps = fuse.eps ?? BN_EPS; // models read from TF.js files carry their own ε
   const gamma = p[`${name}.weight`] as tf.Tensor1D;
   const beta = p[`${name}.bias`] as tf.Tensor1D;
   const s = stats.get(name)!;
   if (!training) {
-    let y = tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, BN_EPS);
+    let y = tf.batchNorm4d(x, tf.tensor1d(s.mean), tf.tensor1d(s.variance), beta, gamma, eps);
     if (fuse.residual) y = tf.add(y, fuse.residual);
     return fuse.relu ? tf.relu(y) : y;
   }
@@ -142,7 +143,7 @@ export function batchNorm(
     x,
     gamma,
     beta,
-    BN_EPS,
+    eps,
     (mean, variance, count) => {
       const unbias = count > 1 ? count / (count - 1) : 1;
       for (let i = 0; i < mean.length; i++) {

@@ -3,6 +3,7 @@ import { mlp } from './mlp.js';
 import { convN, lenet5, vgg16 } from './convnets.js';
 import { resnet } from './resnet.js';
 import type { Model } from './types.js';
+import { isModelFile, readLayersModel, type ModelInit } from './layers-model.js';
 
 type Shape = [number, number, number];
 type Factory = (inputShape: Shape, numClasses: number) => Model;
@@ -48,4 +49,17 @@ export function createModel(name: string, inputShape: Shape, numClasses: number)
 
 export function parameterCount(model: Model): number {
   return model.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+}
+
+/** A zoo model by name, or a TF.js model.json (a name ending in .json) read as a sprig model. */
+export function createModelFrom(
+  hp: { name: string; sha256?: string; init?: ModelInit },
+  inputShape: Shape,
+  numClasses: number,
+): Model {
+  if (isModelFile(hp.name))
+    return readLayersModel(hp.name, inputShape, numClasses, { init: hp.init, sha256: hp.sha256 });
+  if (hp.init === 'from-model')
+    throw new SprigError('--init from-model needs a model file', 'pass --model path/to/model.json');
+  return createModel(hp.name, inputShape, numClasses);
 }

@@ -7,13 +7,13 @@
 import { tf, buffer, scoped } from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
 import type { Model, ParamTensors } from '../models/types.js';
-import { Rng, type RngState } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
 import { SprigError } from '../util/errors.js';
 import { createOptimizer, type Optimizer, type OptimizerHparams } from './optimizers.js';
 import { learningRate, type LrHparams } from './lr.js';
 import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
 import {
   activePositions,
   bindSparseLayers,
@@ -138,67 +138,26 @@ export interface TrainResult {
   sparseLayers?: SparseLayerReport[];
 }
 
-interface CheckpointMeta {
-  step: number;
-  rng: RngState;
-  source: unknown;
-  optimizer: Record<string, number>;
-  updater?: Record<string, number>;
-  history: EpochEvent[];
-  wallSeconds: number;
-}
-
 let modelCounter = 0;
 
-export function train(o: TrainOptions): TrainResult {
+/** The model's trainable variables, created from `init` (copied: the loop updates them in place). */
+function createVariables(o: TrainOptions) {
   const { model } = o;
   const uid = `m${modelCounter++}`;
-  const trainable = model.specs.map((s) => s.name);
   const init = o.init ?? model.init(new Rng(o.seed));
   const vars = new Map<string, tf.Variable>();
-  // Copy: tf.tensor adopts a Float32Array without copying, and the loop updates weights in place.
+  // Copy: tf.tensor adopts a Float32Array without copying.
   for (const s of model.specs) {
     vars.set(
       s.name,
       tf.variable(tf.tensor(Float32Array.from(init.get(s.name)!), s.shape), true, `${uid}/${s.name}`),
     );
   }
-  const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
-  if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
-  const optimizer = createOptimizer(o.optimizer);
-  const rng = new Rng(o.seed + 7919);
-  const masks = o.sparse?.masks;
-  let step = o.startStep ?? 0;
-  let history: EpochEvent[] = [];
-  let wallBefore = 0;
-
-  const ck = o.checkpointPath ? loadCheckpoint<CheckpointMeta>(o.checkpointPath) : undefined;
-  if (ck) {
-    step = ck.meta.step;
-    history = ck.meta.history;
-    wallBefore = ck.meta.wallSeconds;
-    for (const [n, w] of weights) w.set(ck.arrays.get(`w/${n}`)!);
-    for (const [n, s] of model.bnStats) {
-      s.mean.set(ck.arrays.get(`bn/${n}/mean`)!);
-      s.variance.set(ck.arrays.get(`bn/${n}/var`)!);
-    }
-    optimizer.load({ scalars: ck.meta.optimizer, buffers: prefixed(ck.arrays, 'opt/') });
-    if (masks) for (const [n, m] of masks) m.set(ck.arrays.get(`mask/${n}`)!);
-    o.sparse?.load?.({ scalars: ck.meta.updater ?? {}, buffers: prefixed(ck.arrays, 'upd/') });
-    o.source.load(ck.meta.source);
-    rngRestore(rng, ck.meta.rng);
-  } else if (masks) {
-    for (const [n, m] of masks) multiplyInPlace(weights.get(n)!, m);
-  }
-
-  // Masked dense layers run on the sparse kernels where that pays; bases reparametrise (θ = B(m ⊙ c)),
-  // so their weights are not sparse.
-  const unbind = masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined;
+  const trainable = model.specs.map((s) => s.name);
   const varTensors = (): ParamTensors => Object.fromEntries(trainable.map((n) => [n, vars.get(n)!]));
   const params = (): ParamTensors => (o.reparam ? o.reparam(varTensors()) : varTensors());
   const lossFn = o.loss ?? crossEntropyLoss();
   const [h, w, c] = o.inputShape;
-
   // The gradient arrays outlive their tensors: the backend drops its reference, ours stays valid.
   const gradientsOf = (batch: Batch): { loss: number; grads: Map<string, Float32Array> } =>
     scoped(() => {
@@ -214,30 +173,38 @@ export function train(o: TrainOptions): TrainResult {
     });
   // Sparse layers compute weight gradients at their active weights only, unless the updater asks.
   const denseGradientsOf = (batch: Batch) => withDenseWeightGradients(() => gradientsOf(batch));
+  return { vars, trainable, params, gradientsOf, denseGradientsOf };
+}
 
+export function train(o: TrainOptions): TrainResult {
+  const { model } = o;
+  const { vars, trainable, params, gradientsOf, denseGradientsOf } = createVariables(o);
+  const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
+  if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
+  const optimizer = createOptimizer(o.optimizer);
+  const rng = new Rng(o.seed + 7919);
+  const masks = o.sparse?.masks;
+  const state: LoopState = {
+    weights,
+    bnStats: model.bnStats,
+    optimizer,
+    sparse: o.sparse,
+    source: o.source,
+    rng,
+  };
+  const resumed = o.checkpointPath ? restoreLoopState(o.checkpointPath, state) : undefined;
+  if (!resumed && masks) for (const [n, m] of masks) multiplyInPlace(weights.get(n)!, m);
+  let step = resumed?.step ?? o.startStep ?? 0;
+  const history: EpochEvent[] = resumed?.history ?? [];
+  const wallBefore = resumed?.wallSeconds ?? 0;
+  // Masked dense layers run on the sparse kernels where that pays; bases reparametrise (θ = B(m ⊙ c)),
+  // so their weights are not sparse.
+  const unbind = masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined;
+
+  const wallSeconds = () => wallBefore + (performance.now() - t0) / 1000;
   const save = () => {
-    if (!o.checkpointPath) return;
-    const arrays = new Map<string, Float32Array>();
-    for (const [n, w] of weights) arrays.set(`w/${n}`, w);
-    for (const [n, s] of model.bnStats) {
-      arrays.set(`bn/${n}/mean`, s.mean);
-      arrays.set(`bn/${n}/var`, s.variance);
-    }
-    const os = optimizer.state();
-    for (const [k, v] of os.buffers) arrays.set(`opt/${k}`, v);
-    if (masks) for (const [n, m] of masks) arrays.set(`mask/${n}`, m);
-    const us = o.sparse?.state?.();
-    if (us) for (const [k, v] of us.buffers) arrays.set(`upd/${k}`, v);
-    const meta: CheckpointMeta = {
-      step,
-      rng: rng.state,
-      source: o.source.state(),
-      optimizer: os.scalars,
-      updater: us?.scalars,
-      history,
-      wallSeconds: wallBefore + (performance.now() - t0) / 1000,
-    };
-    saveCheckpoint(o.checkpointPath, { meta, arrays });
+    if (o.checkpointPath)
+      saveLoopState(o.checkpointPath, state, { step, history, wallSeconds: wallSeconds() });
   };
 
   const t0 = performance.now();
@@ -270,22 +237,7 @@ export function train(o: TrainOptions): TrainResult {
       rng,
       gradients: (b) => denseGradientsOf(b).grads,
     };
-    const replaced = o.sparse?.beforeStep?.(ctx) ?? false;
-    if (!replaced) {
-      for (const [n, wt] of weights) {
-        const g = grads.get(n)!;
-        const m = masks?.get(n);
-        // a sparse layer updates only its active weights (the masked ones stay zero either way)
-        const active = m && optimizer.updateActive ? activePositions(vars.get(n)!) : undefined;
-        if (active) optimizer.updateActive!(n, wt, g, lr, active);
-        else {
-          if (m) multiplyInPlace(g, m);
-          optimizer.update(n, wt, g, lr, m);
-        }
-      }
-      optimizer.endStep();
-    }
-    o.sparse?.afterStep?.(ctx);
+    updateWeights(ctx, o.sparse, (n) => activePositions(vars.get(n)!));
     step++;
     epochLoss += loss;
     epochSteps++;
@@ -296,8 +248,7 @@ export function train(o: TrainOptions): TrainResult {
         step,
         totalSteps: o.totalSteps,
         trainLoss: epochLoss / epochSteps,
-        test: evaluate(model, params, o.test, o.evalBatchSize),
-        validation: o.validation ? evaluate(model, params, o.validation, o.evalBatchSize) : undefined,
+        ...evaluateAll(o, params),
       };
       epochLoss = epochSteps = 0;
       history.push(ev);
@@ -308,10 +259,7 @@ export function train(o: TrainOptions): TrainResult {
   if (o.logSteps?.has(step)) o.callbacks?.onLog?.(step, weights, params);
   o.saveAt?.(step, weights);
 
-  const final = history.at(-1) ?? {
-    test: evaluate(model, params, o.test, o.evalBatchSize),
-    validation: o.validation ? evaluate(model, params, o.validation, o.evalBatchSize) : undefined,
-  };
+  const final = history.at(-1) ?? evaluateAll(o, params);
   // θ seen by the model (after any reparametrisation), copied out of the variables.
   const theta = scoped(() => {
     const p = params();
@@ -325,7 +273,7 @@ export function train(o: TrainOptions): TrainResult {
     validation: final.validation,
     history,
     steps: step,
-    wallSeconds: wallBefore + (performance.now() - t0) / 1000,
+    wallSeconds: wallSeconds(),
     sparseLayers: unbind ? sparseReport(vars) : undefined,
   };
   unbind?.();
@@ -339,18 +287,45 @@ function needsDenseGradients(u: SparseUpdater | undefined, step: number): boolea
   return u.denseGradients?.(step) ?? !!(u.beforeStep || u.afterStep);
 }
 
+/**
+ * One step's update: the sparse updater may replace the optimizer step (RigL's mask updates);
+ * otherwise gradients are masked and the optimizer steps every weight, a sparse layer only its
+ * active ones (`activeOf`; the masked ones stay zero either way).
+ */
+function updateWeights(
+  ctx: StepContext,
+  sparse: SparseUpdater | undefined,
+  activeOf: (name: string) => Int32Array | undefined,
+): void {
+  const masks = sparse?.masks;
+  const optimizer = ctx.optimizer;
+  const replaced = sparse?.beforeStep?.(ctx) ?? false;
+  if (!replaced) {
+    for (const [n, wt] of ctx.weights) {
+      const g = ctx.grads.get(n)!;
+      const m = masks?.get(n);
+      const active = m && optimizer.updateActive ? activeOf(n) : undefined;
+      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active);
+      else {
+        if (m) multiplyInPlace(g, m);
+        optimizer.update(n, wt, g, ctx.lr, m);
+      }
+    }
+    optimizer.endStep();
+  }
+  sparse?.afterStep?.(ctx);
+}
+
+/** Test (and validation) metrics of the current parameters. */
+function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEvent, 'test' | 'validation'> {
+  return {
+    test: evaluate(o.model, params, o.test, o.evalBatchSize),
+    validation: o.validation ? evaluate(o.model, params, o.validation, o.evalBatchSize) : undefined,
+  };
+}
+
 export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
   for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
-}
-
-function prefixed(arrays: Map<string, Float32Array>, prefix: string): Map<string, Float32Array> {
-  return new Map(
-    [...arrays].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]),
-  );
-}
-
-function rngRestore(rng: Rng, s: RngState): void {
-  Object.assign(rng, new Rng(s));
 }
 
 export function cloneBnStats(s: Map<string, { mean: Float32Array; variance: Float32Array }>) {

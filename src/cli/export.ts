@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { SprigError } from '../util/errors.js';
+import { VALUE_FORMATS, type ValueFormat } from '../loader/format.js';
+import {
+  EXPORT_FORMATS,
+  exportRun,
+  resolveRun,
+  type ExportFormat,
+  type ExportResult,
+} from '../export/run.js';
+import { addOutputFlags, type CommonOptions } from './flags.js';
+import { emit, pct } from './output.js';
+
+function oneOf<T extends string>(what: string, v: string, valid: readonly T[]): T {
+  if (!(valid as readonly string[]).includes(v))
+    throw new SprigError(`unknown ${what} '${v}'`, `use one of: ${valid.join(', ')}`);
+  return v as T;
+}
+
+export function register(program: Command): void {
+  addOutputFlags(
+    program
+      .command('export')
+      .argument('<run>', 'a finished run: its directory, or its run id under --root')
+      .description(
+        "a finished run's model as a TF.js LayersModel (model.json + weights.bin) or sprig's compact sparse file",
+      ),
+  )
+    .option('--format <format>', `${EXPORT_FORMATS.join(' or ')}`, 'tfjs')
+    .option('--out <path>', 'tfjs: output directory; sparse: output file (default: <run>/export/…)')
+    .option('--values <fmt>', `sparse: value format of prunable weights, ${VALUE_FORMATS.join('|')}`, 'fp16')
+    .option(
+      '--int8-scale <mode>',
+      "int8: 'channel' (one scale per output channel, default) or 'tensor'",
+      'channel',
+    )
+    .option('--no-evaluate', 'skip loading the export back and measuring its test accuracy')
+    .action(async (run: string, o: CommonOptions) => {
+      const format = oneOf<ExportFormat>('export format', String(o.format), EXPORT_FORMATS);
+      const values = oneOf<ValueFormat>('value format', String(o.values), VALUE_FORMATS);
+      const int8Scale = oneOf('int8 scale', String(o.int8Scale), ['channel', 'tensor'] as const);
+      const dir = resolveRun(run, o.root);
+      const out =
+        (o.out as string | undefined) ??
+        `${dir}/export/${format === 'tfjs' ? 'tfjs' : `model.${values}.sprig`}`;
+      const r = await exportRun(dir, { format, out, values, int8Scale, evaluate: o.evaluate !== false });
+      emit(o.json, r, () => human(r));
+    });
+}
+
+function human(r: ExportResult): string {
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  const lines = [
+    `exported ${r.runDir} as ${r.format}${r.values ? ` (${r.values} values)` : ''}:`,
+    ...r.files.map((f) => `  ${f.path}  ${kb(f.bytes)}`),
+    `  ${kb(r.bytes)} in all = ${(r.sizeRatio * 100).toFixed(2)}% of the dense fp32 weights (${kb(r.denseWeightBytes)})`,
+  ];
+  if (r.exportTestAccuracy !== undefined)
+    lines.push(
+      `  test accuracy: sprig ${pct(r.sprigTestAccuracy)}, export loaded with TF.js ${pct(r.exportTestAccuracy)} (same class on ${pct(r.agreement)} of examples; max logit difference ${r.maxLogitDiff!.toExponential(2)})`,
+    );
+  return lines.join('\n');
+}

@@ -1,0 +1,233 @@
+/**
+ * sprig as a library: the experiments the CLI runs (each stored and cached in a run store by the
+ * hash of its hyperparameters), the model zoo and the TF.js LayersModel reader, export, and the
+ * sparsity pieces for a training loop of your own.
+ *
+ * ```ts
+ * import { dst, exportRun } from 'sprig';
+ * const r = dst({ model: { name: 'mnist_lenet_300_100' }, dst: { method: 'rigl', sparsity: 0.9 } });
+ * await exportRun(r.runDir, { format: 'sparse', values: 'fp16', out: 'lenet.sprig' });
+ * ```
+ *
+ * The browser loader for exported files is a separate entry point, `sprig/loader`.
+ * @packageDocumentation
+ */
+import type { z } from 'zod';
+import { RunStore } from './store/store.js';
+import { hashedRunId, trainHparamsSchema, validate } from './experiments/hparams.js';
+import { setup } from './experiments/setup.js';
+import { runTraining, type RunResult } from './experiments/run.js';
+import { runLottery, type LotteryResult } from './experiments/lottery.js';
+import { lotteryHparamsSchema, lotteryPlanSchema } from './experiments/lottery-hparams.js';
+import { runDst, dstHparamsSchema, type DstResult } from './experiments/dst.js';
+import { runBootstrap, bootstrapHparamsSchema, type BootstrapResult } from './experiments/bootstrap.js';
+import { runGradflow, gradflowHparamsSchema, type GradflowResult } from './experiments/gradflow.js';
+import type { Callbacks } from './training/loop.js';
+import { withModelFileHash } from './models/layers-model.js';
+
+// ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
+export {
+  datasetSchema,
+  modelSchema,
+  trainingSchema,
+  trainHparamsSchema,
+  validate,
+  hashedRunId,
+  type DatasetHparams,
+  type ModelHparams,
+  type TrainingHparams,
+  type TrainHparams,
+} from './experiments/hparams.js';
+export {
+  lotteryHparamsSchema,
+  lotteryPlanSchema,
+  pruningSchema,
+  type LotteryHparams,
+  type LotteryPlan,
+  type PruningHparams,
+} from './experiments/lottery-hparams.js';
+export {
+  dstSchema,
+  dstHparamsSchema,
+  type DstHparams,
+  type DstResult,
+  type DstFlops,
+} from './experiments/dst.js';
+export {
+  bootstrapSchema,
+  bootstrapHparamsSchema,
+  type BootstrapHparams,
+  type BootstrapResult,
+  type ModelComparison,
+  type AtStop,
+  type WorldResult,
+} from './experiments/bootstrap.js';
+export {
+  gradflowSchema,
+  gradflowHparamsSchema,
+  type GradflowHparams,
+  type GradflowResult,
+  type RunReport,
+  type GradNormCurve,
+} from './experiments/gradflow.js';
+export type { Interpolation } from './experiments/landscape.js';
+export type { LotteryResult, PointSummary, Stat } from './experiments/lottery.js';
+export type { RunResult, StoredWeights } from './experiments/run.js';
+export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
+
+// ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
+export {
+  exportRun,
+  resolveRun,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportResult,
+} from './export/run.js';
+export { loadExport } from './export/load.js';
+export type { Int8Scale } from './export/sparse.js';
+
+// ---- Models: the zoo, the TF.js LayersModel reader, and the model interface. ----
+export {
+  MODELS,
+  MODEL_NAMES,
+  createModel,
+  createModelFrom,
+  parameterCount,
+  type ModelName,
+} from './models/registry.js';
+export {
+  readLayersModel,
+  readModelFile,
+  modelFileSha256,
+  SUPPORTED_LAYERS,
+  MODEL_INITS,
+  type ModelInit,
+  type ReadModelOptions,
+  type ModelFile,
+} from './models/layers-model.js';
+export type { Model, ParamSpec, ParamKind, ParamTensors, BatchNormStats } from './models/types.js';
+
+// ---- Sparsity: masks, layer distributions, pruning, schedules, sparse init, FLOPs, bases. ----
+export * from './sparsity/index.js';
+
+// ---- Training: the loop and the updater interface a sparse method implements. ----
+export {
+  train as trainLoop,
+  type TrainOptions,
+  type TrainResult,
+  type SparseUpdater,
+  type StepContext,
+  type Callbacks,
+  type EpochEvent,
+  type BatchSource,
+  type Buffers,
+} from './training/loop.js';
+export type { LrHparams } from './training/lr.js';
+export { createOptimizer, Sgd, Adam, type Optimizer, type OptimizerHparams } from './training/optimizers.js';
+export { crossEntropyLoss, kdLoss, type LossFn } from './training/losses.js';
+export { evaluate, predict, type EvalMetrics } from './training/evaluate.js';
+export { Step } from './training/step.js';
+
+// ---- Sparse-training methods (RigL, SET, SNFS, SNIP, GMP, static) as updaters for that loop. ----
+export * from './algorithms/index.js';
+
+// ---- Data, engine, errors. ----
+export {
+  loadDataset,
+  datasetInfo,
+  DATASET_NAMES,
+  type DatasetName,
+  type DatasetInfo,
+  type LoadDatasetOptions,
+} from './data/registry.js';
+export type { Dataset, Split, Batch, Normalisation } from './data/types.js';
+export type { SyntheticOptions } from './data/synthetic.js';
+export type { SparseLayerReport } from './engine/kernels/sparse-engine.js';
+export { tf, engineStatus } from './engine/index.js';
+export type { NativeStatus } from './engine/native.js';
+export { Rng, type RngState } from './util/rng.js';
+export { SprigError } from './util/errors.js';
+export { RunStore } from './store/store.js';
+export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
+
+/** Where runs are stored and how progress is reported; every experiment function takes these. */
+export interface RunOptions {
+  /** Run store directory (default: SPRIG_ROOT or ./runs). Ignored when `store` is given. */
+  root?: string;
+  /** An open store to use (left open); by default one is opened at `root` and closed after. */
+  store?: RunStore;
+  /** Progress callbacks per training run (epoch ends, steps). */
+  callbacks?: (label: string) => Callbacks;
+  /** Human-readable notes (a level finished, repeats used); default none. */
+  log?: (line: string) => void;
+}
+
+/** Hyperparameters as a user writes them: every field optional, defaults filled in by the schema. */
+export type TrainHparamsInput = z.input<typeof trainHparamsSchema>;
+export type LotteryHparamsInput = z.input<typeof lotteryHparamsSchema>;
+export type LotteryPlanInput = z.input<typeof lotteryPlanSchema>;
+export type DstHparamsInput = z.input<typeof dstHparamsSchema>;
+export type BootstrapHparamsInput = z.input<typeof bootstrapHparamsSchema>;
+export type GradflowHparamsInput = z.input<typeof gradflowHparamsSchema>;
+
+/** A copy whose model group carries the content hash of a model.json named in it (the CLI does the same). */
+function hashed<H extends { model?: object }>(hparams: H): H {
+  const model = hparams.model ? { ...hparams.model } : undefined;
+  withModelFileHash(model as { name?: unknown; sha256?: unknown } | undefined);
+  return model ? { ...hparams, model } : hparams;
+}
+
+function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
+  const store = o.store ?? new RunStore(o.root);
+  try {
+    return fn(store);
+  } finally {
+    if (!o.store) store.close();
+  }
+}
+
+/** Trains one dense network (`sprig train`); a finished run with the same hyperparameters is returned from the store. */
+export function train(hparams: TrainHparamsInput = {}, o: RunOptions = {}): RunResult {
+  const hp = validate(trainHparamsSchema, hashed(hparams));
+  return withStore(o, (store) => {
+    const { trained: _t, ...r } = runTraining({
+      store,
+      runId: hashedRunId('train', trainHparamsSchema, hp),
+      kind: 'train',
+      hparams: hp,
+      options: setup(hp).options(),
+      callbacks: o.callbacks,
+      label: hp.model.name,
+    });
+    return r;
+  });
+}
+
+/** Lottery tickets by iterative magnitude pruning, with replicates, one-shot points and branches (`sprig lottery`). */
+export function lottery(
+  hparams: LotteryHparamsInput = {},
+  plan: LotteryPlanInput = {},
+  o: RunOptions = {},
+): LotteryResult {
+  return withStore(o, (store) =>
+    runLottery({ store, hparams: hashed(hparams), plan, callbacks: o.callbacks, log: o.log }),
+  );
+}
+
+/** One dynamic-sparse-training run: RigL, SET, SNFS, static, SNIP, GMP, or a dense baseline (`sprig dst`). */
+export function dst(hparams: DstHparamsInput = {}, o: RunOptions = {}): DstResult {
+  return withStore(o, (store) => runDst({ store, hparams: hashed(hparams), callbacks: o.callbacks }));
+}
+
+/** Deep Bootstrap: Real World vs Ideal World for the same steps (`sprig bootstrap`). */
+export function bootstrap(hparams: BootstrapHparamsInput = {}, o: RunOptions = {}): BootstrapResult {
+  const hp = validate(bootstrapHparamsSchema, hashed(hparams));
+  return withStore(o, (store) => runBootstrap(hp, { store, callbacks: o.callbacks, log: o.log }));
+}
+
+/** Gradient flow in sparse networks: sparse-aware init, gradient norms, interpolation (`sprig gradflow`). */
+export function gradflow(hparams: GradflowHparamsInput = {}, o: RunOptions = {}): GradflowResult {
+  const hp = validate(gradflowHparamsSchema, hashed(hparams));
+  return withStore(o, (store) => runGradflow(hp, { store, callbacks: o.callbacks, log: o.log }));
+}

@@ -1,0 +1,94 @@
+/**
+ * `sprig/loader`: loads a sprig sparse export (`sprig export RUN --format sparse`) as a TF.js
+ * LayersModel, in the browser or in Node, without sprig's native addon or any Node-only import.
+ * It needs `@tensorflow/tfjs-core` with a backend, and `@tensorflow/tfjs-layers`.
+ *
+ * ```ts
+ * import '@tensorflow/tfjs-backend-cpu'; // or webgl
+ * import { loadSparseModel } from 'sprig/loader';
+ * const model = await loadSparseModel('/models/lenet.sprig');
+ * const logits = model.predict(pixels01) as tf.Tensor; // pixels in [0, 1], NHWC
+ * ```
+ * @module
+ */
+import type { io } from '@tensorflow/tfjs-core';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import { decodeSparse, densify, type DecodedModel } from './decode.js';
+import { SparseFormatError, type SparseManifest } from './format.js';
+
+export { decodeSparse, densify, type DecodedModel, type SparseTensor } from './decode.js';
+export {
+  SparseFormatError,
+  FORMAT_VERSION,
+  NORMALISATION_LAYER,
+  type SparseManifest,
+  type TensorEntry,
+  type Layout,
+  type ValueFormat,
+} from './format.js';
+
+/** A URL (fetched), or the file's bytes. */
+export type SparseSource = string | ArrayBuffer | Uint8Array;
+
+async function bytesOf(source: SparseSource, fetchFn: typeof fetch): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  const r = await fetchFn(source);
+  if (!r.ok) throw new SparseFormatError(`cannot fetch ${source}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+export interface LoadOptions {
+  /** What to fetch a URL with (default: the global fetch). */
+  fetch?: typeof fetch;
+  /** Sees the sparse tensors before they are made dense (e.g. to run them on sparse kernels). */
+  onDecoded?: (d: DecodedModel) => void;
+  /** Names the file in errors when the source is bytes. */
+  name?: string;
+}
+
+/** The decoded model as TF.js model artifacts (dense float32 weights in TF.js's order). */
+export function artifactsOf(decoded: DecodedModel): io.ModelArtifacts {
+  const { manifest, tensors } = decoded;
+  const total = tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  const data = new Float32Array(total);
+  let at = 0;
+  for (const t of tensors) {
+    const d = densify(t);
+    data.set(d, at);
+    at += d.length;
+  }
+  return {
+    modelTopology: manifest.modelTopology,
+    format: 'layers-model',
+    generatedBy: 'sprig',
+    weightSpecs: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' as const })),
+    weightData: data.buffer,
+    userDefinedMetadata: { sprig: (manifest.metadata ?? {}) as object },
+  };
+}
+
+/**
+ * A `tf.io.IOHandler` for a sprig sparse export: `tf.loadLayersModel(sparseHandler(url))`.
+ * `onDecoded` sees the sparse tensors before they are made dense (e.g. to run them on sparse kernels).
+ */
+export function sparseHandler(source: SparseSource, opts: LoadOptions = {}): io.IOHandler {
+  const name = opts.name ?? (typeof source === 'string' ? source : 'the sparse export');
+  return {
+    load: async () => {
+      const decoded = decodeSparse(await bytesOf(source, opts.fetch ?? globalThis.fetch), name);
+      opts.onDecoded?.(decoded);
+      return artifactsOf(decoded);
+    },
+  };
+}
+
+/** Loads a sprig sparse export as a tf.LayersModel that takes pixels in [0, 1] and returns logits. */
+export async function loadSparseModel(source: SparseSource, opts: LoadOptions = {}): Promise<LayersModel> {
+  return loadLayersModel(sparseHandler(source, opts));
+}
+
+/** Just the manifest (format, layouts, value formats, metadata) of a sparse export's bytes. */
+export function manifestOf(bytes: Uint8Array, source?: string): SparseManifest {
+  return decodeSparse(bytes, source).manifest;
+}

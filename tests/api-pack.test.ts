@@ -1,0 +1,114 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds), the tarball unpacked into a fresh
+ * project's node_modules (its dependencies linked from this checkout's, so no network is needed),
+ * a consumer file type-checked against the published .d.ts, then run: `import … from 'sprig'` trains
+ * a tiny sparse run, exports it, and `sprig/loader` loads the export.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempRoot } from './helpers.js';
+
+const REPO = join(import.meta.dirname, '..');
+
+const CONSUMER = `
+import { dst, exportRun, createModel, parameterCount, layerDensities, RiglUpdater, SprigError, type DstHparamsInput, type Model } from 'sprig';
+import { loadSparseModel, type SparseManifest } from 'sprig/loader';
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+
+const hp: DstHparamsInput = {
+  dataset: { name: 'synthetic' },
+  model: { name: 'mlp_16' },
+  training: { trainSteps: '6it', batchSize: 64 },
+  dst: { method: 'rigl', sparsity: 0.8 },
+};
+const model: Model = createModel('mlp_16', [8, 8, 1], 4);
+const densities: Map<string, number> = layerDensities(model.specs, { distribution: 'erk', sparsity: 0.8 });
+const r = dst(hp, { root: process.argv[2]! });
+const e = await exportRun(r.runDir, { format: 'sparse', values: 'int8', out: process.argv[2]! + '/m.sprig' });
+const lm = await loadSparseModel(new Uint8Array(readFileSync(e.files[0]!.path)));
+const logits = lm.predict(tf.zeros([2, 8, 8, 1])) as tf.Tensor;
+const manifest: SparseManifest | undefined = undefined;
+console.log(JSON.stringify({
+  params: parameterCount(model), densities: [...densities.values()], updater: typeof RiglUpdater,
+  error: new SprigError('x', 'y') instanceof Error, accuracy: r.testAccuracy, exported: e.exportTestAccuracy,
+  logits: logits.shape, manifest: manifest ?? null,
+}));
+`;
+
+test('npm pack → install → import { … } from "sprig" type-checks and runs', { timeout: 300_000 }, () => {
+  const tmp = tempRoot('sprig-pack-');
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], {
+      cwd: REPO,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  ) as { filename: string; files: { path: string }[] }[];
+  const paths = packed[0]!.files.map((f) => f.path);
+  for (const p of [
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/loader/index.js',
+    'dist/cli/main.js',
+    'package.json',
+  ])
+    assert.ok(paths.includes(p), `${p} is in the package`);
+  assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('tests/')), 'no sources or tests');
+
+  const proj = join(tmp, 'consumer');
+  const nm = join(proj, 'node_modules');
+  mkdirSync(join(nm, 'sprig'), { recursive: true });
+  for (const d of readdirSync(join(REPO, 'node_modules')))
+    if (d !== 'sprig') symlinkSync(join(REPO, 'node_modules', d), join(nm, d));
+  execFileSync('tar', [
+    '-xzf',
+    join(tmp, packed[0]!.filename),
+    '-C',
+    join(nm, 'sprig'),
+    '--strip-components=1',
+  ]);
+  writeFileSync(
+    join(proj, 'package.json'),
+    JSON.stringify({ name: 'consumer', type: 'module', private: true }),
+  );
+  writeFileSync(join(proj, 'consumer.ts'), CONSUMER);
+  writeFileSync(
+    join(proj, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        skipLibCheck: true,
+        types: ['node'],
+        outDir: 'out',
+      },
+      files: ['consumer.ts'],
+    }),
+  );
+  const tsc = join(nm, 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', proj], { cwd: proj, encoding: 'utf8' });
+  } catch (e) {
+    assert.fail(
+      `the consumer does not type-check against the published .d.ts:\n${(e as { stdout: string }).stdout}`,
+    );
+  }
+
+  const out = execFileSync(process.execPath, [join(proj, 'out', 'consumer.js'), join(tmp, 'runs')], {
+    cwd: proj,
+    encoding: 'utf8',
+  });
+  const r = JSON.parse(out.trim().split('\n').at(-1)!);
+  assert.equal(r.params, 8 * 8 * 16 + 16 + 16 * 4 + 4);
+  assert.equal(r.densities.length, 2);
+  assert.equal(r.updater, 'function');
+  assert.equal(r.error, true);
+  assert.ok(Math.abs(r.exported - r.accuracy) <= 0.05, `export ${r.exported} vs run ${r.accuracy}`);
+  assert.deepEqual(r.logits, [2, 4]);
+});
