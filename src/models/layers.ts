@@ -5,7 +5,8 @@
 import { tf } from '../engine/index.js';
 import { batchNormTrain, convLayer, denseLayer } from '../engine/native.js';
 import { sparseDenseLayer } from '../engine/kernels/sparse.js';
-import { sparsePlanFor } from '../engine/kernels/sparse-engine.js';
+import { sparseConvPlanFor, sparsePlanFor } from '../engine/kernels/sparse-engine.js';
+import { sparseConvLayer } from '../engine/kernels/sparse-conv.js';
 import type { BatchNormStats, ParamSpec, ParamTensors } from './types.js';
 import type { Rng } from '../util/rng.js';
 
@@ -106,7 +107,11 @@ export function conv(
   pad: 'same' | 'valid',
   activation: Activation,
 ): tf.Tensor4D {
-  return convLayer(x, p[`${name}.weight`] as tf.Tensor4D, stride, pad, p[`${name}.bias`], activation);
+  const w = p[`${name}.weight`] as tf.Tensor4D;
+  // A masked filter of a training run runs on the sparse conv kernels where that pays.
+  const plan = sparseConvPlanFor(w);
+  if (plan !== undefined) return sparseConvLayer(x, w, stride, pad, p[`${name}.bias`], activation, plan);
+  return convLayer(x, w, stride, pad, p[`${name}.bias`], activation);
 }
 
 const BN_EPS = 1e-5;

@@ -56,6 +56,17 @@ export interface SparseConvAddon {
   ): void;
 }
 
+/**
+ * `auto` runs a conv layer sparse at or below this density, and only with at least this many input
+ * channels: bench/sparse-conv.ts on this machine (AMD EPYC Zen 5, 2 cores, loaded) puts the
+ * break-even of Conv-4's and VGG-16's 64-512-channel layers at 0.14-0.28 and of ResNet-20's
+ * 64-channel layers at 0.16, while 3-32-channel layers (first layers, ResNet-20's first two stages,
+ * 1×1 shortcuts) are slower sparse at every density: packing the activations into the batch-innermost
+ * layout costs more than the product there.
+ */
+export const CONV_BREAK_EVEN = 0.15;
+export const CONV_MIN_IN_CHANNELS = 64;
+
 let forceJs = false;
 
 /** Runs the op on its plain JS kernels even when the addon is loaded (tests compare the two). */
@@ -80,6 +91,8 @@ export class SparseConvStructure {
   readonly outIdx: Int32Array;
   readonly inPtr: Int32Array;
   readonly inIdx: Int32Array;
+  /** The active positions, ascending (optimizers update only these). */
+  readonly active: Int32Array;
 
   constructor(
     readonly shape: readonly [number, number, number, number],
@@ -95,6 +108,9 @@ export class SparseConvStructure {
     this.inPtr = new Int32Array(C + 1);
     this.outIdx = new Int32Array(nnz);
     this.inIdx = new Int32Array(nnz);
+    this.active = new Int32Array(nnz);
+    let j = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) this.active[j++] = i;
     for (let i = 0; i < mask.length; i++) {
       if (mask[i] === 0) continue;
       this.outPtr[(i % O) + 1]!++;

@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { SprigError } from '../../util/errors.js';
 import { SparseStructure, createPlan, planOf, releasePlan, sparseAddon } from './sparse.js';
+import * as sc from './sparse-conv.js';
 
 export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
 export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
@@ -68,6 +69,8 @@ interface Binding {
   K: number;
   N: number;
   plan?: number;
+  /** A conv filter's shape [kh, kw, cin, cout] (its plan is a sparse-conv.ts plan). */
+  conv?: [number, number, number, number];
   epoch: number;
   sparse: boolean;
   density: number;
@@ -92,14 +95,24 @@ export function bindSparseLayers(vars: Map<string, tf.Tensor>, masks: Map<string
   const bound: tf.Tensor[] = [];
   for (const [name, mask] of masks) {
     const v = vars.get(name);
-    if (!v || v.rank !== 2) continue;
-    bindings.set(v, { name, mask, K: v.shape[0]!, N: v.shape[1]!, epoch: -1, sparse: false, density: 1 });
+    if (!v || (v.rank !== 2 && v.rank !== 4)) continue;
+    const conv = v.rank === 4 ? (v.shape as [number, number, number, number]) : undefined;
+    bindings.set(v, {
+      name,
+      mask,
+      K: v.shape[0]!,
+      N: v.shape[1]!,
+      conv,
+      epoch: -1,
+      sparse: false,
+      density: 1,
+    });
     bound.push(v);
   }
   return () => {
     for (const v of bound) {
       const b = bindings.get(v);
-      if (b?.plan !== undefined) releasePlan(b.plan);
+      if (b) release(b);
       bindings.delete(v);
     }
   };
@@ -127,9 +140,28 @@ function refresh(b: Binding): void {
   let nnz = 0;
   for (let i = 0; i < b.mask.length; i++) if (b.mask[i] !== 0) nnz++;
   b.density = b.mask.length ? nnz / b.mask.length : 1;
+  release(b);
+  if (b.conv) {
+    b.sparse = decideConv(b.density, b.conv);
+    b.plan = b.sparse ? sc.createConvPlan(new sc.SparseConvStructure(b.conv, b.mask)) : undefined;
+    return;
+  }
   b.sparse = decide(b.density, b.mask.length);
-  if (b.plan !== undefined) releasePlan(b.plan);
   b.plan = b.sparse ? createPlan(new SparseStructure(b.K, b.N, b.mask)) : undefined;
+}
+
+function release(b: Binding): void {
+  if (b.plan === undefined) return;
+  if (b.conv) sc.releaseConvPlan(b.plan);
+  else releasePlan(b.plan);
+  b.plan = undefined;
+}
+
+/** Conv layers: their own break-even and channel floor (sparse-conv.ts). */
+function decideConv(density: number, shape: [number, number, number, number]): boolean {
+  if (mode === 'off') return false;
+  if (mode === 'on') return true;
+  return !!sc.sparseConvAddon() && shape[2] >= sc.CONV_MIN_IN_CHANNELS && density <= sc.CONV_BREAK_EVEN;
 }
 
 function decide(density: number, size: number): boolean {
@@ -142,11 +174,21 @@ function decide(density: number, size: number): boolean {
 /** The sparse plan for weight `w` at this batch size, or undefined when its layer runs dense. */
 export function sparsePlanFor(w: tf.Tensor, batch = SMALL_BATCH): number | undefined {
   const b = bindings.get(w);
-  if (!b) return undefined;
+  if (!b || b.conv) return undefined;
   refresh(b);
   if (b.plan === undefined) return undefined;
   if (mode === 'auto' && batch < SMALL_BATCH && b.density > SMALL_BATCH_BREAK_EVEN) return undefined;
   planOf(b.plan).denseWeightGrad = denseWeightGrads;
+  return b.plan;
+}
+
+/** The sparse conv plan (sparse-conv.ts) for filter `w` in this step, or undefined when it runs dense. */
+export function sparseConvPlanFor(w: tf.Tensor): number | undefined {
+  const b = bindings.get(w);
+  if (!b?.conv) return undefined;
+  refresh(b);
+  if (b.plan === undefined) return undefined;
+  sc.convPlanOf(b.plan).denseWeightGrad = denseWeightGrads;
   return b.plan;
 }
 
@@ -155,7 +197,8 @@ export function activePositions(w: tf.Tensor): Int32Array | undefined {
   const b = bindings.get(w);
   if (!b) return undefined;
   refresh(b);
-  return b.plan === undefined ? undefined : planOf(b.plan).structure.active;
+  if (b.plan === undefined) return undefined;
+  return b.conv ? sc.convPlanOf(b.plan).structure.active : planOf(b.plan).structure.active;
 }
 
 /** Per bound layer of `vars`: its density and whether it runs sparse now. */
