@@ -6,10 +6,10 @@
  * density on every layer, as torch_reference.py's --density.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_NETS, type BenchNet } from './bench.js';
+import { BENCH_NETS, torchScriptPath, type BenchNet } from './bench.js';
 
 export const DEFAULT_DENSITIES = [1, 0.2, 0.1, 0.05, 0.02];
 export const INFER_BATCHES = [1, 64];
@@ -119,13 +119,7 @@ function torch(
   batch: number,
   csr = false,
 ): Measurement & { blas: string } {
-  const script =
-    o.torchScript ??
-    [
-      join(repoRoot, '..', 'shared', 'bench', 'torch_reference.py'),
-      '/work/shared/bench/torch_reference.py',
-    ].find(existsSync);
-  if (!script) throw new Error('torch_reference.py not found: pass --torch-script PATH');
+  const script = torchScriptPath(o);
   const steps = mode === 'train' ? TRAIN_STEPS : INFER_STEPS;
   const args = [script, mode, net, '--density', String(density), '--steps', String(steps.steps)];
   args.push('--warmup', String(steps.warmup), '--threads', String(o.torchThreads ?? 1));

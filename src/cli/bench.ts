@@ -113,7 +113,8 @@ const median = (xs: number[]): number => {
   return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 };
 
-function torchScriptPath(o: BenchOptions): string {
+/** The PyTorch peer: --torch-script, else shared/bench beside the checkout. */
+export function torchScriptPath(o: { torchScript?: string }): string {
   const candidates = [
     o.torchScript,
     join(repoRoot, '..', 'shared', 'bench', 'torch_reference.py'),
