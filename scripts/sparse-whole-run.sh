@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Whole-run speed of the sparse engine (issue 13's "a whole run" target): LeNet-300-100 on
+# Fashion-MNIST, 3 epochs at batch 128, uniform 90 % sparsity on every layer, dense against SET and
+# RigL on the sparse engine and masked-dense (--sparse-engine off). Each repetition runs every
+# variant once, in a fresh store, interleaved; prints wall seconds (training + evaluation) and test
+# accuracy per run, then the medians and the ratios to dense.
+# Usage: REPS=3 EPOCHS=3ep scripts/sparse-whole-run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${REPS:-3}
+EPOCHS=${EPOCHS:-3ep}
+OUT=$(mktemp -d)
+common=(dst --dataset fashion_mnist --model mnist_lenet_300_100 --train-steps "$EPOCHS" --batch-size 128
+  --sparsity 0.9 --distribution uniform --no-dense-first-layer --quiet --json)
+variants=("dense:--method dense" "set:--method set" "rigl:--method rigl"
+  "set-masked:--method set --sparse-engine off" "rigl-masked:--method rigl --sparse-engine off")
+for rep in $(seq "$REPS"); do
+  for v in "${variants[@]}"; do
+    name=${v%%:*}
+    read -r -a extra <<<"${v#*:}"
+    root="$OUT/$name-$rep"
+    t0=$(date +%s.%N)
+    node dist/cli/main.js "${common[@]}" "${extra[@]}" --root "$root" >"$root.json"
+    t1=$(date +%s.%N)
+    acc=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(((r.testAccuracy??r.result?.testAccuracy)*100).toFixed(2))' "$root.json")
+    echo "$name rep=$rep seconds=$(echo "$t1 - $t0" | bc) acc=$acc" | tee -a "$OUT/times.txt"
+  done
+done
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+const by = {};
+for (const l of lines) { const [n] = l.split(" "); const s = +l.match(/seconds=([\d.]+)/)[1]; (by[n] ??= []).push(s); }
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const dense = med(by.dense);
+for (const [n, xs] of Object.entries(by))
+  console.log(`${n.padEnd(12)} median ${med(xs).toFixed(1)} s   dense/this ${(dense / med(xs)).toFixed(2)}x`);
+' "$OUT/times.txt"
