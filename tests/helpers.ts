@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CLI = ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')];
 
@@ -33,4 +34,32 @@ export function sprigJson<T = Record<string, unknown>>(args: string[], env: Node
 
 export function sprigAsync(args: string[]) {
   return spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Starts the CLI in the background, collecting its output; `done` resolves when it has exited. */
+export function start(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((r) => child.on('close', (status) => r({ status, stdout, stderr })));
+  return { child, done };
+}
+
+/**
+ * Runs the CLI and SIGKILLs it as soon as `ready()` holds (polled every 10 ms), e.g. once a
+ * checkpoint exists; returns whether it was killed (false: it exited before `ready()` held).
+ */
+export async function killWhen(args: string[], ready: () => boolean, env: NodeJS.ProcessEnv = {}) {
+  const { child, done } = start(args, env);
+  let exited = false;
+  void done.then(() => (exited = true));
+  while (!exited && !ready()) await sleep(10);
+  const killed = !exited && child.kill('SIGKILL');
+  await done;
+  return killed;
 }

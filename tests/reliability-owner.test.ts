@@ -1,32 +1,12 @@
 /** One owner per run directory: concurrent identical runs train once; a dead owner's run is interrupted. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, sprig, sprigJson, tempRoot } from './helpers.js';
+import { sprig, sprigJson, start, tempRoot } from './helpers.js';
 
 const ARGS = ['train', '--dataset', 'synthetic', '--model', 'mlp_32', '--batch-size', '8', '--quiet'];
-
-interface Done {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<Done>((r) => child.on('close', (status) => r({ status, stdout, stderr })));
-  return { child, done };
-}
 
 interface Shown {
   status: string;
