@@ -13,6 +13,7 @@ import { alloc, valuesOf } from '../pool.js';
 import { nativeAddon } from '../native.js';
 import { convParams } from './register.js';
 import type { CpuBackend, KernelArgs } from './cpu-backend.js';
+import { groupCsr, nonzeroPositions } from './csr.js';
 
 /** The sparse convolution kernels of the native addon (native/src/sparse_conv.cc). */
 export interface SparseConvAddon {
@@ -102,29 +103,25 @@ export class SparseConvStructure {
     const taps = KH * KW;
     if (mask.length !== taps * C * O)
       throw new Error(`mask has ${mask.length} entries, the filter ${shape.join('×')}`);
-    let nnz = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) nnz++;
-    this.outPtr = new Int32Array(O + 1);
-    this.inPtr = new Int32Array(C + 1);
-    this.outIdx = new Int32Array(nnz);
-    this.inIdx = new Int32Array(nnz);
-    this.active = new Int32Array(nnz);
-    let j = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) this.active[j++] = i;
-    for (let i = 0; i < mask.length; i++) {
-      if (mask[i] === 0) continue;
-      this.outPtr[(i % O) + 1]!++;
-      this.inPtr[(Math.floor(i / O) % C) + 1]!++;
-    }
-    for (let o = 0; o < O; o++) this.outPtr[o + 1]! += this.outPtr[o]!;
-    for (let c = 0; c < C; c++) this.inPtr[c + 1]! += this.inPtr[c]!;
-    const oc = this.outPtr.slice(0, O),
-      cc = this.inPtr.slice(0, C);
-    for (let i = 0; i < mask.length; i++) {
-      if (mask[i] === 0) continue;
-      this.outIdx[oc[i % O]!++] = i;
-      this.inIdx[cc[Math.floor(i / O) % C]!++] = i;
-    }
+    this.active = nonzeroPositions(mask);
+    const byOutput = groupCsr(
+      this.active,
+      O,
+      (i) => i % O,
+      (i) => i,
+    );
+    const byInput = groupCsr(
+      this.active,
+      C,
+      (i) => Math.floor(i / O) % C,
+      (i) => i,
+    );
+    [this.outPtr, this.outIdx, this.inPtr, this.inIdx] = [
+      byOutput.ptr,
+      byOutput.idx,
+      byInput.ptr,
+      byInput.idx,
+    ];
   }
 
   get nnz(): number {

@@ -11,6 +11,7 @@ import type { NativeAddon } from './addon.js';
 import { alloc, valuesOf } from '../pool.js';
 import { nativeAddon } from '../native.js';
 import type { CpuBackend, KernelArgs } from './cpu-backend.js';
+import { groupCsr, nonzeroPositions } from './csr.js';
 
 /** The sparse kernels of the native addon (native/src/sparse_linear.cc). */
 export interface SparseAddon {
@@ -116,28 +117,25 @@ export class SparseStructure {
     mask: Float32Array,
   ) {
     if (mask.length !== K * N) throw new Error(`mask has ${mask.length} entries, the weight ${K}×${N}`);
-    let nnz = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) nnz++;
-    this.inPtr = new Int32Array(K + 1);
-    this.inIdx = new Int32Array(nnz);
-    this.active = new Int32Array(nnz);
-    this.outPtr = new Int32Array(N + 1);
-    this.outIdx = new Int32Array(nnz);
-    let j = 0;
-    for (let k = 0; k < K; k++) {
-      const base = k * N;
-      for (let n = 0; n < N; n++) {
-        if (mask[base + n] === 0) continue;
-        this.inIdx[j] = n;
-        this.active[j++] = base + n;
-        this.outPtr[n + 1]!++;
-      }
-      this.inPtr[k + 1] = j;
-    }
-    for (let n = 0; n < N; n++) this.outPtr[n + 1]! += this.outPtr[n]!;
-    const cursor = this.outPtr.slice(0, N);
-    for (let k = 0; k < K; k++)
-      for (let q = this.inPtr[k]!; q < this.inPtr[k + 1]!; q++) this.outIdx[cursor[this.inIdx[q]!]!++] = k;
+    this.active = nonzeroPositions(mask);
+    const byInput = groupCsr(
+      this.active,
+      K,
+      (i) => Math.floor(i / N),
+      (i) => i % N,
+    );
+    const byOutput = groupCsr(
+      this.active,
+      N,
+      (i) => i % N,
+      (i) => Math.floor(i / N),
+    );
+    [this.inPtr, this.inIdx, this.outPtr, this.outIdx] = [
+      byInput.ptr,
+      byInput.idx,
+      byOutput.ptr,
+      byOutput.idx,
+    ];
   }
 
   get nnz(): number {
