@@ -106,8 +106,9 @@ test('bench --sparse: a tiny Conv-4 run on ERK masks gives every row with positi
     torchScript: fake,
     log: (l) => lines.push(l),
   });
-  assert.equal(lines.length, 9);
-  assert.match(lines[0]!, /^\[1\/9\] rep 1 conv4 train batch 60 density 1 sprigDense: \d+ ex\/s/);
+  assert.equal(lines.length, 10);
+  assert.match(lines[0]!, /9 measurements.*conv4 erk 1,0\.1; 1 repetitions/);
+  assert.match(lines[1]!, /^\[1\/9\] rep 1 conv4 train batch 60 density 1 sprigDense: \d+ ex\/s/);
   assert.deepEqual(
     r.results.map((x) => `${x.net} ${x.mode} ${x.batch} ${x.density} ${x.distribution}`),
     ['conv4 train 60 1 erk', 'conv4 train 60 0.1 erk', 'conv4 infer 1 1 erk', 'conv4 infer 1 0.1 erk'],

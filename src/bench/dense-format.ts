@@ -1,5 +1,5 @@
 /** `sprig bench`'s table: one row per network, then the epoch comparison. */
-import type { BenchResult } from './dense.js';
+import type { BenchResult, EpochRow } from './dense.js';
 
 export function formatBench(r: BenchResult): string {
   const head = [
@@ -42,19 +42,22 @@ export function formatBench(r: BenchResult): string {
         ? ' — other processes were busy: both engines slow down, PyTorch more (its OpenMP threads stall on a busy machine)'
         : ''),
   );
-  if (r.epoch) {
-    const e = r.epoch;
-    out.push('');
-    out.push(
-      `one epoch of LeNet-300-100 on Fashion-MNIST (batch 60, SGD 0.1; median of ${e.reps} interleaved repetitions):`,
-    );
-    out.push(
-      `  sprig:   load ${e.sprig.loadS.toFixed(2)} s + train ${e.sprig.trainEpochS.toFixed(2)} s, test accuracy ${(100 * e.sprig.testAccuracy).toFixed(2)}%, RSS ${e.sprig.maxRssMB.toFixed(0)} MB`,
-    );
-    out.push(
-      `  PyTorch: load ${e.pytorch.loadS.toFixed(2)} s + train ${e.pytorch.trainEpochS.toFixed(2)} s, test accuracy ${(100 * e.pytorch.testAccuracy).toFixed(2)}%, RSS ${e.pytorch.maxRssMB.toFixed(0)} MB`,
-    );
-    out.push(`  speed-up (PyTorch time / sprig time): ${e.speedup.toFixed(2)}`);
-  }
+  if (r.epoch) out.push('', ...formatEpoch(r.epoch));
   return out.join('\n');
+}
+
+/** The epoch comparison: each engine's load and train time, accuracy and RSS, and the speed-up. */
+function formatEpoch(e: EpochRow): string[] {
+  const out: string[] = [];
+  out.push(
+    `one epoch of LeNet-300-100 on Fashion-MNIST (batch 60, SGD 0.1; median of ${e.reps} interleaved repetitions):`,
+  );
+  out.push(
+    `  sprig:   load ${e.sprig.loadS.toFixed(2)} s + train ${e.sprig.trainEpochS.toFixed(2)} s, test accuracy ${(100 * e.sprig.testAccuracy).toFixed(2)}%, RSS ${e.sprig.maxRssMB.toFixed(0)} MB`,
+  );
+  out.push(
+    `  PyTorch: load ${e.pytorch.loadS.toFixed(2)} s + train ${e.pytorch.trainEpochS.toFixed(2)} s, test accuracy ${(100 * e.pytorch.testAccuracy).toFixed(2)}%, RSS ${e.pytorch.maxRssMB.toFixed(0)} MB`,
+  );
+  out.push(`  speed-up (PyTorch time / sprig time): ${e.speedup.toFixed(2)}`);
+  return out;
 }

@@ -55,15 +55,24 @@ function cells(x: SparseBenchRow): string[] {
   ];
 }
 
+/** The networks of `r` whose masks follow `d`, e.g. "lenet300" or "conv4, vgg16". */
+const netsWith = (r: SparseBenchResult, d: string) =>
+  [...new Set(r.results.filter((x) => x.distribution === d).map((x) => x.net))].join(', ');
+
 /** The lines under the table: what the figures are and how they were taken. */
 function notes(r: SparseBenchResult): string[] {
-  const steps = [...new Set(r.results.map((x) => `${x.net} ${x.mode} ${x.warmup}+${x.steps}`))].join(', ');
+  const steps = [...new Set(r.results.map((x) => `${x.net} ${x.mode}@${x.batch} ${x.warmup}+${x.steps}`))];
+  const masks = [
+    netsWith(r, 'uniform') && `uniform on every layer (${netsWith(r, 'uniform')})`,
+    netsWith(r, 'erk') && `ERK at the overall density (${netsWith(r, 'erk')})`,
+  ].filter(Boolean);
   return [
-    `examples/s, medians of ${r.reps} interleaved repetitions; ×dense = sprig sparse / sprig dense, ×PyTorch = sprig sparse / PyTorch (masked-dense in training, dense in inference); ` +
-      `peak RSS per figure (max over repetitions).`,
-    `sprig's masks: uniform on every layer (lenet300) or ERK at the overall density (conv nets); PyTorch's are uniform at the density (its masked-dense cost does not depend on where the zeros are).`,
-    `warm-up + timed steps per measurement: ${steps}.`,
-    `machine load ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)}; PyTorch on ${r.peer.threads} thread(s), BLAS ${r.peer.blas}; run took ${(r.durationS / 60).toFixed(1)} min.`,
+    `Examples/s, medians of ${r.reps} interleaved repetitions, one process per measurement; ×dense = sprig sparse / sprig dense, ` +
+      `×PyTorch = sprig sparse / PyTorch (masked-dense in training, dense in inference), ×PyTorch CSR = sprig sparse / PyTorch with CSR linear layers; ` +
+      `peak RSS per figure (max over repetitions); sparse layers: those the sparse engine ran.`,
+    `sprig's masks: ${masks.join('; ')}. PyTorch's are uniform at the density (its --density): its masked-dense and dense costs do not depend on where the zeros are (its CSR linear layers' cost does, a little).`,
+    `Warm-up + timed steps per measurement (mode@batch): ${steps.join(', ')}.`,
+    `Machine load ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)}; PyTorch on ${r.peer.threads} thread(s), BLAS ${r.peer.blas}; the run took ${(r.durationS / 60).toFixed(1)} min.`,
   ];
 }
 
@@ -83,5 +92,5 @@ export function formatSparseMarkdown(r: SparseBenchResult): string {
   const pad = (s: string, i: number) => (NUMERIC.has(i) ? s.padStart(w[i]!) : s.padEnd(w[i]!));
   const line = (c: string[]) => `| ${c.map(pad).join(' | ')} |`;
   const rule = `|${w.map((n, i) => (NUMERIC.has(i) ? ` ${'-'.repeat(n - 1)}: ` : ` ${'-'.repeat(n)} `)).join('|')}|`;
-  return [line(HEAD), rule, ...rows.map(line), '', ...notes(r).map((n) => `${n}`)].join('\n');
+  return [line(HEAD), rule, ...rows.map(line), '', notes(r).join('\n\n')].join('\n');
 }

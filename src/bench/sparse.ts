@@ -130,10 +130,19 @@ export function progressLine(k: number, n: number, j: SparseJob, m: Measurement,
   );
 }
 
+/** Per network: its densities, mask distribution and repetitions, e.g. "conv4 erk 1,0.1". */
+function planSummary(jobs: SparseJob[]): string {
+  const nets = [
+    ...new Map(jobs.map((j) => [j.net, `${j.net} ${j.distribution} ${j.densities.join(',')}`])).values(),
+  ];
+  return `${nets.join('; ')}; ${Math.max(...jobs.map((j) => j.rep)) + 1} repetitions`;
+}
+
 type Done = { job: SparseJob; m: Measurement };
 
 function measureAll(o: SparseBenchOptions, jobs: SparseJob[], loads: number[]): Done[] {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  log(`sprig bench --sparse: ${jobs.length} measurements, one process each (${planSummary(jobs)})`);
   const t0 = performance.now();
   return jobs.map((job, i) => {
     loads.push(loadAvg());
