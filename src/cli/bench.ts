@@ -7,6 +7,7 @@ import './v8-tuning.js';
 import type { Command } from 'commander';
 import { int } from './flags.js';
 import { BENCH_NETS, isBenchNet, type BenchNet } from '../bench/nets.js';
+import { SPARSE_NETS } from '../bench/sparse-plan.js';
 
 interface BenchFlags {
   nets?: string;
@@ -84,6 +85,12 @@ async function denseBench(o: BenchFlags): Promise<void> {
   });
 }
 
+/** Each network's default densities, e.g. "lenet300 1,0.2,0.1,0.05,0.02; conv4 1,0.1". */
+const sparseDefaults = () =>
+  Object.entries(SPARSE_NETS)
+    .map(([net, p]) => `${net} ${p.densities.join(',')}`)
+    .join('; ');
+
 export function register(program: Command): void {
   program
     .command('bench')
@@ -111,7 +118,7 @@ export function register(program: Command): void {
     )
     .option(
       '--densities <list>',
-      '--sparse: comma-separated densities for every network (default: lenet300 and lenet5 1,0.2,0.1,0.05,0.02; conv4 and resnet20 1,0.1; vgg16 1,0.05)',
+      `--sparse: comma-separated densities for every network (default: ${sparseDefaults()})`,
     )
     .option('--no-infer', '--sparse: training rows only')
     .option(
