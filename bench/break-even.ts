@@ -27,7 +27,10 @@ const DENSITIES = [0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 
 const rng = new Rng(0);
 
 function timeBoth(a: () => void, b: () => void): [number, number] {
-  for (let i = 0; i < 20; i++) (a(), b());
+  for (let i = 0; i < 20; i++) {
+    a();
+    b();
+  }
   const ta: number[] = [],
     tb: number[] = [];
   for (let r = 0; r < 7; r++) {

@@ -7,7 +7,15 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { SprigError } from '../../util/errors.js';
-import { SparseStructure, createPlan, planOf, releasePlan, sparseAddon } from './sparse.js';
+import {
+  SparseStructure,
+  createPlan,
+  mirrorArgs,
+  planOf,
+  releasePlan,
+  sparseAddon,
+  type MirrorArgs,
+} from './sparse.js';
 import * as sc from './sparse-conv.js';
 
 export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
@@ -193,13 +201,18 @@ export function sparseConvPlanFor(w: tf.Tensor): number | undefined {
   return b.plan;
 }
 
-/** The active positions of weight `w` when its layer runs sparse (optimizers update only those). */
-export function activePositions(w: tf.Tensor): Int32Array | undefined {
+/**
+ * The active positions of weight `w` when its layer runs sparse (optimizers update only those), and
+ * the compact weight copies its kernels read, which the optimizer keeps in step.
+ */
+export function activeWeights(w: tf.Tensor): { active: Int32Array; mirror: MirrorArgs } | undefined {
   const b = bindings.get(w);
   if (!b) return undefined;
   refresh(b);
   if (b.plan === undefined) return undefined;
-  return b.conv ? sc.convPlanOf(b.plan).structure.active : planOf(b.plan).structure.active;
+  if (b.conv) return { active: sc.convPlanOf(b.plan).structure.active, mirror: [] };
+  const plan = planOf(b.plan);
+  return { active: plan.structure.active, mirror: mirrorArgs(plan) };
 }
 
 /** Per bound layer of `vars`: its density and whether it runs sparse now. */
