@@ -61,12 +61,14 @@ async function sparseBench(o: BenchFlags): Promise<void> {
     python: o.python,
     torchScript: o.torchScript,
   });
-  const table = (o.markdown ? formatSparseMarkdown : formatSparseBench)(r) + `\nwritten to ${r.file}\n`;
-  // with --json, stdout carries only the JSON object and the table goes to stderr
+  const table = (o.markdown ? formatSparseMarkdown : formatSparseBench)(r) + '\n';
+  // with --json, stdout carries only the JSON object and the table goes to stderr; stdout's
+  // table (or markdown) is the table alone, so that it can be pasted as it is
   if (o.json) {
     process.stderr.write(table);
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   } else process.stdout.write(table);
+  process.stderr.write(`written to ${r.file}\n`);
 }
 
 async function denseBench(o: BenchFlags): Promise<void> {
