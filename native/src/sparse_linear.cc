@@ -35,7 +35,7 @@ void sddmmS(float* dW, const float* A, const float* D, int64_t ld, int64_t rows,
             const int32_t* idx, int64_t N) {
   sddmmImpl<Scalar>(dW, A, D, ld, rows, ptr, idx, N);
 }
-const Ops scalarOps{"scalar", spmmS, sddmmS};
+const Ops scalarOps{"scalar", spmmS, sddmmS, transposeScalar};
 }  // namespace
 const Ops* opsScalar() { return &scalarOps; }
 }  // namespace sparse
@@ -80,33 +80,17 @@ float* scratch(std::vector<float>& v, size_t n) {
 }
 std::vector<float> sX, sY;
 
-// dst[c·ld + r] = src[r·C + c] (src [R, C]), rows R..ld of each column zero.
-void transposeIn(float* dst, const float* src, int64_t R, int64_t C, int64_t ld) {
-  constexpr int64_t T = 16;
-#pragma omp parallel for if (R * C >= kParMin) schedule(static)
-  for (int64_t c0 = 0; c0 < C; c0 += T) {
-    const int64_t c1 = std::min(C, c0 + T);
-    for (int64_t r0 = 0; r0 < R; r0 += T) {
-      const int64_t r1 = std::min(R, r0 + T);
-      for (int64_t r = r0; r < r1; r++)
-        for (int64_t c = c0; c < c1; c++) dst[c * ld + r] = src[r * C + c];
-    }
-    for (int64_t c = c0; c < c1; c++) std::fill(dst + c * ld + R, dst + (c + 1) * ld, 0.f);
-  }
+// dst[c·ld + r] = src[r·C + c] (src [R, C]), rows R..ld of each column zero; with gate (same
+// layout as src), 0 where !(gate > 0): the ReLU's gradient mask.
+void transposeIn(float* dst, const float* src, int64_t R, int64_t C, int64_t ld, const float* gate = nullptr) {
+  ops()->transpose(dst, ld, src, C, R, C, gate);
+  if (R < ld)
+    for (int64_t c = 0; c < C; c++) std::fill(dst + c * ld + R, dst + (c + 1) * ld, 0.f);
 }
 
 // dst[r·C + c] = src[c·ld + r] for r < R (the inverse of transposeIn).
 void transposeOut(float* dst, const float* src, int64_t R, int64_t C, int64_t ld) {
-  constexpr int64_t T = 16;
-#pragma omp parallel for if (R * C >= kParMin) schedule(static)
-  for (int64_t r0 = 0; r0 < R; r0 += T) {
-    const int64_t r1 = std::min(R, r0 + T);
-    for (int64_t c0 = 0; c0 < C; c0 += T) {
-      const int64_t c1 = std::min(C, c0 + T);
-      for (int64_t c = c0; c < c1; c++)
-        for (int64_t r = r0; r < r1; r++) dst[r * C + c] = src[c * ld + r];
-    }
-  }
+  ops()->transpose(dst, C, src, ld, C, R, nullptr);
 }
 
 const int32_t* i32(const Napi::CallbackInfo& info, size_t i) {
@@ -184,13 +168,7 @@ Napi::Value GradOut(const Napi::CallbackInfo& info) {
   const float *dy = f32(info, 1), *y = f32(info, 2, true);
   const int64_t B = i64(info, 3), N = i64(info, 4), ld = padded(B);
   if ((int64_t)f32len(info, 0) < N * ld) throw std::invalid_argument("sparseGradOut: dyT too small");
-  transposeIn(dyT, dy, B, N, ld);
-  if (y) {
-#pragma omp parallel for if (B * N >= kParMin) schedule(static)
-    for (int64_t n = 0; n < N; n++)
-      for (int64_t b = 0; b < B; b++)
-        if (!(y[b * N + n] > 0.f)) dyT[n * ld + b] = 0.f;
-  }
+  transposeIn(dyT, dy, B, N, ld, y);
   return info.Env().Undefined();
 }
 
@@ -299,6 +277,17 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+// maskMul(a, mask): a *= mask elementwise (a masked layer's gradient on the dense path, each step).
+Napi::Value MaskMul(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* a = f32(info, 0);
+  const float* m = f32(info, 1);
+  const int64_t n = (int64_t)f32len(info, 0);
+  if ((int64_t)f32len(info, 1) != n) throw std::invalid_argument("maskMul: a and mask differ in length");
+#pragma omp parallel for if (n >= kParMin) schedule(static)
+  for (int64_t i = 0; i < n; i++) a[i] *= m[i];
+  return info.Env().Undefined();
+}
 }  // namespace
 
 void registerSparseLinear(Napi::Env env, Napi::Object exports) {
@@ -310,5 +299,6 @@ void registerSparseLinear(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseDb", Napi::Function::New(env, Db));
   exports.Set("sgdActive", Napi::Function::New(env, SgdActive));
   exports.Set("adamActive", Napi::Function::New(env, AdamActive));
+  exports.Set("maskMul", Napi::Function::New(env, MaskMul));
 }
 }  // namespace sprig

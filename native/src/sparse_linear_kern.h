@@ -20,7 +20,28 @@ struct Ops {
   // dW[r·N + idx[j]] = Σ_b A[r, b] · D[idx[j], b] for j in ptr[r]..ptr[r+1] (SDDMM).
   void (*sddmm)(float* dW, const float* A, const float* D, int64_t ld, int64_t rows,
                 const int32_t* ptr, const int32_t* idx, int64_t N);
+  // dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols; with gate, 0 where !(gate[r·lds + c] > 0).
+  void (*transpose)(float* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows, int64_t cols,
+                    const float* gate);
 };
+
+// The scalar transpose, also the edges of the vector ones (blocks of 16 for the cache).
+inline void transposeScalar(float* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows,
+                            int64_t cols, const float* gate) {
+  constexpr int64_t T = 16;
+  for (int64_t r0 = 0; r0 < rows; r0 += T)
+    for (int64_t c0 = 0; c0 < cols; c0 += T)
+      for (int64_t c = c0; c < std::min(cols, c0 + T); c++)
+        for (int64_t r = r0; r < std::min(rows, r0 + T); r++) {
+          const float v = src[r * lds + c];
+          dst[c * ldd + r] = gate && !(gate[r * lds + c] > 0.f) ? 0.f : v;
+        }
+}
+
+// Rows [0, rows) split into 8-row bands, one thread per band range: each element is a copy, so the
+// split cannot change results.
+void transposeAvx2(float* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows, int64_t cols,
+                   const float* gate);
 
 const Ops* opsAvx512();
 const Ops* opsAvx2();

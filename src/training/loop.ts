@@ -21,6 +21,7 @@ import {
   withDenseWeightGradients,
   type SparseLayerReport,
 } from '../engine/kernels/sparse-engine.js';
+import { sparseAddon } from '../engine/kernels/sparse.js';
 
 /** Where training batches come from; its position is part of the checkpoint. */
 export interface BatchSource {
@@ -325,6 +326,8 @@ function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEve
 }
 
 export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
+  const nat = sparseAddon();
+  if (nat) return nat.maskMul(a, m);
   for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
 }
 

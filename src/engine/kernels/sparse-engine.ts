@@ -14,10 +14,11 @@ export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
 export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
 
 /**
- * Density at or below which `auto` runs a layer sparse. Measured with `sprig bench --sparse` on this
- * machine (AMD EPYC Zen 5, AVX-512, 2 cores, busy): LeNet-300-100's training step at density 0.2 ran
- * 1.47× sprig's dense step, at 0.1 2.4×; 0.3 is not measured yet (interpolated from those, kept as
- * the default). SPRIG_SPARSE_BREAK_EVEN overrides it.
+ * Density at or below which `auto` runs a layer sparse. Measured per layer shape with
+ * `npx tsx bench/break-even.ts 128` (one layer's training step, sparse kernels against the dense
+ * products, interleaved medians) on this machine (AMD EPYC, AVX-512, 2 cores): sparse was faster at
+ * density 0.3 and below for 784×300, 300×100, 512×512 and 1024×1024 (0.25 for 2048×512), and never
+ * for 100×10 (hence MIN_SPARSE_WEIGHTS). SPRIG_SPARSE_BREAK_EVEN overrides it.
  */
 export const DEFAULT_BREAK_EVEN = 0.3;
 /**
