@@ -71,6 +71,7 @@ const Ops* active = nullptr;
 const Ops* ops() { return active ? active : (active = current()); }
 
 constexpr int64_t kLanes = 16;
+constexpr int64_t kActiveParMin = 1 << 13;
 inline int64_t padded(int64_t b) { return (b + kLanes - 1) / kLanes * kLanes; }
 
 // Scratch for the transposed activations, reused across calls (JS calls one kernel at a time).
@@ -117,8 +118,9 @@ constexpr int64_t kSmallBatch = 8;
 
 // y[b, n] = act(Σ_k x[b, k]·W[k, n] + bias[n]) with the by-input structure, for tiny batches.
 // Each y[b, n] still sums k in ascending order with fused multiply-adds, as the batched path does.
+// wIn (optional): the active weights compact in by-input order, read instead of W's rows.
 void forwardSmall(float* y, const float* x, const float* W, const float* bias, int64_t B, int64_t K, int64_t N,
-                  const int32_t* ptr, const int32_t* idx, bool relu) {
+                  const int32_t* ptr, const int32_t* idx, bool relu, const float* wIn) {
   for (int64_t b = 0; b < B; b++) {
     float* yb = y + b * N;
     std::fill(yb, yb + N, 0.f);
@@ -126,6 +128,10 @@ void forwardSmall(float* y, const float* x, const float* W, const float* bias, i
     for (int64_t k = 0; k < K; k++) {
       const float xv = xb[k];
       if (xv == 0.f) continue;  // ReLU outputs are often zero: their connections add nothing
+      if (wIn) {
+        for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wIn[j], yb[idx[j]]);
+        continue;
+      }
       const float* wk = W + k * N;
       for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wk[idx[j]], yb[idx[j]]);
     }
@@ -136,7 +142,34 @@ void forwardSmall(float* y, const float* x, const float* W, const float* bias, i
   }
 }
 
-// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?)
+// The optional compact copy of a layer's active weights at argument i (nnz entries, in the order of
+// the CSR the kernel walks), or null.
+const float* compactWeights(const Napi::CallbackInfo& info, size_t i, int64_t nnz, const char* who) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) return nullptr;
+  if ((int64_t)f32len(info, i) != nnz)
+    throw std::invalid_argument(std::string(who) + ": compact weights must have one entry per active weight");
+  return f32(info, i);
+}
+
+// The compact mirrors an optimizer keeps in step (arguments i, i+1, i+2: wIn in active order, wOut
+// in by-output order, slot = each active weight's by-output index), or nulls.
+struct Mirrors {
+  float *in = nullptr, *out = nullptr;
+  const int32_t* slot = nullptr;
+};
+Mirrors mirrors(const Napi::CallbackInfo& info, size_t i, int64_t n) {
+  Mirrors m;
+  if (info.Length() <= i + 2 || !info[i].IsTypedArray()) return m;
+  if ((int64_t)f32len(info, i) != n || (int64_t)f32len(info, i + 1) != n ||
+      (int64_t)info[i + 2].As<Napi::Int32Array>().ElementLength() != n)
+    throw std::invalid_argument("active-weight mirrors must have one entry per active weight");
+  m.in = f32(info, i);
+  m.out = f32(info, i + 1);
+  m.slot = i32(info, i + 2);
+  return m;
+}
+
+// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?, wOut?, wIn?)
 // xT (optional, ≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   adaptThreads();
@@ -150,13 +183,14 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   if (keep && (int64_t)f32len(info, 12) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
   float* xT = keep ? f32(info, 12) : scratch(sX, K * ld);
   if (B < kSmallBatch) {
-    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu);
+    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu, compactWeights(info, 14, inPtr[K], "sparseForward"));
     if (keep) transposeIn(xT, x, B, K, ld);
     return info.Env().Undefined();
   }
   float* yT = scratch(sY, N * ld);
   transposeIn(xT, x, B, K, ld);
-  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, w, 1, N, bias, relu);
+  const float* wOut = compactWeights(info, 13, outPtr[N], "sparseForward");
+  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, wOut ? wOut : w, wOut ? 0 : 1, wOut ? 0 : N, bias, relu);
   transposeOut(y, yT, B, N, ld);
   return info.Env().Undefined();
 }
@@ -172,7 +206,7 @@ Napi::Value GradOut(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sparseDx(dx, dyT, w, B, K, N, inPtr, inIdx): dx = dy·Wᵀ over the active connections.
+// sparseDx(dx, dyT, w, B, K, N, inPtr, inIdx, wIn?): dx = dy·Wᵀ over the active connections.
 Napi::Value Dx(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
@@ -180,7 +214,8 @@ Napi::Value Dx(const Napi::CallbackInfo& info) {
   const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
   const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
   float* dxT = scratch(sX, K * ld);
-  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, w, N, 1, nullptr, false);
+  const float* wIn = compactWeights(info, 8, inPtr[K], "sparseDx");
+  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, wIn ? wIn : w, wIn ? 0 : N, wIn ? 0 : 1, nullptr, false);
   transposeOut(dx, dxT, B, K, ld);
   return info.Env().Undefined();
 }
@@ -223,7 +258,7 @@ Napi::Value Db(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov): ops.cc's sgd at the positions
+// sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov, wIn?, wOut?, slot?): ops.cc's sgd at the positions
 // idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too; only their
 // (never read) momentum differs, and a regrown connection resets it.
 Napi::Value SgdActive(const Napi::CallbackInfo& info) {
@@ -235,7 +270,9 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   const int64_t n = info[3].As<Napi::Int32Array>().ElementLength();
   const float lr = (float)num(info, 4), mu = (float)num(info, 5), wd = (float)num(info, 6);
   const bool nesterov = flag(info, 7);
-#pragma omp parallel for if (n >= kParMin) schedule(static)
+  const Mirrors mir = mirrors(info, 8, n);
+  // gathers and scatters over the dense arrays are latency-bound: two threads pay from 8k weights
+#pragma omp parallel for if (n >= kActiveParMin) schedule(static)
   for (int64_t j = 0; j < n; j++) {
     const int64_t i = idx[j];
     float d = g[i] + wd * w[i];
@@ -245,11 +282,12 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
       d = nesterov ? d + mu * mi : mi;
     }
     w[i] = w[i] - lr * d;
+    if (mir.in) mir.in[j] = mir.out[mir.slot[j]] = w[i];
   }
   return info.Env().Undefined();
 }
 
-// adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step): ops.cc's adam (coupled
+// adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step, wIn?, wOut?, slot?): ops.cc's adam (coupled
 // weight decay) at the positions idx only.
 Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   adaptThreads();
@@ -263,7 +301,8 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   const float bc1 = (float)(1.0 - std::pow(b1, t)), bc2s = (float)std::sqrt(1.0 - std::pow(b2, t));
   const float fb1 = (float)b1, fb2 = (float)b2, flr = (float)lr, feps = (float)eps, fwd = (float)wd;
   const float stepSize = flr / bc1;
-#pragma omp parallel for if (n >= kParMin) schedule(static)
+  const Mirrors mir = mirrors(info, 11, n);
+#pragma omp parallel for if (n >= kActiveParMin) schedule(static)
   for (int64_t j = 0; j < n; j++) {
     const int64_t i = idx[j];
     float wi = w[i];
@@ -274,6 +313,7 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
     v[i] = vi;
     wi -= stepSize * mi / (std::sqrt(vi) / bc2s + feps);
     w[i] = wi;
+    if (mir.in) mir.in[j] = mir.out[mir.slot[j]] = wi;
   }
   return info.Env().Undefined();
 }

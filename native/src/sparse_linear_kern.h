@@ -13,7 +13,8 @@ namespace sprig::sparse {
 // The kernels one instruction set provides (see sparse_linear.cc for the dispatch).
 struct Ops {
   const char* name;
-  // outT[r, :] = act(Σ_j W[r·rowMul + idx[j]·colMul] · D[idx[j], :] + bias[r]), j in ptr[r]..ptr[r+1].
+  // outT[r, :] = act(Σ_j W[r·rowMul + idx[j]·colMul] · D[idx[j], :] + bias[r]), j in ptr[r]..ptr[r+1];
+  // colMul = 0: W is compact, in the CSR's own order (W[j]), so the weights stream from one small array.
   void (*spmm)(float* outT, const float* D, int64_t ld, int64_t rows, const int32_t* ptr,
                const int32_t* idx, const float* W, int64_t rowMul, int64_t colMul, const float* bias,
                bool relu);
@@ -58,7 +59,7 @@ static inline void spmmTile(float* out, const float* D, int64_t ld, const int32_
   for (int u = 0; u < U; u++) acc[u] = V::zero();
   for (int32_t j = beg; j < end; j++) {
     const int64_t c = idx[j];
-    const typename V::R w = V::set1(W[wBase + c * colMul]);
+    const typename V::R w = V::set1(colMul == 0 ? W[j] : W[wBase + c * colMul]);
     const float* d = D + c * ld;
     for (int u = 0; u < U; u++) acc[u] = V::fma(w, V::load(d + u * V::L), acc[u]);
   }

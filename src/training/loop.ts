@@ -15,7 +15,7 @@ import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
 import {
-  activePositions,
+  activeWeights,
   bindSparseLayers,
   sparseReport,
   withDenseWeightGradients,
@@ -238,7 +238,7 @@ export function train(o: TrainOptions): TrainResult {
       rng,
       gradients: (b) => denseGradientsOf(b).grads,
     };
-    updateWeights(ctx, o.sparse, (n) => activePositions(vars.get(n)!));
+    updateWeights(ctx, o.sparse, (n) => activeWeights(vars.get(n)!));
     step++;
     epochLoss += loss;
     epochSteps++;
@@ -296,7 +296,7 @@ function needsDenseGradients(u: SparseUpdater | undefined, step: number): boolea
 function updateWeights(
   ctx: StepContext,
   sparse: SparseUpdater | undefined,
-  activeOf: (name: string) => Int32Array | undefined,
+  activeOf: (name: string) => ReturnType<typeof activeWeights>,
 ): void {
   const masks = sparse?.masks;
   const optimizer = ctx.optimizer;
@@ -306,7 +306,7 @@ function updateWeights(
       const g = ctx.grads.get(n)!;
       const m = masks?.get(n);
       const active = m && optimizer.updateActive ? activeOf(n) : undefined;
-      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active);
+      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active.active, active.mirror);
       else {
         if (m) multiplyInPlace(g, m);
         optimizer.update(n, wt, g, ctx.lr, m);
