@@ -70,7 +70,7 @@ function gemm(
   tb: boolean,
 ): void {
   const nat = nativeAddon();
-  if (nat) return nat.matmul(c, a, b, batchA, batchB, m, n, k, ta, tb, null, 0, 0, 0);
+  if (nat) return nat.matmul(c, a, b, null, { m, n, k, batchA, batchB, transA: ta, transB: tb });
   const batch = Math.max(batchA, batchB);
   for (let p = 0; p < batch; p++) {
     const ao = batchA === 1 ? 0 : p * m * k;

@@ -419,7 +419,7 @@ function denseDw(
     g = new Float32Array(B * N);
     nat.reluGrad(g, dy, y);
   }
-  nat.matmul(o, x, g, 1, 1, K, N, B, true, false, null, 0, 0, 0);
+  nat.matmul(o, x, g, null, { m: K, n: N, k: B, transA: true });
 }
 
 function jsGrads(
