@@ -6,7 +6,7 @@ import { bootstrapHparamsSchema, runBootstrap, type BootstrapResult } from '../e
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
 import type { CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -37,6 +37,7 @@ export function register(program: Command): void {
       if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
         b.models = DEFAULT_MODELS;
       const hp = validate(bootstrapHparamsSchema, raw);
+      const logging = loggingFromFlags(o);
       const store = new RunStore(o.root);
       const say = (line: string) => {
         if (!o.quiet) process.stderr.write(line + '\n');
@@ -47,7 +48,12 @@ export function register(program: Command): void {
         );
       let r: BootstrapResult;
       try {
-        r = runBootstrap(hp, { store, callbacks: progress({ quiet: o.quiet || o.json }), log: say });
+        r = runBootstrap(hp, {
+          store,
+          callbacks: progress({ quiet: o.quiet || o.json }),
+          log: say,
+          ...logging,
+        });
       } finally {
         store.close();
       }

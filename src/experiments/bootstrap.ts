@@ -29,6 +29,7 @@ import {
   stepSchema,
 } from './hparams.js';
 import { runTraining } from './run.js';
+import type { Logging } from './run-observers.js';
 import {
   checkIdealPool,
   idealFreshSource,
@@ -171,7 +172,7 @@ export interface BootstrapResult {
   models: ModelComparison[];
 }
 
-export interface BootstrapOptions {
+export interface BootstrapOptions extends Logging {
   store: RunStore;
   /** Progress per world run (e.g. the CLI's progress bars). */
   callbacks?: (label: string) => Callbacks;
@@ -422,6 +423,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
       hparams: whp,
       options,
       callbacks: opts.callbacks,
+      metricsEvery: opts.metricsEvery,
       label: `${model} ${world}`,
     });
     curve = readCurve(wdir);

@@ -50,6 +50,7 @@ import {
   type TrainHparams,
 } from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
+import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
 
 const stepString = stepSchema(
@@ -341,7 +342,7 @@ export interface DstResult extends RunResult {
   sparsity: SparsityReport;
 }
 
-export interface RunDstSpec {
+export interface RunDstSpec extends Logging {
   store: RunStore;
   /** Raw hyperparameters (validated here), or a plan already made from them. */
   hparams?: unknown;
@@ -363,6 +364,7 @@ export function runDst(spec: RunDstSpec): DstResult {
     hparams: plan.hp,
     options: plan.options,
     callbacks: spec.callbacks,
+    metricsEvery: spec.metricsEvery,
     label: spec.label ?? plan.method,
     // Stored with the result, so figures read them without rebuilding the model.
     extraResult: (t) => {
@@ -413,15 +415,17 @@ export function meanStd(xs: number[]): { mean: number; std: number } {
  * Runs every method × seed with the same step budget (each stored and cached) and summarises
  * accuracy as mean ± std. All plans are validated first, so a bad method fails before any training.
  */
-export function compareDst(o: {
-  store: RunStore;
-  hparams: Record<string, unknown> & { dst?: Record<string, unknown>; training?: Record<string, unknown> };
-  methods: string[];
-  seeds: number[];
-  dataset?: Dataset;
-  callbacks?: RunSpec['callbacks'];
-  onRun?: (r: DstResult) => void;
-}): ComparisonRow[] {
+export function compareDst(
+  o: Logging & {
+    store: RunStore;
+    hparams: Record<string, unknown> & { dst?: Record<string, unknown>; training?: Record<string, unknown> };
+    methods: string[];
+    seeds: number[];
+    dataset?: Dataset;
+    callbacks?: RunSpec['callbacks'];
+    onRun?: (r: DstResult) => void;
+  },
+): ComparisonRow[] {
   const hpOf = (method: string, seed: number) => ({
     ...o.hparams,
     training: { ...(o.hparams.training ?? {}), seed },
@@ -447,6 +451,7 @@ export function compareDst(o: {
         store: o.store,
         plan: plans[i]![j]!,
         callbacks: o.callbacks,
+        metricsEvery: o.metricsEvery,
         label: `${m} s${seed}`,
       });
       runs.push(r);

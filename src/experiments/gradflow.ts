@@ -36,6 +36,7 @@ import { Rng } from '../util/rng.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { datasetSchema, hashedRunId, modelSchema, trainingSchema, stepSchema } from './hparams.js';
 import { setup, type Setup } from './setup.js';
+import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, WEIGHTS_FILE } from './run.js';
 import {
   argmaxRows,
@@ -184,7 +185,7 @@ export interface GradflowResult {
   ensembleAccuracy: number;
 }
 
-export interface GradflowOptions {
+export interface GradflowOptions extends Logging {
   store: RunStore;
   callbacks?: (label: string) => Callbacks;
   log?: (line: string) => void;
@@ -370,6 +371,7 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
       hparams: rhp,
       options,
       callbacks: opts.callbacks,
+      metricsEvery: opts.metricsEvery,
       label: run,
     });
     const stored = loadWeights(join(rdir, WEIGHTS_FILE));

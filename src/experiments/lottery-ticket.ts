@@ -31,13 +31,14 @@ import { magnitudePrune, type PruneOptions } from '../sparsity/prune.js';
 import type { Basis } from '../sparsity/bases.js';
 import type { TrainHparams } from './hparams.js';
 import { setup, type Setup } from './setup.js';
+import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, saveWeights, type RunResult, type StoredWeights } from './run.js';
 import { basisReparam, coeffsOf } from './lottery-basis.js';
 import { replicateHparams, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
 
 export const MASKS_FILE = FILES.masks;
 
-export interface LotteryContext {
+export interface LotteryContext extends Logging {
   store: RunStore;
   hp: LotteryHparams;
   plan: LotteryPlan;
@@ -190,6 +191,7 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
         hparams: t.hparams,
         label: t.label,
         callbacks: ctx.callbacks,
+        metricsEvery: ctx.metricsEvery,
         options: t.setup.options({
           init: cloneMap(init),
           initBnStats: start.bnStats,

@@ -17,6 +17,7 @@ import { SprigError } from '../util/errors.js';
 import { checkLevels } from '../sparsity/prune.js';
 import { sparsityReport } from '../sparsity/mask.js';
 import { validate } from './hparams.js';
+import type { Logging } from './run-observers.js';
 import { loadData, setup } from './setup.js';
 import {
   lotteryHparamsSchema,
@@ -46,7 +47,7 @@ import { parseBranches, runBranch, type Branch, type MainPoint } from './lottery
 
 export * from './lottery-hparams.js';
 
-export interface LotteryOptions {
+export interface LotteryOptions extends Logging {
   store: RunStore;
   /** Unvalidated groups {dataset, model, training, pruning}. */
   hparams: unknown;
@@ -118,6 +119,7 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
     expDir: o.store.dir(expId),
     dataset,
     callbacks: o.callbacks,
+    metricsEvery: o.metricsEvery,
   };
   const saveSteps = new Set([0]);
   if (mainRewind.kind === 'step') saveSteps.add(mainRewind.step);
