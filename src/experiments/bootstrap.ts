@@ -306,11 +306,29 @@ function readCurve(dir: string): CurvePoint[] {
   return readJson<CurvePoint[]>(join(dir, CURVE_FILE)) ?? [];
 }
 
+/** The compared models: the bootstrap group's list, or the model group's one model. */
+export function bootstrapModels(hp: BootstrapHparams): string[] {
+  return hp.bootstrap.models.length ? hp.bootstrap.models : [hp.model.name];
+}
+
+/** The experiment's run id: its hyperparameters with the model list resolved and the partial-batch mark. */
+export function bootstrapRunId(hp: BootstrapHparams): string {
+  const { bootstrap, training } = hp;
+  return hashedRunId('bootstrap', bootstrapHparamsSchema, {
+    ...hp,
+    bootstrap: {
+      ...bootstrap,
+      models: bootstrapModels(hp),
+      ...dropLastMark(bootstrap.n, training.batchSize),
+    },
+  });
+}
+
 /** Validates everything that can fail before any training starts. */
 export function planBootstrap(hp: BootstrapHparams) {
   const b = hp.bootstrap;
   const t = hp.training;
-  const models = b.models.length ? b.models : [hp.model.name];
+  const models = bootstrapModels(hp);
   if (new Set(models).size !== models.length)
     throw new SprigError(`--models lists a model twice (${models.join(', ')})`, 'list each model once');
   if (t.batchSize > b.n)
@@ -339,10 +357,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     log(
       `note: the Ideal World's pool (${plan.data.poolSize} samples) is smaller than T × batch = ${plan.totalSteps * training.batchSize}: samples are re-used (--allow-repeats)`,
     );
-  const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, {
-    ...hp,
-    bootstrap: { ...bootstrap, models: plan.models, ...dropLastMark(bootstrap.n, training.batchSize) },
-  });
+  const runId = bootstrapRunId(hp);
   const dir = store.dir(runId);
   store.open(dir, hp, { runId, kind: 'bootstrap' });
   const models: ModelComparison[] = [];

@@ -13,21 +13,18 @@ import {
   methodNames,
   smallDenseWidths,
   type GmpPlan,
+  type MethodDef,
   type MethodName,
 } from '../algorithms/index.js';
 import {
   decayNames,
   denseForwardFlops,
-  denseMasks,
   distributionNames,
-  layerDensities,
-  randomMasks,
   sparseForwardFlops,
   sparseInit,
   INIT_SCALE,
   sparseInitNames,
   sparsityReport,
-  type DistributionName,
   type DropSchedule,
   type LayerDensities,
   type Masks,
@@ -50,6 +47,7 @@ import {
   type TrainHparams,
 } from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
+import { methodSchedules, sparseUpdater, startMasks, targetDensities } from './sparse-run.js';
 import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
 
@@ -176,25 +174,25 @@ function checkRange(what: string, v: number, lo: number, hi: number, fix: string
     throw new SprigError(`${what} = ${v} is outside [${lo}, ${hi}${hiOpen ? ')' : ']'}`, fix);
 }
 
-function checkDstGroup(d: DstGroup): void {
+function checkDstGroup(dst: DstGroup): void {
   checkRange(
     'sparsity',
-    d.sparsity,
+    dst.sparsity,
     0,
     1,
     'pass the fraction of weights to remove, e.g. 0.9 for 90 % sparse',
   );
-  if (!(d.multiplier > 0))
+  if (!(dst.multiplier > 0))
     throw new SprigError(
-      `multiplier M = ${d.multiplier} must be > 0`,
+      `multiplier M = ${dst.multiplier} must be > 0`,
       'use 1 for the base schedule, 2 or 5 for RigL 2× / 5×',
     );
-  if (!Number.isInteger(d.deltaT) || d.deltaT <= 0)
+  if (!Number.isInteger(dst.deltaT) || dst.deltaT <= 0)
     throw new SprigError(
-      `ΔT (deltaT) = ${d.deltaT} must be a whole number of steps > 0`,
+      `ΔT (deltaT) = ${dst.deltaT} must be a whole number of steps > 0`,
       'use e.g. --delta-t 100 (RigL default)',
     );
-  checkRange('snfsMomentum', d.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
+  checkRange('snfsMomentum', dst.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
 }
 
 /** RigL's M×: the training length, the LR milestones and the warm-up (as iterations) times M. */
@@ -226,60 +224,34 @@ export function dstRunId(hp: DstHparams): string {
 export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   const hp = normaliseDst(validate(dstHparamsSchema, raw));
   const def = methodDef(hp.dst.method);
-  const d = hp.dst;
-  checkDstGroup(d);
+  const dst = hp.dst;
+  checkDstGroup(dst);
   const base = setup(hp, dataset ?? loadData(hp.dataset, hp.training.seed));
-  const reference = base.model;
-  const scaled = scaleSchedule(hp, base, d.multiplier);
-  let densities: LayerDensities = new Map();
-  if (def.start !== 'none' || def.model) {
-    densities = layerDensities(reference.specs, {
-      distribution: d.distribution as DistributionName,
-      sparsity: d.sparsity,
-      denseFirstLayer: d.denseFirstLayer,
-      powerScale: d.powerScale,
-      densities: d.densities,
-    });
-  }
-  if (def.model) {
-    scaled.model = { name: def.model(reference, densities), init: 'fresh' };
-    densities = new Map();
-  }
-  // the reference model is this run's model unless the method trains another one
-  const s = setup(scaled, base.dataset, def.model ? undefined : reference);
-  const totalSteps = s.totalSteps;
-  const point = (what: string, v: number | string) =>
-    resolvePoint(what, v, totalSteps, s.itersPerEpoch, d.multiplier);
-  const schedules = def.schedule?.({ dst: d, totalSteps, point }) ?? {};
-
-  const model = s.model;
-  const seed = hp.training.seed;
-  const init = model.init(new Rng(seed)); // the loop's own default init for this seed
-  let masks: Masks | undefined;
-  if (def.start === 'random') {
-    masks = randomMasks(model.specs, densities, new Rng(seed + 104729));
-    sparseInit(model.specs, init, masks, d.init, new Rng(seed + 130363), { scale: d.initScale });
-  } else if (def.start === 'dense') {
-    masks = denseMasks(model.specs);
-  }
+  const { run, densities } = trainedSetup(hp, def, base);
+  const { totalSteps, model } = run;
+  const iterationOf = (what: string, v: number | string) =>
+    resolvePoint(what, v, totalSteps, run.itersPerEpoch, dst.multiplier);
+  const schedules = methodSchedules(def, dst, totalSteps, iterationOf);
+  const { init, masks } = startState(def, model, densities, hp);
   const updater = masks
-    ? def.create({
+    ? sparseUpdater(def, {
         specs: model.specs,
         masks,
         densities,
-        schedule: schedules.drop ?? { dropFraction: 0, deltaT: d.deltaT, tEnd: totalSteps },
-        gmp: schedules.gmp,
-        init: d.init,
-        initScale: d.initScale,
-        snfsMomentum: d.snfsMomentum,
+        schedules,
+        deltaT: dst.deltaT,
+        totalSteps,
+        init: dst.init,
+        initScale: dst.initScale,
+        snfsMomentum: dst.snfsMomentum,
       })
     : undefined;
   return {
     hp,
     method: def.name,
     runId: dstRunId(hp),
-    setup: s,
-    reference,
+    setup: run,
+    reference: base.model,
     baseSteps: base.totalSteps,
     densities,
     schedule: schedules.drop,
@@ -288,8 +260,39 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
     updater,
     init,
     totalSteps,
-    options: s.options({ init, sparse: updater }),
+    options: run.options({ init, sparse: updater }),
   };
+}
+
+/**
+ * The M× setup of the model the method trains — the reference model, or one it names instead
+ * (small_dense) — and the target densities of its sparse layers (none for dense models).
+ */
+function trainedSetup(
+  hp: DstHparams,
+  def: MethodDef,
+  base: Setup,
+): { run: Setup; densities: LayerDensities } {
+  const reference = base.model;
+  const scaled = scaleSchedule(hp, base, hp.dst.multiplier);
+  let densities: LayerDensities = new Map();
+  if (def.start !== 'none' || def.model) densities = targetDensities(reference.specs, hp.dst);
+  if (def.model) {
+    scaled.model = { name: def.model(reference, densities), init: 'fresh' };
+    densities = new Map();
+  }
+  // the reference model is this run's model unless the method trains another one
+  return { run: setup(scaled, base.dataset, def.model ? undefined : reference), densities };
+}
+
+/** θ0 (the loop's own default init for this seed) and the masks the method starts from, θ0 sparse-initialised under them. */
+function startState(def: MethodDef, model: Model, densities: LayerDensities, hp: DstHparams) {
+  const seed = hp.training.seed;
+  const init = model.init(new Rng(seed));
+  const masks = startMasks(def, model.specs, densities, new Rng(seed + 104729));
+  if (def.start === 'random')
+    sparseInit(model.specs, init, masks!, hp.dst.init, new Rng(seed + 130363), { scale: hp.dst.initScale });
+  return { init, masks };
 }
 
 export interface DstFlops {

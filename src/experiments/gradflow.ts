@@ -14,18 +14,14 @@ import { z } from 'zod';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
 import type { RunStore } from '../store/store.js';
-import { methodDef } from '../algorithms/index.js';
+import { methodDef, type ScheduleFields, type Schedules } from '../algorithms/index.js';
 import {
   cloneMasks,
   denseMasks,
-  defaultDropSchedule,
-  layerDensities,
-  randomMasks,
   sparseInit,
   INIT_SCALE,
   sparsityReport,
-  validateDropSchedule,
-  validateGmpSchedule,
+  type LayerDensities,
   type Masks,
 } from '../sparsity/index.js';
 import { FILES, readJson, writeJson } from '../store/artifacts.js';
@@ -34,7 +30,8 @@ import { Step } from '../training/step.js';
 import { Rng } from '../util/rng.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { datasetSchema, hashedRunId, modelSchema, trainingSchema, stepSchema } from './hparams.js';
-import { setup } from './setup.js';
+import { setup, type Setup } from './setup.js';
+import { methodSchedules, sparseUpdater, startMasks, targetDensities } from './sparse-run.js';
 import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, WEIGHTS_FILE } from './run.js';
 import {
@@ -210,69 +207,77 @@ export function planGradflow(hp: GradflowHparams) {
       'leave --validation out',
     );
   const s = setup(hp, ds);
-  const specs = s.model.specs;
-  const densities = layerDensities(specs, {
-    distribution: g.distribution,
-    sparsity: g.sparsity,
-    denseFirstLayer: g.denseFirstLayer,
-  });
-  const T = s.totalSteps;
-  const gmp = {
-    begin: Math.round(g.gmpBegin * T),
-    end: Math.round(g.gmpEnd * T),
-    frequency: g.gmpFrequency,
-    initialSparsity: 0,
-  };
-  if (gmp.end <= gmp.begin)
-    throw new SprigError(
-      `GMP ends (step ${gmp.end}) no later than it begins (step ${gmp.begin}) in ${T} steps`,
-      'train longer, or widen --gmp-begin/--gmp-end',
-    );
+  const densities = targetDensities(s.model.specs, g);
   // The pruning solution is trained whatever the runs: it is every run's reference.
-  for (const d of densities.values()) validateGmpSchedule({ ...gmp, finalSparsity: 1 - d }, T);
-  const drop = {
-    ...defaultDropSchedule(T),
-    dropFraction: g.dropFraction,
-    deltaT: g.deltaT,
-    tEnd: Math.max(1, Math.round(g.tEnd * T)),
-  };
-  validateDropSchedule(drop, T);
-  const every = Step.parse(g.logEvery).iterations(s.itersPerEpoch);
-  if (every < 1) throw new SprigError(`--log-every ${g.logEvery} is zero iterations`, "use e.g. '100it'");
-  const logSteps = new Set<number>();
-  for (let t = 0; t < T; t += every) logSteps.add(t);
-  logSteps.add(T);
-  // θ0 (dense; pruned and lottery), the random mask and the fresh init of the scratch family.
-  const theta0 = s.model.init(new Rng(hp.training.seed));
-  const randomMask = randomMasks(specs, densities, new Rng(hp.training.seed + 1));
-  const scratchInit = sparseInit(
-    specs,
-    s.model.init(new Rng(hp.training.seed + 2)),
-    randomMask,
-    'dense',
-    new Rng(0),
-  );
-  const scratchPlusInit = sparseInit(
-    specs,
-    s.model.init(new Rng(hp.training.seed + 2)),
-    randomMask,
-    'unit_scaled',
-    new Rng(hp.training.seed + 3),
-    { scale: g.initScale },
-  );
+  const { gmp, drop } = gradflowSchedules(g, s.totalSteps);
   return {
     ds,
     setup: s,
     densities,
     gmp,
     drop,
-    logSteps,
-    theta0,
-    randomMask,
-    scratchInit,
-    scratchPlusInit,
+    logSteps: gradNormSteps(g.logEvery, s),
+    ...gradflowStarts(hp, s, densities),
     gradBatch: ds.validation!,
   };
+}
+
+/**
+ * The pruning solution's GMP and RigL's drop schedule (cosine decay), by the methods' own rules
+ * (algorithms/); every point is a fraction of training, T_end at least one step.
+ */
+function gradflowSchedules(g: GradflowHparams['gradflow'], totalSteps: number): Required<Schedules> {
+  const fields: ScheduleFields = {
+    sparsity: g.sparsity,
+    deltaT: g.deltaT,
+    dropFraction: g.dropFraction,
+    dropDecay: 'cosine',
+    decayPower: 1,
+    tEnd: g.tEnd,
+    gmpBegin: g.gmpBegin,
+    gmpEnd: g.gmpEnd,
+    gmpFrequency: g.gmpFrequency,
+    gmpInitialSparsity: 0,
+  };
+  const atFraction = (v: number | string) => Math.round(Number(v) * totalSteps);
+  const [begin, end] = [atFraction(g.gmpBegin), atFraction(g.gmpEnd)];
+  if (end <= begin)
+    throw new SprigError(
+      `GMP ends (step ${end}) no later than it begins (step ${begin}) in ${totalSteps} steps`,
+      'train longer, or widen --gmp-begin/--gmp-end',
+    );
+  const { gmp } = methodSchedules(methodDef('gmp'), fields, totalSteps, (_, v) => atFraction(v));
+  const atLeastOne = (_: string, v: number | string) => Math.max(1, atFraction(v));
+  const { drop } = methodSchedules(methodDef('rigl'), fields, totalSteps, atLeastOne);
+  return { gmp: gmp!, drop: drop! };
+}
+
+/** The steps at which the gradient norm is logged: every `logEvery`, and the last. */
+function gradNormSteps(logEvery: string, s: Setup): Set<number> {
+  const every = Step.parse(logEvery).iterations(s.itersPerEpoch);
+  if (every < 1) throw new SprigError(`--log-every ${logEvery} is zero iterations`, "use e.g. '100it'");
+  const logSteps = new Set<number>();
+  for (let t = 0; t < s.totalSteps; t += every) logSteps.add(t);
+  logSteps.add(s.totalSteps);
+  return logSteps;
+}
+
+/** θ0 (dense; pruned and lottery), the random mask and the fresh inits of the scratch family. */
+function gradflowStarts(hp: GradflowHparams, s: Setup, densities: LayerDensities) {
+  const { seed } = hp.training;
+  const specs = s.model.specs;
+  const theta0 = s.model.init(new Rng(seed));
+  const randomMask = startMasks(methodDef('static'), specs, densities, new Rng(seed + 1))!;
+  const scratchInit = sparseInit(specs, s.model.init(new Rng(seed + 2)), randomMask, 'dense', new Rng(0));
+  const scratchPlusInit = sparseInit(
+    specs,
+    s.model.init(new Rng(seed + 2)),
+    randomMask,
+    'unit_scaled',
+    new Rng(seed + 3),
+    { scale: hp.gradflow.initScale },
+  );
+  return { theta0, randomMask, scratchInit, scratchPlusInit };
 }
 
 function runFields(hp: GradflowHparams, run: GradflowRun) {
@@ -396,12 +401,13 @@ function trainRun(
   const { store } = ctx.opts;
   const { plan } = ctx;
   const model = plan.setup.model;
-  const updater = methodDef(method).create({
+  const updater = sparseUpdater(methodDef(method), {
     specs: model.specs,
     masks,
     densities: plan.densities,
-    schedule: plan.drop,
-    gmp: plan.gmp,
+    schedules: { drop: plan.drop, gmp: plan.gmp },
+    deltaT: ctx.hp.gradflow.deltaT,
+    totalSteps: plan.setup.totalSteps,
   })!;
   const hparams = runHparams(ctx.hp, run);
   const childId = hashedRunId('gradflow_run', runSchema, runSchema.parse(hparams));
