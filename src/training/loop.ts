@@ -15,12 +15,13 @@ import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
 import {
-  activePositions,
+  activeWeights,
   bindSparseLayers,
   sparseReport,
   withDenseWeightGradients,
   type SparseLayerReport,
 } from '../engine/kernels/sparse-engine.js';
+import { sparseAddon } from '../engine/kernels/sparse.js';
 
 /** Where training batches come from; its position is part of the checkpoint. */
 export interface BatchSource {
@@ -271,7 +272,7 @@ function trainStep(o: TrainOptions, run: LiveRun): { loss: number; lr: number } 
     rng: run.rng,
     gradients: (b) => run.denseGradientsOf(b).grads,
   };
-  updateWeights(ctx, o.sparse, (n) => activePositions(run.vars.get(n)!));
+  updateWeights(ctx, o.sparse, (n) => activeWeights(run.vars.get(n)!));
   return { loss, lr };
 }
 
@@ -341,7 +342,7 @@ function needsDenseGradients(u: SparseUpdater | undefined, step: number): boolea
 function updateWeights(
   ctx: StepContext,
   sparse: SparseUpdater | undefined,
-  activeOf: (name: string) => Int32Array | undefined,
+  activeOf: (name: string) => ReturnType<typeof activeWeights>,
 ): void {
   const masks = sparse?.masks;
   const optimizer = ctx.optimizer;
@@ -351,7 +352,7 @@ function updateWeights(
       const g = ctx.grads.get(n)!;
       const m = masks?.get(n);
       const active = m && optimizer.updateActive ? activeOf(n) : undefined;
-      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active);
+      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active.active, active.mirror);
       else {
         if (m) multiplyInPlace(g, m);
         optimizer.update(n, wt, g, ctx.lr, m);
@@ -371,6 +372,8 @@ function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEve
 }
 
 export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
+  const nat = sparseAddon();
+  if (nat) return nat.maskMul(a, m);
   for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
 }
 

@@ -7,17 +7,26 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { SprigError } from '../../util/errors.js';
-import { SparseStructure, createPlan, planOf, releasePlan, sparseAddon } from './sparse.js';
+import {
+  SparseStructure,
+  createPlan,
+  mirrorArgs,
+  planOf,
+  releasePlan,
+  sparseAddon,
+  type MirrorArgs,
+} from './sparse.js';
 import * as sc from './sparse-conv.js';
 
 export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
 export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
 
 /**
- * Density at or below which `auto` runs a layer sparse. Measured with `sprig bench --sparse` on this
- * machine (AMD EPYC Zen 5, AVX-512, 2 cores, busy): LeNet-300-100's training step at density 0.2 ran
- * 1.47× sprig's dense step, at 0.1 2.4×; 0.3 is not measured yet (interpolated from those, kept as
- * the default). SPRIG_SPARSE_BREAK_EVEN overrides it.
+ * Density at or below which `auto` runs a layer sparse. Measured per layer shape with
+ * `npx tsx bench/break-even.ts 128` (one layer's training step, sparse kernels against the dense
+ * products, interleaved medians) on this machine (AMD EPYC, AVX-512, 2 cores): sparse was faster at
+ * density 0.3 and below for 784×300, 300×100, 512×512 and 1024×1024 (0.25 for 2048×512), and never
+ * for 100×10 (hence MIN_SPARSE_WEIGHTS). SPRIG_SPARSE_BREAK_EVEN overrides it.
  */
 export const DEFAULT_BREAK_EVEN = 0.3;
 /**
@@ -192,13 +201,18 @@ export function sparseConvPlanFor(w: tf.Tensor): number | undefined {
   return b.plan;
 }
 
-/** The active positions of weight `w` when its layer runs sparse (optimizers update only those). */
-export function activePositions(w: tf.Tensor): Int32Array | undefined {
+/**
+ * The active positions of weight `w` when its layer runs sparse (optimizers update only those), and
+ * the compact weight copies its kernels read, which the optimizer keeps in step.
+ */
+export function activeWeights(w: tf.Tensor): { active: Int32Array; mirror: MirrorArgs } | undefined {
   const b = bindings.get(w);
   if (!b) return undefined;
   refresh(b);
   if (b.plan === undefined) return undefined;
-  return b.conv ? sc.convPlanOf(b.plan).structure.active : planOf(b.plan).structure.active;
+  if (b.conv) return { active: sc.convPlanOf(b.plan).structure.active, mirror: [] };
+  const plan = planOf(b.plan);
+  return { active: plan.structure.active, mirror: mirrorArgs(plan) };
 }
 
 /** Per bound layer of `vars`: its density and whether it runs sparse now. */
