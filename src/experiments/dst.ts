@@ -35,6 +35,7 @@ import { Step } from '../training/step.js';
 import type { RunStore } from '../store/store.js';
 import { Rng } from '../util/rng.js';
 import { SprigError } from '../util/errors.js';
+import { meanStd } from '../util/stats.js';
 import {
   canonical,
   datasetSchema,
@@ -407,19 +408,12 @@ export interface ComparisonRow {
   runs: DstResult[];
 }
 
-/** Sample mean and standard deviation (n − 1; 0 for one value). */
-export function meanStd(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
-  return { mean, std: Math.sqrt(v) };
-}
-
 /**
  * Runs every method × seed with the same step budget (each stored and cached) and summarises
  * accuracy as mean ± std. All plans are validated first, so a bad method fails before any training.
  */
 export function compareDst(
-  o: Logging & {
+  spec: Logging & {
     store: RunStore;
     hparams: Record<string, unknown> & { dst?: Record<string, unknown>; training?: Record<string, unknown> };
     methods: string[];
@@ -430,54 +424,59 @@ export function compareDst(
   },
 ): ComparisonRow[] {
   const hpOf = (method: string, seed: number) => ({
-    ...o.hparams,
-    training: { ...(o.hparams.training ?? {}), seed },
-    dst: { ...(o.hparams.dst ?? {}), method },
+    ...spec.hparams,
+    training: { ...(spec.hparams.training ?? {}), seed },
+    dst: { ...(spec.hparams.dst ?? {}), method },
   });
-  for (const m of o.methods) methodDef(m);
-  if (!o.seeds.length) throw new SprigError('no seeds to run', 'pass --seeds 0,1,2');
+  for (const m of spec.methods) methodDef(m);
+  if (!spec.seeds.length) throw new SprigError('no seeds to run', 'pass --seeds 0,1,2');
   // every plan made up front (cheap: no training), so a bad input fails before any run; the data
   // of each seed is loaded once (its validation split and subset depend on the seed)
-  const data = new Map<number, Dataset | undefined>(o.seeds.map((seed) => [seed, o.dataset]));
-  const plans = o.methods.map((m) =>
-    o.seeds.map((seed) => {
+  const data = new Map<number, Dataset | undefined>(spec.seeds.map((seed) => [seed, spec.dataset]));
+  const plans = spec.methods.map((m) =>
+    spec.seeds.map((seed) => {
       const plan = planDst(hpOf(m, seed), data.get(seed));
       data.set(seed, plan.setup.dataset);
       return plan;
     }),
   );
   const rows: ComparisonRow[] = [];
-  for (const [i, m] of o.methods.entries()) {
+  for (const [i, m] of spec.methods.entries()) {
     const runs: DstResult[] = [];
-    for (const [j, seed] of o.seeds.entries()) {
+    for (const [j, seed] of spec.seeds.entries()) {
       const r = runDst({
-        store: o.store,
+        store: spec.store,
         plan: plans[i]![j]!,
-        callbacks: o.callbacks,
-        metricsEvery: o.metricsEvery,
+        callbacks: spec.callbacks,
+        metricsEvery: spec.metricsEvery,
         label: `${m} s${seed}`,
       });
       runs.push(r);
-      o.onRun?.(r);
+      spec.onRun?.(r);
     }
-    const { mean, std } = meanStd(runs.map((r) => r.testAccuracy));
-    const avg = (f: (r: DstResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
-    rows.push({
-      method: methodDef(m).name,
-      n: runs.length,
-      mean,
-      std,
-      flops: {
-        trainingPerStep: avg((r) => r.flops.trainingPerStep),
-        trainingPerStepFraction: avg((r) => r.flops.trainingPerStepFraction),
-        trainingFraction: avg((r) => r.flops.trainingFraction),
-        inference: avg((r) => r.flops.inference),
-        inferenceFraction: avg((r) => r.flops.inferenceFraction),
-      },
-      runs,
-    });
+    rows.push(comparisonRow(m, runs));
   }
   return rows;
 }
 
-export { methodNames, smallDenseWidths };
+/** One method's row: accuracy as mean ± std over its seeds, FLOPs averaged. */
+function comparisonRow(method: string, runs: DstResult[]): ComparisonRow {
+  const { mean, std } = meanStd(runs.map((r) => r.testAccuracy));
+  const avg = (f: (r: DstResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+  return {
+    method: methodDef(method).name,
+    n: runs.length,
+    mean,
+    std,
+    flops: {
+      trainingPerStep: avg((r) => r.flops.trainingPerStep),
+      trainingPerStepFraction: avg((r) => r.flops.trainingPerStepFraction),
+      trainingFraction: avg((r) => r.flops.trainingFraction),
+      inference: avg((r) => r.flops.inference),
+      inferenceFraction: avg((r) => r.flops.inferenceFraction),
+    },
+    runs,
+  };
+}
+
+export { meanStd, methodNames, smallDenseWidths };

@@ -28,6 +28,7 @@ import { FILES, readJson, writeJson } from '../store/artifacts.js';
 import type { Callbacks } from '../training/loop.js';
 import { Step } from '../training/step.js';
 import { Rng } from '../util/rng.js';
+import { cloneArrays } from '../util/arrays.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { datasetSchema, hashedRunId, modelSchema, trainingSchema, stepSchema } from './hparams.js';
 import { setup, type Setup } from './setup.js';
@@ -307,17 +308,13 @@ function runFields(hp: GradflowHparams, run: GradflowRun) {
   }
 }
 
-const copy = (w: Map<string, Float32Array>) => new Map([...w].map(([n, v]) => [n, Float32Array.from(v)]));
-
 export type GradflowPlan = ReturnType<typeof planGradflow>;
 
-interface Trained {
-  run: GradflowRun;
-  runId: string;
-  runDir: string;
-  cached: boolean;
-  testAccuracy: number;
-  testLoss: number;
+/** A trained child run: what its report says of it, and its solutions at the start and the end. */
+interface Trained extends Pick<
+  RunReport,
+  'run' | 'runId' | 'runDir' | 'cached' | 'testAccuracy' | 'testLoss'
+> {
   init: Solution;
   final: Solution & { masks: Masks };
   gradNorm: GradNormCurve;
@@ -362,7 +359,7 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
   const ctx: GradflowContext = { hp, plan, opts, parent: runId };
   const specs = plan.setup.model.specs;
   // The pruning solution comes first: lottery needs its mask, and every run is compared with it.
-  const pruned = trainRun(ctx, 'pruned', copy(plan.theta0), 'gmp', denseMasks(specs));
+  const pruned = trainRun(ctx, 'pruned', cloneArrays(plan.theta0), 'gmp', denseMasks(specs));
   const done = new Map<GradflowRun, Trained>([['pruned', pruned]]);
   for (const run of hp.gradflow.runs) {
     if (done.has(run)) continue;
@@ -370,12 +367,12 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
     const start = RUN_STARTS[run as keyof typeof RUN_STARTS];
     if (start.init === 'lottery') {
       const masks = cloneMasks(pruned.final.masks);
-      const init = copy(plan.theta0);
+      const init = cloneArrays(plan.theta0);
       for (const [n, mask] of masks) init.get(n)!.forEach((_, i, a) => (a[i]! *= mask[i]!));
       done.set(run, trainRun(ctx, run, init, start.method, masks));
     } else {
       const init = start.init === 'scratch' ? plan.scratchInit : plan.scratchPlusInit;
-      done.set(run, trainRun(ctx, run, copy(init), start.method, cloneMasks(plan.randomMask)));
+      done.set(run, trainRun(ctx, run, cloneArrays(init), start.method, cloneMasks(plan.randomMask)));
     }
   }
   log('measuring the landscape (distances, interpolation, disagreement, ensembles)');
@@ -416,7 +413,7 @@ function trainRun(
   let points = readJson<GradNormPoint[]>(curvePath) ?? [];
   const options = plan.setup.options({
     validation: undefined,
-    init: copy(init), // train() trains in these very arrays (tf.tensor does not copy); `init` stays θ_init
+    init: cloneArrays(init), // train() trains in these very arrays (tf.tensor does not copy); `init` stays θ_init
     sparse: updater,
     logSteps: plan.logSteps,
     callbacks: {

@@ -14,6 +14,7 @@ import type { Callbacks } from '../training/loop.js';
 import type { RunStore } from '../store/store.js';
 import type { Dataset } from '../data/types.js';
 import { SprigError } from '../util/errors.js';
+import { meanStd } from '../util/stats.js';
 import { checkLevels } from '../sparsity/prune.js';
 import { sparsityReport } from '../sparsity/mask.js';
 import { validate } from './hparams.js';
@@ -317,9 +318,7 @@ function keepEarlierBranches(r: LotteryResult, earlier: LotteryResult | undefine
 
 function stat(points: Point[], rep: Replicate): Stat {
   const accs = points.map((pt) => pt.result.testAccuracy);
-  const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-  const std =
-    accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;
+  const { mean, std } = meanStd(accs);
   return {
     testAccuracy: mean,
     testAccuracyStd: std,

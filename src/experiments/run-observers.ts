@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { SparseUpdater, TrainOptions } from '../training/loop.js';
 import { evaluate } from '../training/evaluate.js';
+import { cloneArrays } from '../util/arrays.js';
 
 /** About this many evaluations per run by default. */
 export const DEFAULT_POINTS = 20;
@@ -86,7 +87,7 @@ export function observeRun(o: TrainOptions, record: Record_, logging: Logging = 
 /** Wraps an updater: after each mask update, records the fraction of active weights (in sparse layers) dropped and grown. */
 function churnObserver(u: SparseUpdater, record: Record_, every: number): SparseUpdater {
   let before: Map<string, Float32Array> | undefined;
-  const snapshot = () => new Map([...u.masks].map(([n, m]) => [n, Float32Array.from(m)]));
+  const snapshot = () => cloneArrays(u.masks);
   const measure = (step: number) => {
     let active = 0;
     let dropped = 0;

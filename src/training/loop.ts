@@ -8,6 +8,7 @@ import { tf, buffer, scoped } from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
 import type { Model, ParamTensors } from '../models/types.js';
 import { Rng } from '../util/rng.js';
+import { cloneArrays } from '../util/arrays.js';
 import { SprigError } from '../util/errors.js';
 import { createOptimizer, type Optimizer, type OptimizerHparams } from './optimizers.js';
 import { learningRate, type LrHparams } from './lr.js';
@@ -315,7 +316,7 @@ function finishRun(o: TrainOptions, run: LiveRun, wallSeconds: () => number): Tr
   const result: TrainResult = {
     weights: theta,
     bnStats: cloneBnStats(o.model.bnStats),
-    masks: masks ? new Map([...masks].map(([n, m]) => [n, Float32Array.from(m)])) : undefined,
+    masks: masks ? cloneArrays(masks) : undefined,
     test: final.test,
     validation: final.validation,
     history,
