@@ -3,7 +3,8 @@
  * one training step of the layer (forward, dy's transpose, dx, dW; dense: the three products) on the
  * sparse kernels against the dense ones, over a grid of densities, medians of 7 × 50 calls, the two
  * interleaved. Prints the highest density at which sparse is faster (src/engine/kernels/sparse-engine.ts
- * keeps these as its defaults): `npx tsx bench/break-even.ts [batch]`.
+ * keeps these as its defaults): `npx tsx bench/break-even.ts [batch] [train|infer]` (infer: the
+ * forward alone, as in evaluation and `sprig predict`).
  */
 import { engineStatus } from '../src/engine/index.js';
 import { nativeAddon } from '../src/engine/native.js';
@@ -15,6 +16,7 @@ const nat = sparseAddon();
 const dn = nativeAddon();
 if (!nat || !dn) throw new Error('the native addon is not loaded (npm run build:native)');
 const B = Number(process.argv[2] ?? 128);
+const infer = process.argv[3] === 'infer';
 const SHAPES: [number, number][] = [
   [784, 300],
   [300, 100],
@@ -27,7 +29,10 @@ const DENSITIES = [0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 
 const rng = new Rng(0);
 
 function timeBoth(a: () => void, b: () => void): [number, number] {
-  for (let i = 0; i < 20; i++) (a(), b());
+  for (let i = 0; i < 20; i++) {
+    a();
+    b();
+  }
   const ta: number[] = [],
     tb: number[] = [];
   for (let r = 0; r < 7; r++) {
@@ -55,6 +60,7 @@ for (const [K, N] of SHAPES) {
   const [dw, w] = [new Float32Array(K * N), new Float32Array(K * N)];
   const dense = () => {
     dn.matmul(y, x, w, 1, 1, B, N, K, false, false, null, 1, 0, 0);
+    if (infer) return;
     dn.matmul(dx, dy, w, 1, 1, B, K, N, false, true, null, 0, 0, 0);
     dn.matmul(dw, x, dy, 1, 1, K, N, B, true, false, null, 0, 0, 0);
   };
@@ -64,10 +70,32 @@ for (const [K, N] of SHAPES) {
     const mask = Float32Array.from({ length: K * N }, () => (rng.next() < d ? 1 : 0));
     for (let i = 0; i < w.length; i++) w[i] = mask[i]! * rng.normal();
     const s = new SparseStructure(K, N, mask);
+    // the compact copies of the active weights a layer's plan keeps (sparse.ts)
+    const wIn = Float32Array.from(s.active, (i) => w[i]!);
+    const wOut = new Float32Array(wIn.length);
+    s.outSlot.forEach((q, j) => (wOut[q] = wIn[j]!));
     const sparse = () => {
-      nat.sparseForward(y, x, w, null, B, K, N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, true, xT);
+      if (infer)
+        return nat.sparseForward(
+          y,
+          x,
+          w,
+          null,
+          B,
+          K,
+          N,
+          s.outPtr,
+          s.outIdx,
+          s.inPtr,
+          s.inIdx,
+          true,
+          undefined,
+          wOut,
+          wIn,
+        );
+      nat.sparseForward(y, x, w, null, B, K, N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, true, xT, wOut, wIn);
       nat.sparseGradOut(dyT, dy, y, B, N);
-      nat.sparseDx(dx, dyT, w, B, K, N, s.inPtr, s.inIdx);
+      nat.sparseDx(dx, dyT, w, B, K, N, s.inPtr, s.inIdx, wIn);
       nat.sparseDw(dw, xT, dyT, B, K, N, s.inPtr, s.inIdx, true, false);
     };
     const [ts, td] = timeBoth(sparse, dense);

@@ -118,8 +118,9 @@ constexpr int64_t kSmallBatch = 8;
 
 // y[b, n] = act(Σ_k x[b, k]·W[k, n] + bias[n]) with the by-input structure, for tiny batches.
 // Each y[b, n] still sums k in ascending order with fused multiply-adds, as the batched path does.
+// wIn (optional): the active weights compact in by-input order, read instead of W's rows.
 void forwardSmall(float* y, const float* x, const float* W, const float* bias, int64_t B, int64_t K, int64_t N,
-                  const int32_t* ptr, const int32_t* idx, bool relu) {
+                  const int32_t* ptr, const int32_t* idx, bool relu, const float* wIn) {
   for (int64_t b = 0; b < B; b++) {
     float* yb = y + b * N;
     std::fill(yb, yb + N, 0.f);
@@ -127,6 +128,10 @@ void forwardSmall(float* y, const float* x, const float* W, const float* bias, i
     for (int64_t k = 0; k < K; k++) {
       const float xv = xb[k];
       if (xv == 0.f) continue;  // ReLU outputs are often zero: their connections add nothing
+      if (wIn) {
+        for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wIn[j], yb[idx[j]]);
+        continue;
+      }
       const float* wk = W + k * N;
       for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wk[idx[j]], yb[idx[j]]);
     }
@@ -164,7 +169,7 @@ Mirrors mirrors(const Napi::CallbackInfo& info, size_t i, int64_t n) {
   return m;
 }
 
-// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?, wOut?)
+// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?, wOut?, wIn?)
 // xT (optional, ≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   adaptThreads();
@@ -178,7 +183,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   if (keep && (int64_t)f32len(info, 12) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
   float* xT = keep ? f32(info, 12) : scratch(sX, K * ld);
   if (B < kSmallBatch) {
-    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu);
+    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu, compactWeights(info, 14, inPtr[K], "sparseForward"));
     if (keep) transposeIn(xT, x, B, K, ld);
     return info.Env().Undefined();
   }

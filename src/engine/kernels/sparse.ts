@@ -34,6 +34,8 @@ export interface SparseAddon {
     xT?: Float32Array,
     /** The active weights in by-output order (a plan's mirror), read instead of w. */
     wOut?: Float32Array,
+    /** The same in active (by-input) order, for batches below 8. */
+    wIn?: Float32Array,
   ): void;
   /** dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16. */
   sparseGradOut(dyT: Float32Array, dy: Float32Array, y: Float32Array | null, B: number, N: number): void;
@@ -247,6 +249,8 @@ export interface SparseLayerPlan {
    */
   wIn?: Float32Array;
   wOut?: Float32Array;
+  /** The weight tensor data the mirrors were copied from (another tensor makes new copies). */
+  wOf?: object;
 }
 
 // Plans by id: TF.js hands attributes through to the gradient function; a number travels safely.
@@ -282,8 +286,24 @@ function register(): void {
         const n = s.K * padded(B);
         if (recording && (!plan.xT || plan.xT.length < n)) plan.xT = new Float32Array(n);
         const keep = recording ? plan.xT : undefined;
-        const wOut = mirrored(plan, wv).wOut;
-        nat.sparseForward(y, xv, wv, bv, B, s.K, s.N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, relu, keep, wOut);
+        const { wIn, wOut } = mirrored(plan, wv, w!.dataId);
+        nat.sparseForward(
+          y,
+          xv,
+          wv,
+          bv,
+          B,
+          s.K,
+          s.N,
+          s.outPtr,
+          s.outIdx,
+          s.inPtr,
+          s.inIdx,
+          relu,
+          keep,
+          wOut,
+          wIn,
+        );
         plan.xTOf = recording ? x!.dataId : undefined;
       } else jsSparseForward(y, xv, wv, bv, B, s, relu);
       return be.makeTensorInfo([B, s.N], 'float32', y);
@@ -310,13 +330,17 @@ function register(): void {
 }
 
 /** The plan's compact weight mirrors, copied from w the first time. */
-function mirrored(plan: SparseLayerPlan, w: Float32Array): { wIn: Float32Array; wOut: Float32Array } {
-  if (!plan.wIn || !plan.wOut) {
+function mirrored(
+  plan: SparseLayerPlan,
+  w: Float32Array,
+  wOf: object,
+): { wIn: Float32Array; wOut: Float32Array } {
+  if (!plan.wIn || !plan.wOut || plan.wOf !== wOf) {
     const { active, outSlot } = plan.structure;
     const wIn = new Float32Array(active.length),
       wOut = new Float32Array(active.length);
     for (let j = 0; j < active.length; j++) wOut[outSlot[j]!] = wIn[j] = w[active[j]!]!;
-    [plan.wIn, plan.wOut] = [wIn, wOut];
+    [plan.wIn, plan.wOut, plan.wOf] = [wIn, wOut, wOf];
   }
   return { wIn: plan.wIn, wOut: plan.wOut };
 }
