@@ -231,3 +231,24 @@ test(
     for (const i of idx) assert.equal(vb[i], va[i]);
   },
 );
+
+test('a plan reused with other weights reads those weights (its compact copies are remade)', () => {
+  const [K, N] = [37, 23];
+  const mask = makeMask(K, N, 'structured');
+  const plan = createPlan(new SparseStructure(K, N, mask));
+  for (const B of [1, 37]) {
+    const x = tf.tensor2d(randArr(B * K), [B, K]);
+    for (let round = 0; round < 2; round++) {
+      const w = tf.tensor2d(
+        randArr(K * N).map((v, i) => v * mask[i]!),
+        [K, N],
+      );
+      const got = sparseDenseLayer(x, w, undefined, 'linear', plan).dataSync() as Float32Array;
+      const want = tf.matMul(x, w).dataSync() as Float32Array;
+      assert.ok(maxRel(got, want) < 1e-5, `B=${B} round ${round}: ${maxRel(got, want)}`);
+      w.dispose();
+    }
+    x.dispose();
+  }
+  releasePlan(plan);
+});

@@ -4,6 +4,7 @@ import { countActive, denseMasks, density, sizeOf, type Masks } from '../src/spa
 import {
   checkLevels,
   globalMaskFromScores,
+  kthSmallest,
   magnitudePrune,
   maskFromScores,
   pruneByScores,
@@ -189,4 +190,22 @@ test('checkLevels and bad options: SprigError naming the layer', () => {
     () => checkLevels(specs, 1, { fraction: 0.2, scope: 'sideways' as 'layer' }),
     /unknown prune scope/,
   );
+});
+
+test('kthSmallest equals the sorted array at k, with ties, ±0 and ±Infinity', () => {
+  assert.equal(kthSmallest(Float64Array.from([3, 1, 2]), 0), 1);
+  assert.equal(kthSmallest(Float64Array.from([3, 1, 2]), 2), 3);
+  assert.equal(kthSmallest(Float64Array.from([5, 5, 5, 5]), 2), 5);
+  const rng = new Rng(3);
+  for (const n of [1, 2, 7, 100, 1001]) {
+    for (const levels of [3, 1000]) {
+      const a = Float64Array.from({ length: n }, () => Math.floor(rng.next() * levels) - levels / 2);
+      a[0] = -Infinity;
+      if (n > 2) a[n - 1] = Infinity;
+      if (n > 3) a[1] = -0;
+      const sorted = a.slice().sort();
+      for (const k of [0, n >> 1, n - 1, (n * 7) >> 3])
+        assert.equal(kthSmallest(a.slice(), k), sorted[k], `n ${n} k ${k}`);
+    }
+  }
 });

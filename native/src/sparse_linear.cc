@@ -35,7 +35,7 @@ void sddmmS(float* dW, const float* A, const float* D, int64_t ld, int64_t rows,
             const int32_t* idx, int64_t N) {
   sddmmImpl<Scalar>(dW, A, D, ld, rows, ptr, idx, N);
 }
-const Ops scalarOps{"scalar", spmmS, sddmmS};
+const Ops scalarOps{"scalar", spmmS, sddmmS, transposeScalar};
 }  // namespace
 const Ops* opsScalar() { return &scalarOps; }
 }  // namespace sparse
@@ -71,6 +71,7 @@ const Ops* active = nullptr;
 const Ops* ops() { return active ? active : (active = current()); }
 
 constexpr int64_t kLanes = 16;
+constexpr int64_t kActiveParMin = 1 << 13;
 inline int64_t padded(int64_t b) { return (b + kLanes - 1) / kLanes * kLanes; }
 
 // Scratch for the transposed activations, reused across calls (JS calls one kernel at a time).
@@ -80,33 +81,17 @@ float* scratch(std::vector<float>& v, size_t n) {
 }
 std::vector<float> sX, sY;
 
-// dst[c·ld + r] = src[r·C + c] (src [R, C]), rows R..ld of each column zero.
-void transposeIn(float* dst, const float* src, int64_t R, int64_t C, int64_t ld) {
-  constexpr int64_t T = 16;
-#pragma omp parallel for if (R * C >= kParMin) schedule(static)
-  for (int64_t c0 = 0; c0 < C; c0 += T) {
-    const int64_t c1 = std::min(C, c0 + T);
-    for (int64_t r0 = 0; r0 < R; r0 += T) {
-      const int64_t r1 = std::min(R, r0 + T);
-      for (int64_t r = r0; r < r1; r++)
-        for (int64_t c = c0; c < c1; c++) dst[c * ld + r] = src[r * C + c];
-    }
-    for (int64_t c = c0; c < c1; c++) std::fill(dst + c * ld + R, dst + (c + 1) * ld, 0.f);
-  }
+// dst[c·ld + r] = src[r·C + c] (src [R, C]), rows R..ld of each column zero; with gate (same
+// layout as src), 0 where !(gate > 0): the ReLU's gradient mask.
+void transposeIn(float* dst, const float* src, int64_t R, int64_t C, int64_t ld, const float* gate = nullptr) {
+  ops()->transpose(dst, ld, src, C, R, C, gate);
+  if (R < ld)
+    for (int64_t c = 0; c < C; c++) std::fill(dst + c * ld + R, dst + (c + 1) * ld, 0.f);
 }
 
 // dst[r·C + c] = src[c·ld + r] for r < R (the inverse of transposeIn).
 void transposeOut(float* dst, const float* src, int64_t R, int64_t C, int64_t ld) {
-  constexpr int64_t T = 16;
-#pragma omp parallel for if (R * C >= kParMin) schedule(static)
-  for (int64_t r0 = 0; r0 < R; r0 += T) {
-    const int64_t r1 = std::min(R, r0 + T);
-    for (int64_t c0 = 0; c0 < C; c0 += T) {
-      const int64_t c1 = std::min(C, c0 + T);
-      for (int64_t c = c0; c < c1; c++)
-        for (int64_t r = r0; r < r1; r++) dst[r * C + c] = src[c * ld + r];
-    }
-  }
+  ops()->transpose(dst, C, src, ld, C, R, nullptr);
 }
 
 const int32_t* i32(const Napi::CallbackInfo& info, size_t i) {
@@ -133,8 +118,9 @@ constexpr int64_t kSmallBatch = 8;
 
 // y[b, n] = act(Σ_k x[b, k]·W[k, n] + bias[n]) with the by-input structure, for tiny batches.
 // Each y[b, n] still sums k in ascending order with fused multiply-adds, as the batched path does.
+// wIn (optional): the active weights compact in by-input order, read instead of W's rows.
 void forwardSmall(float* y, const float* x, const float* W, const float* bias, int64_t B, int64_t K, int64_t N,
-                  const int32_t* ptr, const int32_t* idx, bool relu) {
+                  const int32_t* ptr, const int32_t* idx, bool relu, const float* wIn) {
   for (int64_t b = 0; b < B; b++) {
     float* yb = y + b * N;
     std::fill(yb, yb + N, 0.f);
@@ -142,6 +128,10 @@ void forwardSmall(float* y, const float* x, const float* W, const float* bias, i
     for (int64_t k = 0; k < K; k++) {
       const float xv = xb[k];
       if (xv == 0.f) continue;  // ReLU outputs are often zero: their connections add nothing
+      if (wIn) {
+        for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wIn[j], yb[idx[j]]);
+        continue;
+      }
       const float* wk = W + k * N;
       for (int32_t j = ptr[k]; j < ptr[k + 1]; j++) yb[idx[j]] = std::fma(xv, wk[idx[j]], yb[idx[j]]);
     }
@@ -152,7 +142,34 @@ void forwardSmall(float* y, const float* x, const float* W, const float* bias, i
   }
 }
 
-// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?)
+// The optional compact copy of a layer's active weights at argument i (nnz entries, in the order of
+// the CSR the kernel walks), or null.
+const float* compactWeights(const Napi::CallbackInfo& info, size_t i, int64_t nnz, const char* who) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) return nullptr;
+  if ((int64_t)f32len(info, i) != nnz)
+    throw std::invalid_argument(std::string(who) + ": compact weights must have one entry per active weight");
+  return f32(info, i);
+}
+
+// The compact mirrors an optimizer keeps in step (arguments i, i+1, i+2: wIn in active order, wOut
+// in by-output order, slot = each active weight's by-output index), or nulls.
+struct Mirrors {
+  float *in = nullptr, *out = nullptr;
+  const int32_t* slot = nullptr;
+};
+Mirrors mirrors(const Napi::CallbackInfo& info, size_t i, int64_t n) {
+  Mirrors m;
+  if (info.Length() <= i + 2 || !info[i].IsTypedArray()) return m;
+  if ((int64_t)f32len(info, i) != n || (int64_t)f32len(info, i + 1) != n ||
+      (int64_t)info[i + 2].As<Napi::Int32Array>().ElementLength() != n)
+    throw std::invalid_argument("active-weight mirrors must have one entry per active weight");
+  m.in = f32(info, i);
+  m.out = f32(info, i + 1);
+  m.slot = i32(info, i + 2);
+  return m;
+}
+
+// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?, wOut?, wIn?)
 // xT (optional, ≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   adaptThreads();
@@ -166,13 +183,14 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   if (keep && (int64_t)f32len(info, 12) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
   float* xT = keep ? f32(info, 12) : scratch(sX, K * ld);
   if (B < kSmallBatch) {
-    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu);
+    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu, compactWeights(info, 14, inPtr[K], "sparseForward"));
     if (keep) transposeIn(xT, x, B, K, ld);
     return info.Env().Undefined();
   }
   float* yT = scratch(sY, N * ld);
   transposeIn(xT, x, B, K, ld);
-  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, w, 1, N, bias, relu);
+  const float* wOut = compactWeights(info, 13, outPtr[N], "sparseForward");
+  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, wOut ? wOut : w, wOut ? 0 : 1, wOut ? 0 : N, bias, relu);
   transposeOut(y, yT, B, N, ld);
   return info.Env().Undefined();
 }
@@ -184,17 +202,11 @@ Napi::Value GradOut(const Napi::CallbackInfo& info) {
   const float *dy = f32(info, 1), *y = f32(info, 2, true);
   const int64_t B = i64(info, 3), N = i64(info, 4), ld = padded(B);
   if ((int64_t)f32len(info, 0) < N * ld) throw std::invalid_argument("sparseGradOut: dyT too small");
-  transposeIn(dyT, dy, B, N, ld);
-  if (y) {
-#pragma omp parallel for if (B * N >= kParMin) schedule(static)
-    for (int64_t n = 0; n < N; n++)
-      for (int64_t b = 0; b < B; b++)
-        if (!(y[b * N + n] > 0.f)) dyT[n * ld + b] = 0.f;
-  }
+  transposeIn(dyT, dy, B, N, ld, y);
   return info.Env().Undefined();
 }
 
-// sparseDx(dx, dyT, w, B, K, N, inPtr, inIdx): dx = dy·Wᵀ over the active connections.
+// sparseDx(dx, dyT, w, B, K, N, inPtr, inIdx, wIn?): dx = dy·Wᵀ over the active connections.
 Napi::Value Dx(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
@@ -202,7 +214,8 @@ Napi::Value Dx(const Napi::CallbackInfo& info) {
   const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
   const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
   float* dxT = scratch(sX, K * ld);
-  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, w, N, 1, nullptr, false);
+  const float* wIn = compactWeights(info, 8, inPtr[K], "sparseDx");
+  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, wIn ? wIn : w, wIn ? 0 : N, wIn ? 0 : 1, nullptr, false);
   transposeOut(dx, dxT, B, K, ld);
   return info.Env().Undefined();
 }
@@ -245,7 +258,7 @@ Napi::Value Db(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov): ops.cc's sgd at the positions
+// sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov, wIn?, wOut?, slot?): ops.cc's sgd at the positions
 // idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too; only their
 // (never read) momentum differs, and a regrown connection resets it.
 Napi::Value SgdActive(const Napi::CallbackInfo& info) {
@@ -257,7 +270,9 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   const int64_t n = info[3].As<Napi::Int32Array>().ElementLength();
   const float lr = (float)num(info, 4), mu = (float)num(info, 5), wd = (float)num(info, 6);
   const bool nesterov = flag(info, 7);
-#pragma omp parallel for if (n >= kParMin) schedule(static)
+  const Mirrors mir = mirrors(info, 8, n);
+  // gathers and scatters over the dense arrays are latency-bound: two threads pay from 8k weights
+#pragma omp parallel for if (n >= kActiveParMin) schedule(static)
   for (int64_t j = 0; j < n; j++) {
     const int64_t i = idx[j];
     float d = g[i] + wd * w[i];
@@ -267,11 +282,12 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
       d = nesterov ? d + mu * mi : mi;
     }
     w[i] = w[i] - lr * d;
+    if (mir.in) mir.in[j] = mir.out[mir.slot[j]] = w[i];
   }
   return info.Env().Undefined();
 }
 
-// adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step): ops.cc's adam (coupled
+// adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step, wIn?, wOut?, slot?): ops.cc's adam (coupled
 // weight decay) at the positions idx only.
 Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   adaptThreads();
@@ -285,7 +301,8 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   const float bc1 = (float)(1.0 - std::pow(b1, t)), bc2s = (float)std::sqrt(1.0 - std::pow(b2, t));
   const float fb1 = (float)b1, fb2 = (float)b2, flr = (float)lr, feps = (float)eps, fwd = (float)wd;
   const float stepSize = flr / bc1;
-#pragma omp parallel for if (n >= kParMin) schedule(static)
+  const Mirrors mir = mirrors(info, 11, n);
+#pragma omp parallel for if (n >= kActiveParMin) schedule(static)
   for (int64_t j = 0; j < n; j++) {
     const int64_t i = idx[j];
     float wi = w[i];
@@ -296,7 +313,19 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
     v[i] = vi;
     wi -= stepSize * mi / (std::sqrt(vi) / bc2s + feps);
     w[i] = wi;
+    if (mir.in) mir.in[j] = mir.out[mir.slot[j]] = wi;
   }
+  return info.Env().Undefined();
+}
+// maskMul(a, mask): a *= mask elementwise (a masked layer's gradient on the dense path, each step).
+Napi::Value MaskMul(const Napi::CallbackInfo& info) {
+  adaptThreads();
+  float* a = f32(info, 0);
+  const float* m = f32(info, 1);
+  const int64_t n = (int64_t)f32len(info, 0);
+  if ((int64_t)f32len(info, 1) != n) throw std::invalid_argument("maskMul: a and mask differ in length");
+#pragma omp parallel for if (n >= kParMin) schedule(static)
+  for (int64_t i = 0; i < n; i++) a[i] *= m[i];
   return info.Env().Undefined();
 }
 }  // namespace
@@ -310,5 +339,6 @@ void registerSparseLinear(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseDb", Napi::Function::New(env, Db));
   exports.Set("sgdActive", Napi::Function::New(env, SgdActive));
   exports.Set("adamActive", Napi::Function::New(env, AdamActive));
+  exports.Set("maskMul", Napi::Function::New(env, MaskMul));
 }
 }  // namespace sprig

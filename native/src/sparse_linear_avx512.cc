@@ -26,7 +26,7 @@ void sddmm(float* dW, const float* A, const float* D, int64_t ld, int64_t rows, 
            const int32_t* idx, int64_t N) {
   sddmmImpl<V512>(dW, A, D, ld, rows, ptr, idx, N);
 }
-const Ops ops{"avx512", spmm, sddmm};
+const Ops ops{"avx512", spmm, sddmm, transposeAvx2};
 }  // namespace
 const Ops* opsAvx512() { return &ops; }
 }  // namespace sprig::sparse

@@ -13,14 +13,36 @@ namespace sprig::sparse {
 // The kernels one instruction set provides (see sparse_linear.cc for the dispatch).
 struct Ops {
   const char* name;
-  // outT[r, :] = act(Σ_j W[r·rowMul + idx[j]·colMul] · D[idx[j], :] + bias[r]), j in ptr[r]..ptr[r+1].
+  // outT[r, :] = act(Σ_j W[r·rowMul + idx[j]·colMul] · D[idx[j], :] + bias[r]), j in ptr[r]..ptr[r+1];
+  // colMul = 0: W is compact, in the CSR's own order (W[j]), so the weights stream from one small array.
   void (*spmm)(float* outT, const float* D, int64_t ld, int64_t rows, const int32_t* ptr,
                const int32_t* idx, const float* W, int64_t rowMul, int64_t colMul, const float* bias,
                bool relu);
   // dW[r·N + idx[j]] = Σ_b A[r, b] · D[idx[j], b] for j in ptr[r]..ptr[r+1] (SDDMM).
   void (*sddmm)(float* dW, const float* A, const float* D, int64_t ld, int64_t rows,
                 const int32_t* ptr, const int32_t* idx, int64_t N);
+  // dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols; with gate, 0 where !(gate[r·lds + c] > 0).
+  void (*transpose)(float* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows, int64_t cols,
+                    const float* gate);
 };
+
+// The scalar transpose, also the edges of the vector ones (blocks of 16 for the cache).
+inline void transposeScalar(float* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows,
+                            int64_t cols, const float* gate) {
+  constexpr int64_t T = 16;
+  for (int64_t r0 = 0; r0 < rows; r0 += T)
+    for (int64_t c0 = 0; c0 < cols; c0 += T)
+      for (int64_t c = c0; c < std::min(cols, c0 + T); c++)
+        for (int64_t r = r0; r < std::min(rows, r0 + T); r++) {
+          const float v = src[r * lds + c];
+          dst[c * ldd + r] = gate && !(gate[r * lds + c] > 0.f) ? 0.f : v;
+        }
+}
+
+// Rows [0, rows) split into 8-row bands, one thread per band range: each element is a copy, so the
+// split cannot change results.
+void transposeAvx2(float* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows, int64_t cols,
+                   const float* gate);
 
 const Ops* opsAvx512();
 const Ops* opsAvx2();
@@ -37,7 +59,7 @@ static inline void spmmTile(float* out, const float* D, int64_t ld, const int32_
   for (int u = 0; u < U; u++) acc[u] = V::zero();
   for (int32_t j = beg; j < end; j++) {
     const int64_t c = idx[j];
-    const typename V::R w = V::set1(W[wBase + c * colMul]);
+    const typename V::R w = V::set1(colMul == 0 ? W[j] : W[wBase + c * colMul]);
     const float* d = D + c * ld;
     for (int u = 0; u < U; u++) acc[u] = V::fma(w, V::load(d + u * V::L), acc[u]);
   }

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { trainHparamsSchema, validate } from '../experiments/hparams.js';
-import { FLAGSHIP_DENSE, planFlagship, runFlagship, type FlagshipRow } from '../experiments/flagship.js';
+import {
+  FLAGSHIP_DENSE,
+  LOTTERY_FINDING_FRACTION,
+  planFlagship,
+  runFlagship,
+  type FlagshipRow,
+} from '../experiments/flagship.js';
 import { engineStatus } from '../engine/index.js';
 import type { CommonOptions } from './flags.js';
 import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
@@ -35,29 +41,34 @@ export function register(program: Command): void {
     }
     // measured wall time beside the FLOPs: sparse layers run on the sparse kernels (sprig info)
     const denseSeconds = rows[0]!.wallSeconds;
-    emit(o.json, Object.fromEntries(rows.map((r) => [r.method, r])), () =>
-      table(
-        [
-          'method',
-          'sparsity',
-          'test accuracy',
-          'train FLOPs (run)',
-          'test FLOPs',
-          'wall s',
-          'time × dense',
-          'run',
-        ],
-        rows.map((r) => [
-          r.method,
-          r.sparsity.toFixed(2),
-          pct(r.testAccuracy),
-          `${r.flops.trainingFraction.toFixed(3)}×`,
-          `${r.flops.inferenceFraction.toFixed(3)}×`,
-          `${r.wallSeconds.toFixed(1)}${r.cached ? ' (stored)' : ''}`,
-          `${(r.wallSeconds / denseSeconds).toFixed(2)}×`,
-          r.runId,
-        ]),
-      ),
+    emit(
+      o.json,
+      Object.fromEntries(rows.map((r) => [r.method, r])),
+      () =>
+        table(
+          [
+            'method',
+            'sparsity',
+            'test accuracy',
+            'train FLOPs (run)',
+            'test FLOPs',
+            'wall s',
+            'time × dense',
+            'run',
+          ],
+          rows.map((r) => [
+            r.method,
+            r.sparsity.toFixed(2),
+            pct(r.testAccuracy),
+            `${r.flops.trainingFraction.toFixed(3)}×`,
+            `${r.flops.inferenceFraction.toFixed(3)}×`,
+            `${r.wallSeconds.toFixed(1)}${r.cached ? ' (stored)' : ''}`,
+            `${(r.wallSeconds / denseSeconds).toFixed(2)}×`,
+            r.runId,
+          ]),
+        ) +
+        `\nlottery: the ticket's retraining from θ0; finding it trained the dense network first ` +
+        `(+${LOTTERY_FINDING_FRACTION}× dense FLOPs, the dense row's run).`,
     );
   });
 }

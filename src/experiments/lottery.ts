@@ -66,6 +66,8 @@ export interface Stat {
   remaining: number;
   /** Per-replicate test accuracies. */
   replicates: number[];
+  /** Mean wall seconds of the replicates' training runs at this point (absent in older results). */
+  wallSeconds?: number;
 }
 
 export interface PointSummary extends Stat {
@@ -321,6 +323,7 @@ function stat(points: Point[], rep: Replicate): Stat {
     testAccuracyStd: std,
     remaining: sparsityReport(rep.specs, points[0]!.masks).density,
     replicates: accs,
+    wallSeconds: points.reduce((a, pt) => a + pt.result.wallSeconds, 0) / points.length,
   };
 }
 

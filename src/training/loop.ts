@@ -15,12 +15,13 @@ import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
 import {
-  activePositions,
+  activeWeights,
   bindSparseLayers,
   sparseReport,
   withDenseWeightGradients,
   type SparseLayerReport,
 } from '../engine/kernels/sparse-engine.js';
+import { sparseAddon } from '../engine/kernels/sparse.js';
 
 /** Where training batches come from; its position is part of the checkpoint. */
 export interface BatchSource {
@@ -237,7 +238,7 @@ export function train(o: TrainOptions): TrainResult {
       rng,
       gradients: (b) => denseGradientsOf(b).grads,
     };
-    updateWeights(ctx, o.sparse, (n) => activePositions(vars.get(n)!));
+    updateWeights(ctx, o.sparse, (n) => activeWeights(vars.get(n)!));
     step++;
     epochLoss += loss;
     epochSteps++;
@@ -295,7 +296,7 @@ function needsDenseGradients(u: SparseUpdater | undefined, step: number): boolea
 function updateWeights(
   ctx: StepContext,
   sparse: SparseUpdater | undefined,
-  activeOf: (name: string) => Int32Array | undefined,
+  activeOf: (name: string) => ReturnType<typeof activeWeights>,
 ): void {
   const masks = sparse?.masks;
   const optimizer = ctx.optimizer;
@@ -305,7 +306,7 @@ function updateWeights(
       const g = ctx.grads.get(n)!;
       const m = masks?.get(n);
       const active = m && optimizer.updateActive ? activeOf(n) : undefined;
-      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active);
+      if (active) optimizer.updateActive!(n, wt, g, ctx.lr, active.active, active.mirror);
       else {
         if (m) multiplyInPlace(g, m);
         optimizer.update(n, wt, g, ctx.lr, m);
@@ -325,6 +326,8 @@ function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEve
 }
 
 export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
+  const nat = sparseAddon();
+  if (nat) return nat.maskMul(a, m);
   for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
 }
 

@@ -5,7 +5,7 @@
  */
 import { SprigError, unknownName } from '../util/errors.js';
 import { nativeAdamUpdate, nativeSgdUpdate } from '../engine/native.js';
-import { sparseAddon } from '../engine/kernels/sparse.js';
+import { sparseAddon, type MirrorArgs } from '../engine/kernels/sparse.js';
 
 export interface OptimizerHparams {
   optimizer: 'sgd' | 'adam';
@@ -24,9 +24,17 @@ export interface Optimizer {
   update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void;
   /**
    * The same update at the positions `active` only (a sparse layer's active weights; the masked ones
-   * hold zero weights and gradients, which the masked update would leave at zero).
+   * hold zero weights and gradients, which the masked update would leave at zero). `mirror`: the
+   * sparse kernels' compact copies of the active weights, written too.
    */
-  updateActive?(name: string, w: Float32Array, g: Float32Array, lr: number, active: Int32Array): void;
+  updateActive?(
+    name: string,
+    w: Float32Array,
+    g: Float32Array,
+    lr: number,
+    active: Int32Array,
+    mirror?: MirrorArgs,
+  ): void;
   /** Called once per training step, after all weights are updated. */
   endStep(): void;
   /** Zero the moments at the given positions (RigL: regrown connections start with fresh state). */
@@ -59,12 +67,19 @@ export class Sgd implements Optimizer {
     if (mask) for (let i = 0; i < w.length; i++) w[i]! *= mask[i]!;
   }
 
-  updateActive(name: string, w: Float32Array, g: Float32Array, lr: number, active: Int32Array): void {
+  updateActive(
+    name: string,
+    w: Float32Array,
+    g: Float32Array,
+    lr: number,
+    active: Int32Array,
+    mirror: MirrorArgs = [],
+  ): void {
     const { momentum: mu, nesterov, weightDecay: wd } = this.h;
     let v = this.velocity.get(name);
     if (mu !== 0 && !v) this.velocity.set(name, (v = new Float32Array(w.length)));
     const nat = sparseAddon();
-    if (nat) return nat.sgdActive(w, g, v ?? null, active, lr, mu, wd, nesterov);
+    if (nat) return nat.sgdActive(w, g, v ?? null, active, lr, mu, wd, nesterov, ...mirror);
     for (const i of active) {
       let d = g[i]! + wd * w[i]!;
       if (v) {
@@ -122,7 +137,14 @@ export class Adam implements Optimizer {
     if (mask) for (let i = 0; i < w.length; i++) w[i]! *= mask[i]!;
   }
 
-  updateActive(name: string, w: Float32Array, g: Float32Array, lr: number, active: Int32Array): void {
+  updateActive(
+    name: string,
+    w: Float32Array,
+    g: Float32Array,
+    lr: number,
+    active: Int32Array,
+    mirror: MirrorArgs = [],
+  ): void {
     const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = this.h;
     let m = this.m.get(name);
     let v = this.v.get(name);
@@ -131,7 +153,7 @@ export class Adam implements Optimizer {
       this.v.set(name, (v = new Float32Array(w.length)));
     }
     const nat = sparseAddon();
-    if (nat) return nat.adamActive(w, g, m, v, active, lr, b1, b2, eps, wd, this.t);
+    if (nat) return nat.adamActive(w, g, m, v, active, lr, b1, b2, eps, wd, this.t, ...mirror);
     const step = lr / (1 - Math.pow(b1, this.t));
     const c2 = 1 - Math.pow(b2, this.t);
     for (const i of active) {

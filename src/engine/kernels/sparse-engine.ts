@@ -7,25 +7,36 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { SprigError } from '../../util/errors.js';
-import { SparseStructure, createPlan, planOf, releasePlan, sparseAddon } from './sparse.js';
+import {
+  SparseStructure,
+  createPlan,
+  mirrorArgs,
+  planOf,
+  releasePlan,
+  sparseAddon,
+  type MirrorArgs,
+} from './sparse.js';
 import * as sc from './sparse-conv.js';
 
 export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
 export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
 
 /**
- * Density at or below which `auto` runs a layer sparse. Measured with `sprig bench --sparse` on this
- * machine (AMD EPYC Zen 5, AVX-512, 2 cores, busy): LeNet-300-100's training step at density 0.2 ran
- * 1.47× sprig's dense step, at 0.1 2.4×; 0.3 is not measured yet (interpolated from those, kept as
- * the default). SPRIG_SPARSE_BREAK_EVEN overrides it.
+ * Density at or below which `auto` runs a layer sparse. Measured per layer shape with
+ * `npx tsx bench/break-even.ts 128` (one layer's training step, sparse kernels against the dense
+ * products, interleaved medians) on this machine (AMD EPYC, AVX-512, 2 cores): sparse was faster at
+ * density 0.3 and below for 784×300, 300×100, 512×512 and 1024×1024 (0.25 for 2048×512), and never
+ * for 100×10 (hence MIN_SPARSE_WEIGHTS). SPRIG_SPARSE_BREAK_EVEN overrides it.
  */
 export const DEFAULT_BREAK_EVEN = 0.3;
 /**
  * Below SMALL_BATCH examples (inference at batch 1), `auto` runs a layer sparse only at or below
- * this density: per-call costs dominate there (`sprig bench --sparse`, LeNet-300-100 at batch 1:
- * 0.87× dense at density 0.1, 1.02× at 0.05, 1.34× at 0.02).
+ * this density: the dense product of a cache-resident layer is a fast matrix-vector product there.
+ * `npx tsx bench/break-even.ts 1 infer` (the forward alone, hot caches): sparse was faster at 0.1
+ * and below for 784×300, 300×100 and 512×512 (13 against 14 µs for 784×300 at 0.1, 4 against 13
+ * at 0.02), at 0.4–0.5 for layers of 1M weights, which leave the cache.
  */
-export const SMALL_BATCH_BREAK_EVEN = 0.05;
+export const SMALL_BATCH_BREAK_EVEN = 0.1;
 export const SMALL_BATCH = 8;
 /** Layers with fewer weights than this stay dense: fixed per-call costs outweigh the saving. */
 export const MIN_SPARSE_WEIGHTS = 4096;
@@ -192,13 +203,18 @@ export function sparseConvPlanFor(w: tf.Tensor): number | undefined {
   return b.plan;
 }
 
-/** The active positions of weight `w` when its layer runs sparse (optimizers update only those). */
-export function activePositions(w: tf.Tensor): Int32Array | undefined {
+/**
+ * The active positions of weight `w` when its layer runs sparse (optimizers update only those), and
+ * the compact weight copies its kernels read, which the optimizer keeps in step.
+ */
+export function activeWeights(w: tf.Tensor): { active: Int32Array; mirror: MirrorArgs } | undefined {
   const b = bindings.get(w);
   if (!b) return undefined;
   refresh(b);
   if (b.plan === undefined) return undefined;
-  return b.conv ? sc.convPlanOf(b.plan).structure.active : planOf(b.plan).structure.active;
+  if (b.conv) return { active: sc.convPlanOf(b.plan).structure.active, mirror: [] };
+  const plan = planOf(b.plan);
+  return { active: plan.structure.active, mirror: mirrorArgs(plan) };
 }
 
 /** Per bound layer of `vars`: its density and whether it runs sparse now. */

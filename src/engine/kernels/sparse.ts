@@ -32,6 +32,10 @@ export interface SparseAddon {
     relu: boolean,
     /** Keeps the transposed input [K, ld] here, for sparseDw(…, xIsT = true). */
     xT?: Float32Array,
+    /** The active weights in by-output order (a plan's mirror), read instead of w. */
+    wOut?: Float32Array,
+    /** The same in active (by-input) order, for batches below 8. */
+    wIn?: Float32Array,
   ): void;
   /** dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16. */
   sparseGradOut(dyT: Float32Array, dy: Float32Array, y: Float32Array | null, B: number, N: number): void;
@@ -44,6 +48,8 @@ export interface SparseAddon {
     N: number,
     inPtr: Int32Array,
     inIdx: Int32Array,
+    /** The active weights in active (by-input) order (a plan's mirror), read instead of w. */
+    wIn?: Float32Array,
   ): void;
   sparseDw(
     dw: Float32Array,
@@ -60,6 +66,8 @@ export interface SparseAddon {
     zero?: boolean,
   ): void;
   sparseDb(db: Float32Array, dyT: Float32Array, B: number, N: number): void;
+  /** a *= mask, elementwise. */
+  maskMul(a: Float32Array, mask: Float32Array): void;
   sgdActive(
     w: Float32Array,
     g: Float32Array,
@@ -69,6 +77,7 @@ export interface SparseAddon {
     momentum: number,
     weightDecay: number,
     nesterov: boolean,
+    ...mirror: MirrorArgs
   ): void;
   adamActive(
     w: Float32Array,
@@ -82,8 +91,12 @@ export interface SparseAddon {
     eps: number,
     weightDecay: number,
     step: number,
+    ...mirror: MirrorArgs
   ): void;
 }
+
+/** A plan's mirror as the optimizer kernels take it: wIn, wOut, slot (or nothing). */
+export type MirrorArgs = [] | [Float32Array, Float32Array, Int32Array];
 
 let forceJs = false;
 
@@ -110,6 +123,8 @@ export class SparseStructure {
   readonly inPtr: Int32Array;
   readonly inIdx: Int32Array;
   readonly active: Int32Array;
+  /** outSlot[j]: the by-output CSR index of active[j]. */
+  readonly outSlot: Int32Array;
 
   constructor(
     readonly K: number,
@@ -130,11 +145,12 @@ export class SparseStructure {
       (i) => i % N,
       (i) => Math.floor(i / N),
     );
-    [this.inPtr, this.inIdx, this.outPtr, this.outIdx] = [
+    [this.inPtr, this.inIdx, this.outPtr, this.outIdx, this.outSlot] = [
       byInput.ptr,
       byInput.idx,
       byOutput.ptr,
       byOutput.idx,
+      byOutput.slot,
     ];
   }
 
@@ -225,6 +241,16 @@ export interface SparseLayerPlan {
   xTOf?: object;
   /** The layer's weight-gradient array: only active entries are written, the rest stay zero. */
   dw?: Float32Array;
+  /**
+   * The active weights copied into two compact arrays, in active (by-input) and by-output order, so
+   * the kernels stream them instead of gathering from the dense [K, N] array. Copied from the
+   * weights at the plan's first forward; from then the optimizer kernels write both (a mask
+   * change, the only other writer of a sparse layer's weights, makes a new plan).
+   */
+  wIn?: Float32Array;
+  wOut?: Float32Array;
+  /** The weight tensor data the mirrors were copied from (another tensor makes new copies). */
+  wOf?: object;
 }
 
 // Plans by id: TF.js hands attributes through to the gradient function; a number travels safely.
@@ -260,7 +286,24 @@ function register(): void {
         const n = s.K * padded(B);
         if (recording && (!plan.xT || plan.xT.length < n)) plan.xT = new Float32Array(n);
         const keep = recording ? plan.xT : undefined;
-        nat.sparseForward(y, xv, wv, bv, B, s.K, s.N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, relu, keep);
+        const { wIn, wOut } = mirrored(plan, wv, w!.dataId);
+        nat.sparseForward(
+          y,
+          xv,
+          wv,
+          bv,
+          B,
+          s.K,
+          s.N,
+          s.outPtr,
+          s.outIdx,
+          s.inPtr,
+          s.inIdx,
+          relu,
+          keep,
+          wOut,
+          wIn,
+        );
         plan.xTOf = recording ? x!.dataId : undefined;
       } else jsSparseForward(y, xv, wv, bv, B, s, relu);
       return be.makeTensorInfo([B, s.N], 'float32', y);
@@ -286,6 +329,27 @@ function register(): void {
   });
 }
 
+/** The plan's compact weight mirrors, copied from w the first time. */
+function mirrored(
+  plan: SparseLayerPlan,
+  w: Float32Array,
+  wOf: object,
+): { wIn: Float32Array; wOut: Float32Array } {
+  if (!plan.wIn || !plan.wOut || plan.wOf !== wOf) {
+    const { active, outSlot } = plan.structure;
+    const wIn = new Float32Array(active.length),
+      wOut = new Float32Array(active.length);
+    for (let j = 0; j < active.length; j++) wOut[outSlot[j]!] = wIn[j] = w[active[j]!]!;
+    [plan.wIn, plan.wOut, plan.wOf] = [wIn, wOut, wOf];
+  }
+  return { wIn: plan.wIn, wOut: plan.wOut };
+}
+
+/** The optimizer kernels' mirror arguments for a plan (none before its first forward). */
+export function mirrorArgs(plan: SparseLayerPlan): MirrorArgs {
+  return plan.wIn && plan.wOut ? [plan.wIn, plan.wOut, plan.structure.outSlot] : [];
+}
+
 type Grads = Record<string, () => tf.Tensor>;
 
 function nativeGrads(
@@ -309,7 +373,7 @@ function nativeGrads(
   return {
     x: () => {
       const o = alloc(B * K);
-      nat.sparseDx(o, dyT, f32(w, be), B, K, N, s.inPtr, s.inIdx);
+      nat.sparseDx(o, dyT, f32(w, be), B, K, N, s.inPtr, s.inIdx, plan.wIn);
       return tf.tensor(o, [B, K]);
     },
     w: () => {
