@@ -2,8 +2,10 @@
  * Training-step time of a basis ticket against the canonical one: LeNet-300-100 on Fashion-MNIST
  * (batch 60), θ = B(m ⊙ c) with the identity vs the 8×8-block DCT basis, masks at 80 % density.
  * `npx tsx bench/basis-step.ts [steps] [rounds]` alternates the two for `rounds` rounds and prints
- * each round's median CPU ms per step (process CPU time, after a warm-up third) and the median ratio.
+ * each round's median CPU ms per step (process CPU time, after a warm-up third) and the median ratio,
+ * with the load average before and after (the ratio drifts with how busy the machine is).
  */
+import { loadavg } from 'node:os';
 import { setup } from '../src/experiments/setup.js';
 import { trainHparamsSchema, validate } from '../src/experiments/hparams.js';
 import { basisReparam } from '../src/experiments/lottery-basis.js';
@@ -57,6 +59,11 @@ function msPerStep(basis: string): number {
   return warm[Math.floor(warm.length / 2)]!;
 }
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+console.log(`load average before: ${load()}`);
 const rounds = Number(process.argv[3] ?? 3);
 const ratios: number[] = [];
 for (let r = 0; r < rounds; r++) {
@@ -69,3 +76,4 @@ for (let r = 0; r < rounds; r++) {
 }
 ratios.sort((a, b) => a - b);
 console.log(`median ratio dct / identity: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}×`);
+console.log(`load average after: ${load()}`);

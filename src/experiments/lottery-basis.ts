@@ -55,8 +55,14 @@ function runsOf(op: AxisTransform): Run[] {
 
 /**
  * C[b] = op(A[b])·op(B[b]) for b < batch (a batch of 1 broadcasts): the native GEMM when the engine
- * is loaded, else a plain loop.
+ * is loaded, else a plain loop. Natively on one OpenBLAS thread, serial over the batch (impl 1):
+ * these products (K = 8) are memory-bound and small, and the automatic choice's OpenMP team costs
+ * more than the product itself (0.5 ms a call against 0.05 for LeNet-300-100's first layer when
+ * another process holds a core). One thread also makes their bits independent of the thread count.
  */
+/** The native matmul's impl 1: OpenBLAS on the calling thread. */
+const ONE_BLAS_THREAD = 1;
+
 function gemm(
   c: Float32Array,
   a: Float32Array,
@@ -70,7 +76,17 @@ function gemm(
   tb: boolean,
 ): void {
   const nat = nativeAddon();
-  if (nat) return nat.matmul(c, a, b, null, { m, n, k, batchA, batchB, transA: ta, transB: tb });
+  if (nat)
+    return nat.matmul(c, a, b, null, {
+      m,
+      n,
+      k,
+      batchA,
+      batchB,
+      transA: ta,
+      transB: tb,
+      impl: ONE_BLAS_THREAD,
+    });
   const batch = Math.max(batchA, batchB);
   for (let p = 0; p < batch; p++) {
     const ao = batchA === 1 ? 0 : p * m * k;
@@ -146,7 +162,9 @@ function columns(
  * X·opᵀ (t: X·op) for row-major X [rows, cols], op block-diagonal along the columns, run by run.
  * A run of one shared block R_b (the DCT) is one GEMM with no transpose — its columns read as
  * [rows·count, size] times R_bᵀ, the Kronecker form X·(I ⊗ R_b)ᵀ; a run of distinct blocks (the
- * orthogonal basis) is (op·Xᵀ)ᵀ through two loop transposes.
+ * orthogonal basis) is (op·Xᵀ)ᵀ through two loop transposes. A run of one block that is not the
+ * whole width (a ragged remainder) is a strided loop: copying its few columns out and back costs
+ * more than its product.
  */
 function rightData(
   runs: Run[],
@@ -161,6 +179,10 @@ function rightData(
     const { start, count, size, stacked, shared } = run;
     const w = count * size;
     const whole = w === cols;
+    if (count === 1 && !whole) {
+      stridedBlock(x, rows, cols, start, size, stacked, t, out);
+      continue;
+    }
     const part = columns(x, rows, cols, start, w, buf('part', rows * w));
     const y = whole ? out : buf('y', rows * w);
     if (shared) gemm(y, part, stacked.subarray(0, size * size), 1, 1, rows * count, size, size, false, !t);
@@ -173,6 +195,28 @@ function rightData(
     for (let i = 0; i < rows; i++) out.set(y.subarray(i * w, (i + 1) * w), i * cols + start);
   }
   return out;
+}
+
+/** Columns [start, start + size) of out = X·Mᵀ (t: X·M) for one size×size block M, in place of a copy. */
+function stridedBlock(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  start: number,
+  size: number,
+  m: Float32Array,
+  t: boolean,
+  out: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols + start;
+    for (let j = 0; j < size; j++) {
+      let s = 0;
+      // (X·Mᵀ)[r, j] = Σ_k X[r, k] M[j, k];  (X·M)[r, j] = Σ_k X[r, k] M[k, j]
+      for (let k = 0; k < size; k++) s += x[o + k]! * m[t ? k * size + j : j * size + k]!;
+      out[o + j] = s;
+    }
+  }
 }
 
 /**
