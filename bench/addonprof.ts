@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import { tf } from '../src/engine/index.js';
 import { addonPath } from '../src/engine/native.js';
-import { measureTrain, type BenchNet } from '../src/cli/bench.js';
+import { measureTrain } from '../src/bench/dense-worker.js';
+import type { BenchNet } from '../src/bench/nets.js';
 const name = (process.argv[2] ?? 'resnet20') as BenchNet;
 const steps = Number(process.argv[3] ?? 5);
 const addon = createRequire(import.meta.url)(addonPath()) as Record<string, (...a: unknown[]) => unknown>;

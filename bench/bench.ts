@@ -1,8 +1,9 @@
 /**
  * sprig vs PyTorch, in one run: `npx tsx bench/bench.ts [--nets lenet300,conv4] [--reps 3] [--steps N] [--warmup N] [--no-epoch]`.
- * (The same as `sprig bench`; see src/cli/bench.ts.) Results go to bench/results/.
+ * (The same as `sprig bench`; see src/bench/dense.ts.) Results go to bench/results/.
  */
-import { runBench, BENCH_NETS, type BenchNet } from '../src/cli/bench.js';
+import { runBench } from '../src/bench/dense.js';
+import { BENCH_NETS, type BenchNet } from '../src/bench/nets.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {

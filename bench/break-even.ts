@@ -59,10 +59,10 @@ for (const [K, N] of SHAPES) {
   const [xT, dyT, dx] = [new Float32Array(K * ld), new Float32Array(N * ld), new Float32Array(B * K)];
   const [dw, w] = [new Float32Array(K * N), new Float32Array(K * N)];
   const dense = () => {
-    dn.matmul(y, x, w, 1, 1, B, N, K, false, false, null, 1, 0, 0);
+    dn.matmul(y, x, w, null, { m: B, n: N, k: K, act: 1 });
     if (infer) return;
-    dn.matmul(dx, dy, w, 1, 1, B, K, N, false, true, null, 0, 0, 0);
-    dn.matmul(dw, x, dy, 1, 1, K, N, B, true, false, null, 0, 0, 0);
+    dn.matmul(dx, dy, w, null, { m: B, n: K, k: N, transB: true });
+    dn.matmul(dw, x, dy, null, { m: K, n: N, k: B, transA: true });
   };
   let best = 0;
   const cells: string[] = [];

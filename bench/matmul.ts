@@ -26,7 +26,7 @@ for (const threads of [1, 2]) {
       C = new Float32Array(M * N);
     const row: string[] = [];
     for (const impl of [1, 2, 3, 4]) {
-      const f = () => addon.matmul(C, A, B, 1, 1, M, N, K, ta, tb, null, 0, 0, impl);
+      const f = () => addon.matmul(C, A, B, null, { m: M, n: N, k: K, transA: ta, transB: tb, impl });
       for (let i = 0; i < 20; i++) f();
       const ts: number[] = [];
       for (let r = 0; r < 5; r++) {

@@ -4,7 +4,8 @@
  * Wraps every registered CPU kernel with a timer (adds ~1 µs per call).
  */
 import { tf } from '../src/engine/index.js';
-import { measureTrain, type BenchNet } from '../src/cli/bench.js';
+import { measureTrain } from '../src/bench/dense-worker.js';
+import type { BenchNet } from '../src/bench/nets.js';
 
 const name = (process.argv[2] ?? 'lenet300') as BenchNet;
 const steps = Number(process.argv[3] ?? 10);

@@ -11,6 +11,7 @@
  */
 import { nativeAddon } from '../src/engine/native.js';
 import '../src/engine/index.js';
+import { geometryFromParams } from '../src/engine/kernels/geometry.js';
 import { SparseConvStructure, sparseConvAddon } from '../src/engine/kernels/sparse-conv.js';
 import { createModel } from '../src/models/registry.js';
 import { layerDensities } from '../src/sparsity/distributions.js';
@@ -129,9 +130,10 @@ for (const l of all) {
   });
   const w0 = structs[0]!.w;
   const runDense = () => {
-    if (want('fwd')) dense.convFwd(y, x, w0, null, p, 0, 0);
-    if (want('dx') && !l.first) dense.convBwdData(dx, dy, w0, p);
-    if (want('dw')) dense.convBwdWeights(dw, x, dy, p);
+    const geometry = geometryFromParams(p);
+    if (want('fwd')) dense.convFwd(y, x, w0, null, geometry);
+    if (want('dx') && !l.first) dense.convBwdData(dx, dy, w0, geometry);
+    if (want('dw')) dense.convBwdWeights(dw, x, dy, geometry);
   };
   // as the op runs a step: x packed once (forward, reused by dW), dy packed once (dx and dW)
   const [xLen, dyLen] = sparse.sparseConvPackedSizes(p);

@@ -43,8 +43,8 @@ for (const [K, N] of [
     `${K}x${N}: sparse fwd ${us(fwd)}, dyT ${us(() => nat.sparseGradOut(dyT, dy, y, B, N))}, ` +
       `dx ${us(() => nat.sparseDx(dx, dyT, w, B, K, N, s.inPtr, s.inIdx))}, ` +
       `dW ${us(() => nat.sparseDw(dw, xT, dyT, B, K, N, s.inPtr, s.inIdx, true, false))} | ` +
-      `dense fwd ${us(() => dn.matmul(y, x, w, 1, 1, B, N, K, false, false, null, 1, 0, 0))}, ` +
-      `dx ${us(() => dn.matmul(dx, dy, w, 1, 1, B, K, N, false, true, null, 0, 0, 0))}, ` +
-      `dW ${us(() => dn.matmul(dw, x, dy, 1, 1, K, N, B, true, false, null, 0, 0, 0))}`,
+      `dense fwd ${us(() => dn.matmul(y, x, w, null, { m: B, n: N, k: K, act: 1 }))}, ` +
+      `dx ${us(() => dn.matmul(dx, dy, w, null, { m: B, n: K, k: N, transB: true }))}, ` +
+      `dW ${us(() => dn.matmul(dw, x, dy, null, { m: K, n: N, k: B, transA: true }))}`,
   );
 }

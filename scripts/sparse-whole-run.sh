@@ -4,7 +4,9 @@
 # RigL on the sparse engine and masked-dense (--sparse-engine off). Each repetition runs every
 # variant once, in a fresh store, interleaved; prints wall seconds (training + evaluation) and test
 # accuracy per run, then the medians and the ratios to dense.
-# Usage: REPS=3 EPOCHS=3ep scripts/sparse-whole-run.sh
+# RECIPE=flagship instead runs the flagship's rows (10 epochs, ERK, its defaults): dense, GMP,
+# static, SET and RigL on the sparse engine.
+# Usage: REPS=3 EPOCHS=3ep scripts/sparse-whole-run.sh; RECIPE=flagship REPS=3 scripts/sparse-whole-run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -14,6 +16,11 @@ common=(dst --dataset fashion_mnist --model mnist_lenet_300_100 --train-steps "$
   --sparsity 0.9 --distribution uniform --no-dense-first-layer --quiet --json)
 variants=("dense:--method dense" "set:--method set" "rigl:--method rigl"
   "set-masked:--method set --sparse-engine off" "rigl-masked:--method rigl --sparse-engine off")
+if [ "${RECIPE:-}" = flagship ]; then
+  common=(dst --sparsity 0.9 --quiet --json)
+  variants=("dense:--method dense" "gmp:--method gmp" "static:--method static" "set:--method set"
+    "rigl:--method rigl")
+fi
 for rep in $(seq "$REPS"); do
   for v in "${variants[@]}"; do
     name=${v%%:*}

@@ -23,6 +23,7 @@ import { runDst, dstHparamsSchema, type DstResult } from './experiments/dst.js';
 import { runBootstrap, bootstrapHparamsSchema, type BootstrapResult } from './experiments/bootstrap.js';
 import { runGradflow, gradflowHparamsSchema, type GradflowResult } from './experiments/gradflow.js';
 import type { Callbacks } from './training/loop.js';
+import type { Logging } from './experiments/run-observers.js';
 import { withModelFileHash } from './models/layers-model.js';
 
 // ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
@@ -74,6 +75,7 @@ export type { Interpolation } from './experiments/landscape.js';
 export type { LotteryResult, PointSummary, Stat } from './experiments/lottery.js';
 export type { RunResult, StoredWeights } from './experiments/run.js';
 export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
+export { loggingSchema, type Logging } from './experiments/run-observers.js';
 
 // ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
 export {
@@ -152,7 +154,7 @@ export { RunStore } from './store/store.js';
 export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
 
 /** Where runs are stored and how progress is reported; every experiment function takes these. */
-export interface RunOptions {
+export interface RunOptions extends Logging {
   /** Run store directory (default: SPRIG_ROOT or ./runs). Ignored when `store` is given. */
   root?: string;
   /** An open store to use (left open); by default one is opened at `root` and closed after. */
@@ -178,6 +180,11 @@ function hashed<H extends { model?: object }>(hparams: H): H {
   return model ? { ...hparams, model } : hparams;
 }
 
+/** What an experiment function takes of the options besides the store: progress, notes, logging. */
+function observing(o: RunOptions) {
+  return { callbacks: o.callbacks, log: o.log, metricsEvery: o.metricsEvery };
+}
+
 function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
   const store = o.store ?? new RunStore(o.root);
   try {
@@ -198,6 +205,7 @@ export function train(hparams: TrainHparamsInput = {}, o: RunOptions = {}): RunR
       hparams: hp,
       options: setup(hp).options(),
       callbacks: o.callbacks,
+      metricsEvery: o.metricsEvery,
       label: hp.model.name,
     });
     return r;
@@ -210,24 +218,22 @@ export function lottery(
   plan: LotteryPlanInput = {},
   o: RunOptions = {},
 ): LotteryResult {
-  return withStore(o, (store) =>
-    runLottery({ store, hparams: hashed(hparams), plan, callbacks: o.callbacks, log: o.log }),
-  );
+  return withStore(o, (store) => runLottery({ store, hparams: hashed(hparams), plan, ...observing(o) }));
 }
 
 /** One dynamic-sparse-training run: RigL, SET, SNFS, static, SNIP, GMP, or a dense baseline (`sprig dst`). */
 export function dst(hparams: DstHparamsInput = {}, o: RunOptions = {}): DstResult {
-  return withStore(o, (store) => runDst({ store, hparams: hashed(hparams), callbacks: o.callbacks }));
+  return withStore(o, (store) => runDst({ store, hparams: hashed(hparams), ...observing(o) }));
 }
 
 /** Deep Bootstrap: Real World vs Ideal World for the same steps (`sprig bootstrap`). */
 export function bootstrap(hparams: BootstrapHparamsInput = {}, o: RunOptions = {}): BootstrapResult {
   const hp = validate(bootstrapHparamsSchema, hashed(hparams));
-  return withStore(o, (store) => runBootstrap(hp, { store, callbacks: o.callbacks, log: o.log }));
+  return withStore(o, (store) => runBootstrap(hp, { store, ...observing(o) }));
 }
 
 /** Gradient flow in sparse networks: sparse-aware init, gradient norms, interpolation (`sprig gradflow`). */
 export function gradflow(hparams: GradflowHparamsInput = {}, o: RunOptions = {}): GradflowResult {
   const hp = validate(gradflowHparamsSchema, hashed(hparams));
-  return withStore(o, (store) => runGradflow(hp, { store, callbacks: o.callbacks, log: o.log }));
+  return withStore(o, (store) => runGradflow(hp, { store, ...observing(o) }));
 }

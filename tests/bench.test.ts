@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBench, formatBench } from '../src/cli/bench.js';
+import { runBench } from '../src/bench/dense.js';
+import { formatBench } from '../src/bench/dense-format.js';
 import { tempRoot } from './helpers.js';
 import { writeMnistDir } from './data-fixtures.js';
 

@@ -355,7 +355,9 @@ test('nativeSgdUpdate and nativeAdamUpdate equal a JS reference (tol 1e-6)', { s
     const mask = masked ? Float32Array.from(randArr(n), (v) => (v > 0 ? 1 : 0)) : null;
     const w2 = w.slice(),
       m2 = m.slice();
-    assert.ok(nativeSgdUpdate(w, g, momentum ? m : null, mask, 0.1, momentum, wd, nesterov));
+    assert.ok(
+      nativeSgdUpdate(w, g, momentum ? m : null, mask, { lr: 0.1, momentum, weightDecay: wd, nesterov }),
+    );
     for (let i = 0; i < n; i++) {
       let d = g[i]! + wd * w2[i]!;
       if (momentum) {
@@ -376,7 +378,8 @@ test('nativeSgdUpdate and nativeAdamUpdate equal a JS reference (tol 1e-6)', { s
       m2 = m.slice(),
       v2 = v.slice();
     const [lr, b1, b2, eps, wd, t] = [1e-3, 0.9, 0.999, 1e-8, 1e-2, 7];
-    assert.ok(nativeAdamUpdate(w, g, m, v, null, lr, b1, b2, eps, wd, t, decoupled));
+    const opts = { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step: t, decoupled };
+    assert.ok(nativeAdamUpdate(w, g, m, v, null, opts));
     for (let i = 0; i < n; i++) {
       let gi = g[i]!;
       if (decoupled) w2[i] = w2[i]! - lr * wd * w2[i]!;

@@ -20,17 +20,18 @@ const skip = status.engine === 'native' ? false : `native engine not active: ${s
 // then a conv layer forward and both gradients (ResNet-20's first stage).
 const CHILD = `
 import { nativeAddon } from './src/engine/native.js';
+import { geometryFromParams } from './src/engine/kernels/geometry.js';
 import './src/engine/index.js';
 const a = nativeAddon();
 a.setThreads(2);
 const r = (n) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
 const mm = [[128, 300, 784, false, false], [784, 300, 128, true, false], [128, 784, 300, false, true], [128, 100, 300, false, false]]
   .map(([M, N, K, ta, tb]) => ({ M, N, K, ta, tb, A: r(M * K), B: r(K * N) }));
-const p = [32, 32, 32, 16, 3, 3, 16, 32, 32, 1, 1, 1, 1, 1, 1, 1, 1];
+const p = geometryFromParams([32, 32, 32, 16, 3, 3, 16, 32, 32, 1, 1, 1, 1, 1, 1, 1, 1]);
 const x = r(32 * 32 * 32 * 16), w = r(9 * 16 * 16), dy = r(32 * 32 * 32 * 16);
 const ops = [
-  ...mm.map((m) => () => { const C = new Float32Array(m.M * m.N); a.matmul(C, m.A, m.B, 1, 1, m.M, m.N, m.K, m.ta, m.tb, null, 0, 0, 0); return C; }),
-  () => { const y = new Float32Array(x.length); a.convFwd(y, x, w, null, p, 0, 0); return y; },
+  ...mm.map((m) => () => { const C = new Float32Array(m.M * m.N); a.matmul(C, m.A, m.B, null, { m: m.M, n: m.N, k: m.K, transA: m.ta, transB: m.tb }); return C; }),
+  () => { const y = new Float32Array(x.length); a.convFwd(y, x, w, null, p); return y; },
   () => { const o = new Float32Array(x.length); a.convBwdData(o, dy, w, p); return o; },
   () => { const o = new Float32Array(w.length); a.convBwdWeights(o, x, dy, p); return o; },
 ];

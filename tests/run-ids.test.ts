@@ -44,17 +44,18 @@ test('run ids: train', () => {
   );
 });
 
-test('run ids: dst, every method, M× and a step-valued T_end', () => {
+test('run ids: dst, every method (magnitude_init added), M× and a step-valued T_end', () => {
   const dst = ['dst', '--model', 'mlp_16', '--train-steps', '8it', '--delta-t', '2', '--sparsity', '0.8'];
   pin(
     'dst',
     idsOf(
-      [...dst, '--methods', 'dense,small_dense,static,snip,set,snfs,rigl,gmp', '--seeds', '0'],
+      [...dst, '--methods', 'dense,small_dense,static,snip,set,snfs,rigl,gmp,magnitude_init', '--seeds', '0'],
       [...dst, '--method', 'rigl', '--multiplier', '2', '--t-end', '4it', '--distribution', 'uniform'],
     ),
     [
       'dst_0ef734798c77c487',
       'dst_1ac7ba2ba82d3523',
+      'dst_439b4db5f4d681db',
       'dst_5f22a652b80d7acd',
       'dst_75516c423927cfe6',
       'dst_95c9c9543e776a5e',
@@ -153,3 +154,91 @@ test('run ids: gradflow and its child runs', () => {
     ],
   );
 });
+
+test('run ids: gradflow with every gradflow field off its default', () => {
+  const g = ['gradflow', '--model', 'mlp_8', '--train-steps', '8it', '--grad-batch', '32'];
+  pin(
+    'gradflow fields',
+    idsOf([
+      ...g,
+      ...['--sparsity', '0.7', '--distribution', 'erk', '--dense-first-layer', '--log-every', '4it'],
+      ...['--init-scale', '3', '--gmp-begin', '0.2', '--gmp-end', '0.7', '--gmp-frequency', '2'],
+      ...['--delta-t', '3', '--drop-fraction', '0.2', '--t-end', '0.5', '--interpolation-points', '2'],
+    ]),
+    [
+      'gradflow_2e25975a05504124',
+      'gradflow_run_0af51368ab6b9f4c',
+      'gradflow_run_169a246496a771a4',
+      'gradflow_run_25a0cc9602982a20',
+      'gradflow_run_3f4fd24318930e9c',
+      'gradflow_run_64d837a5aa34abe8',
+      'gradflow_run_94646b6891539556',
+    ],
+  );
+});
+
+/**
+ * Every method's dst run id with each field of the dst group off its default (and the plain
+ * method), hashed without training: a change to how the group is validated, normalised or split
+ * per method must leave each of these ids as it is.
+ */
+test('run ids: dst, every method with every dst field off its default', async () => {
+  const { dstHparamsSchema, dstRunId, normaliseDst } = await import('../src/experiments/dst.js');
+  const { validate } = await import('../src/experiments/hparams.js');
+  const { methodNames } = await import('../src/algorithms/index.js');
+  const offDefault = {
+    sparsity: 0.8,
+    distribution: 'uniform',
+    denseFirstLayer: false,
+    powerScale: 2,
+    densities: { 'fc1.weight': 0.3 },
+    deltaT: 7,
+    dropFraction: 0.2,
+    dropDecay: 'inverse_power',
+    decayPower: 2,
+    tEnd: '3ep',
+    init: 'unit_scaled',
+    initScale: 3,
+    multiplier: 2,
+    gmpBegin: 0.2,
+    gmpEnd: '4ep',
+    gmpFrequency: 3,
+    gmpInitialSparsity: 0.1,
+    snfsMomentum: 0.8,
+  };
+  const id = (dst: Record<string, unknown>, training: Record<string, unknown> = {}) =>
+    dstRunId(normaliseDst(validate(dstHparamsSchema, { dst, training })));
+  const ids: Record<string, string[]> = {};
+  for (const method of methodNames)
+    ids[method] = [
+      id({ method }),
+      id({ method, ...offDefault }),
+      id({ method, init: 'unit_scaled' }),
+      id({ method, multiplier: 3 }, { warmup: '2it' }),
+    ];
+  if (PRINT) console.log('dst per method', JSON.stringify(ids, null, 2));
+  assert.deepEqual(ids, PER_METHOD, 'dst per method: run ids changed');
+});
+
+/** [plain, every field off its default, unit_scaled init, M = 3 with a warm-up] per method. */
+const PER_METHOD: Record<string, string[]> = {
+  dense: ['dst_f0a510565d8c6454', 'dst_3baa26d2572dd9cd', 'dst_f0a510565d8c6454', 'dst_d60f0f700fa31206'],
+  small_dense: [
+    'dst_834d570e81d85c9f',
+    'dst_bed2a28e1f4ace8a',
+    'dst_834d570e81d85c9f',
+    'dst_426fb25da9c08ede',
+  ],
+  static: ['dst_e65bddf9b7805dac', 'dst_08ce452278436138', 'dst_c845ddf0232b4be7', 'dst_68bb8b9926bfbbfa'],
+  snip: ['dst_818937033c61a911', 'dst_f9c9883f9ec8c5cf', 'dst_359beb5e7119d395', 'dst_4470c0256db61c9e'],
+  set: ['dst_9375507d47a7a69d', 'dst_4e542790587624fb', 'dst_2f9e5b681d7f48a9', 'dst_98af2476d55b3446'],
+  snfs: ['dst_a47ae7eeb3d731fa', 'dst_b30650c222a6cb1a', 'dst_c4cd4c854e9d85a1', 'dst_e6117e507a2bc972'],
+  rigl: ['dst_44136fa355b3678a', 'dst_2d4a719f2f9cb791', 'dst_4ed50ba5533c62e3', 'dst_c665eef62745eb12'],
+  gmp: ['dst_83ad3e901ac810c6', 'dst_e84084263a581836', 'dst_83ad3e901ac810c6', 'dst_3af464fff042c8dd'],
+  magnitude_init: [
+    'dst_32c9dbfa0ff4c8fc',
+    'dst_5d22a1cd8129073e',
+    'dst_d3332434b18f2c70',
+    'dst_76ea1db4825e46eb',
+  ],
+};

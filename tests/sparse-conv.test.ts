@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineStatus, tf } from '../src/engine/index.js';
 import { nativeAddon } from '../src/engine/native.js';
-import { convParams } from '../src/engine/kernels/register.js';
+import { convParams } from '../src/engine/kernels/geometry.js';
 import {
   SparseConvStructure,
   createConvPlan,

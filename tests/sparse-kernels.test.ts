@@ -212,7 +212,7 @@ test(
     };
     for (const nesterov of [false, true]) {
       const [wa, ma, wb, mb] = [w0.slice(), m0.slice(), w0.slice(), m0.slice()];
-      full.sgd(wa, g, ma, mask, 0.1, 0.9, 5e-4, nesterov);
+      full.sgd(wa, g, ma, mask, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov });
       nat!.sgdActive(wb, g, mb, idx, 0.1, 0.9, 5e-4, nesterov);
       sameWeights(wb, wa);
       for (const i of idx) assert.equal(mb[i], ma[i]);
@@ -225,7 +225,15 @@ test(
       m0.slice(),
       m0.map(Math.abs),
     ];
-    full.adam(wa, g, ma, va, mask, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3, false);
+    full.adam(wa, g, ma, va, mask, {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 1e-4,
+      step: 3,
+      decoupled: false,
+    });
     nat!.adamActive(wb, g, mb, vb, idx, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
     sameWeights(wb, wa);
     for (const i of idx) assert.equal(vb[i], va[i]);

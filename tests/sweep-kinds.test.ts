@@ -83,3 +83,20 @@ test('switches map to both forms of their flag', () => {
   assert.ok(off.args.includes('--no-nesterov'));
   assert.equal(off.runId, planRun('train', TINY, {}).runId, 'false is the default: same run');
 });
+
+test('a bootstrap run whose n is not a multiple of the batch: the sweep names it as the command stores it', async () => {
+  const { rmSync } = await import('node:fs');
+  const { sprigJson, tempRoot } = await import('./helpers.js');
+  const params = { models: 'mlp_8', n: 100, trainSteps: '1it', logEvery: '1it' };
+  const root = tempRoot('sprig-sweep-bootstrap-');
+  try {
+    const ran = sprigJson<{ runId: string }>([
+      ...['bootstrap', '--dataset', 'synthetic', '--batch-size', '64', '--models', 'mlp_8'],
+      ...['--n', '100', '--train-steps', '1it', '--log-every', '1it', '--quiet', '--root', root],
+    ]);
+    // 100 % 64 ≠ 0: the run id carries the partial-batch mark, which the sweep once left out
+    assert.equal(id('bootstrap', params), ran.runId);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

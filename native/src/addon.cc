@@ -75,8 +75,12 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, sprig::SetThreads));
   sprig::registerGemm(env, exports);
   sprig::registerConv(env, exports);
-  sprig::registerOps(env, exports);
-  sprig::registerFused(env, exports);
+  sprig::registerElementwise(env, exports);
+  sprig::registerReduce(env, exports);
+  sprig::registerPooling(env, exports);
+  sprig::registerNormalisation(env, exports);
+  sprig::registerSoftmax(env, exports);
+  sprig::registerOptimizers(env, exports);
   sprig::registerSparseLinear(env, exports);
   sprig::registerSparseConv(env, exports);
   return exports;

@@ -46,8 +46,13 @@ void adaptThreads();
 
 void registerGemm(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
-void registerOps(Napi::Env env, Napi::Object exports);
-void registerFused(Napi::Env env, Napi::Object exports);
+// One per kernel family (its .cc file); addon.cc calls them all.
+void registerElementwise(Napi::Env env, Napi::Object exports);
+void registerReduce(Napi::Env env, Napi::Object exports);
+void registerPooling(Napi::Env env, Napi::Object exports);
+void registerNormalisation(Napi::Env env, Napi::Object exports);
+void registerSoftmax(Napi::Env env, Napi::Object exports);
+void registerOptimizers(Napi::Env env, Napi::Object exports);
 void registerSparseLinear(Napi::Env env, Napi::Object exports);
 void registerSparseConv(Napi::Env env, Napi::Object exports);
 

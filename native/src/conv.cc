@@ -2,6 +2,7 @@
 // layouts: activations NHWC, filters [kh, kw, cin, cout] (oneDNN "hwio"). Primitives are cached by
 // shape; filters are reordered into oneDNN's preferred blocked layout when it differs.
 #include "common.h"
+#include "options.h"
 #ifdef SPRIG_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -16,7 +17,7 @@ using dt = memory::data_type;
 static engine& eng() { static engine e(engine::kind::cpu, 0); return e; }
 static stream& strm() { static stream s(eng()); return s; }
 
-// N,H,W,C, KH,KW,O, OH,OW, sh,sw, pt,pl,pb,pr, dh,dw
+// A convolution's geometry: N,H,W,C, KH,KW,O, OH,OW, sh,sw, pt,pl,pb,pr, dh,dw.
 struct P {
   int64_t N, H, W, C, KH, KW, O, OH, OW, sh, sw, pt, pl, pb, pr, dh, dw;
   memory::desc src() const { return memory::desc({N, C, H, W}, dt::f32, tag::nhwc); }
@@ -29,10 +30,21 @@ struct P {
   memory::dims padr() const { return {pb, pr}; }
 };
 
-static P readP(const Napi::CallbackInfo& info, size_t i) {
-  auto d = dims(info, i);
-  if (d.size() != 17) throw std::invalid_argument("conv params must have 17 entries");
-  return P{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
+// The geometry from a call's options object (TF.js's Conv2DInfo field names, pads flattened).
+static P readP(const Options& o) {
+  P p{o.integer("batchSize"),    o.integer("inHeight"),       o.integer("inWidth"),       o.integer("inChannels"),
+      o.integer("filterHeight"), o.integer("filterWidth"),    o.integer("outChannels"),   o.integer("outHeight"),
+      o.integer("outWidth"),     o.integer("strideHeight"),   o.integer("strideWidth"),   o.integer("padTop"),
+      o.integer("padLeft"),      o.integer("padBottom"),      o.integer("padRight"),      o.integer("dilationHeight"),
+      o.integer("dilationWidth")};
+  o.require(p.sh > 0 && p.sw > 0 && p.dh > 0 && p.dw > 0, "strides and dilations must be >= 1");
+  return p;
+}
+// Checks the lengths of the activation-, filter- and output-sized arguments against the geometry.
+static void checkLengths(const Options& o, const P& p, const Napi::CallbackInfo& info, size_t x, size_t w, size_t y) {
+  o.require((int64_t)f32len(info, x) == p.N * p.H * p.W * p.C, "the input-sized array does not match the geometry");
+  o.require((int64_t)f32len(info, w) == p.KH * p.KW * p.C * p.O, "the filter-sized array does not match the geometry");
+  o.require((int64_t)f32len(info, y) == p.N * p.OH * p.OW * p.O, "the output-sized array does not match the geometry");
 }
 
 static std::vector<int64_t> key(int kind, const P& p, int64_t a, int64_t b) {
@@ -127,16 +139,19 @@ static Entry& bwdWeightsEntry(const P& p) {
   return *cache.emplace(k, std::move(e)).first->second;
 }
 
-// convFwd(y, x, w, bias|null, params17, act, alpha)
+// convFwd(y, x, w, bias|null, {...geometry, act, alpha}); act (Act) and alpha (leaky slope) default to 0.
 static Napi::Value ConvFwd(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* y = f32(info, 0);
   float* x = f32(info, 1);
   float* w = f32(info, 2);
   float* bias = f32(info, 3, true);
-  P p = readP(info, 4);
-  int a = (int)i64(info, 5);
-  float alpha = (float)num(info, 6);
+  Options opt(info, 4, "convFwd");
+  P p = readP(opt);
+  checkLengths(opt, p, info, 1, 2, 0);
+  opt.require(!bias || (int64_t)f32len(info, 3) == p.O, "bias needs outChannels entries");
+  int a = (int)opt.integer("act", ACT_LINEAR);
+  float alpha = (float)opt.number("alpha", 0);
   Entry& e = fwdEntry(p, bias != nullptr, a, alpha);
   memory wU(p.wUser(), eng(), w);
   memory wP = wU;
@@ -153,13 +168,15 @@ static Napi::Value ConvFwd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convBwdData(dx, dy, w, params17)
+// convBwdData(dx, dy, w, geometry)
 static Napi::Value ConvBwdData(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
   float* dy = f32(info, 1);
   float* w = f32(info, 2);
-  P p = readP(info, 3);
+  Options opt(info, 3, "convBwdData");
+  P p = readP(opt);
+  checkLengths(opt, p, info, 0, 2, 1);
   Entry& e = bwdDataEntry(p);
   memory wU(p.wUser(), eng(), w);
   memory wP = wU;
@@ -174,13 +191,15 @@ static Napi::Value ConvBwdData(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convBwdWeights(dw, x, dy, params17)
+// convBwdWeights(dw, x, dy, geometry)
 static Napi::Value ConvBwdWeights(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dw = f32(info, 0);
   float* x = f32(info, 1);
   float* dy = f32(info, 2);
-  P p = readP(info, 3);
+  Options opt(info, 3, "convBwdWeights");
+  P p = readP(opt);
+  checkLengths(opt, p, info, 1, 0, 2);
   Entry& e = bwdWeightsEntry(p);
   memory wU(p.wUser(), eng(), dw);
   e.prim.execute(strm(), {{DNNL_ARG_SRC, memory(p.src(), eng(), x)},
@@ -193,7 +212,7 @@ static Napi::Value ConvBwdWeights(const Napi::CallbackInfo& info) {
 
 // Which implementation oneDNN picked for a forward conv of these params (for diagnostics).
 static Napi::Value ConvImpl(const Napi::CallbackInfo& info) {
-  P p = readP(info, 0);
+  P p = readP(Options(info, 0, "convImpl"));
   convolution_forward::primitive_desc pd(fwdDesc(p, prop_kind::forward_training, false), eng());
   convolution_forward::primitive_desc hint = pd;
   convolution_backward_weights::primitive_desc bw(

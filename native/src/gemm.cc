@@ -3,6 +3,7 @@
 // implementation is picked per size: OpenBLAS single-threaded, OpenBLAS split over our OpenMP
 // threads, or oneDNN's sgemm (which threads internally).
 #include "common.h"
+#include "options.h"
 #include <cblas.h>
 #include <omp.h>
 #include <algorithm>
@@ -165,19 +166,28 @@ void epilogue(float* C, int64_t rows, int64_t N, const float* bias, int a, float
   }
 }
 
-// matmul(C, A, B, batchA, batchB, M, N, K, transA, transB, bias|null, act, alpha, impl)
+// matmul(C, A, B, bias|null, {m, n, k, batchA, batchB, transA, transB, act, alpha, impl}): batchA and
+// batchB default to 1 (one of them 1, or both equal), the flags to false, act, alpha and impl to 0.
 static Napi::Value MatMul(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* C = f32(info, 0);
   const float* A = f32(info, 1);
   const float* B = f32(info, 2);
-  int64_t bA = i64(info, 3), bB = i64(info, 4), M = i64(info, 5), N = i64(info, 6), K = i64(info, 7);
-  bool ta = flag(info, 8), tb = flag(info, 9);
-  const float* bias = f32(info, 10, true);
-  int a = (int)i64(info, 11);
-  float alpha = (float)num(info, 12);
-  GemmImpl impl = (GemmImpl)i64(info, 13);
-  int64_t batch = std::max(bA, bB);
+  const float* bias = f32(info, 3, true);
+  Options opt(info, 4, "matmul");
+  const int64_t M = opt.integer("m"), N = opt.integer("n"), K = opt.integer("k");
+  const int64_t bA = opt.integer("batchA", 1), bB = opt.integer("batchB", 1);
+  const bool ta = opt.boolean("transA", false), tb = opt.boolean("transB", false);
+  const int a = (int)opt.integer("act", ACT_LINEAR);
+  const float alpha = (float)opt.number("alpha", 0);
+  const GemmImpl impl = (GemmImpl)opt.integer("impl", G_AUTO);
+  opt.require(bA >= 1 && bB >= 1 && (bA == bB || bA == 1 || bB == 1), "batchA and batchB must be equal, or one of them 1");
+  opt.require(impl <= G_DNNL_MATMUL, "impl must be 0..4");
+  const int64_t batch = std::max(bA, bB);
+  opt.require((int64_t)f32len(info, 0) >= batch * M * N && (int64_t)f32len(info, 1) >= bA * M * K &&
+                  (int64_t)f32len(info, 2) >= bB * K * N,
+              "C, A or B is shorter than the product's shape says");
+  opt.require(!bias || (int64_t)f32len(info, 3) >= N, "bias needs n entries");
   if (K == 0) {
     std::fill(C, C + batch * M * N, 0.0f);
   } else if (batch == 1) {

@@ -102,7 +102,7 @@ export abstract class DropGrowUpdater implements SparseUpdater {
       const kept =
         k === active
           ? new Float32Array(mask.length)
-          : pruneByScores(spec, new Map([[name, mask]]), new Map([[name, w.map(Math.abs)]]), {
+          : pruneByScores(spec, new Map([[name, mask]]), new Map([[name, activeMagnitudes(w, mask)]]), {
               fraction: k / active,
               scope: 'layer',
               rates: { [name]: k / active },
@@ -130,4 +130,11 @@ export abstract class DropGrowUpdater implements SparseUpdater {
     }
     return out;
   }
+}
+
+/** |w| at the active positions (the only ones pruning reads), 0 elsewhere. */
+function activeMagnitudes(w: Float32Array, mask: Float32Array): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) if (mask[i] !== 0) out[i] = Math.abs(w[i]!);
+  return out;
 }

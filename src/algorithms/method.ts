@@ -51,11 +51,11 @@ export interface GmpPlan {
 }
 
 export interface ScheduleInput {
-  dst: ScheduleFields;
+  fields: ScheduleFields;
   /** Training length in iterations (already M×). */
   totalSteps: number;
-  /** A point in training → iteration: a fraction of totalSteps, or a Step times M. */
-  point(what: string, v: number | string): number;
+  /** A point in training → iteration: a fraction of totalSteps, or a Step (times M in `dst`). */
+  iterationOf(what: string, v: number | string): number;
 }
 
 export interface Schedules {
@@ -94,14 +94,14 @@ export interface MethodDef {
 
 /** RigL's drop schedule (ΔT, α, T_end, decay), shared by the drop-and-grow methods. */
 export function dropGrowSchedule(x: ScheduleInput): Schedules {
-  const d = x.dst;
+  const f = x.fields;
   const drop: DropSchedule = {
-    dropFraction: d.dropFraction,
-    deltaT: d.deltaT,
-    tEnd: x.point('T_end (tEnd)', d.tEnd),
+    dropFraction: f.dropFraction,
+    deltaT: f.deltaT,
+    tEnd: x.iterationOf('T_end (tEnd)', f.tEnd),
     begin: 0,
-    decay: d.dropDecay as DropSchedule['decay'],
-    power: d.decayPower,
+    decay: f.dropDecay as DropSchedule['decay'],
+    power: f.decayPower,
   };
   validateDropSchedule(drop, x.totalSteps);
   return { drop };
@@ -109,14 +109,14 @@ export function dropGrowSchedule(x: ScheduleInput): Schedules {
 
 /** Zhu & Gupta's t0, end, Δt (default ΔT) and s_i. */
 export function gmpSchedule(x: ScheduleInput): Schedules {
-  const d = x.dst;
+  const f = x.fields;
   const gmp: GmpPlan = {
-    begin: x.point('gmpBegin', d.gmpBegin),
-    end: x.point('gmpEnd', d.gmpEnd),
-    frequency: d.gmpFrequency ?? d.deltaT,
-    initialSparsity: d.gmpInitialSparsity,
+    begin: x.iterationOf('gmpBegin', f.gmpBegin),
+    end: x.iterationOf('gmpEnd', f.gmpEnd),
+    frequency: f.gmpFrequency ?? f.deltaT,
+    initialSparsity: f.gmpInitialSparsity,
   };
-  validateGmpSchedule({ ...gmp, finalSparsity: d.sparsity }, x.totalSteps);
+  validateGmpSchedule({ ...gmp, finalSparsity: f.sparsity }, x.totalSteps);
   return { gmp };
 }
 

@@ -2,11 +2,16 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { validate } from '../experiments/hparams.js';
-import { bootstrapHparamsSchema, runBootstrap, type BootstrapResult } from '../experiments/bootstrap.js';
+import {
+  bootstrapHparamsSchema,
+  runBootstrap,
+  type BootstrapHparams,
+  type BootstrapResult,
+} from '../experiments/bootstrap.js';
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
 import type { CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -17,6 +22,22 @@ export const BOOTSTRAP_DEFAULTS = {
 };
 export const DEFAULT_MODELS = ['mnist_lenet_300_100', 'mnist_lenet5'];
 
+/**
+ * The hyperparameters from config + flags, validated: `--source NAME` takes the pool of another
+ * dataset, and without --model or --models the paper's two models are compared.
+ */
+export function bootstrapHparamsFromFlags(o: CommonOptions): BootstrapHparams {
+  const raw = hparamsFromFlags('bootstrap', o, BOOTSTRAP_DEFAULTS);
+  const b = raw.bootstrap!;
+  if (typeof b.source === 'string' && b.source !== 'teacher' && b.source !== 'pool') {
+    raw.dataset = { ...raw.dataset, name: b.source };
+    b.source = 'pool';
+  }
+  if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
+    b.models = DEFAULT_MODELS;
+  return validate(bootstrapHparamsSchema, raw);
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('bootstrap')
@@ -26,17 +47,8 @@ export function register(program: Command): void {
     );
   addExperimentFlags(cmd, 'bootstrap', BOOTSTRAP_DEFAULTS, { openChoices: ['bootstrap.source'] }).action(
     (o: CommonOptions) => {
-      const raw = hparamsFromFlags('bootstrap', o, BOOTSTRAP_DEFAULTS);
-      const b = raw.bootstrap!;
-      // --source NAME: the pool of another dataset
-      if (typeof b.source === 'string' && b.source !== 'teacher' && b.source !== 'pool') {
-        raw.dataset = { ...raw.dataset, name: b.source };
-        b.source = 'pool';
-      }
-      // without --model or --models, the paper's two models
-      if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
-        b.models = DEFAULT_MODELS;
-      const hp = validate(bootstrapHparamsSchema, raw);
+      const hp = bootstrapHparamsFromFlags(o);
+      const logging = loggingFromFlags(o);
       const store = new RunStore(o.root);
       const say = (line: string) => {
         if (!o.quiet) process.stderr.write(line + '\n');
@@ -47,7 +59,12 @@ export function register(program: Command): void {
         );
       let r: BootstrapResult;
       try {
-        r = runBootstrap(hp, { store, callbacks: progress({ quiet: o.quiet || o.json }), log: say });
+        r = runBootstrap(hp, {
+          store,
+          callbacks: progress({ quiet: o.quiet || o.json }),
+          log: say,
+          ...logging,
+        });
       } finally {
         store.close();
       }

@@ -5,7 +5,7 @@ import { methodNames } from '../algorithms/index.js';
 import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import { list, type CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { FLAGSHIP_DENSE } from '../experiments/flagship.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
@@ -96,6 +96,7 @@ export function register(program: Command): void {
     ),
   ).action((o: CommonOptions) => {
     const hp = dstHparamsFromFlags(o);
+    const logging = loggingFromFlags(o);
     const store = new RunStore(o.root);
     try {
       if (o.methods || o.seeds) {
@@ -111,6 +112,7 @@ export function register(program: Command): void {
           methods,
           seeds,
           callbacks: progress({ quiet: o.quiet || o.json }),
+          ...logging,
         });
         emit(o.json, { rows: rows.map(rowJson) }, () => comparisonTable(rows));
         return;
@@ -121,7 +123,7 @@ export function register(program: Command): void {
           `sprig dst ${plan.runId}: ${plan.method} on ${plan.setup.model.name} / ${plan.setup.dataset.name}, ${plan.totalSteps} iterations (engine ${engineStatus().engine})\n`,
         );
       }
-      const r = runDst({ store, plan, callbacks: progress({ quiet: o.quiet }) });
+      const r = runDst({ store, plan, callbacks: progress({ quiet: o.quiet }), ...logging });
       emit(o.json, r, () =>
         [
           `${r.cached ? 'stored result (already finished; nothing trained)' : 'finished'}: ${r.runId}`,

@@ -6,7 +6,7 @@ import { gradflowHparamsSchema, runGradflow, type GradflowResult } from '../expe
 import { optimizerSummary } from '../experiments/setup.js';
 import { engineStatus } from '../engine/index.js';
 import type { CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -33,6 +33,7 @@ export function register(program: Command): void {
     );
   addExperimentFlags(cmd, 'gradflow', GRADFLOW_DEFAULTS).action((o: CommonOptions) => {
     const hp = validate(gradflowHparamsSchema, hparamsFromFlags('gradflow', o, GRADFLOW_DEFAULTS));
+    const logging = loggingFromFlags(o);
     const store = new RunStore(o.root);
     const say = (line: string) => {
       if (!o.quiet) process.stderr.write(line + '\n');
@@ -43,7 +44,12 @@ export function register(program: Command): void {
       );
     let r: GradflowResult;
     try {
-      r = runGradflow(hp, { store, callbacks: progress({ quiet: o.quiet || o.json }), log: say });
+      r = runGradflow(hp, {
+        store,
+        callbacks: progress({ quiet: o.quiet || o.json }),
+        log: say,
+        ...logging,
+      });
     } finally {
       store.close();
     }

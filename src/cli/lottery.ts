@@ -12,7 +12,7 @@ import {
 import { optimizerSummary, setup } from '../experiments/setup.js';
 import { outputFractionOf, replicateHparams } from '../experiments/lottery-hparams.js';
 import { list, num, type CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, table } from './output.js';
 
@@ -42,7 +42,13 @@ export function register(program: Command): void {
     const { lottery: _l, ...rest } = groups;
     const hparams = rest;
     const store = new RunStore(o.root);
-    const prepared = prepareLottery({ store, hparams, plan, callbacks: progress({ quiet: o.quiet }) });
+    const prepared = prepareLottery({
+      store,
+      hparams,
+      plan,
+      callbacks: progress({ quiet: o.quiet }),
+      ...loggingFromFlags(o),
+    });
     const { hp } = prepared.ctx;
     const log = o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
     if (log) {

@@ -17,7 +17,6 @@ import { register as plot } from './plot.js';
 import { register as reproduce } from './reproduce.js';
 import { register as sweep } from './sweep.js';
 import { register as worker } from './worker.js';
-import { register as metricsEvery } from './metrics-every.js';
 import { register as predict } from './predict.js';
 import { register as sparseEngine } from './sparse-engine.js';
 import { register as exportCmd } from './export.js';
@@ -44,7 +43,6 @@ for (const register of [
   reproduce,
   sweep,
   worker,
-  metricsEvery,
   predict,
   sparseEngine,
   exportCmd,

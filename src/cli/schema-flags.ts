@@ -7,11 +7,12 @@
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
 import { SprigError } from '../util/errors.js';
-import { datasetSchema, modelSchema, trainingSchema } from '../experiments/hparams.js';
+import { datasetSchema, modelSchema, trainingSchema, validate } from '../experiments/hparams.js';
 import { dstSchema } from '../experiments/dst.js';
 import { gradflowSchema } from '../experiments/gradflow.js';
 import { bootstrapSchema } from '../experiments/bootstrap.js';
 import { lotteryPlanSchema, pruningSchema } from '../experiments/lottery-hparams.js';
+import { loggingSchema, type Logging } from '../experiments/run-observers.js';
 import { withModelFileHash } from '../models/layers-model.js';
 import { addOutputFlags, int, list, num, readConfig, type CommonOptions } from './flags.js';
 
@@ -126,10 +127,30 @@ function typeOf(inner: z.ZodType, where: string): { type: FieldType; choices?: r
   throw new Error(`schema-flags: no flag type for ${where} (${d.type}); add one to typeOf`);
 }
 
+/**
+ * Options of every experiment command that are not hyperparameters: they change what a run logs,
+ * never what it trains, so they enter no run id and no config file.
+ */
+export const RUN_OPTIONS = { logging: loggingSchema } as const satisfies Record<string, Group>;
+
 /** Every field of `kind` as a flag, in schema order; flag names are unique within a kind. */
 export function flagsFor(kind: ExperimentKind): FieldFlag[] {
+  const out = fieldFlags(EXPERIMENT_KINDS[kind]);
+  // `sprig dst` has its own --init (the sparse init): there the model's init is --model-init
+  const model = out.find((f) => f.group === 'model' && f.key === 'init');
+  if (model && out.some((f) => f !== model && f.flag === model.flag)) model.flag = 'model-init';
+  const seen = new Set<string>();
+  for (const f of [...out, ...fieldFlags(RUN_OPTIONS)]) {
+    if (seen.has(f.flag)) throw new Error(`schema-flags: --${f.flag} names two fields of '${kind}'`);
+    seen.add(f.flag);
+  }
+  return out;
+}
+
+/** Every field of these groups as a flag, in schema order. */
+function fieldFlags(groups: Record<string, Group>): FieldFlag[] {
   const out: FieldFlag[] = [];
-  for (const [group, schema] of Object.entries(EXPERIMENT_KINDS[kind] as Record<string, Group>)) {
+  for (const [group, schema] of Object.entries(groups)) {
     for (const [key, field] of Object.entries(schema.shape)) {
       const where = `${group}.${key}`;
       const u = unwrap(field as z.ZodType);
@@ -142,14 +163,6 @@ export function flagsFor(kind: ExperimentKind): FieldFlag[] {
         description: u.description ?? key,
       });
     }
-  }
-  // `sprig dst` has its own --init (the sparse init): there the model's init is --model-init
-  const model = out.find((f) => f.group === 'model' && f.key === 'init');
-  if (model && out.some((f) => f !== model && f.flag === model.flag)) model.flag = 'model-init';
-  const seen = new Set<string>();
-  for (const f of out) {
-    if (seen.has(f.flag)) throw new Error(`schema-flags: --${f.flag} names two fields of '${kind}'`);
-    seen.add(f.flag);
   }
   return out;
 }
@@ -253,7 +266,7 @@ export function addSchemaFlags(
   recipe: Recipe = {},
   overrides: FlagOverrides = {},
 ): Command {
-  for (const f of flagsFor(kind)) {
+  for (const f of [...flagsFor(kind), ...fieldFlags(RUN_OPTIONS)]) {
     const where = `${f.group}.${f.key}`;
     const dflt = recipe[f.group]?.[f.key] ?? f.default;
     const open = overrides.openChoices?.includes(where);
@@ -277,7 +290,7 @@ export function addSchemaFlags(
   return cmd;
 }
 
-/** Output flags, `--config FILE` and every schema flag of `kind`: what each experiment command takes. */
+/** Output flags, `--config FILE`, every schema flag of `kind` and the run options: what each experiment command takes. */
 export function addExperimentFlags(
   cmd: Command,
   kind: ExperimentKind,
@@ -314,4 +327,14 @@ export function hparamsFromFlags(
   }
   withModelFileHash(out.model);
   return out;
+}
+
+/** The run options given as flags (RUN_OPTIONS), validated: what to log, never part of a run id. */
+export function loggingFromFlags(o: CommonOptions): Logging {
+  const given: Record<string, unknown> = {};
+  for (const f of fieldFlags(RUN_OPTIONS)) {
+    const v = o[attribute(f.flag)];
+    if (v !== undefined) given[f.key] = v;
+  }
+  return validate(loggingSchema, given, 'logging options');
 }

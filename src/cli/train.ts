@@ -6,7 +6,7 @@ import { runTraining } from '../experiments/run.js';
 import { parameterCount } from '../models/registry.js';
 import { engineStatus } from '../engine/index.js';
 import type { CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct } from './output.js';
 
@@ -20,6 +20,7 @@ export function register(program: Command): void {
     'train',
   ).action((o: CommonOptions) => {
     const hp = validate(trainHparamsSchema, hparamsFromFlags('train', o));
+    const logging = loggingFromFlags(o);
     const store = new RunStore(o.root);
     const s = setup(hp);
     const runId = hashedRunId('train', trainHparamsSchema, hp);
@@ -35,6 +36,7 @@ export function register(program: Command): void {
       hparams: hp,
       options: s.options(),
       callbacks: progress({ quiet: o.quiet }),
+      ...logging,
       label: hp.model.name,
     });
     store.close();

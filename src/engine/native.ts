@@ -8,8 +8,8 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeAddon } from './kernels/addon.js';
-import { registerNativeKernels } from './kernels/register.js';
+import type { AdamOptions, NativeAddon, SgdOptions } from './kernels/addon.js';
+import { registerJsKernels, registerNativeKernels } from './kernels/register.js';
 
 export interface NativeStatus {
   engine: 'native' | 'js';
@@ -88,9 +88,15 @@ function fail(reason: string): NativeStatus {
   return { engine: 'js', reason, kernels: [] };
 }
 
-/** Loads the addon and registers its kernels; later calls return the first result. */
+/**
+ * Registers sprig's kernels: the JS ones always, then the addon's when it loads. The first call does
+ * it; later calls return its result.
+ */
 export function loadNative(): NativeStatus {
-  loaded ??= load();
+  if (!loaded) {
+    registerJsKernels();
+    loaded = load();
+  }
   return loaded;
 }
 
@@ -110,13 +116,10 @@ export function nativeSgdUpdate(
   g: Float32Array,
   m: Float32Array | null,
   mask: Float32Array | null,
-  lr: number,
-  momentum: number,
-  weightDecay: number,
-  nesterov: boolean,
+  options: SgdOptions,
 ): boolean {
   if (!addon) return false;
-  addon.sgd(w, g, m, mask, lr, momentum, weightDecay, nesterov);
+  addon.sgd(w, g, m, mask, options);
   return true;
 }
 
@@ -131,16 +134,10 @@ export function nativeAdamUpdate(
   m: Float32Array,
   v: Float32Array,
   mask: Float32Array | null,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  weightDecay: number,
-  step: number,
-  decoupled: boolean,
+  options: AdamOptions,
 ): boolean {
   if (!addon) return false;
-  addon.adam(w, g, m, v, mask, lr, beta1, beta2, eps, weightDecay, step, decoupled);
+  addon.adam(w, g, m, v, mask, options);
   return true;
 }
 

@@ -29,6 +29,7 @@ import {
   stepSchema,
 } from './hparams.js';
 import { runTraining } from './run.js';
+import type { Logging } from './run-observers.js';
 import {
   checkIdealPool,
   idealFreshSource,
@@ -171,7 +172,7 @@ export interface BootstrapResult {
   models: ModelComparison[];
 }
 
-export interface BootstrapOptions {
+export interface BootstrapOptions extends Logging {
   store: RunStore;
   /** Progress per world run (e.g. the CLI's progress bars). */
   callbacks?: (label: string) => Callbacks;
@@ -283,7 +284,12 @@ export function stoppingStep(curve: CurvePoint[], threshold: number): number | n
   return null;
 }
 
-function point(step: number, batchSize: number, test: EvalMetrics, train: EvalMetrics | null): CurvePoint {
+function curvePoint(
+  step: number,
+  batchSize: number,
+  test: EvalMetrics,
+  train: EvalMetrics | null,
+): CurvePoint {
   return {
     step,
     samplesSeen: step * batchSize,
@@ -300,11 +306,29 @@ function readCurve(dir: string): CurvePoint[] {
   return readJson<CurvePoint[]>(join(dir, CURVE_FILE)) ?? [];
 }
 
+/** The compared models: the bootstrap group's list, or the model group's one model. */
+export function bootstrapModels(hp: BootstrapHparams): string[] {
+  return hp.bootstrap.models.length ? hp.bootstrap.models : [hp.model.name];
+}
+
+/** The experiment's run id: its hyperparameters with the model list resolved and the partial-batch mark. */
+export function bootstrapRunId(hp: BootstrapHparams): string {
+  const { bootstrap, training } = hp;
+  return hashedRunId('bootstrap', bootstrapHparamsSchema, {
+    ...hp,
+    bootstrap: {
+      ...bootstrap,
+      models: bootstrapModels(hp),
+      ...dropLastMark(bootstrap.n, training.batchSize),
+    },
+  });
+}
+
 /** Validates everything that can fail before any training starts. */
 export function planBootstrap(hp: BootstrapHparams) {
   const b = hp.bootstrap;
   const t = hp.training;
-  const models = b.models.length ? b.models : [hp.model.name];
+  const models = bootstrapModels(hp);
   if (new Set(models).size !== models.length)
     throw new SprigError(`--models lists a model twice (${models.join(', ')})`, 'list each model once');
   if (t.batchSize > b.n)
@@ -322,149 +346,177 @@ export function planBootstrap(hp: BootstrapHparams) {
   return { models, data, ...sched, repeats: pool.repeats };
 }
 
+export type BootstrapPlan = ReturnType<typeof planBootstrap>;
+
 export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): BootstrapResult {
   const { store } = opts;
   const log = opts.log ?? (() => {});
-  const b = hp.bootstrap;
-  const t = hp.training;
+  const { bootstrap, training } = hp;
   const plan = planBootstrap(hp);
-  const { data, totalSteps, itersPerEpoch } = plan;
   if (plan.repeats)
     log(
-      `note: the Ideal World's pool (${data.poolSize} samples) is smaller than T × batch = ${totalSteps * t.batchSize}: samples are re-used (--allow-repeats)`,
+      `note: the Ideal World's pool (${plan.data.poolSize} samples) is smaller than T × batch = ${plan.totalSteps * training.batchSize}: samples are re-used (--allow-repeats)`,
     );
-  const runId = hashedRunId('bootstrap', bootstrapHparamsSchema, {
-    ...hp,
-    bootstrap: { ...b, models: plan.models, ...dropLastMark(b.n, t.batchSize) },
-  });
+  const runId = bootstrapRunId(hp);
   const dir = store.dir(runId);
   store.open(dir, hp, { runId, kind: 'bootstrap' });
-  const logSteps = new Set(plan.logSteps);
-
-  const runWorld = (model: string, world: World): WorldResult => {
-    const whp = {
-      dataset: hp.dataset,
-      model: modelGroup(hp, model),
-      training: t,
-      bootstrap: {
-        n: b.n,
-        logEvery: b.logEvery,
-        source: b.source,
-        allowRepeats: world === 'ideal' && b.allowRepeats,
-        teacherSide: b.teacherSide,
-        teacherClasses: b.teacherClasses,
-        teacherHidden: b.teacherHidden,
-        teacherTest: b.teacherTest,
-        world,
-        ...dropLastMark(b.n, t.batchSize),
-      },
-    };
-    const wid = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
-    const wdir = store.dir(wid); // at the root: a world run is shared by every comparison that needs it
-    const m = createModelFrom(whp.model, data.inputShape, data.numClasses);
-    let source: BatchSource;
-    let seen: () => Split | null;
-    if (world === 'real') {
-      source = realWorldSource(data.real, t.batchSize, t.seed);
-      seen = () => data.real;
-    } else {
-      const rec = recording(
-        data.ideal(t.batchSize, t.seed, (pass) =>
-          log(`${model} ideal: pool exhausted, pass ${pass + 1} re-uses its samples (--allow-repeats)`),
-        ),
-        b.n,
-      );
-      source = rec;
-      seen = () => {
-        const s = rec.recent();
-        return s.n ? s : null;
-      };
-    }
-    let curve: CurvePoint[] = readCurve(wdir); // points logged before a kill; re-logged steps replace them
-    const options: TrainOptions = {
-      model: m,
-      source,
-      test: data.test,
-      inputShape: data.inputShape,
-      optimizer: t,
-      lr: {
-        lr: t.lr,
-        lrSchedule: t.lrSchedule,
-        milestones: t.milestones.map((s) => Step.parse(s).iterations(itersPerEpoch)),
-        gamma: t.gamma,
-        warmup: Step.parse(t.warmup).iterations(itersPerEpoch),
-      },
-      loss: crossEntropyLoss(t.labelSmoothing),
-      totalSteps,
-      itersPerEpoch,
-      seed: t.seed, // same seed ⇒ same init in both worlds
-      logSteps,
-      callbacks: {
-        onLog(s, _w, params) {
-          const train = seen();
-          const p = point(
-            s,
-            t.batchSize,
-            evaluate(m, params, data.test),
-            train ? evaluate(m, params, train) : null,
-          );
-          curve = [...curve.filter((q) => q.step !== s), p].sort((a, c) => a.step - c.step);
-          writeJson(join(wdir, CURVE_FILE), curve);
-        },
-      },
-    };
-    const r = runTraining({
-      store,
-      runId: wid,
-      dir: wdir,
-      kind: `bootstrap_${world}`,
-      parent: runId,
-      hparams: whp,
-      options,
-      callbacks: opts.callbacks,
-      label: `${model} ${world}`,
-    });
-    curve = readCurve(wdir);
-    return { runId: wid, runDir: wdir, cached: r.cached, wallSeconds: r.wallSeconds, curve };
-  };
-
   const models: ModelComparison[] = [];
   for (const model of plan.models) {
-    const real = runWorld(model, 'real');
-    const ideal = runWorld(model, 'ideal');
-    const curves = bootstrapGap(real.curve, ideal.curve);
-    const stop = stoppingStep(real.curve, b.threshold);
-    if (stop === null)
-      log(
-        `${model}: the Real World's train error never fell below ${b.threshold} (final ${real.curve.at(-1)?.trainError?.toFixed(4)}); reporting the last logged step`,
-      );
-    const at = stop ?? curves.steps.at(-1)!;
-    const rp = real.curve.find((p) => p.step === at)!;
-    const ip = ideal.curve.find((p) => p.step === at)!;
-    models.push({
-      model,
-      real,
-      ideal,
-      stoppingStep: stop,
-      atStop: { step: at, real: rp, ideal: ip },
-      gap: rp.testSoftError - ip.testSoftError,
-      hardGap: rp.testError - ip.testError,
-      curves,
-    });
+    const world = (w: World) => runWorld({ hp, plan, opts, parent: runId, log }, model, w);
+    models.push(compareWorlds(model, world('real'), world('ideal'), bootstrap.threshold, log));
   }
   const result: BootstrapResult = {
     runId,
     runDir: dir,
-    n: b.n,
-    totalSteps,
-    batchSize: t.batchSize,
-    threshold: b.threshold,
-    source: b.source,
-    poolSize: data.poolSize,
+    n: bootstrap.n,
+    totalSteps: plan.totalSteps,
+    batchSize: training.batchSize,
+    threshold: bootstrap.threshold,
+    source: bootstrap.source,
+    poolSize: plan.data.poolSize,
     idealRepeats: plan.repeats,
     models,
   };
   writeJson(join(dir, BOOTSTRAP_FILE), result);
   store.release(dir);
   return result;
+}
+
+/** What every world run of one experiment shares. */
+interface WorldContext {
+  hp: BootstrapHparams;
+  plan: BootstrapPlan;
+  opts: BootstrapOptions;
+  /** The experiment's run id. */
+  parent: string;
+  log: (line: string) => void;
+}
+
+/**
+ * One world's hyperparameters: the experiment's for one model, without what does not change its
+ * training (the other models, the threshold; repeats matter to the Ideal World only).
+ */
+function worldHparams(hp: BootstrapHparams, model: string, world: World) {
+  const { bootstrap, training } = hp;
+  return {
+    dataset: hp.dataset,
+    model: modelGroup(hp, model),
+    training,
+    bootstrap: {
+      n: bootstrap.n,
+      logEvery: bootstrap.logEvery,
+      source: bootstrap.source,
+      allowRepeats: world === 'ideal' && bootstrap.allowRepeats,
+      teacherSide: bootstrap.teacherSide,
+      teacherClasses: bootstrap.teacherClasses,
+      teacherHidden: bootstrap.teacherHidden,
+      teacherTest: bootstrap.teacherTest,
+      world,
+      ...dropLastMark(bootstrap.n, training.batchSize),
+    },
+  };
+}
+
+/** A world's training batches and the samples it has seen so far (its train error is measured on them). */
+function worldSource(
+  ctx: WorldContext,
+  model: string,
+  world: World,
+): { source: BatchSource; seen: () => Split | null } {
+  const { data } = ctx.plan;
+  const t = ctx.hp.training;
+  if (world === 'real')
+    return { source: realWorldSource(data.real, t.batchSize, t.seed), seen: () => data.real };
+  const onRepeat = (pass: number) =>
+    ctx.log(`${model} ideal: pool exhausted, pass ${pass + 1} re-uses its samples (--allow-repeats)`);
+  const recorder = recording(data.ideal(t.batchSize, t.seed, onRepeat), ctx.hp.bootstrap.n);
+  const seen = () => {
+    const recent = recorder.recent();
+    return recent.n ? recent : null;
+  };
+  return { source: recorder, seen };
+}
+
+/** Trains (or reads back) one world of one model, logging its curve at the plan's log steps. */
+function runWorld(ctx: WorldContext, model: string, world: World): WorldResult {
+  const { store } = ctx.opts;
+  const { data, totalSteps, itersPerEpoch } = ctx.plan;
+  const t = ctx.hp.training;
+  const whp = worldHparams(ctx.hp, model, world);
+  const worldId = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
+  const worldDir = store.dir(worldId); // at the root: a world run is shared by every comparison that needs it
+  const m = createModelFrom(whp.model, data.inputShape, data.numClasses);
+  const { source, seen } = worldSource(ctx, model, world);
+  let curve: CurvePoint[] = readCurve(worldDir); // points logged before a kill; re-logged steps replace them
+  const options: TrainOptions = {
+    model: m,
+    source,
+    test: data.test,
+    inputShape: data.inputShape,
+    optimizer: t,
+    lr: {
+      lr: t.lr,
+      lrSchedule: t.lrSchedule,
+      milestones: t.milestones.map((s) => Step.parse(s).iterations(itersPerEpoch)),
+      gamma: t.gamma,
+      warmup: Step.parse(t.warmup).iterations(itersPerEpoch),
+    },
+    loss: crossEntropyLoss(t.labelSmoothing),
+    totalSteps,
+    itersPerEpoch,
+    seed: t.seed, // same seed ⇒ same init in both worlds
+    logSteps: new Set(ctx.plan.logSteps),
+    callbacks: {
+      onLog(step, _w, params) {
+        const train = seen();
+        const test = evaluate(m, params, data.test);
+        const p = curvePoint(step, t.batchSize, test, train ? evaluate(m, params, train) : null);
+        curve = [...curve.filter((q) => q.step !== step), p].sort((a, c) => a.step - c.step);
+        writeJson(join(worldDir, CURVE_FILE), curve);
+      },
+    },
+  };
+  const r = runTraining({
+    store,
+    runId: worldId,
+    dir: worldDir,
+    kind: `bootstrap_${world}`,
+    parent: ctx.parent,
+    hparams: whp,
+    options,
+    callbacks: ctx.opts.callbacks,
+    metricsEvery: ctx.opts.metricsEvery,
+    label: `${model} ${world}`,
+  });
+  curve = readCurve(worldDir);
+  return { runId: worldId, runDir: worldDir, cached: r.cached, wallSeconds: r.wallSeconds, curve };
+}
+
+/** Both worlds of one model at the Real World's stopping time (the last logged step when never reached). */
+function compareWorlds(
+  model: string,
+  real: WorldResult,
+  ideal: WorldResult,
+  threshold: number,
+  log: (line: string) => void,
+): ModelComparison {
+  const curves = bootstrapGap(real.curve, ideal.curve);
+  const stop = stoppingStep(real.curve, threshold);
+  if (stop === null)
+    log(
+      `${model}: the Real World's train error never fell below ${threshold} (final ${real.curve.at(-1)?.trainError?.toFixed(4)}); reporting the last logged step`,
+    );
+  const at = stop ?? curves.steps.at(-1)!;
+  const realAt = real.curve.find((p) => p.step === at)!;
+  const idealAt = ideal.curve.find((p) => p.step === at)!;
+  return {
+    model,
+    real,
+    ideal,
+    stoppingStep: stop,
+    atStop: { step: at, real: realAt, ideal: idealAt },
+    gap: realAt.testSoftError - idealAt.testSoftError,
+    hardGap: realAt.testError - idealAt.testError,
+    curves,
+  };
 }

@@ -13,21 +13,18 @@ import {
   methodNames,
   smallDenseWidths,
   type GmpPlan,
+  type MethodDef,
   type MethodName,
 } from '../algorithms/index.js';
 import {
   decayNames,
   denseForwardFlops,
-  denseMasks,
   distributionNames,
-  layerDensities,
-  randomMasks,
   sparseForwardFlops,
   sparseInit,
   INIT_SCALE,
   sparseInitNames,
   sparsityReport,
-  type DistributionName,
   type DropSchedule,
   type LayerDensities,
   type Masks,
@@ -38,6 +35,7 @@ import { Step } from '../training/step.js';
 import type { RunStore } from '../store/store.js';
 import { Rng } from '../util/rng.js';
 import { SprigError } from '../util/errors.js';
+import { meanStd } from '../util/stats.js';
 import {
   canonical,
   datasetSchema,
@@ -50,6 +48,8 @@ import {
   type TrainHparams,
 } from './hparams.js';
 import { loadData, setup, type Setup } from './setup.js';
+import { methodSchedules, sparseUpdater, startMasks, targetDensities } from './sparse-run.js';
+import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, WEIGHTS_FILE, type RunResult, type RunSpec } from './run.js';
 
 const stepString = stepSchema(
@@ -175,25 +175,25 @@ function checkRange(what: string, v: number, lo: number, hi: number, fix: string
     throw new SprigError(`${what} = ${v} is outside [${lo}, ${hi}${hiOpen ? ')' : ']'}`, fix);
 }
 
-function checkDstGroup(d: DstGroup): void {
+function checkDstGroup(dst: DstGroup): void {
   checkRange(
     'sparsity',
-    d.sparsity,
+    dst.sparsity,
     0,
     1,
     'pass the fraction of weights to remove, e.g. 0.9 for 90 % sparse',
   );
-  if (!(d.multiplier > 0))
+  if (!(dst.multiplier > 0))
     throw new SprigError(
-      `multiplier M = ${d.multiplier} must be > 0`,
+      `multiplier M = ${dst.multiplier} must be > 0`,
       'use 1 for the base schedule, 2 or 5 for RigL 2× / 5×',
     );
-  if (!Number.isInteger(d.deltaT) || d.deltaT <= 0)
+  if (!Number.isInteger(dst.deltaT) || dst.deltaT <= 0)
     throw new SprigError(
-      `ΔT (deltaT) = ${d.deltaT} must be a whole number of steps > 0`,
+      `ΔT (deltaT) = ${dst.deltaT} must be a whole number of steps > 0`,
       'use e.g. --delta-t 100 (RigL default)',
     );
-  checkRange('snfsMomentum', d.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
+  checkRange('snfsMomentum', dst.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
 }
 
 /** RigL's M×: the training length, the LR milestones and the warm-up (as iterations) times M. */
@@ -225,60 +225,34 @@ export function dstRunId(hp: DstHparams): string {
 export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
   const hp = normaliseDst(validate(dstHparamsSchema, raw));
   const def = methodDef(hp.dst.method);
-  const d = hp.dst;
-  checkDstGroup(d);
+  const dst = hp.dst;
+  checkDstGroup(dst);
   const base = setup(hp, dataset ?? loadData(hp.dataset, hp.training.seed));
-  const reference = base.model;
-  const scaled = scaleSchedule(hp, base, d.multiplier);
-  let densities: LayerDensities = new Map();
-  if (def.start !== 'none' || def.model) {
-    densities = layerDensities(reference.specs, {
-      distribution: d.distribution as DistributionName,
-      sparsity: d.sparsity,
-      denseFirstLayer: d.denseFirstLayer,
-      powerScale: d.powerScale,
-      densities: d.densities,
-    });
-  }
-  if (def.model) {
-    scaled.model = { name: def.model(reference, densities), init: 'fresh' };
-    densities = new Map();
-  }
-  // the reference model is this run's model unless the method trains another one
-  const s = setup(scaled, base.dataset, def.model ? undefined : reference);
-  const totalSteps = s.totalSteps;
-  const point = (what: string, v: number | string) =>
-    resolvePoint(what, v, totalSteps, s.itersPerEpoch, d.multiplier);
-  const schedules = def.schedule?.({ dst: d, totalSteps, point }) ?? {};
-
-  const model = s.model;
-  const seed = hp.training.seed;
-  const init = model.init(new Rng(seed)); // the loop's own default init for this seed
-  let masks: Masks | undefined;
-  if (def.start === 'random') {
-    masks = randomMasks(model.specs, densities, new Rng(seed + 104729));
-    sparseInit(model.specs, init, masks, d.init, new Rng(seed + 130363), { scale: d.initScale });
-  } else if (def.start === 'dense') {
-    masks = denseMasks(model.specs);
-  }
+  const { run, densities } = trainedSetup(hp, def, base);
+  const { totalSteps, model } = run;
+  const iterationOf = (what: string, v: number | string) =>
+    resolvePoint(what, v, totalSteps, run.itersPerEpoch, dst.multiplier);
+  const schedules = methodSchedules(def, dst, totalSteps, iterationOf);
+  const { init, masks } = startState(def, model, densities, hp);
   const updater = masks
-    ? def.create({
+    ? sparseUpdater(def, {
         specs: model.specs,
         masks,
         densities,
-        schedule: schedules.drop ?? { dropFraction: 0, deltaT: d.deltaT, tEnd: totalSteps },
-        gmp: schedules.gmp,
-        init: d.init,
-        initScale: d.initScale,
-        snfsMomentum: d.snfsMomentum,
+        schedules,
+        deltaT: dst.deltaT,
+        totalSteps,
+        init: dst.init,
+        initScale: dst.initScale,
+        snfsMomentum: dst.snfsMomentum,
       })
     : undefined;
   return {
     hp,
     method: def.name,
     runId: dstRunId(hp),
-    setup: s,
-    reference,
+    setup: run,
+    reference: base.model,
     baseSteps: base.totalSteps,
     densities,
     schedule: schedules.drop,
@@ -287,8 +261,39 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
     updater,
     init,
     totalSteps,
-    options: s.options({ init, sparse: updater }),
+    options: run.options({ init, sparse: updater }),
   };
+}
+
+/**
+ * The M× setup of the model the method trains — the reference model, or one it names instead
+ * (small_dense) — and the target densities of its sparse layers (none for dense models).
+ */
+function trainedSetup(
+  hp: DstHparams,
+  def: MethodDef,
+  base: Setup,
+): { run: Setup; densities: LayerDensities } {
+  const reference = base.model;
+  const scaled = scaleSchedule(hp, base, hp.dst.multiplier);
+  let densities: LayerDensities = new Map();
+  if (def.start !== 'none' || def.model) densities = targetDensities(reference.specs, hp.dst);
+  if (def.model) {
+    scaled.model = { name: def.model(reference, densities), init: 'fresh' };
+    densities = new Map();
+  }
+  // the reference model is this run's model unless the method trains another one
+  return { run: setup(scaled, base.dataset, def.model ? undefined : reference), densities };
+}
+
+/** θ0 (the loop's own default init for this seed) and the masks the method starts from, θ0 sparse-initialised under them. */
+function startState(def: MethodDef, model: Model, densities: LayerDensities, hp: DstHparams) {
+  const seed = hp.training.seed;
+  const init = model.init(new Rng(seed));
+  const masks = startMasks(def, model.specs, densities, new Rng(seed + 104729));
+  if (def.start === 'random')
+    sparseInit(model.specs, init, masks!, hp.dst.init, new Rng(seed + 130363), { scale: hp.dst.initScale });
+  return { init, masks };
 }
 
 export interface DstFlops {
@@ -341,7 +346,7 @@ export interface DstResult extends RunResult {
   sparsity: SparsityReport;
 }
 
-export interface RunDstSpec {
+export interface RunDstSpec extends Logging {
   store: RunStore;
   /** Raw hyperparameters (validated here), or a plan already made from them. */
   hparams?: unknown;
@@ -363,6 +368,7 @@ export function runDst(spec: RunDstSpec): DstResult {
     hparams: plan.hp,
     options: plan.options,
     callbacks: spec.callbacks,
+    metricsEvery: spec.metricsEvery,
     label: spec.label ?? plan.method,
     // Stored with the result, so figures read them without rebuilding the model.
     extraResult: (t) => {
@@ -402,74 +408,75 @@ export interface ComparisonRow {
   runs: DstResult[];
 }
 
-/** Sample mean and standard deviation (n − 1; 0 for one value). */
-export function meanStd(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
-  return { mean, std: Math.sqrt(v) };
-}
-
 /**
  * Runs every method × seed with the same step budget (each stored and cached) and summarises
  * accuracy as mean ± std. All plans are validated first, so a bad method fails before any training.
  */
-export function compareDst(o: {
-  store: RunStore;
-  hparams: Record<string, unknown> & { dst?: Record<string, unknown>; training?: Record<string, unknown> };
-  methods: string[];
-  seeds: number[];
-  dataset?: Dataset;
-  callbacks?: RunSpec['callbacks'];
-  onRun?: (r: DstResult) => void;
-}): ComparisonRow[] {
+export function compareDst(
+  spec: Logging & {
+    store: RunStore;
+    hparams: Record<string, unknown> & { dst?: Record<string, unknown>; training?: Record<string, unknown> };
+    methods: string[];
+    seeds: number[];
+    dataset?: Dataset;
+    callbacks?: RunSpec['callbacks'];
+    onRun?: (r: DstResult) => void;
+  },
+): ComparisonRow[] {
   const hpOf = (method: string, seed: number) => ({
-    ...o.hparams,
-    training: { ...(o.hparams.training ?? {}), seed },
-    dst: { ...(o.hparams.dst ?? {}), method },
+    ...spec.hparams,
+    training: { ...(spec.hparams.training ?? {}), seed },
+    dst: { ...(spec.hparams.dst ?? {}), method },
   });
-  for (const m of o.methods) methodDef(m);
-  if (!o.seeds.length) throw new SprigError('no seeds to run', 'pass --seeds 0,1,2');
+  for (const m of spec.methods) methodDef(m);
+  if (!spec.seeds.length) throw new SprigError('no seeds to run', 'pass --seeds 0,1,2');
   // every plan made up front (cheap: no training), so a bad input fails before any run; the data
   // of each seed is loaded once (its validation split and subset depend on the seed)
-  const data = new Map<number, Dataset | undefined>(o.seeds.map((seed) => [seed, o.dataset]));
-  const plans = o.methods.map((m) =>
-    o.seeds.map((seed) => {
+  const data = new Map<number, Dataset | undefined>(spec.seeds.map((seed) => [seed, spec.dataset]));
+  const plans = spec.methods.map((m) =>
+    spec.seeds.map((seed) => {
       const plan = planDst(hpOf(m, seed), data.get(seed));
       data.set(seed, plan.setup.dataset);
       return plan;
     }),
   );
   const rows: ComparisonRow[] = [];
-  for (const [i, m] of o.methods.entries()) {
+  for (const [i, m] of spec.methods.entries()) {
     const runs: DstResult[] = [];
-    for (const [j, seed] of o.seeds.entries()) {
+    for (const [j, seed] of spec.seeds.entries()) {
       const r = runDst({
-        store: o.store,
+        store: spec.store,
         plan: plans[i]![j]!,
-        callbacks: o.callbacks,
+        callbacks: spec.callbacks,
+        metricsEvery: spec.metricsEvery,
         label: `${m} s${seed}`,
       });
       runs.push(r);
-      o.onRun?.(r);
+      spec.onRun?.(r);
     }
-    const { mean, std } = meanStd(runs.map((r) => r.testAccuracy));
-    const avg = (f: (r: DstResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
-    rows.push({
-      method: methodDef(m).name,
-      n: runs.length,
-      mean,
-      std,
-      flops: {
-        trainingPerStep: avg((r) => r.flops.trainingPerStep),
-        trainingPerStepFraction: avg((r) => r.flops.trainingPerStepFraction),
-        trainingFraction: avg((r) => r.flops.trainingFraction),
-        inference: avg((r) => r.flops.inference),
-        inferenceFraction: avg((r) => r.flops.inferenceFraction),
-      },
-      runs,
-    });
+    rows.push(comparisonRow(m, runs));
   }
   return rows;
 }
 
-export { methodNames, smallDenseWidths };
+/** One method's row: accuracy as mean ± std over its seeds, FLOPs averaged. */
+function comparisonRow(method: string, runs: DstResult[]): ComparisonRow {
+  const { mean, std } = meanStd(runs.map((r) => r.testAccuracy));
+  const avg = (f: (r: DstResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+  return {
+    method: methodDef(method).name,
+    n: runs.length,
+    mean,
+    std,
+    flops: {
+      trainingPerStep: avg((r) => r.flops.trainingPerStep),
+      trainingPerStepFraction: avg((r) => r.flops.trainingPerStepFraction),
+      trainingFraction: avg((r) => r.flops.trainingFraction),
+      inference: avg((r) => r.flops.inference),
+      inferenceFraction: avg((r) => r.flops.inferenceFraction),
+    },
+    runs,
+  };
+}
+
+export { meanStd, methodNames, smallDenseWidths };

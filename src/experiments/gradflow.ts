@@ -13,29 +13,27 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/types.js';
-import type { Model } from '../models/types.js';
 import type { RunStore } from '../store/store.js';
-import { methodDef, type UpdaterConfig } from '../algorithms/index.js';
+import { methodDef, type ScheduleFields, type Schedules } from '../algorithms/index.js';
 import {
   cloneMasks,
   denseMasks,
-  defaultDropSchedule,
-  layerDensities,
-  randomMasks,
   sparseInit,
   INIT_SCALE,
   sparsityReport,
-  validateDropSchedule,
-  validateGmpSchedule,
+  type LayerDensities,
   type Masks,
 } from '../sparsity/index.js';
 import { FILES, readJson, writeJson } from '../store/artifacts.js';
-import type { Callbacks, SparseUpdater } from '../training/loop.js';
+import type { Callbacks } from '../training/loop.js';
 import { Step } from '../training/step.js';
 import { Rng } from '../util/rng.js';
+import { cloneArrays } from '../util/arrays.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { datasetSchema, hashedRunId, modelSchema, trainingSchema, stepSchema } from './hparams.js';
 import { setup, type Setup } from './setup.js';
+import { methodSchedules, sparseUpdater, startMasks, targetDensities } from './sparse-run.js';
+import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, WEIGHTS_FILE } from './run.js';
 import {
   argmaxRows,
@@ -184,7 +182,7 @@ export interface GradflowResult {
   ensembleAccuracy: number;
 }
 
-export interface GradflowOptions {
+export interface GradflowOptions extends Logging {
   store: RunStore;
   callbacks?: (label: string) => Callbacks;
   log?: (line: string) => void;
@@ -210,69 +208,77 @@ export function planGradflow(hp: GradflowHparams) {
       'leave --validation out',
     );
   const s = setup(hp, ds);
-  const specs = s.model.specs;
-  const densities = layerDensities(specs, {
-    distribution: g.distribution,
-    sparsity: g.sparsity,
-    denseFirstLayer: g.denseFirstLayer,
-  });
-  const T = s.totalSteps;
-  const gmp = {
-    begin: Math.round(g.gmpBegin * T),
-    end: Math.round(g.gmpEnd * T),
-    frequency: g.gmpFrequency,
-    initialSparsity: 0,
-  };
-  if (gmp.end <= gmp.begin)
-    throw new SprigError(
-      `GMP ends (step ${gmp.end}) no later than it begins (step ${gmp.begin}) in ${T} steps`,
-      'train longer, or widen --gmp-begin/--gmp-end',
-    );
+  const densities = targetDensities(s.model.specs, g);
   // The pruning solution is trained whatever the runs: it is every run's reference.
-  for (const d of densities.values()) validateGmpSchedule({ ...gmp, finalSparsity: 1 - d }, T);
-  const drop = {
-    ...defaultDropSchedule(T),
-    dropFraction: g.dropFraction,
-    deltaT: g.deltaT,
-    tEnd: Math.max(1, Math.round(g.tEnd * T)),
-  };
-  validateDropSchedule(drop, T);
-  const every = Step.parse(g.logEvery).iterations(s.itersPerEpoch);
-  if (every < 1) throw new SprigError(`--log-every ${g.logEvery} is zero iterations`, "use e.g. '100it'");
-  const logSteps = new Set<number>();
-  for (let t = 0; t < T; t += every) logSteps.add(t);
-  logSteps.add(T);
-  // θ0 (dense; pruned and lottery), the random mask and the fresh init of the scratch family.
-  const theta0 = s.model.init(new Rng(hp.training.seed));
-  const randomMask = randomMasks(specs, densities, new Rng(hp.training.seed + 1));
-  const scratchInit = sparseInit(
-    specs,
-    s.model.init(new Rng(hp.training.seed + 2)),
-    randomMask,
-    'dense',
-    new Rng(0),
-  );
-  const scratchPlusInit = sparseInit(
-    specs,
-    s.model.init(new Rng(hp.training.seed + 2)),
-    randomMask,
-    'unit_scaled',
-    new Rng(hp.training.seed + 3),
-    { scale: g.initScale },
-  );
+  const { gmp, drop } = gradflowSchedules(g, s.totalSteps);
   return {
     ds,
     setup: s,
     densities,
     gmp,
     drop,
-    logSteps,
-    theta0,
-    randomMask,
-    scratchInit,
-    scratchPlusInit,
+    logSteps: gradNormSteps(g.logEvery, s),
+    ...gradflowStarts(hp, s, densities),
     gradBatch: ds.validation!,
   };
+}
+
+/**
+ * The pruning solution's GMP and RigL's drop schedule (cosine decay), by the methods' own rules
+ * (algorithms/); every point is a fraction of training, T_end at least one step.
+ */
+function gradflowSchedules(g: GradflowHparams['gradflow'], totalSteps: number): Required<Schedules> {
+  const fields: ScheduleFields = {
+    sparsity: g.sparsity,
+    deltaT: g.deltaT,
+    dropFraction: g.dropFraction,
+    dropDecay: 'cosine',
+    decayPower: 1,
+    tEnd: g.tEnd,
+    gmpBegin: g.gmpBegin,
+    gmpEnd: g.gmpEnd,
+    gmpFrequency: g.gmpFrequency,
+    gmpInitialSparsity: 0,
+  };
+  const atFraction = (v: number | string) => Math.round(Number(v) * totalSteps);
+  const [begin, end] = [atFraction(g.gmpBegin), atFraction(g.gmpEnd)];
+  if (end <= begin)
+    throw new SprigError(
+      `GMP ends (step ${end}) no later than it begins (step ${begin}) in ${totalSteps} steps`,
+      'train longer, or widen --gmp-begin/--gmp-end',
+    );
+  const { gmp } = methodSchedules(methodDef('gmp'), fields, totalSteps, (_, v) => atFraction(v));
+  const atLeastOne = (_: string, v: number | string) => Math.max(1, atFraction(v));
+  const { drop } = methodSchedules(methodDef('rigl'), fields, totalSteps, atLeastOne);
+  return { gmp: gmp!, drop: drop! };
+}
+
+/** The steps at which the gradient norm is logged: every `logEvery`, and the last. */
+function gradNormSteps(logEvery: string, s: Setup): Set<number> {
+  const every = Step.parse(logEvery).iterations(s.itersPerEpoch);
+  if (every < 1) throw new SprigError(`--log-every ${logEvery} is zero iterations`, "use e.g. '100it'");
+  const logSteps = new Set<number>();
+  for (let t = 0; t < s.totalSteps; t += every) logSteps.add(t);
+  logSteps.add(s.totalSteps);
+  return logSteps;
+}
+
+/** θ0 (dense; pruned and lottery), the random mask and the fresh inits of the scratch family. */
+function gradflowStarts(hp: GradflowHparams, s: Setup, densities: LayerDensities) {
+  const { seed } = hp.training;
+  const specs = s.model.specs;
+  const theta0 = s.model.init(new Rng(seed));
+  const randomMask = startMasks(methodDef('static'), specs, densities, new Rng(seed + 1))!;
+  const scratchInit = sparseInit(specs, s.model.init(new Rng(seed + 2)), randomMask, 'dense', new Rng(0));
+  const scratchPlusInit = sparseInit(
+    specs,
+    s.model.init(new Rng(seed + 2)),
+    randomMask,
+    'unit_scaled',
+    new Rng(seed + 3),
+    { scale: hp.gradflow.initScale },
+  );
+  return { theta0, randomMask, scratchInit, scratchPlusInit };
 }
 
 function runFields(hp: GradflowHparams, run: GradflowRun) {
@@ -302,177 +308,177 @@ function runFields(hp: GradflowHparams, run: GradflowRun) {
   }
 }
 
-const copy = (w: Map<string, Float32Array>) => new Map([...w].map(([n, v]) => [n, Float32Array.from(v)]));
+export type GradflowPlan = ReturnType<typeof planGradflow>;
 
-interface Trained {
-  run: GradflowRun;
-  runId: string;
-  runDir: string;
-  cached: boolean;
-  testAccuracy: number;
-  testLoss: number;
+/** A trained child run: what its report says of it, and its solutions at the start and the end. */
+interface Trained extends Pick<
+  RunReport,
+  'run' | 'runId' | 'runDir' | 'cached' | 'testAccuracy' | 'testLoss'
+> {
   init: Solution;
   final: Solution & { masks: Masks };
   gradNorm: GradNormCurve;
 }
 
-/** The method's updater from the algorithms registry (all three build one). */
-function updater(method: 'gmp' | 'static' | 'rigl', cfg: UpdaterConfig): SparseUpdater {
-  return methodDef(method).create(cfg)!;
+/** The gradient norm logged at one step: total and per layer. */
+interface GradNormPoint {
+  step: number;
+  total: number;
+  layers: Record<string, number>;
 }
+
+/** What every child run of one experiment shares. */
+interface GradflowContext {
+  hp: GradflowHparams;
+  plan: GradflowPlan;
+  opts: GradflowOptions;
+  /** The experiment's run id, the parent of its child runs. */
+  parent: string;
+}
+
+/**
+ * How each run starts besides the pruning solution (trained first, from θ0 by GMP): its updater and
+ * its init — the scratch family's fresh one with the random mask, or the pruning solution's mask
+ * with θ0 (lottery).
+ */
+const RUN_STARTS = {
+  scratch: { method: 'static', init: 'scratch' },
+  'scratch+': { method: 'static', init: 'scratch+' },
+  rigl: { method: 'rigl', init: 'scratch' },
+  'rigl+': { method: 'rigl', init: 'scratch+' },
+  lottery: { method: 'static', init: 'lottery' },
+} as const satisfies Record<Exclude<GradflowRun, 'pruned'>, { method: 'static' | 'rigl'; init: string }>;
 
 export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): GradflowResult {
   const { store } = opts;
   const log = opts.log ?? (() => {});
   const plan = planGradflow(hp);
-  const s: Setup = plan.setup;
-  const model: Model = s.model;
-  const specs = model.specs;
   const runId = hashedRunId('gradflow', gradflowHparamsSchema, hp);
   const dir = store.dir(runId);
   store.open(dir, hp, { runId, kind: 'gradflow' });
-
-  const cfg = (masks: Masks): UpdaterConfig => ({
-    specs,
-    masks,
-    densities: plan.densities,
-    schedule: plan.drop,
-    gmp: plan.gmp,
-  });
-
-  const train = (run: GradflowRun, init: Map<string, Float32Array>, updater: SparseUpdater): Trained => {
-    const rhp = { dataset: hp.dataset, model: hp.model, training: hp.training, gradflow: runFields(hp, run) };
-    const rid = hashedRunId('gradflow_run', runSchema, runSchema.parse(rhp));
-    const rdir = store.dir(rid);
-    const curvePath = join(rdir, GRADNORM_FILE);
-    let points = readJson<{ step: number; total: number; layers: Record<string, number> }[]>(curvePath) ?? [];
-    const options = s.options({
-      validation: undefined,
-      init: copy(init), // train() trains in these very arrays (tf.tensor does not copy); `init` stays θ_init
-      sparse: updater,
-      logSteps: plan.logSteps,
-      callbacks: {
-        onLog(step, _w, params) {
-          const gn = gradientNorm(model, params(), plan.gradBatch, updater.masks);
-          points = [...points.filter((p) => p.step !== step), { step, ...gn }].sort(
-            (a, b) => a.step - b.step,
-          );
-          writeJson(curvePath, points);
-        },
-      },
-    });
-    const r = runTraining({
-      store,
-      runId: rid,
-      dir: rdir,
-      kind: 'gradflow_run',
-      parent: runId,
-      hparams: rhp,
-      options,
-      callbacks: opts.callbacks,
-      label: run,
-    });
-    const stored = loadWeights(join(rdir, WEIGHTS_FILE));
-    points = readJson<typeof points>(curvePath) ?? [];
-    const layers: Record<string, number[]> = {};
-    for (const sp of specs) layers[sp.name] = points.map((p) => p.layers[sp.name]!);
-    return {
-      run,
-      runId: rid,
-      runDir: rdir,
-      cached: r.cached,
-      testAccuracy: r.testAccuracy,
-      testLoss: r.testLoss,
-      init: { weights: init },
-      final: { weights: stored.weights, bnStats: stored.bnStats, masks: stored.masks ?? new Map() },
-      gradNorm: { steps: points.map((p) => p.step), total: points.map((p) => p.total), layers },
-    };
-  };
-
+  const ctx: GradflowContext = { hp, plan, opts, parent: runId };
+  const specs = plan.setup.model.specs;
   // The pruning solution comes first: lottery needs its mask, and every run is compared with it.
-  const pruned = train('pruned', copy(plan.theta0), updater('gmp', cfg(denseMasks(specs))));
+  const pruned = trainRun(ctx, 'pruned', cloneArrays(plan.theta0), 'gmp', denseMasks(specs));
   const done = new Map<GradflowRun, Trained>([['pruned', pruned]]);
   for (const run of hp.gradflow.runs) {
     if (done.has(run)) continue;
-    switch (run) {
-      case 'scratch':
-        done.set(
-          run,
-          train(run, copy(plan.scratchInit), updater('static', cfg(cloneMasks(plan.randomMask)))),
-        );
-        break;
-      case 'scratch+':
-        done.set(
-          run,
-          train(run, copy(plan.scratchPlusInit), updater('static', cfg(cloneMasks(plan.randomMask)))),
-        );
-        break;
-      case 'rigl':
-        done.set(run, train(run, copy(plan.scratchInit), updater('rigl', cfg(cloneMasks(plan.randomMask)))));
-        break;
-      case 'rigl+':
-        done.set(
-          run,
-          train(run, copy(plan.scratchPlusInit), updater('rigl', cfg(cloneMasks(plan.randomMask)))),
-        );
-        break;
-      case 'lottery': {
-        const m = cloneMasks(pruned.final.masks);
-        const init = copy(plan.theta0);
-        for (const [n, mask] of m) init.get(n)!.forEach((_, i, a) => (a[i]! *= mask[i]!));
-        done.set(run, train(run, init, updater('static', cfg(m))));
-        break;
-      }
-      default:
-        throw unknownName('gradflow run', run, GRADFLOW_RUNS);
+    if (!Object.hasOwn(RUN_STARTS, run)) throw unknownName('gradflow run', run, GRADFLOW_RUNS);
+    const start = RUN_STARTS[run as keyof typeof RUN_STARTS];
+    if (start.init === 'lottery') {
+      const masks = cloneMasks(pruned.final.masks);
+      const init = cloneArrays(plan.theta0);
+      for (const [n, mask] of masks) init.get(n)!.forEach((_, i, a) => (a[i]! *= mask[i]!));
+      done.set(run, trainRun(ctx, run, init, start.method, masks));
+    } else {
+      const init = start.init === 'scratch' ? plan.scratchInit : plan.scratchPlusInit;
+      done.set(run, trainRun(ctx, run, cloneArrays(init), start.method, cloneMasks(plan.randomMask)));
     }
   }
   log('measuring the landscape (distances, interpolation, disagreement, ensembles)');
+  const result: GradflowResult = { runId, runDir: dir, ...measureLandscape(hp, plan, done) };
+  writeJson(join(dir, GRADFLOW_FILE), result);
+  store.release(dir);
+  return result;
+}
 
-  const test = s.dataset.test;
+/** One child run's identity: the training groups and the gradflow fields that shape it. */
+function runHparams(hp: GradflowHparams, run: GradflowRun) {
+  return { dataset: hp.dataset, model: hp.model, training: hp.training, gradflow: runFields(hp, run) };
+}
+
+/** Trains (or reads back) one child run with the method's updater, logging its gradient norm. */
+function trainRun(
+  ctx: GradflowContext,
+  run: GradflowRun,
+  init: Map<string, Float32Array>,
+  method: 'gmp' | 'static' | 'rigl',
+  masks: Masks,
+): Trained {
+  const { store } = ctx.opts;
+  const { plan } = ctx;
+  const model = plan.setup.model;
+  const updater = sparseUpdater(methodDef(method), {
+    specs: model.specs,
+    masks,
+    densities: plan.densities,
+    schedules: { drop: plan.drop, gmp: plan.gmp },
+    deltaT: ctx.hp.gradflow.deltaT,
+    totalSteps: plan.setup.totalSteps,
+  })!;
+  const hparams = runHparams(ctx.hp, run);
+  const childId = hashedRunId('gradflow_run', runSchema, runSchema.parse(hparams));
+  const childDir = store.dir(childId);
+  const curvePath = join(childDir, GRADNORM_FILE);
+  let points = readJson<GradNormPoint[]>(curvePath) ?? [];
+  const options = plan.setup.options({
+    validation: undefined,
+    init: cloneArrays(init), // train() trains in these very arrays (tf.tensor does not copy); `init` stays θ_init
+    sparse: updater,
+    logSteps: plan.logSteps,
+    callbacks: {
+      onLog(step, _w, params) {
+        const norm = gradientNorm(model, params(), plan.gradBatch, updater.masks);
+        points = [...points.filter((p) => p.step !== step), { step, ...norm }].sort(
+          (a, b) => a.step - b.step,
+        );
+        writeJson(curvePath, points);
+      },
+    },
+  });
+  const r = runTraining({
+    store,
+    runId: childId,
+    dir: childDir,
+    kind: 'gradflow_run',
+    parent: ctx.parent,
+    hparams,
+    options,
+    callbacks: ctx.opts.callbacks,
+    metricsEvery: ctx.opts.metricsEvery,
+    label: run,
+  });
+  const stored = loadWeights(join(childDir, WEIGHTS_FILE));
+  return {
+    run,
+    runId: childId,
+    runDir: childDir,
+    cached: r.cached,
+    testAccuracy: r.testAccuracy,
+    testLoss: r.testLoss,
+    init: { weights: init },
+    final: { weights: stored.weights, bnStats: stored.bnStats, masks: stored.masks ?? new Map() },
+    gradNorm: gradNormCurve(readJson<GradNormPoint[]>(curvePath) ?? [], model.specs),
+  };
+}
+
+function gradNormCurve(points: GradNormPoint[], specs: readonly { name: string }[]): GradNormCurve {
+  const layers: Record<string, number[]> = {};
+  for (const sp of specs) layers[sp.name] = points.map((p) => p.layers[sp.name]!);
+  return { steps: points.map((p) => p.step), total: points.map((p) => p.total), layers };
+}
+
+/** Every solution against the pruning solution and against each other, on the test set. */
+function measureLandscape(
+  hp: GradflowHparams,
+  plan: GradflowPlan,
+  done: Map<GradflowRun, Trained>,
+): Omit<GradflowResult, 'runId' | 'runDir'> {
+  const { model, dataset } = plan.setup;
+  const test = dataset.test;
   const logits = new Map<GradflowRun, Float32Array>();
   for (const [run, t] of done) logits.set(run, logitsOf(model, t.final, test));
   const preds = new Map([...logits].map(([r, z]) => [r, argmaxRows(z, model.numClasses)]));
-  const ref = pruned.final;
-  const reports: RunReport[] = hp.gradflow.runs.map((run) => {
-    const t = done.get(run)!;
-    const self = run === 'pruned';
-    return {
-      run,
-      runId: t.runId,
-      runDir: t.runDir,
-      cached: t.cached,
-      testAccuracy: t.testAccuracy,
-      testLoss: t.testLoss,
-      sparsity: 1 - sparsityReport(specs, t.final.masks).density,
-      gradNorm: t.gradNorm,
-      gradNormAtInit: t.gradNorm.steps[0] === 0 ? t.gradNorm.total[0]! : NaN,
-      distanceToPruned: l2Distance(t.final.weights, ref.weights),
-      distanceToInit: l2Distance(t.final.weights, t.init.weights),
-      initDistanceToPruned: l2Distance(t.init.weights, ref.weights),
-      disagreementWithPruned: disagreement(preds.get(run)!, preds.get('pruned')!),
-      interpolationToPruned: self
-        ? flat(evaluateSolution(model, ref, test), hp.gradflow.interpolationPoints)
-        : interpolation(model, t.final, ref, test, {
-            points: hp.gradflow.interpolationPoints,
-            bnData: headOf(s.dataset.train, 1000), // batch-norm models: statistics re-estimated per α
-          }),
-      ensembleWithPrunedAccuracy: ensembleAccuracy(
-        self ? [logits.get(run)!] : [logits.get(run)!, logits.get('pruned')!],
-        test.y,
-        model.numClasses,
-      ),
-    };
-  });
+  const reports = hp.gradflow.runs.map((run) =>
+    runReport(hp, plan, done.get(run)!, done.get('pruned')!, logits, preds),
+  );
   const names = [...done.keys()];
   const matrix = names.map((a) => names.map((b) => disagreement(preds.get(a)!, preds.get(b)!)));
-  const result: GradflowResult = {
-    runId,
-    runDir: dir,
+  return {
     model: hp.model.name,
     sparsity: hp.gradflow.sparsity,
     gradBatch: hp.gradflow.gradBatch,
-    totalSteps: s.totalSteps,
+    totalSteps: plan.setup.totalSteps,
     runs: reports,
     disagreement: { names, matrix },
     ensembleAccuracy: ensembleAccuracy(
@@ -481,9 +487,48 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
       model.numClasses,
     ),
   };
-  writeJson(join(dir, GRADFLOW_FILE), result);
-  store.release(dir);
-  return result;
+}
+
+/** One run's place relative to the pruning solution: distances, interpolation, disagreement, ensemble. */
+function runReport(
+  hp: GradflowHparams,
+  plan: GradflowPlan,
+  t: Trained,
+  pruned: Trained,
+  logits: Map<GradflowRun, Float32Array>,
+  preds: Map<GradflowRun, Int32Array>,
+): RunReport {
+  const { model, dataset } = plan.setup;
+  const test = dataset.test;
+  const ref = pruned.final;
+  const self = t.run === 'pruned';
+  const points = hp.gradflow.interpolationPoints;
+  return {
+    run: t.run,
+    runId: t.runId,
+    runDir: t.runDir,
+    cached: t.cached,
+    testAccuracy: t.testAccuracy,
+    testLoss: t.testLoss,
+    sparsity: 1 - sparsityReport(model.specs, t.final.masks).density,
+    gradNorm: t.gradNorm,
+    gradNormAtInit: t.gradNorm.steps[0] === 0 ? t.gradNorm.total[0]! : NaN,
+    distanceToPruned: l2Distance(t.final.weights, ref.weights),
+    distanceToInit: l2Distance(t.final.weights, t.init.weights),
+    initDistanceToPruned: l2Distance(t.init.weights, ref.weights),
+    disagreementWithPruned: disagreement(preds.get(t.run)!, preds.get('pruned')!),
+    interpolationToPruned: self
+      ? flat(evaluateSolution(model, ref, test), points)
+      : interpolation(model, t.final, ref, test, {
+          points,
+          bnData: headOf(dataset.train, 1000), // batch-norm models: statistics re-estimated per α
+        }),
+    ensembleWithPrunedAccuracy: ensembleAccuracy(
+      self ? [logits.get(t.run)!] : [logits.get(t.run)!, logits.get('pruned')!],
+      test.y,
+      model.numClasses,
+    ),
+  };
 }
 
 /** The pruning solution against itself: a flat line, no barrier (saves evaluating it 30 times). */

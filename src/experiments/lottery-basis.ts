@@ -76,7 +76,17 @@ function gemm(
   tb: boolean,
 ): void {
   const nat = nativeAddon();
-  if (nat) return nat.matmul(c, a, b, batchA, batchB, m, n, k, ta, tb, null, 0, 0, ONE_BLAS_THREAD);
+  if (nat)
+    return nat.matmul(c, a, b, null, {
+      m,
+      n,
+      k,
+      batchA,
+      batchB,
+      transA: ta,
+      transB: tb,
+      impl: ONE_BLAS_THREAD,
+    });
   const batch = Math.max(batchA, batchB);
   for (let p = 0; p < batch; p++) {
     const ao = batchA === 1 ? 0 : p * m * k;

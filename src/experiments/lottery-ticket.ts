@@ -31,13 +31,15 @@ import { magnitudePrune, type PruneOptions } from '../sparsity/prune.js';
 import type { Basis } from '../sparsity/bases.js';
 import type { TrainHparams } from './hparams.js';
 import { setup, type Setup } from './setup.js';
+import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, saveWeights, type RunResult, type StoredWeights } from './run.js';
 import { basisReparam, coeffsOf } from './lottery-basis.js';
 import { replicateHparams, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
+import { cloneArrays } from '../util/arrays.js';
 
 export const MASKS_FILE = FILES.masks;
 
-export interface LotteryContext {
+export interface LotteryContext extends Logging {
   store: RunStore;
   hp: LotteryHparams;
   plan: LotteryPlan;
@@ -190,11 +192,12 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
         hparams: t.hparams,
         label: t.label,
         callbacks: ctx.callbacks,
+        metricsEvery: ctx.metricsEvery,
         options: t.setup.options({
-          init: cloneMap(init),
+          init: cloneArrays(init),
           initBnStats: start.bnStats,
           startStep: start.startStep,
-          sparse: t.masks ? { masks: cloneMap(t.masks) } : undefined,
+          sparse: t.masks ? { masks: cloneArrays(t.masks) } : undefined,
           loss: t.loss,
           reparam: rp?.reparam,
           saveAt: t.saveAt,
@@ -208,8 +211,6 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
   }
   return { label: t.label, dir: t.dir, runId: t.runId, masks, result, weights: lazyWeights(t.dir) };
 }
-
-const cloneMap = (m: Map<string, Float32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
 
 /** The dense level 0 of a replicate: trains from θ0 and saves θ_k for every rewind step asked for. */
 export function level0(rep: Replicate): Point {
@@ -228,7 +229,7 @@ export function level0(rep: Replicate): Point {
     const bn = new Map(
       [...s.model.bnStats].map(([n, v]) => [n, { mean: v.mean.slice(), variance: v.variance.slice() }]),
     );
-    saveWeights(rewindPath(rep, step), { weights: cloneMap(weights), bnStats: bn });
+    saveWeights(rewindPath(rep, step), { weights: cloneArrays(weights), bnStats: bn });
   };
   const p = trainTicket(rep, {
     label: `r${rep.r} L0`,

@@ -14,9 +14,11 @@ import type { Callbacks } from '../training/loop.js';
 import type { RunStore } from '../store/store.js';
 import type { Dataset } from '../data/types.js';
 import { SprigError } from '../util/errors.js';
+import { meanStd } from '../util/stats.js';
 import { checkLevels } from '../sparsity/prune.js';
 import { sparsityReport } from '../sparsity/mask.js';
 import { validate } from './hparams.js';
+import type { Logging } from './run-observers.js';
 import { loadData, setup } from './setup.js';
 import {
   lotteryHparamsSchema,
@@ -46,7 +48,7 @@ import { parseBranches, runBranch, type Branch, type MainPoint } from './lottery
 
 export * from './lottery-hparams.js';
 
-export interface LotteryOptions {
+export interface LotteryOptions extends Logging {
   store: RunStore;
   /** Unvalidated groups {dataset, model, training, pruning}. */
   hparams: unknown;
@@ -120,6 +122,7 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
     expDir: o.store.dir(expId),
     dataset,
     callbacks: o.callbacks,
+    metricsEvery: o.metricsEvery,
   };
   const saveSteps = new Set([0]);
   if (mainRewind.kind === 'step') saveSteps.add(mainRewind.step);
@@ -315,9 +318,7 @@ function keepEarlierBranches(r: LotteryResult, earlier: LotteryResult | undefine
 
 function stat(points: Point[], rep: Replicate): Stat {
   const accs = points.map((pt) => pt.result.testAccuracy);
-  const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-  const std =
-    accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;
+  const { mean, std } = meanStd(accs);
   return {
     testAccuracy: mean,
     testAccuracyStd: std,

@@ -4,26 +4,36 @@
  * (the fraction of active weights dropped and regrown at each mask update). Both go to the index
  * as metrics, so a killed and resumed run keeps what it had recorded.
  */
+import { z } from 'zod';
 import type { SparseUpdater, TrainOptions } from '../training/loop.js';
 import { evaluate } from '../training/evaluate.js';
-import { SprigError } from '../util/errors.js';
+import { cloneArrays } from '../util/arrays.js';
 
 /** About this many evaluations per run by default. */
 export const DEFAULT_POINTS = 20;
-export const METRICS_EVERY_ENV = 'SPRIG_METRICS_EVERY';
 
-/** Iterations between metric records: SPRIG_METRICS_EVERY (0 turns it off), else total/20. */
-export function metricsEvery(totalSteps: number, env = process.env[METRICS_EVERY_ENV]): number {
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 0)
-      throw new SprigError(
-        `${METRICS_EVERY_ENV}=${env} is not a number of iterations`,
-        'use a whole number (0 logs once per epoch only), e.g. --metrics-every 50',
-      );
-    return n;
-  }
-  return Math.max(1, Math.ceil(totalSteps / DEFAULT_POINTS));
+/**
+ * What a run records, beside its hyperparameters: these options change what is logged, never what
+ * is trained, so they are not part of any run id. Every experiment command takes them as flags.
+ */
+export const loggingSchema = z
+  .object({
+    metricsEvery: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        `record test metrics every N iterations (0: per epoch only; unset: about ${DEFAULT_POINTS} points per run); not part of the run id`,
+      ),
+  })
+  .strict();
+
+export type Logging = z.infer<typeof loggingSchema>;
+
+/** Iterations between metric records: the option when given (0 turns it off), else total/20. */
+export function metricsEvery(totalSteps: number, every?: number): number {
+  return every ?? Math.max(1, Math.ceil(totalSteps / DEFAULT_POINTS));
 }
 
 type Record_ = (step: number, metrics: Record<string, number | undefined>) => void;
@@ -32,8 +42,8 @@ type Record_ = (step: number, metrics: Record<string, number | undefined>) => vo
  * The run's options with the observers added: extra log steps whose evaluation is recorded, and a
  * sparse updater wrapped to measure each mask update. The loop's own behaviour is unchanged.
  */
-export function observeRun(o: TrainOptions, record: Record_): TrainOptions {
-  const every = metricsEvery(o.totalSteps);
+export function observeRun(o: TrainOptions, record: Record_, logging: Logging = {}): TrainOptions {
+  const every = metricsEvery(o.totalSteps, logging.metricsEvery);
   const mine = new Set<number>();
   // Epoch ends are evaluated by the loop already; step 0 shows where training starts.
   if (every > 0)
@@ -77,7 +87,7 @@ export function observeRun(o: TrainOptions, record: Record_): TrainOptions {
 /** Wraps an updater: after each mask update, records the fraction of active weights (in sparse layers) dropped and grown. */
 function churnObserver(u: SparseUpdater, record: Record_, every: number): SparseUpdater {
   let before: Map<string, Float32Array> | undefined;
-  const snapshot = () => new Map([...u.masks].map(([n, m]) => [n, Float32Array.from(m)]));
+  const snapshot = () => cloneArrays(u.masks);
   const measure = (step: number) => {
     let active = 0;
     let dropped = 0;

@@ -13,7 +13,7 @@ import {
 } from '../training/loop.js';
 import { removeIfExists, StoreFault } from '../training/checkpoint.js';
 import { artifactPath, FILES, saveWeights } from '../store/artifacts.js';
-import { observeRun } from './run-observers.js';
+import { observeRun, type Logging } from './run-observers.js';
 
 export interface RunResult {
   runId: string;
@@ -38,7 +38,7 @@ export interface RunResult {
   }[];
 }
 
-export interface RunSpec {
+export interface RunSpec extends Logging {
   store: RunStore;
   runId: string;
   /** Defaults to <root>/<runId>. */
@@ -94,6 +94,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
     const observed = observeRun(
       { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
       (step, m) => store.index.addMetrics(runId, step, m),
+      { metricsEvery: spec.metricsEvery },
     );
     trained = train({ ...observed, checkpointPath: artifactPath(dir, 'checkpoint') });
   } catch (e) {

@@ -109,7 +109,7 @@ export function conv(
 ): tf.Tensor4D {
   const w = p[`${name}.weight`] as tf.Tensor4D;
   // A masked filter of a training run runs on the sparse conv kernels where that pays.
-  const plan = sparseConvPlanFor(w);
+  const plan = sparseConvPlanFor(w, x.shape[0]);
   if (plan !== undefined) return sparseConvLayer(x, w, stride, pad, p[`${name}.bias`], activation, plan);
   return convLayer(x, w, stride, pad, p[`${name}.bias`], activation);
 }

@@ -4,6 +4,7 @@
  */
 import type { ParamSpec } from '../models/types.js';
 import { SprigError } from '../util/errors.js';
+import { cloneArrays } from '../util/arrays.js';
 
 /** Parameter name → 1/0 mask of the weight's size. */
 export type Masks = Map<string, Float32Array>;
@@ -38,9 +39,7 @@ export function denseMasks(specs: readonly ParamSpec[]): Masks {
 
 /** Deep copy of masks. */
 export function cloneMasks(masks: Masks): Masks {
-  const m: Masks = new Map();
-  for (const [k, v] of masks) m.set(k, v.slice());
-  return m;
+  return cloneArrays(masks);
 }
 
 /** Number of ones in a mask. */

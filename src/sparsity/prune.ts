@@ -85,11 +85,20 @@ export function layerRules(specs: readonly ParamSpec[], opts: PruneOptions): Map
 function lowestK(key: Float64Array, k: number): Uint32Array {
   const out = new Uint32Array(k);
   if (k === 0) return out;
-  const thr = kthSmallest(key.slice(), k - 1);
+  const thr = kthSmallest(scratchCopy(key), k - 1);
   let o = 0;
   for (let i = 0; i < key.length; i++) if (key[i]! < thr) out[o++] = i;
   for (let i = key.length - 1; i >= 0 && o < k; i--) if (key[i] === thr) out[o++] = i;
   return out;
+}
+
+// One reused buffer for the selection's copy: drop-and-grow selects over every weight of a layer
+// each ΔT steps, and a fresh copy each time is megabytes of garbage.
+let selectScratch = new Float64Array(0);
+function scratchCopy(key: Float64Array): Float64Array {
+  if (selectScratch.length < key.length) selectScratch = new Float64Array(key.length);
+  selectScratch.set(key);
+  return selectScratch.subarray(0, key.length);
 }
 
 /**

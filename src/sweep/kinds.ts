@@ -11,14 +11,14 @@ import { SprigError, unknownName } from '../util/errors.js';
 import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
 import { dstHparamsSchema, dstRunId, normaliseDst } from '../experiments/dst.js';
 import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
-import { bootstrapHparamsSchema } from '../experiments/bootstrap.js';
+import { bootstrapRunId } from '../experiments/bootstrap.js';
 import { gradflowHparamsSchema } from '../experiments/gradflow.js';
 import type { CommonOptions } from '../cli/flags.js';
 import { fieldFor, hparamsFromFlags } from '../cli/schema-flags.js';
 import { register as train } from '../cli/train.js';
 import { register as dst, dstHparamsFromFlags } from '../cli/dst.js';
 import { register as lottery } from '../cli/lottery.js';
-import { register as bootstrap, BOOTSTRAP_DEFAULTS, DEFAULT_MODELS } from '../cli/bootstrap.js';
+import { register as bootstrap, bootstrapHparamsFromFlags } from '../cli/bootstrap.js';
 import { register as gradflow, GRADFLOW_DEFAULTS } from '../cli/gradflow.js';
 
 export const KIND_NAMES = ['train', 'dst', 'lottery', 'bootstrap', 'gradflow'] as const;
@@ -60,23 +60,8 @@ const KINDS = {
   },
   bootstrap: {
     register: bootstrap,
-    // As src/cli/bootstrap.ts's action, and runBootstrap's id (the model list resolved).
-    runId: (o) => {
-      const raw = hparamsFromFlags('bootstrap', o, BOOTSTRAP_DEFAULTS);
-      const b = raw.bootstrap!;
-      if (typeof b.source === 'string' && b.source !== 'teacher' && b.source !== 'pool') {
-        raw.dataset = { ...raw.dataset, name: b.source };
-        b.source = 'pool';
-      }
-      if (o.model === undefined && (b.models === undefined || (b.models as unknown[]).length === 0))
-        b.models = DEFAULT_MODELS;
-      const hp = validate(bootstrapHparamsSchema, raw);
-      const models = hp.bootstrap.models.length ? hp.bootstrap.models : [hp.model.name];
-      return hashedRunId('bootstrap', bootstrapHparamsSchema, {
-        ...hp,
-        bootstrap: { ...hp.bootstrap, models },
-      });
-    },
+    // As src/cli/bootstrap.ts's action, and runBootstrap's id.
+    runId: (o) => bootstrapRunId(bootstrapHparamsFromFlags(o)),
   },
   gradflow: {
     register: gradflow,

@@ -8,6 +8,7 @@ import { tf, buffer, scoped } from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
 import type { Model, ParamTensors } from '../models/types.js';
 import { Rng } from '../util/rng.js';
+import { cloneArrays } from '../util/arrays.js';
 import { SprigError } from '../util/errors.js';
 import { createOptimizer, type Optimizer, type OptimizerHparams } from './optimizers.js';
 import { learningRate, type LrHparams } from './lr.js';
@@ -177,9 +178,49 @@ function createVariables(o: TrainOptions) {
   return { vars, trainable, params, gradientsOf, denseGradientsOf };
 }
 
+/** Everything a run holds while it trains: its variables, live buffers, optimizer and where it stands. */
+interface LiveRun extends ReturnType<typeof createVariables> {
+  weights: Map<string, Float32Array>;
+  masks?: Map<string, Float32Array>;
+  optimizer: Optimizer;
+  rng: Rng;
+  /** What a checkpoint holds (loop-state.ts). */
+  state: LoopState;
+  step: number;
+  history: EpochEvent[];
+  /** Training seconds of the pieces before this one (a resumed run). */
+  wallBefore: number;
+  /** Undoes the binding of masked layers to the sparse kernels. */
+  unbind?: () => void;
+}
+
 export function train(o: TrainOptions): TrainResult {
+  const run = startRun(o);
+  const t0 = performance.now();
+  const wallSeconds = () => run.wallBefore + (performance.now() - t0) / 1000;
+  let epochLoss = 0;
+  let epochSteps = 0;
+  while (run.step < o.totalSteps) {
+    const { loss, lr } = trainStep(o, run);
+    run.step++;
+    epochLoss += loss;
+    epochSteps++;
+    o.callbacks?.onStep?.(run.step, o.totalSteps, loss, lr);
+    if (run.step % o.itersPerEpoch === 0 || run.step === o.totalSteps) {
+      endEpoch(o, run, epochLoss / epochSteps, wallSeconds);
+      epochLoss = epochSteps = 0;
+    }
+  }
+  if (o.logSteps?.has(run.step)) o.callbacks?.onLog?.(run.step, run.weights, run.params);
+  o.saveAt?.(run.step, run.weights);
+  return finishRun(o, run, wallSeconds);
+}
+
+/** The variables from the init, or the state of the checkpoint when there is one to resume from. */
+function startRun(o: TrainOptions): LiveRun {
   const { model } = o;
-  const { vars, trainable, params, gradientsOf, denseGradientsOf } = createVariables(o);
+  const variables = createVariables(o);
+  const { vars, trainable } = variables;
   const weights = new Map(trainable.map((n) => [n, buffer(vars.get(n)!)]));
   if (o.initBnStats) copyBnStats(o.initBnStats, model.bnStats);
   const optimizer = createOptimizer(o.optimizer);
@@ -195,71 +236,77 @@ export function train(o: TrainOptions): TrainResult {
   };
   const resumed = o.checkpointPath ? restoreLoopState(o.checkpointPath, state) : undefined;
   if (!resumed && masks) for (const [n, m] of masks) multiplyInPlace(weights.get(n)!, m);
-  let step = resumed?.step ?? o.startStep ?? 0;
-  const history: EpochEvent[] = resumed?.history ?? [];
-  const wallBefore = resumed?.wallSeconds ?? 0;
-  // Masked dense layers run on the sparse kernels where that pays; bases reparametrise (θ = B(m ⊙ c)),
-  // so their weights are not sparse.
-  const unbind = masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined;
-
-  const wallSeconds = () => wallBefore + (performance.now() - t0) / 1000;
-  const save = () => {
-    if (o.checkpointPath)
-      saveLoopState(o.checkpointPath, state, { step, history, wallSeconds: wallSeconds() });
+  return {
+    ...variables,
+    weights,
+    masks,
+    optimizer,
+    rng,
+    state,
+    step: resumed?.step ?? o.startStep ?? 0,
+    history: resumed?.history ?? [],
+    wallBefore: resumed?.wallSeconds ?? 0,
+    // Masked dense layers run on the sparse kernels where that pays; bases reparametrise
+    // (θ = B(m ⊙ c)), so their weights are not sparse.
+    unbind: masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined,
   };
+}
 
-  const t0 = performance.now();
-  let epochLoss = 0;
-  let epochSteps = 0;
-  while (step < o.totalSteps) {
-    if (o.logSteps?.has(step)) o.callbacks?.onLog?.(step, weights, params);
-    o.saveAt?.(step, weights);
-    const batch = o.source.next();
-    const lr = learningRate(o.lr, step, o.totalSteps);
-    const { loss, grads } = (needsDenseGradients(o.sparse, step) ? denseGradientsOf : gradientsOf)(batch);
-    if (!Number.isFinite(loss)) {
-      const last = history.at(-1);
-      throw new SprigError(
-        `training diverged at iteration ${step}: the loss is ${loss}. ` +
-          (last
-            ? `The last good checkpoint (epoch ${last.epoch}) is kept.`
-            : 'No checkpoint had been written yet.'),
-        'lower the learning rate (--lr), or add warm-up (--warmup)',
-      );
-    }
-    const ctx: StepContext = {
-      step,
-      totalSteps: o.totalSteps,
-      lr,
-      weights,
-      grads,
-      optimizer,
-      batch,
-      rng,
-      gradients: (b) => denseGradientsOf(b).grads,
-    };
-    updateWeights(ctx, o.sparse, (n) => activeWeights(vars.get(n)!));
-    step++;
-    epochLoss += loss;
-    epochSteps++;
-    o.callbacks?.onStep?.(step, o.totalSteps, loss, lr);
-    if (step % o.itersPerEpoch === 0 || step === o.totalSteps) {
-      const ev: EpochEvent = {
-        epoch: Math.ceil(step / o.itersPerEpoch),
-        step,
-        totalSteps: o.totalSteps,
-        trainLoss: epochLoss / epochSteps,
-        ...evaluateAll(o, params),
-      };
-      epochLoss = epochSteps = 0;
-      history.push(ev);
-      o.callbacks?.onEpoch?.(ev);
-      save();
-    }
-  }
-  if (o.logSteps?.has(step)) o.callbacks?.onLog?.(step, weights, params);
+/** One iteration before its count: log, gradients of the next batch, the update. */
+function trainStep(o: TrainOptions, run: LiveRun): { loss: number; lr: number } {
+  const { step, weights } = run;
+  if (o.logSteps?.has(step)) o.callbacks?.onLog?.(step, weights, run.params);
   o.saveAt?.(step, weights);
+  const batch = o.source.next();
+  const lr = learningRate(o.lr, step, o.totalSteps);
+  const gradientsOf = needsDenseGradients(o.sparse, step) ? run.denseGradientsOf : run.gradientsOf;
+  const { loss, grads } = gradientsOf(batch);
+  if (!Number.isFinite(loss)) throw diverged(step, loss, run.history);
+  const ctx: StepContext = {
+    step,
+    totalSteps: o.totalSteps,
+    lr,
+    weights,
+    grads,
+    optimizer: run.optimizer,
+    batch,
+    rng: run.rng,
+    gradients: (b) => run.denseGradientsOf(b).grads,
+  };
+  updateWeights(ctx, o.sparse, (n) => activeWeights(run.vars.get(n)!));
+  return { loss, lr };
+}
 
+function diverged(step: number, loss: number, history: EpochEvent[]): SprigError {
+  const last = history.at(-1);
+  return new SprigError(
+    `training diverged at iteration ${step}: the loss is ${loss}. ` +
+      (last
+        ? `The last good checkpoint (epoch ${last.epoch}) is kept.`
+        : 'No checkpoint had been written yet.'),
+    'lower the learning rate (--lr), or add warm-up (--warmup)',
+  );
+}
+
+/** An epoch's end (or training's): evaluate, record, and checkpoint everything a resume needs. */
+function endEpoch(o: TrainOptions, run: LiveRun, trainLoss: number, wallSeconds: () => number): void {
+  const { step, history } = run;
+  const ev: EpochEvent = {
+    epoch: Math.ceil(step / o.itersPerEpoch),
+    step,
+    totalSteps: o.totalSteps,
+    trainLoss,
+    ...evaluateAll(o, run.params),
+  };
+  history.push(ev);
+  o.callbacks?.onEpoch?.(ev);
+  if (o.checkpointPath)
+    saveLoopState(o.checkpointPath, run.state, { step, history, wallSeconds: wallSeconds() });
+}
+
+/** The trained state copied out of the variables, which are then released. */
+function finishRun(o: TrainOptions, run: LiveRun, wallSeconds: () => number): TrainResult {
+  const { trainable, params, masks, history, vars } = run;
   const final = history.at(-1) ?? evaluateAll(o, params);
   // θ seen by the model (after any reparametrisation), copied out of the variables.
   const theta = scoped(() => {
@@ -268,16 +315,16 @@ export function train(o: TrainOptions): TrainResult {
   });
   const result: TrainResult = {
     weights: theta,
-    bnStats: cloneBnStats(model.bnStats),
-    masks: masks ? new Map([...masks].map(([n, m]) => [n, Float32Array.from(m)])) : undefined,
+    bnStats: cloneBnStats(o.model.bnStats),
+    masks: masks ? cloneArrays(masks) : undefined,
     test: final.test,
     validation: final.validation,
     history,
-    steps: step,
+    steps: run.step,
     wallSeconds: wallSeconds(),
-    sparseLayers: unbind ? sparseReport(vars) : undefined,
+    sparseLayers: run.unbind ? sparseReport(vars) : undefined,
   };
-  unbind?.();
+  run.unbind?.();
   for (const v of vars.values()) v.dispose();
   return result;
 }

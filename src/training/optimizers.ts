@@ -53,7 +53,8 @@ export class Sgd implements Optimizer {
     const { momentum: mu, nesterov, weightDecay: wd } = this.h;
     let v = this.velocity.get(name);
     if (mu !== 0 && !v) this.velocity.set(name, (v = new Float32Array(w.length)));
-    if (nativeSgdUpdate(w, g, v ?? null, mask ?? null, lr, mu, wd, nesterov)) return;
+    if (nativeSgdUpdate(w, g, v ?? null, mask ?? null, { lr, momentum: mu, weightDecay: wd, nesterov }))
+      return;
     if (!v) {
       for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + wd * w[i]!);
     } else {
@@ -122,7 +123,8 @@ export class Adam implements Optimizer {
       this.m.set(name, (m = new Float32Array(w.length)));
       this.v.set(name, (v = new Float32Array(w.length)));
     }
-    if (nativeAdamUpdate(w, g, m, v, mask ?? null, lr, b1, b2, eps, wd, this.t, false)) return;
+    const opts = { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step: this.t, decoupled: false };
+    if (nativeAdamUpdate(w, g, m, v, mask ?? null, opts)) return;
     const c1 = 1 - Math.pow(b1, this.t);
     const c2 = 1 - Math.pow(b2, this.t);
     const step = lr / c1;

@@ -2,16 +2,17 @@
  * Batch normalisation with batch statistics as ONE differentiable op (forward: statistics and
  * normalisation in two passes; backward: dx, dγ, dβ in two passes), instead of tf.moments +
  * tf.batchNorm, whose autodiff costs ~20 full-size element-wise passes per layer. Works on any
- * rank (channels last); the kernels have a JS implementation, replaced by the native one when the
- * addon loads. Numerically it is the same function as moments + batchNorm (biased variance).
+ * rank (channels last); the kernels have a JS implementation (here, registered by register.ts),
+ * replaced by the native one (native/batchnorm.ts) when the addon loads. Numerically it is the same function as moments + batchNorm (biased variance).
  * Optionally fused with what follows it in ResNets: `+ residual` and/or ReLU, in the same output
  * pass (backward: dy masked by the ReLU once, and handed to the residual as its gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CpuBackend, KernelArgs } from './cpu-backend.js';
+import { SPRIG_KERNELS } from './names.js';
 
-export const BN_TRAIN = 'SprigBatchNormTrain';
-export const BN_TRAIN_GRAD = 'SprigBatchNormTrainGrad';
+const BN_TRAIN = SPRIG_KERNELS.batchNormTrain;
+const BN_TRAIN_GRAD = SPRIG_KERNELS.batchNormTrainGrad;
 
 function vals(be: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
   if (!t) return null;
@@ -112,15 +113,6 @@ export function bnTrainGradJs(args: KernelArgs): tf.TensorInfo[] {
   ];
   if (args.attrs?.residual) outs.push(be.makeTensorInfo(x.shape, 'float32', Y ? DY : Float32Array.from(DY)));
   return outs;
-}
-
-for (const [kernelName, kernelFunc] of [
-  [BN_TRAIN, bnTrainJs],
-  [BN_TRAIN_GRAD, bnTrainGradJs],
-] as const) {
-  if (!tf.getKernel(kernelName, 'cpu')) {
-    tf.registerKernel({ kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
 }
 
 /** What follows the normalisation in the same kernel: y = relu?(bn(x) + residual?). */

@@ -2,13 +2,14 @@
  * Softmax cross-entropy as ONE differentiable op: −mean_b Σ_k t_bk·log softmax(z_b)_k, with its
  * gradient (softmax(z)·Σt − t)/B in one pass. The tf-ops formulation (oneHot, logSoftmax, mul, sum,
  * mean, neg) costs ~25 kernel calls per step forward and backward, which matters for small
- * networks. Plain TypeScript over [batch, classes] in float64; registered whether or not the native
- * engine is loaded.
+ * networks. Plain TypeScript over [batch, classes] in float64; registered (register.ts) whether or
+ * not the native engine is loaded, its gradient in gradients.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CpuBackend } from './cpu-backend.js';
+import { SPRIG_KERNELS } from './names.js';
 
-const CE = 'SprigSoftmaxCrossEntropy';
+const CE = SPRIG_KERNELS.softmaxCrossEntropy;
 
 /** log Σ_k exp(z_bk) of each row of z [B, K], shifted by the row maximum (no overflow). */
 function rowLogSumExp(z: Float32Array, B: number, K: number): Float64Array {
@@ -24,55 +25,47 @@ function rowLogSumExp(z: Float32Array, B: number, K: number): Float64Array {
   return lse;
 }
 
-if (!tf.getKernel(CE, 'cpu')) {
-  tf.registerKernel({
-    kernelName: CE,
-    backendName: 'cpu',
-    kernelFunc: ({ inputs, backend }) => {
-      const be = backend as unknown as CpuBackend;
-      const { logits, targets } = inputs as { logits: tf.TensorInfo; targets: tf.TensorInfo };
-      const z = be.data.get(logits.dataId).values as Float32Array,
-        t = be.data.get(targets.dataId).values as Float32Array;
-      const [B, K] = logits.shape as [number, number];
-      const lse = rowLogSumExp(z, B, K);
-      let total = 0;
+/** The kernel: −mean_b Σ_k t_bk·(z_bk − lse_b). */
+export const softmaxCrossEntropyJs: tf.KernelFunc = ({ inputs, backend }) => {
+  const be = backend as unknown as CpuBackend;
+  const { logits, targets } = inputs as { logits: tf.TensorInfo; targets: tf.TensorInfo };
+  const z = be.data.get(logits.dataId).values as Float32Array,
+    t = be.data.get(targets.dataId).values as Float32Array;
+  const [B, K] = logits.shape as [number, number];
+  const lse = rowLogSumExp(z, B, K);
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    for (let k = 0; k < K; k++) total += t[b * K + k]! * (z[b * K + k]! - lse[b]!);
+  }
+  return be.makeTensorInfo([], 'float32', Float32Array.of(-total / B));
+};
+
+/** Its gradient: (softmax(z)·Σt − t)/B for the logits, −(z − lse)/B for the targets, times dy. */
+export const softmaxCrossEntropyGrad: tf.GradConfig['gradFunc'] = (dy, saved) => {
+  const [logits, targets] = saved as tf.Tensor[];
+  const [B, K] = logits!.shape as [number, number];
+  const g = (dy as tf.Tensor).dataSync()[0]! / B;
+  const z = logits!.dataSync() as Float32Array,
+    t = targets!.dataSync() as Float32Array;
+  const lse = rowLogSumExp(z, B, K);
+  return {
+    logits: () => {
+      const d = new Float32Array(B * K);
       for (let b = 0; b < B; b++) {
-        for (let k = 0; k < K; k++) total += t[b * K + k]! * (z[b * K + k]! - lse[b]!);
+        const o = b * K;
+        let st = 0;
+        for (let k = 0; k < K; k++) st += t[o + k]!;
+        for (let k = 0; k < K; k++) d[o + k] = g * (Math.exp(z[o + k]! - lse[b]!) * st - t[o + k]!);
       }
-      return be.makeTensorInfo([], 'float32', Float32Array.of(-total / B));
+      return tf.tensor(d, [B, K]);
     },
-  });
-  tf.registerGradient({
-    kernelName: CE,
-    inputsToSave: ['logits', 'targets'],
-    gradFunc: (dy, saved) => {
-      const [logits, targets] = saved as tf.Tensor[];
-      const [B, K] = logits!.shape as [number, number];
-      const g = (dy as tf.Tensor).dataSync()[0]! / B;
-      const z = logits!.dataSync() as Float32Array,
-        t = targets!.dataSync() as Float32Array;
-      const lse = rowLogSumExp(z, B, K);
-      return {
-        logits: () => {
-          const d = new Float32Array(B * K);
-          for (let b = 0; b < B; b++) {
-            const o = b * K;
-            let st = 0;
-            for (let k = 0; k < K; k++) st += t[o + k]!;
-            for (let k = 0; k < K; k++) d[o + k] = g * (Math.exp(z[o + k]! - lse[b]!) * st - t[o + k]!);
-          }
-          return tf.tensor(d, [B, K]);
-        },
-        targets: () => {
-          const d = new Float32Array(B * K);
-          for (let b = 0; b < B; b++)
-            for (let k = 0; k < K; k++) d[b * K + k] = -g * (z[b * K + k]! - lse[b]!);
-          return tf.tensor(d, [B, K]);
-        },
-      };
+    targets: () => {
+      const d = new Float32Array(B * K);
+      for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) d[b * K + k] = -g * (z[b * K + k]! - lse[b]!);
+      return tf.tensor(d, [B, K]);
     },
-  });
-}
+  };
+};
 
 /**
  * Mean softmax cross-entropy of logits [batch, classes] against target distributions of the same

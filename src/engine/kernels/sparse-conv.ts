@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { alloc, valuesOf } from '../pool.js';
 import { nativeAddon } from '../native.js';
-import { convParams } from './register.js';
+import { convGeometry, convParams } from './geometry.js';
 import type { CpuBackend, KernelArgs } from './cpu-backend.js';
 import { groupCsr, nonzeroPositions } from './csr.js';
 
@@ -344,7 +344,7 @@ function register(): void {
         filter: () => {
           if (plan.denseWeightGrad && dense) {
             const o = alloc(w!.size);
-            dense.convBwdWeights(o, f32(x!, be), g, p);
+            dense.convBwdWeights(o, f32(x!, be), g, convGeometry(ci));
             return tf.tensor(o, w!.shape);
           }
           // without the addon, the JS kernel over every connection
@@ -360,7 +360,7 @@ function register(): void {
         bias: () => {
           const C = ci.outChannels,
             o = new Float32Array(C);
-          if (dense) dense.reduce(0, o, g, 1, d.size / C, C);
+          if (dense) dense.reduce(o, g, { op: 0, outer: 1, r: d.size / C, inner: C });
           else for (let i = 0; i < g.length; i++) o[i % C]! += g[i]!;
           return tf.tensor(o, [C]);
         },

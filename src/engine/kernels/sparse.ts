@@ -241,6 +241,8 @@ export interface SparseLayerPlan {
   xTOf?: object;
   /** The layer's weight-gradient array: only active entries are written, the rest stay zero. */
   dw?: Float32Array;
+  /** Positions of dw to zero before its next use (a previous plan's active ones). */
+  dwClear?: Int32Array;
   /**
    * The active weights copied into two compact arrays, in active (by-input) and by-output order, so
    * the kernels stream them instead of gathering from the dense [K, N] array. Copied from the
@@ -385,6 +387,10 @@ function nativeGrads(
       // the layer's own array: its inactive entries are zero from the start and never written, so
       // no pass over all K·N entries (the pool never takes it: only arrays it handed out return)
       plan.dw ??= new Float32Array(K * N);
+      if (plan.dwClear) {
+        for (const i of plan.dwClear) plan.dw[i] = 0;
+        plan.dwClear = undefined;
+      }
       const cached = plan.xTOf === x.dataId;
       nat.sparseDw(plan.dw, cached ? plan.xT! : f32(x, be), dyT, B, K, N, s.inPtr, s.inIdx, cached, false);
       return tf.tensor(plan.dw, [K, N]);
@@ -413,7 +419,7 @@ function denseDw(
     g = new Float32Array(B * N);
     nat.reluGrad(g, dy, y);
   }
-  nat.matmul(o, x, g, 1, 1, K, N, B, true, false, null, 0, 0, 0);
+  nat.matmul(o, x, g, null, { m: K, n: N, k: B, transA: true });
 }
 
 function jsGrads(
