@@ -10,7 +10,7 @@ import {
 } from '../experiments/flagship.js';
 import { engineStatus } from '../engine/index.js';
 import type { CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags } from './schema-flags.js';
+import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -35,7 +35,12 @@ export function register(program: Command): void {
       );
     let rows: FlagshipRow[];
     try {
-      rows = runFlagship(hp, { store, callbacks: progress({ quiet: o.quiet }), planned });
+      rows = runFlagship(hp, {
+        store,
+        callbacks: progress({ quiet: o.quiet }),
+        planned,
+        ...loggingFromFlags(o),
+      });
     } finally {
       store.close();
     }

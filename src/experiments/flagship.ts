@@ -12,6 +12,7 @@ import { setup } from './setup.js';
 import { runTraining, type RunSpec } from './run.js';
 import { planDst, runDst, type DstResult } from './dst.js';
 import { runLottery } from './lottery.js';
+import type { Logging } from './run-observers.js';
 
 /** The recipe of the main job: LeNet-300-100 on Fashion-MNIST, SGD momentum + cosine, 10 epochs. */
 export const FLAGSHIP_DENSE = {
@@ -62,7 +63,11 @@ export function planFlagship(hp: TrainHparams) {
 /** Trains (or reads back) every row: dense, the sparse methods, then the lottery ticket. */
 export function runFlagship(
   hp: TrainHparams,
-  o: { store: RunStore; callbacks?: RunSpec['callbacks']; planned?: ReturnType<typeof planFlagship> },
+  o: {
+    store: RunStore;
+    callbacks?: RunSpec['callbacks'];
+    planned?: ReturnType<typeof planFlagship>;
+  } & Logging,
 ): FlagshipRow[] {
   const { plans, dense: s } = o.planned ?? planFlagship(hp);
   const { store, callbacks: cb } = o;
@@ -80,6 +85,7 @@ export function runFlagship(
     hparams: hp,
     options: s.options(),
     callbacks: cb,
+    metricsEvery: o.metricsEvery,
     label: 'dense',
   });
   const fD = denseForwardFlops(s.model.specs);
@@ -98,7 +104,7 @@ export function runFlagship(
     densities: denseDensities,
   });
   for (const plan of plans) {
-    const r = runDst({ store, plan, callbacks: cb, label: plan.method });
+    const r = runDst({ store, plan, callbacks: cb, label: plan.method, metricsEvery: o.metricsEvery });
     rows.push({
       method: r.method,
       sparsity: 1 - r.sparsity.density,
@@ -113,7 +119,7 @@ export function runFlagship(
       densities: r.densities,
     });
   }
-  rows.push(lotteryRow(hp, s, store, cb));
+  rows.push(lotteryRow(hp, s, store, cb, o.metricsEvery));
   return rows;
 }
 
@@ -126,6 +132,7 @@ function lotteryRow(
   s: ReturnType<typeof setup>,
   store: RunStore,
   callbacks: RunSpec['callbacks'],
+  metricsEvery: Logging['metricsEvery'],
 ): FlagshipRow {
   const lot = runLottery({
     store,
@@ -133,6 +140,7 @@ function lotteryRow(
     plan: { levels: 0, oneShot: [FLAGSHIP_LOTTERY.sparsity] },
     callbacks,
     dataset: s.dataset,
+    metricsEvery,
   });
   const ticket = lot.oneShot[0]!;
   const prunable = s.model.specs.filter((x) => x.prunable);
