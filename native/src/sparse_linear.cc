@@ -317,17 +317,6 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
-// maskMul(a, mask): a *= mask elementwise (a masked layer's gradient on the dense path, each step).
-Napi::Value MaskMul(const Napi::CallbackInfo& info) {
-  adaptThreads();
-  float* a = f32(info, 0);
-  const float* m = f32(info, 1);
-  const int64_t n = (int64_t)f32len(info, 0);
-  if ((int64_t)f32len(info, 1) != n) throw std::invalid_argument("maskMul: a and mask differ in length");
-#pragma omp parallel for if (n >= kParMin) schedule(static)
-  for (int64_t i = 0; i < n; i++) a[i] *= m[i];
-  return info.Env().Undefined();
-}
 }  // namespace
 
 void registerSparseLinear(Napi::Env env, Napi::Object exports) {
@@ -339,6 +328,5 @@ void registerSparseLinear(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseDb", Napi::Function::New(env, Db));
   exports.Set("sgdActive", Napi::Function::New(env, SgdActive));
   exports.Set("adamActive", Napi::Function::New(env, AdamActive));
-  exports.Set("maskMul", Napi::Function::New(env, MaskMul));
 }
 }  // namespace sprig

@@ -22,7 +22,8 @@ import {
   withDenseWeightGradients,
   type SparseLayerReport,
 } from '../engine/kernels/sparse-engine.js';
-import { sparseAddon } from '../engine/kernels/sparse.js';
+import { nativeAddon } from '../engine/native.js';
+import { BINARY_OPS } from '../engine/kernels/names.js';
 
 /** Where training batches come from; its position is part of the checkpoint. */
 export interface BatchSource {
@@ -373,8 +374,9 @@ function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEve
 }
 
 export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
-  const nat = sparseAddon();
-  if (nat) return nat.maskMul(a, m);
+  // the addon's element-wise product, in place (mode 0: equal lengths)
+  const nat = nativeAddon();
+  if (nat && a.length === m.length) return nat.binary(a, a, m, { op: BINARY_OPS[tf.Multiply], mode: 0 });
   for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
 }
 

@@ -66,8 +66,6 @@ export interface SparseAddon {
     zero?: boolean,
   ): void;
   sparseDb(db: Float32Array, dyT: Float32Array, B: number, N: number): void;
-  /** a *= mask, elementwise. */
-  maskMul(a: Float32Array, mask: Float32Array): void;
   sgdActive(
     w: Float32Array,
     g: Float32Array,
