@@ -9,11 +9,9 @@ import type { SparseUpdater, StepContext } from '../training/loop.js';
 import {
   activeCount,
   countActive,
+  dropAndGrow,
   dropFraction,
   isUpdateStep,
-  maskFromScores,
-  pruneByScores,
-  sizeOf,
   type DropSchedule,
   type LayerDensities,
   type Masks,
@@ -78,8 +76,8 @@ export abstract class DropGrowUpdater implements SparseUpdater {
     return isUpdateStep(this.cfg.schedule, step);
   }
 
-  /** Scores for growing connections in layer `name` (higher grows first). */
-  protected abstract growScores(ctx: StepContext, name: string): Float32Array;
+  /** Writes the scores for growing connections in layer `name` into `out` (higher grows first). */
+  protected abstract growScores(ctx: StepContext, name: string, out: Float32Array): void;
 
   beforeStep(ctx: StepContext): boolean {
     if (!isUpdateStep(this.cfg.schedule, ctx.step)) return false;
@@ -92,49 +90,20 @@ export abstract class DropGrowUpdater implements SparseUpdater {
     const out: DropGrowResult = { grown: new Map(), k: new Map() };
     for (const name of this.layers) {
       const mask = this.masks.get(name)!;
-      const w = ctx.weights.get(name)!;
-      const active = countActive(mask);
-      const k = activeCount(active, f);
+      const k = activeCount(countActive(mask), f);
       out.k.set(name, k);
       if (k === 0) continue;
-      const spec = this.cfg.specs.filter((s) => s.name === name);
-      // drop: the k smallest |θ| among the active weights (all of them when f = 1)
-      const kept =
-        k === active
-          ? new Float32Array(mask.length)
-          : pruneByScores(spec, new Map([[name, mask]]), new Map([[name, activeMagnitudes(w, mask)]]), {
-              fraction: k / active,
-              scope: 'layer',
-              rates: { [name]: k / active },
-            }).get(name)!;
-      // grow: kept connections score +∞, so the top `active` scores are the kept ones plus the k best candidates
-      const g = this.growScores(ctx, name);
-      const scores = new Float32Array(mask.length);
-      for (let i = 0; i < mask.length; i++) scores[i] = kept[i] === 1 ? Infinity : g[i]!;
-      const next = maskFromScores(
-        new Map([[name, scores]]),
-        new Map([[name, active / sizeOf(spec[0]!.shape)]]),
-      ).get(name)!;
-      const grown: number[] = [];
-      for (let i = 0; i < mask.length; i++) {
-        if (next[i] === 0) w[i] = 0;
-        else if (kept[i] === 0) {
-          w[i] = 0; // regrown connections start at zero (RigL), also a just-dropped one
-          grown.push(i);
-        }
-      }
-      mask.set(next);
+      if (this.scores.length < mask.length) this.scores = new Float32Array(mask.length);
+      const scores = this.scores.subarray(0, mask.length);
+      this.growScores(ctx, name, scores);
+      const grown = dropAndGrow(mask, ctx.weights.get(name)!, k, scores);
       masksChanged();
       ctx.optimizer.resetMoments(name, grown);
       out.grown.set(name, grown);
     }
     return out;
   }
-}
 
-/** |w| at the active positions (the only ones pruning reads), 0 elsewhere. */
-function activeMagnitudes(w: Float32Array, mask: Float32Array): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let i = 0; i < w.length; i++) if (mask[i] !== 0) out[i] = Math.abs(w[i]!);
-  return out;
+  /** The grow scores' buffer, reused across updates and layers. */
+  private scores = new Float32Array(0);
 }

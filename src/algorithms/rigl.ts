@@ -9,8 +9,9 @@ import { riglStepFlops } from '../sparsity/index.js';
 import { DROP_FIELDS, INIT_FIELDS, SHAPE_FIELDS, dropGrowSchedule, type MethodDef } from './method.js';
 
 export class RiglUpdater extends DropGrowUpdater {
-  protected override growScores(ctx: StepContext, name: string): Float32Array {
-    return ctx.grads.get(name)!.map(Math.abs);
+  protected override growScores(ctx: StepContext, name: string, out: Float32Array): void {
+    const g = ctx.grads.get(name)!;
+    for (let i = 0; i < out.length; i++) out[i] = Math.abs(g[i]!);
   }
 }
 

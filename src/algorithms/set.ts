@@ -19,12 +19,9 @@ export class SetUpdater extends DropGrowUpdater {
     return false;
   }
 
-  protected override growScores(ctx: StepContext, name: string): Float32Array {
+  protected override growScores(ctx: StepContext, _name: string, out: Float32Array): void {
     // the loop's rng is in the checkpoint, so a resumed run grows the same connections
-    const n = this.masks.get(name)!.length;
-    const s = new Float32Array(n);
-    for (let i = 0; i < n; i++) s[i] = ctx.rng.next();
-    return s;
+    for (let i = 0; i < out.length; i++) out[i] = ctx.rng.next();
   }
 }
 

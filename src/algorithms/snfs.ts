@@ -33,8 +33,9 @@ export class SnfsUpdater extends DropGrowUpdater {
     return true;
   }
 
-  protected override growScores(_ctx: StepContext, name: string): Float32Array {
-    return this.ema.get(name)!.map(Math.abs);
+  protected override growScores(_ctx: StepContext, name: string, out: Float32Array): void {
+    const m = this.ema.get(name)!;
+    for (let i = 0; i < out.length; i++) out[i] = Math.abs(m[i]!);
   }
 
   state(): Buffers {

@@ -87,7 +87,12 @@ export function observeRun(o: TrainOptions, record: Record_, logging: Logging = 
 /** Wraps an updater: after each mask update, records the fraction of active weights (in sparse layers) dropped and grown. */
 function churnObserver(u: SparseUpdater, record: Record_, every: number): SparseUpdater {
   let before: Map<string, Float32Array> | undefined;
-  const snapshot = () => cloneArrays(u.masks);
+  // copied into the same arrays each time: a fresh copy per update is garbage V8 has to mark
+  const snapshot = () => {
+    if (!before) return cloneArrays(u.masks);
+    for (const [n, m] of u.masks) before.get(n)!.set(m);
+    return before;
+  };
   const measure = (step: number) => {
     let active = 0;
     let dropped = 0;

@@ -6,3 +6,4 @@ export * from './schedules.js';
 export * from './init.js';
 export * from './flops.js';
 export * from './bases.js';
+export * from './drop-grow.js';

@@ -84,12 +84,29 @@ export function layerRules(specs: readonly ParamSpec[], opts: PruneOptions): Map
  */
 function lowestK(key: Float64Array, k: number): Uint32Array {
   const out = new Uint32Array(k);
-  if (k === 0) return out;
+  let o = 0;
+  forLowestK(key, k, (i) => (out[o++] = i));
+  return out;
+}
+
+/**
+ * Calls `take(i)` for each of the k lowest keys (lowestK's choice and tie order) without
+ * allocating: drop-and-grow runs it over every weight of a layer each ΔT steps.
+ */
+export function forLowestK(key: Float64Array, k: number, take: (i: number) => void): void {
+  if (k <= 0) return;
   const thr = kthSmallest(scratchCopy(key), k - 1);
   let o = 0;
-  for (let i = 0; i < key.length; i++) if (key[i]! < thr) out[o++] = i;
-  for (let i = key.length - 1; i >= 0 && o < k; i--) if (key[i] === thr) out[o++] = i;
-  return out;
+  for (let i = 0; i < key.length; i++)
+    if (key[i]! < thr) {
+      take(i);
+      o++;
+    }
+  for (let i = key.length - 1; i >= 0 && o < k; i--)
+    if (key[i] === thr) {
+      take(i);
+      o++;
+    }
 }
 
 // One reused buffer for the selection's copy: drop-and-grow selects over every weight of a layer
@@ -132,7 +149,7 @@ export function kthSmallest(a: Float64Array, k: number): number {
 const medianOf3 = (x: number, y: number, z: number): number =>
   Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
 
-function scoreOf(v: number): number {
+export function scoreOf(v: number): number {
   return Number.isNaN(v) ? -Infinity : v;
 }
 
