@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
 import { SprigError } from '../util/errors.js';
 import { VALUE_FORMATS, type ValueFormat } from '../loader/format.js';
-import {
-  EXPORT_FORMATS,
-  exportRun,
-  resolveRun,
-  type ExportFormat,
-  type ExportResult,
-} from '../export/run.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../export/formats.js';
+import type { ExportResult } from '../export/run.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit, pct } from './output.js';
 
@@ -39,6 +34,8 @@ export function register(program: Command): void {
       const format = oneOf<ExportFormat>('export format', String(o.format), EXPORT_FORMATS);
       const values = oneOf<ValueFormat>('value format', String(o.values), VALUE_FORMATS);
       const int8Scale = oneOf('int8 scale', String(o.int8Scale), ['channel', 'tensor'] as const);
+      // loaded here: TF.js layers cost every sprig command ~0.1 s to import
+      const { exportRun, resolveRun } = await import('../export/run.js');
       const dir = resolveRun(run, o.root);
       const out =
         (o.out as string | undefined) ??

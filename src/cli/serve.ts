@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultRoot } from '../store/store.js';
-import { serveDashboard } from '../dashboard/server.js';
 import { SprigError } from '../util/errors.js';
 
 const port = (v: string) => {
@@ -25,6 +24,8 @@ export function register(program: Command): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--json', 'print {url, root} as JSON on stdout once listening')
     .action(async (o: { root: string; port: number; host: string; json?: boolean }) => {
+      // loaded here: fastify costs every sprig command ~0.15 s to import
+      const { serveDashboard } = await import('../dashboard/server.js');
       const d = await serveDashboard({ root: o.root, port: o.port, host: o.host });
       const root = resolve(o.root);
       if (o.json) process.stdout.write(JSON.stringify({ url: d.url, root }) + '\n');

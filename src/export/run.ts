@@ -20,8 +20,8 @@ import { sparseExportOf, type Int8Scale } from './sparse.js';
 import { loadExport } from './load.js';
 import { decodeSparse } from '../loader/decode.js';
 
-export const EXPORT_FORMATS = ['tfjs', 'sparse'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
+export { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 
 export interface ExportOptions {
   format: ExportFormat;

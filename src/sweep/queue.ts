@@ -5,7 +5,7 @@
  * BullMQ's; this file only names jobs, reads their state and brings results home.
  */
 import { connect } from 'node:net';
-import { Queue, type ConnectionOptions, type Job } from 'bullmq';
+import type { ConnectionOptions, Job, Queue } from 'bullmq';
 import { SprigError } from '../util/errors.js';
 import type { RunStore } from '../store/store.js';
 import type { Sweep, SweepRun } from './expand.js';
@@ -77,6 +77,8 @@ export function connection(url: string): ConnectionOptions {
 
 export async function openQueue(url: string): Promise<Queue<JobData>> {
   await probe(url);
+  // loaded here, not at startup: bullmq and ioredis cost every sprig command ~0.2 s to import
+  const { Queue } = await import('bullmq');
   const queue = new Queue<JobData>(QUEUE_NAME, { connection: connection(url) });
   await queue.waitUntilReady();
   return queue;

@@ -4,7 +4,7 @@
  * job of a worker that died (its lock expired) to another worker.
  */
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { RunStore } from '../store/store.js';
 import { runJob, JobError, type JobOutcome } from './job.js';
 import { connection, probe, QUEUE_NAME, type JobData, type JobProgress } from './queue.js';
@@ -23,6 +23,7 @@ export interface WorkerOptions {
 
 export async function startWorker(o: WorkerOptions): Promise<Worker<JobData, JobOutcome>> {
   await probe(o.url);
+  const { UnrecoverableError, Worker } = await import('bullmq'); // not at startup (queue.ts)
   const name = `${hostname()}:${process.pid}`;
   const process_ = async (job: Job<JobData, JobOutcome>) => {
     const { runId, kind, args } = job.data;
