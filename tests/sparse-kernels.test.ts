@@ -216,7 +216,16 @@ test(
       nat!.sgdActive(wb, g, mb, idx, 0.1, 0.9, 5e-4, nesterov);
       sameWeights(wb, wa);
       for (const i of idx) assert.equal(mb[i], ma[i]);
+      // the compact layout: one velocity entry per active weight, in idx order
+      const [wc, mc] = [w0.slice(), Float32Array.from(idx, (i) => m0[i]!)];
+      nat!.sgdActive(wc, g, mc, idx, 0.1, 0.9, 5e-4, nesterov);
+      sameWeights(wc, wa);
+      idx.forEach((i, j) => assert.equal(mc[j], ma[i]));
     }
+    assert.throws(
+      () => nat!.sgdActive(w0.slice(), g, new Float32Array(7), idx, 0.1, 0.9, 0, false),
+      /moment/,
+    );
     const [wa, ma, va, wb, mb, vb] = [
       w0.slice(),
       m0.slice(),
@@ -237,6 +246,15 @@ test(
     nat!.adamActive(wb, g, mb, vb, idx, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
     sameWeights(wb, wa);
     for (const i of idx) assert.equal(vb[i], va[i]);
+    const [wc, mc, vc] = [
+      w0.slice(),
+      Float32Array.from(idx, (i) => m0[i]!),
+      Float32Array.from(idx, (i) => Math.abs(m0[i]!)),
+    ];
+    nat!.adamActive(wc, g, mc, vc, idx, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
+    sameWeights(wc, wa);
+    idx.forEach((i, j) => assert.equal(mc[j], ma[i]));
+    idx.forEach((i, j) => assert.equal(vc[j], va[i]));
   },
 );
 

@@ -258,9 +258,18 @@ Napi::Value Db(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Whether a moment buffer at argument i is compact (one entry per active weight, in idx order) or
+// dense (one per weight); with every weight active the two layouts are the same.
+bool compactMoment(const Napi::CallbackInfo& info, size_t i, int64_t n, const char* who) {
+  const int64_t len = (int64_t)f32len(info, i), wlen = (int64_t)f32len(info, 0);
+  if (len != n && len != wlen)
+    throw std::invalid_argument(std::string(who) + ": a moment buffer needs one entry per active weight or per weight");
+  return len == n;
+}
+
 // sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov, wIn?, wOut?, slot?): ops.cc's sgd at the positions
-// idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too; only their
-// (never read) momentum differs, and a regrown connection resets it.
+// idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too. m is
+// compact (entry j for idx[j]) or dense (compactMoment).
 Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* w = f32(info, 0);
@@ -271,14 +280,16 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   const float lr = (float)num(info, 4), mu = (float)num(info, 5), wd = (float)num(info, 6);
   const bool nesterov = flag(info, 7);
   const Mirrors mir = mirrors(info, 8, n);
+  const bool compact = m && compactMoment(info, 2, n, "sgdActive");
   // gathers and scatters over the dense arrays are latency-bound: two threads pay from 8k weights
 #pragma omp parallel for if (n >= kActiveParMin) schedule(static)
   for (int64_t j = 0; j < n; j++) {
     const int64_t i = idx[j];
     float d = g[i] + wd * w[i];
     if (m) {
-      const float mi = mu * m[i] + d;
-      m[i] = mi;
+      float& mr = m[compact ? j : i];
+      const float mi = mu * mr + d;
+      mr = mi;
       d = nesterov ? d + mu * mi : mi;
     }
     w[i] = w[i] - lr * d;
@@ -288,7 +299,7 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
 }
 
 // adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step, wIn?, wOut?, slot?): ops.cc's adam (coupled
-// weight decay) at the positions idx only.
+// weight decay) at the positions idx only; m and v compact or dense alike (compactMoment).
 Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* w = f32(info, 0);
@@ -302,15 +313,18 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   const float fb1 = (float)b1, fb2 = (float)b2, flr = (float)lr, feps = (float)eps, fwd = (float)wd;
   const float stepSize = flr / bc1;
   const Mirrors mir = mirrors(info, 11, n);
+  const bool compact = compactMoment(info, 2, n, "adamActive");
+  if (compactMoment(info, 3, n, "adamActive") != compact)
+    throw std::invalid_argument("adamActive: m and v must have the same layout");
 #pragma omp parallel for if (n >= kActiveParMin) schedule(static)
   for (int64_t j = 0; j < n; j++) {
-    const int64_t i = idx[j];
+    const int64_t i = idx[j], q = compact ? j : i;
     float wi = w[i];
     const float gi = g[i] + fwd * wi;
-    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
-    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
+    const float mi = fb1 * m[q] + (1.f - fb1) * gi;
+    const float vi = fb2 * v[q] + (1.f - fb2) * gi * gi;
+    m[q] = mi;
+    v[q] = vi;
     wi -= stepSize * mi / (std::sqrt(vi) / bc2s + feps);
     w[i] = wi;
     if (mir.in) mir.in[j] = mir.out[mir.slot[j]] = wi;

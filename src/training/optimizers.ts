@@ -6,6 +6,7 @@
 import { SprigError, unknownName } from '../util/errors.js';
 import { nativeAdamUpdate, nativeSgdUpdate } from '../engine/native.js';
 import { sparseAddon, type MirrorArgs } from '../engine/kernels/sparse.js';
+import { Moments } from './moments.js';
 
 export interface OptimizerHparams {
   optimizer: 'sgd' | 'adam';
@@ -46,15 +47,13 @@ export interface Optimizer {
 
 /** SGD with (Nesterov) momentum and coupled L2 weight decay, PyTorch's formulation. */
 export class Sgd implements Optimizer {
-  private readonly velocity = new Map<string, Float32Array>();
+  private readonly velocity = new Moments();
   constructor(private readonly h: Pick<OptimizerHparams, 'momentum' | 'nesterov' | 'weightDecay'>) {}
 
   update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void {
     const { momentum: mu, nesterov, weightDecay: wd } = this.h;
-    let v = this.velocity.get(name);
-    if (mu !== 0 && !v) this.velocity.set(name, (v = new Float32Array(w.length)));
-    if (nativeSgdUpdate(w, g, v ?? null, mask ?? null, { lr, momentum: mu, weightDecay: wd, nesterov }))
-      return;
+    const v = mu !== 0 ? this.velocity.dense(name, w.length) : null;
+    if (nativeSgdUpdate(w, g, v, mask ?? null, { lr, momentum: mu, weightDecay: wd, nesterov })) return;
     if (!v) {
       for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + wd * w[i]!);
     } else {
@@ -77,15 +76,16 @@ export class Sgd implements Optimizer {
     mirror: MirrorArgs = [],
   ): void {
     const { momentum: mu, nesterov, weightDecay: wd } = this.h;
-    let v = this.velocity.get(name);
-    if (mu !== 0 && !v) this.velocity.set(name, (v = new Float32Array(w.length)));
+    // one velocity entry per active weight, in `active` order
+    const v = mu !== 0 ? this.velocity.sparse(name, active, w.length) : null;
     const nat = sparseAddon();
-    if (nat) return nat.sgdActive(w, g, v ?? null, active, lr, mu, wd, nesterov, ...mirror);
-    for (const i of active) {
+    if (nat) return nat.sgdActive(w, g, v, active, lr, mu, wd, nesterov, ...mirror);
+    for (let j = 0; j < active.length; j++) {
+      const i = active[j]!;
       let d = g[i]! + wd * w[i]!;
       if (v) {
-        const vi = (v[i] = mu * v[i]! + d);
-        d = nesterov ? d + mu * vi : vi;
+        const vj = (v[j] = mu * v[j]! + d);
+        d = nesterov ? d + mu * vj : vj;
       }
       w[i]! -= lr * d;
     }
@@ -94,35 +94,29 @@ export class Sgd implements Optimizer {
   endStep(): void {}
 
   resetMoments(name: string, indices: Iterable<number>): void {
-    const v = this.velocity.get(name);
-    if (v) for (const i of indices) v[i] = 0;
+    this.velocity.reset(name, indices);
   }
 
   state() {
-    return { scalars: {}, buffers: new Map([...this.velocity].map(([k, v]) => [`v/${k}`, v])) };
+    return { scalars: {}, buffers: new Map(this.velocity.entries('v/')) };
   }
 
   load(s: { buffers: Map<string, Float32Array> }): void {
-    for (const [k, v] of s.buffers)
-      if (k.startsWith('v/')) this.velocity.set(k.slice(2), Float32Array.from(v));
+    this.velocity.load('v/', s.buffers);
   }
 }
 
 /** Adam (Kingma & Ba) with coupled L2 weight decay and bias correction. */
 export class Adam implements Optimizer {
-  private readonly m = new Map<string, Float32Array>();
-  private readonly v = new Map<string, Float32Array>();
+  private readonly m = new Moments();
+  private readonly v = new Moments();
   private t = 1;
   constructor(private readonly h: Pick<OptimizerHparams, 'beta1' | 'beta2' | 'epsilon' | 'weightDecay'>) {}
 
   update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void {
     const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = this.h;
-    let m = this.m.get(name);
-    let v = this.v.get(name);
-    if (!m || !v) {
-      this.m.set(name, (m = new Float32Array(w.length)));
-      this.v.set(name, (v = new Float32Array(w.length)));
-    }
+    const m = this.m.dense(name, w.length);
+    const v = this.v.dense(name, w.length);
     const opts = { lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step: this.t, decoupled: false };
     if (nativeAdamUpdate(w, g, m, v, mask ?? null, opts)) return;
     const c1 = 1 - Math.pow(b1, this.t);
@@ -148,21 +142,18 @@ export class Adam implements Optimizer {
     mirror: MirrorArgs = [],
   ): void {
     const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = this.h;
-    let m = this.m.get(name);
-    let v = this.v.get(name);
-    if (!m || !v) {
-      this.m.set(name, (m = new Float32Array(w.length)));
-      this.v.set(name, (v = new Float32Array(w.length)));
-    }
+    const m = this.m.sparse(name, active, w.length);
+    const v = this.v.sparse(name, active, w.length);
     const nat = sparseAddon();
     if (nat) return nat.adamActive(w, g, m, v, active, lr, b1, b2, eps, wd, this.t, ...mirror);
     const step = lr / (1 - Math.pow(b1, this.t));
     const c2 = 1 - Math.pow(b2, this.t);
-    for (const i of active) {
+    for (let j = 0; j < active.length; j++) {
+      const i = active[j]!;
       const d = g[i]! + wd * w[i]!;
-      const mi = (m[i] = b1 * m[i]! + (1 - b1) * d);
-      const vi = (v[i] = b2 * v[i]! + (1 - b2) * d * d);
-      w[i]! -= (step * mi) / (Math.sqrt(vi / c2) + eps);
+      const mj = (m[j] = b1 * m[j]! + (1 - b1) * d);
+      const vj = (v[j] = b2 * v[j]! + (1 - b2) * d * d);
+      w[i]! -= (step * mj) / (Math.sqrt(vj / c2) + eps);
     }
   }
 
@@ -171,24 +162,20 @@ export class Adam implements Optimizer {
   }
 
   resetMoments(name: string, indices: Iterable<number>): void {
-    const m = this.m.get(name);
-    const v = this.v.get(name);
-    if (m && v) for (const i of indices) m[i] = v[i] = 0;
+    const at = [...indices];
+    this.m.reset(name, at);
+    this.v.reset(name, at);
   }
 
   state() {
-    const buffers = new Map<string, Float32Array>();
-    for (const [k, x] of this.m) buffers.set(`m/${k}`, x);
-    for (const [k, x] of this.v) buffers.set(`v/${k}`, x);
+    const buffers = new Map([...this.m.entries('m/'), ...this.v.entries('v/')]);
     return { scalars: { t: this.t }, buffers };
   }
 
   load(s: { scalars: Record<string, number>; buffers: Map<string, Float32Array> }): void {
     this.t = s.scalars.t ?? 1;
-    for (const [k, x] of s.buffers) {
-      if (k.startsWith('m/')) this.m.set(k.slice(2), Float32Array.from(x));
-      if (k.startsWith('v/')) this.v.set(k.slice(2), Float32Array.from(x));
-    }
+    this.m.load('m/', s.buffers);
+    this.v.load('v/', s.buffers);
   }
 }
 
