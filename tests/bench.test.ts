@@ -55,6 +55,12 @@ test('bench: interleaved sprig and peer runs give per-network rows, ratios, a ta
     assert.ok(Math.abs(r.epoch.speedup - 2 / (r.epoch.sprig.loadS + r.epoch.sprig.trainEpochS)) < 1e-9);
     const table = formatBench(r);
     assert.match(table, /lenet300\s+60\s+4 \(2\)/);
+    if (r.peak) {
+      // the peak is a real measurement, and the row's share of it is its GFLOP/s over it
+      assert.ok(r.peak.gflops > 1 && r.peak.threads >= 1 && /avx/.test(r.peak.isa), JSON.stringify(r.peak));
+      const pct = ((100 * row.sprig.gflopsPerS) / r.peak.gflops).toFixed(0);
+      assert.match(table, new RegExp(`${row.sprig.gflopsPerS.toFixed(1)}\\s+${pct}\\s`));
+    }
     assert.ok(lines.join('\n').includes(table.split('\n')[0]!));
     const saved = JSON.parse(readFileSync(r.file!, 'utf8')) as { rows: { ratio: number }[] };
     assert.equal(saved.rows[0]!.ratio, row.ratio);

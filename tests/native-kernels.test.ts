@@ -471,3 +471,14 @@ test('FusedBatchNorm (inference form) and Softmax', { skip }, () => {
   ])
     check('Softmax', { logits: randn(shape, 5) }, { dim: -1 }, TOL_EW, `softmax [${shape}]`);
 });
+
+test(
+  'peakFlops: an FMA loop on every thread measures a positive fp32 peak',
+  { skip: !nativeAddon() && 'native addon not loaded' },
+  () => {
+    const p = nativeAddon()!.peakFlops(30);
+    assert.ok(p.gflops > 1 && p.gflops < 1e5, `peak ${p.gflops} GFLOP/s`);
+    assert.ok(p.threads >= 1);
+    assert.ok(p.isa === 'avx512' || p.isa === 'avx2', p.isa);
+  },
+);

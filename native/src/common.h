@@ -55,5 +55,6 @@ void registerSoftmax(Napi::Env env, Napi::Object exports);
 void registerOptimizers(Napi::Env env, Napi::Object exports);
 void registerSparseLinear(Napi::Env env, Napi::Object exports);
 void registerSparseConv(Napi::Env env, Napi::Object exports);
+void registerPeak(Napi::Env env, Napi::Object exports);
 
 }  // namespace sprig

@@ -8,6 +8,7 @@ export function formatBench(r: BenchResult): string {
     'steps (warm-up)',
     'sprig ex/s',
     'sprig GFLOP/s',
+    '% of peak',
     'PyTorch ex/s',
     'ratio',
     'sprig RSS MB',
@@ -20,6 +21,7 @@ export function formatBench(r: BenchResult): string {
     `${x.steps} (${x.warmup})`,
     x.sprig.examplesPerS.toFixed(0),
     (x.sprig.gflopsPerS ?? NaN).toFixed(1),
+    r.peak ? ((100 * x.sprig.gflopsPerS) / r.peak.gflops).toFixed(0) : '-',
     x.pytorch.examplesPerS.toFixed(0),
     x.ratio.toFixed(2),
     x.sprig.maxRssMB.toFixed(0),
@@ -35,6 +37,10 @@ export function formatBench(r: BenchResult): string {
   out.push(
     'GFLOP/s: dense training FLOPs (3× forward, RigL App. H: conv and FC multiply-adds, no BN/bias) per second',
   );
+  if (r.peak)
+    out.push(
+      `% of peak: against this machine's measured fp32 peak, ${r.peak.gflops.toFixed(0)} GFLOP/s (an ${r.peak.isa} FMA loop on ${r.peak.threads} threads, registers only; the higher of before and after the runs)`,
+    );
   out.push(
     `machine load (1-min average) during the run: ${r.load.min.toFixed(2)}–${r.load.max.toFixed(2)} on ${r.machine.cpus} CPUs` +
       // the benchmark itself keeps about `cpus` threads busy: more than that is someone else

@@ -12,6 +12,7 @@ import { BENCH_NETS, DENSE_DEFAULT_NETS, type BenchNet } from './nets.js';
 import { loadAvg, median, repoRoot, runJson, torchScriptPath, workerCommand } from './process.js';
 import { DENSE_WORKER_FLAG } from './dense-worker.js';
 import { formatBench } from './dense-format.js';
+import type { PeakFlops } from '../engine/kernels/addon.js';
 
 export interface BenchOptions {
   nets?: BenchNet[];
@@ -75,6 +76,8 @@ export interface BenchResult {
   settings: { reps: number; models: string };
   /** 1-minute load average before each measurement: min and max over the run. */
   load: { min: number; max: number };
+  /** The fp32 peak of the engine's threads, measured before and after the runs (the higher). */
+  peak?: PeakFlops;
   rows: BenchRow[];
   epoch?: EpochRow;
   file?: string;
@@ -219,6 +222,12 @@ function measureEpochs(o: BenchOptions, reps: number): EpochRow {
   return { sprig: sp, pytorch: tp, speedup: total(tp) / total(sp), reps };
 }
 
+/** The native engine's fp32 peak (peak.cc), or undefined without the addon. */
+async function measurePeak(): Promise<PeakFlops | undefined> {
+  const { nativeAddon } = await import('../engine/native.js');
+  return nativeAddon()?.peakFlops(500);
+}
+
 export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const nets = o.nets ?? DENSE_DEFAULT_NETS;
@@ -227,14 +236,17 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchResult> {
   const st = engineStatus();
   log(`sprig engine: ${st.engine}${st.reason ? ` (${st.reason})` : ''}, ${st.kernels.length} native kernels`);
   const loads: number[] = [];
+  const peaks = [await measurePeak()];
   const runs = measureNets(o, nets, reps, loads);
   const epoch = (o.epoch ?? true) ? measureEpochs(o, reps) : undefined;
+  peaks.push(await measurePeak());
   const result: BenchResult = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
     engine: { engine: st.engine, reason: st.reason, kernels: st.kernels.length },
     settings: { reps, models: 'model registry + training loop' },
     load: { min: Math.min(...loads), max: Math.max(...loads) },
+    peak: peaks.reduce((a, b) => (b && (!a || b.gflops > a.gflops) ? b : a)),
     rows: nets.map((net) => benchRow(o, net, runs.get(net)!)),
     epoch,
   };

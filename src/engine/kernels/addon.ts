@@ -3,10 +3,19 @@
  * then one options object with the call's numbers and flags, which the addon checks field by field
  * (a missing or mistyped field throws a TypeError naming it).
  */
+/** The fp32 peak `peakFlops` measured: GFLOP/s over `threads` threads with the `isa` vectors. */
+export interface PeakFlops {
+  gflops: number;
+  threads: number;
+  isa: string;
+}
+
 export interface NativeAddon {
   info(): { threads: number; adaptive: boolean; dnnl: boolean };
   /** Fixes the thread count (n > 0), or restores the default (0): all cores, one while the machine is busy. */
   setThreads(n: number): void;
+  /** This machine's measured fp32 peak: a register-only FMA loop on every thread for about `ms` (native/src/peak.cc). */
+  peakFlops(ms?: number): PeakFlops;
   /** C[b] = op(A[b])·op(B[b]) (+ bias[N]) then activation. */
   matmul(
     c: Float32Array,
