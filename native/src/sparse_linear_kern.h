@@ -48,8 +48,12 @@ const Ops* opsAvx512();
 const Ops* opsAvx2();
 const Ops* opsScalar();
 
-// Parallel only when a call has enough work to pay for waking the team (multiply-adds).
-constexpr int64_t kSparseParMin = 1 << 17;
+// Parallel only when a call has enough work to pay for waking the team (multiply-adds). Inside a
+// training run the second thread is usually asleep when a kernel starts (JS ran in between): with
+// 1 << 17, LeNet-300-100's 300×100 layer at 10 % (384k multiply-adds at batch 128) took 156–230 µs
+// for dx against 42 µs on one thread (`node --import ./bench/addon-time.mjs dist/cli/main.js dst
+// --method set --sparsity 0.9 --distribution uniform --no-dense-first-layer --train-steps 3ep`).
+constexpr int64_t kSparseParMin = 1 << 20;
 
 template <class V, int U>
 static inline void spmmTile(float* out, const float* D, int64_t ld, const int32_t* idx, int32_t beg,
