@@ -25,8 +25,9 @@ export interface Optimizer {
   update(name: string, w: Float32Array, g: Float32Array, lr: number, mask?: Float32Array): void;
   /**
    * The same update at the positions `active` only (a sparse layer's active weights; the masked ones
-   * hold zero weights and gradients, which the masked update would leave at zero). `mirror`: the
-   * sparse kernels' compact copies of the active weights, written too.
+   * hold zero weights and gradients, which the masked update would leave at zero). The layer's
+   * moments are then kept compact, one entry per active weight (moments.ts). `mirror`: the sparse
+   * kernels' compact copies of the active weights, written too.
    */
   updateActive?(
     name: string,
