@@ -66,6 +66,7 @@ export interface SparseAddon {
     zero?: boolean,
   ): void;
   sparseDb(db: Float32Array, dyT: Float32Array, B: number, N: number): void;
+  /** SGD at the positions idx; m (and Adam's m, v) one entry per weight, or per idx entry (compact). */
   sgdActive(
     w: Float32Array,
     g: Float32Array,
