@@ -14,7 +14,7 @@ import type { Distribution } from './sparse-plan.js';
 export const SPARSE_WORKER_FLAG = '__sprig_sparse_bench_worker';
 
 /** What one measurement times: the model, its input shape, a fixed batch, the masks, the step counts. */
-interface Bench {
+export interface Bench {
   model: Model;
   shape: [number, number, number];
   b: Awaited<ReturnType<typeof randomBatch>>;
@@ -28,7 +28,7 @@ interface Timed {
 }
 
 /** Random masks at `density`: the same density on every layer (uniform) or RigL's ERK split. */
-async function benchMasks(
+export async function benchMasks(
   model: Model,
   density: number,
   distribution: Distribution,
@@ -44,7 +44,7 @@ async function benchMasks(
 }
 
 /** Step times of the training loop (SGD, momentum 0.9, as torch_reference.py) after `warmup` steps. */
-async function trainTimes({ model, shape, b, masks, warmup, steps }: Bench): Promise<Timed> {
+export async function trainTimes({ model, shape, b, masks, warmup, steps }: Bench): Promise<Timed> {
   const { train } = await import('../training/loop.js');
   const times: number[] = [];
   let last = 0;
