@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
-import { humanize, metricCharts, metricSeries } from '../dashboard/charts.js';
+import { humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
 import { chartFigure, figuresFor, runFigures, type Figure } from '../figures/index.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
@@ -136,8 +136,7 @@ export function register(program: Command): void {
 function plotFigures(reader: StoreReader, rows: RunRow[]): Figure[] {
   if (rows.length > 1) return figuresFor(reader, rows);
   const row = rows[0]!;
-  const xLabel = row.kind.startsWith('lottery') ? 'level' : 'step';
-  return runFigures(reader, row, xLabel, metricCharts(reader.metrics(row.runId), xLabel));
+  return runFigures(reader, row, metricCharts(reader.metrics(row.runId), metricsXLabel(row.kind)));
 }
 
 function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figure {
@@ -157,7 +156,7 @@ function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figu
       );
     return names.map((n) => metricSeries(m, n, rows.length > 1 ? `${labels.get(row.runId)} ${n}` : n));
   });
-  const xLabel = rows[0]!.kind.startsWith('lottery') ? 'level' : 'step';
+  const xLabel = metricsXLabel(rows[0]!.kind);
   const title = names.map(humanize).join(', ');
   return chartFigure({
     id: `metric:${names.join(',')}`,

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
-import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } from './charts.js';
+import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
 import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
 import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
@@ -81,9 +81,6 @@ function chartJsDir(): string {
   const require = createRequire(import.meta.url);
   return dirname(require.resolve('chart.js')); // …/chart.js/dist
 }
-
-/** Lottery runs step by level; everything else by training iteration. */
-const xLabelOf = (kind: string) => (kind === 'lottery' || kind === 'lottery_oneshot' ? 'level' : 'step');
 
 export function createDashboard(reader: StoreReader, opts: { host?: string } = {}): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -170,18 +167,17 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     const { id } = req.params as { id: string };
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(id));
-    const xLabel = xLabelOf(run.kind);
+    const xLabel = metricsXLabel(run.kind);
     const files = reader.files(run).filter((f) => f.name !== 'result.json');
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
       .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])
-      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name))
-      .map(chartFigure);
+      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     return {
       runId: run.runId,
       label: runLabel(run),
       figures: [
-        ...runFigures(reader, run, xLabel, metricCharts(reader.metrics(run.runId), xLabel)),
+        ...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel)),
         ...extra,
       ],
     };
@@ -228,7 +224,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
       s.x.push(r.step);
       s.y.push(r.value);
     }
-    const xLabel = xLabelOf(run.kind);
+    const xLabel = metricsXLabel(run.kind);
     return {
       runId: run.runId,
       xLabel,
@@ -244,7 +240,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     if (!run) return reply.code(404).send(notFound(id));
     // result.json repeats the index's metrics (its history); the other files are the kind's own curves.
     const files = reader.files(run).filter((f) => f.name !== 'result.json');
-    const charts: ChartSpec[] = files.flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
+    const charts = files.flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     return { runId: run.runId, files: files.map((f) => f.name), charts };
   });
 
