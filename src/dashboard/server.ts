@@ -176,10 +176,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     return {
       runId: run.runId,
       label: runLabel(run),
-      figures: [
-        ...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel)),
-        ...extra,
-      ],
+      figures: [...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel)), ...extra],
     };
   });
 

@@ -100,10 +100,7 @@ type LotteryStat = Pick<LotteryCurve['levels'][number], 'testAccuracy' | 'testAc
 };
 
 /** Accuracy against remaining weights (log x, as in Frankle & Carbin 2019, fig. 1): main line, branches, one-shot. */
-function lotteryChart(
-  curve: LotteryCurve,
-  source = 'curve.json',
-): ChartData {
+function lotteryChart(curve: LotteryCurve, source = 'curve.json'): ChartData {
   const series: DataSeries[] = [];
   const add = (label: string, points: LotteryStat[]) => {
     if (!points.length) return;

@@ -27,7 +27,14 @@ import { nativeAddon } from '../engine/native.js';
 import { BINARY_OPS } from '../engine/kernels/names.js';
 
 // The loop's interfaces, where its callers have always found them.
-export type { BatchSource, Buffers, Callbacks, EpochEvent, SparseUpdater, StepContext } from './loop-types.js';
+export type {
+  BatchSource,
+  Buffers,
+  Callbacks,
+  EpochEvent,
+  SparseUpdater,
+  StepContext,
+} from './loop-types.js';
 
 /**
  * Several observers as one, called in list order: each hook of the result calls that hook of every
