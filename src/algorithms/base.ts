@@ -4,7 +4,7 @@
  * SNFS) share `DropGrowUpdater` and differ only in their grow scores.
  */
 import type { ParamSpec } from '../models/types.js';
-import { masksChanged } from '../engine/kernels/sparse-engine.js';
+import { masksChanged } from '../engine/index.js';
 import type { SparseUpdater, StepContext } from '../training/loop.js';
 import {
   activeCount,

@@ -183,7 +183,7 @@ function measureEpochs(o: BenchOptions, reps: number): EpochRow {
 
 /** The native engine's fp32 peak (peak.cc), or undefined without the addon. */
 async function measurePeak(): Promise<PeakFlops | undefined> {
-  const { nativeAddon } = await import('../engine/native.js');
+  const { nativeAddon } = await import('../engine/index.js');
   return nativeAddon()?.peakFlops(500);
 }
 

@@ -4,7 +4,17 @@
  * logging — is injected, so this file stays small. A run killed at any moment resumes from its last
  * checkpoint and ends exactly where an uninterrupted one ends.
  */
-import { tf, buffer, scoped } from '../engine/index.js';
+import {
+  activeWeights,
+  bindSparseLayers,
+  buffer,
+  multiplyInPlace,
+  scoped,
+  sparseReport,
+  tf,
+  withDenseWeightGradients,
+  type SparseLayerReport,
+} from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
 import type { Model, ParamTensors } from '../models/types.js';
 import { Rng } from '../util/rng.js';
@@ -16,15 +26,6 @@ import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
 import type { BatchSource, Callbacks, EpochEvent, SparseUpdater, StepContext } from './loop-types.js';
-import {
-  activeWeights,
-  bindSparseLayers,
-  sparseReport,
-  withDenseWeightGradients,
-  type SparseLayerReport,
-} from '../engine/kernels/sparse-engine.js';
-import { nativeAddon } from '../engine/native.js';
-import { BINARY_OPS } from '../engine/kernels/names.js';
 
 // The loop's interfaces, where its callers have always found them.
 export type {
@@ -323,13 +324,6 @@ function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEve
     test: evaluate(o.model, params, o.test, o.evalBatchSize),
     validation: o.validation ? evaluate(o.model, params, o.validation, o.evalBatchSize) : undefined,
   };
-}
-
-export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
-  // the addon's element-wise product, in place (mode 0: equal lengths)
-  const nat = nativeAddon();
-  if (nat && a.length === m.length) return nat.binary(a, a, m, { op: BINARY_OPS[tf.Multiply], mode: 0 });
-  for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
 }
 
 export function cloneBnStats(s: Map<string, { mean: Float32Array; variance: Float32Array }>) {

@@ -4,8 +4,7 @@
  * weights are re-masked after each step, so any optimizer keeps pruned weights at exactly zero.
  */
 import { SprigError, unknownName } from '../util/errors.js';
-import { nativeAdamUpdate, nativeSgdUpdate } from '../engine/native.js';
-import { sparseAddon, type MirrorArgs } from '../engine/kernels/sparse.js';
+import { nativeAdamUpdate, nativeSgdUpdate, sparseAddon, type MirrorArgs } from '../engine/index.js';
 import { Moments } from './moments.js';
 
 export interface OptimizerHparams {
