@@ -272,101 +272,116 @@ let registered = false;
 function register(): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel({
-    kernelName: SPARSE_CONV,
-    backendName: 'cpu',
-    kernelFunc: (a) => {
-      const args = a as unknown as KernelArgs;
-      const be = args.backend as CpuBackend;
-      const { x, filter, bias } = args.inputs;
-      const plan = plans.get(args.attrs!.plan as number)!;
-      const s = plan.structure;
-      const ci = convInfo(x!.shape, filter!.shape, args.attrs!);
-      const p = convParams(ci);
-      const relu = args.attrs!.activation === 'relu';
-      const y = alloc(ci.outShape.reduce((u, v) => u * v, 1));
-      const xv = f32(x!, be),
-        wv = f32(filter!, be),
-        bv = bias ? f32(bias, be) : null;
-      const nat = sparseConvAddon();
-      if (nat) {
-        // x packed once, kept for the weight gradient
-        plan.xp = buffer(plan.xp, nat.sparseConvPackedSizes(p)[0]);
-        nat.sparseConvPackX(plan.xp, xv, p);
-        nat.sparseConvFwd(y, xv, wv, bv, p, relu ? 1 : 0, s.outPtr, s.outIdx, plan.xp);
-      } else jsSparseConvFwd(y, xv, wv, bv, p, relu, s);
-      const out = be.makeTensorInfo(ci.outShape, 'float32', y);
-      plan.xpFor = out.dataId;
-      return out;
-    },
-  });
+  tf.registerKernel({ kernelName: SPARSE_CONV, backendName: 'cpu', kernelFunc: sparseConvForward });
   tf.registerGradient({
     kernelName: SPARSE_CONV,
     inputsToSave: ['x', 'filter'],
     outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, w, y] = saved as tf.Tensor[];
-      const d = dy as tf.Tensor;
-      const plan = plans.get(attrs.plan as number)!;
-      const s = plan.structure;
-      const be = tf.backend();
-      const ci = convInfo(x!.shape, w!.shape, attrs as unknown as Record<string, unknown>);
-      const p = convParams(ci);
-      const nat = sparseConvAddon();
-      const dense = nativeAddon();
-      // dy masked by the ReLU, shared by the three gradients; a tensor of the backward scope, so its
-      // array returns to the pool when backprop ends
-      let g = f32(d, be);
-      if (attrs.activation === 'relu') {
-        const yv = f32(y!, be);
-        const m = alloc(d.size);
-        if (dense) dense.reluGrad(m, g, yv);
-        else for (let i = 0; i < m.length; i++) m[i] = yv[i]! > 0 ? g[i]! : 0;
-        tf.tensor(m, d.shape);
-        g = m;
-      }
-      // dy packed once for both gradients; x's packing from the forward pass when it made this y
-      let dyp: Float32Array | null = null,
-        xp: Float32Array | null = null;
-      if (nat) {
-        const [xLen, dyLen] = nat.sparseConvPackedSizes(p);
-        dyp = plan.dyp = buffer(plan.dyp, dyLen);
-        nat.sparseConvPackDy(dyp, g, p);
-        if (plan.xp && plan.xpFor === y!.dataId && plan.xp.length >= xLen) xp = plan.xp;
-      }
-      return {
-        x: () => {
-          const o = alloc(x!.size);
-          if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), p, s.inPtr, s.inIdx, dyp);
-          else jsSparseConvBwdData(o, g, f32(w!, be), p, s);
-          return tf.tensor(o, x!.shape);
-        },
-        filter: () => {
-          if (plan.denseWeightGrad && dense) {
-            const o = alloc(w!.size);
-            dense.convBwdWeights(o, f32(x!, be), g, convGeometry(ci));
-            return tf.tensor(o, w!.shape);
-          }
-          // without the addon, the JS kernel over every connection
-          const all = plan.denseWeightGrad
-            ? new SparseConvStructure(s.shape, new Float32Array(w!.size).fill(1))
-            : s;
-          const o = alloc(w!.size);
-          if (nat && !plan.denseWeightGrad)
-            nat.sparseConvBwdWeights(o, f32(x!, be), g, p, s.outPtr, s.outIdx, xp, dyp);
-          else jsSparseConvBwdWeights(o, f32(x!, be), g, p, all);
-          return tf.tensor(o, w!.shape);
-        },
-        bias: () => {
-          const C = ci.outChannels,
-            o = new Float32Array(C);
-          if (dense) dense.reduce(o, g, { op: 0, outer: 1, r: d.size / C, inner: C });
-          else for (let i = 0; i < g.length; i++) o[i % C]! += g[i]!;
-          return tf.tensor(o, [C]);
-        },
-      };
-    },
+    gradFunc: sparseConvGradients,
   });
+}
+
+function sparseConvForward(a: unknown): tf.TensorInfo {
+  const args = a as KernelArgs;
+  const be = args.backend as CpuBackend;
+  const { x, filter, bias } = args.inputs;
+  const plan = plans.get(args.attrs!.plan as number)!;
+  const s = plan.structure;
+  const ci = convInfo(x!.shape, filter!.shape, args.attrs!);
+  const p = convParams(ci);
+  const relu = args.attrs!.activation === 'relu';
+  const y = alloc(ci.outShape.reduce((u, v) => u * v, 1));
+  const xv = f32(x!, be),
+    wv = f32(filter!, be),
+    bv = bias ? f32(bias, be) : null;
+  const nat = sparseConvAddon();
+  if (nat) {
+    // x packed once, kept for the weight gradient
+    plan.xp = buffer(plan.xp, nat.sparseConvPackedSizes(p)[0]);
+    nat.sparseConvPackX(plan.xp, xv, p);
+    nat.sparseConvFwd(y, xv, wv, bv, p, relu ? 1 : 0, s.outPtr, s.outIdx, plan.xp);
+  } else jsSparseConvFwd(y, xv, wv, bv, p, relu, s);
+  const out = be.makeTensorInfo(ci.outShape, 'float32', y);
+  plan.xpFor = out.dataId;
+  return out;
+}
+
+/** What the three gradients share: dy masked by the ReLU, and both packings when the addon runs. */
+interface ConvBackward {
+  plan: SparseConvPlan;
+  ci: ReturnType<typeof convInfo>;
+  p: ReturnType<typeof convParams>;
+  g: Float32Array;
+  dyp: Float32Array | null;
+  xp: Float32Array | null;
+}
+
+function sparseConvGradients(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) {
+  const [x, w, y] = saved;
+  const d = dy as tf.Tensor;
+  const plan = plans.get(attrs.plan as number)!;
+  const be = tf.backend();
+  const ci = convInfo(x!.shape, w!.shape, attrs as unknown as Record<string, unknown>);
+  const p = convParams(ci);
+  const nat = sparseConvAddon();
+  const dense = nativeAddon();
+  // dy masked by the ReLU, shared by the three gradients; a tensor of the backward scope, so its
+  // array returns to the pool when backprop ends
+  let g = f32(d, be);
+  if (attrs.activation === 'relu') {
+    const yv = f32(y!, be);
+    const m = alloc(d.size);
+    if (dense) dense.reluGrad(m, g, yv);
+    else for (let i = 0; i < m.length; i++) m[i] = yv[i]! > 0 ? g[i]! : 0;
+    tf.tensor(m, d.shape);
+    g = m;
+  }
+  // dy packed once for both gradients; x's packing from the forward pass when it made this y
+  let dyp: Float32Array | null = null,
+    xp: Float32Array | null = null;
+  if (nat) {
+    const [xLen, dyLen] = nat.sparseConvPackedSizes(p);
+    dyp = plan.dyp = buffer(plan.dyp, dyLen);
+    nat.sparseConvPackDy(dyp, g, p);
+    if (plan.xp && plan.xpFor === y!.dataId && plan.xp.length >= xLen) xp = plan.xp;
+  }
+  const bw: ConvBackward = { plan, ci, p, g, dyp, xp };
+  return {
+    x: () => {
+      const o = alloc(x!.size);
+      if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), p, plan.structure.inPtr, plan.structure.inIdx, dyp);
+      else jsSparseConvBwdData(o, g, f32(w!, be), p, plan.structure);
+      return tf.tensor(o, x!.shape);
+    },
+    filter: () => filterGradient(bw, x!, w!),
+    bias: () => {
+      const C = ci.outChannels,
+        o = new Float32Array(C);
+      if (dense) dense.reduce(o, g, { op: 0, outer: 1, r: d.size / C, inner: C });
+      else for (let i = 0; i < g.length; i++) o[i % C]! += g[i]!;
+      return tf.tensor(o, [C]);
+    },
+  };
+}
+
+/** The weight gradient: at the active weights only, or dense when the plan asks (RigL's update steps). */
+function filterGradient({ plan, ci, p, g, dyp, xp }: ConvBackward, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const be = tf.backend();
+  const s = plan.structure;
+  const nat = sparseConvAddon();
+  const dense = nativeAddon();
+  if (plan.denseWeightGrad && dense) {
+    const o = alloc(w.size);
+    dense.convBwdWeights(o, f32(x, be), g, convGeometry(ci));
+    return tf.tensor(o, w.shape);
+  }
+  // without the addon, the JS kernel over every connection
+  const all = plan.denseWeightGrad ? new SparseConvStructure(s.shape, new Float32Array(w.size).fill(1)) : s;
+  const o = alloc(w.size);
+  if (nat && !plan.denseWeightGrad)
+    nat.sparseConvBwdWeights(o, f32(x, be), g, p, s.outPtr, s.outIdx, xp, dyp);
+  else jsSparseConvBwdWeights(o, f32(x, be), g, p, all);
+  return tf.tensor(o, w.shape);
 }
 
 /**
