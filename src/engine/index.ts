@@ -30,7 +30,8 @@ export {
 export type { NativeAddon, PeakFlops } from './kernels/addon.js';
 export { multiplyInPlace, serialGemm } from './arrays.js';
 export { alloc, poolState, valuesOf } from './pool.js';
-export { sparseAddon, sparseDenseLayer, type MirrorArgs } from './kernels/sparse.js';
+export { sparseDenseLayer } from './kernels/sparse.js';
+export { sparseAddon, type MirrorArgs } from './kernels/sparse-addon.js';
 export { sparseConvLayer } from './kernels/sparse-conv.js';
 export {
   activeWeights,
