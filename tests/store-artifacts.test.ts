@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { readJson, writeJson } from '../src/store/artifacts.js';
 import { RunStore, ensureDir } from '../src/store/store.js';
-import { loadCheckpoint, saveCheckpoint, writeAtomic } from '../src/training/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/store/checkpoint.js';
+import { writeAtomic } from '../src/store/atomic.js';
 import { SprigError } from '../src/util/errors.js';
 import { sprig, sprigJson, tempRoot } from './helpers.js';
 

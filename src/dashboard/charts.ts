@@ -5,6 +5,7 @@
  * curve.json (levels with `remaining`) becomes accuracy against remaining weights on a log axis.
  */
 import type { MetricRow } from '../store/index-db.js';
+import { FILES } from '../store/names.js';
 
 export interface Series {
   label: string;
@@ -124,7 +125,7 @@ export function isLotteryCurve(v: unknown): v is { levels: LotteryStat[]; oneSho
 /** Accuracy against remaining weights (log x, as in Frankle & Carbin 2019, fig. 1): main line, branches, one-shot. */
 export function lotteryChart(
   curve: { levels: LotteryStat[]; oneShot?: LotteryStat[] },
-  source = 'curve.json',
+  source: string = FILES.curve,
 ): ChartSpec {
   const series: Series[] = [];
   const add = (label: string, points: LotteryStat[]) => {

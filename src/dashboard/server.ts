@@ -23,6 +23,7 @@ import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } 
 import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
 import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
+import { FILES } from '../store/artifacts.js';
 
 export interface DashboardOptions {
   root: string;
@@ -171,7 +172,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(id));
     const xLabel = xLabelOf(run.kind);
-    const files = reader.files(run).filter((f) => f.name !== 'result.json');
+    const files = reader.files(run).filter((f) => f.name !== FILES.result);
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
       .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])
@@ -243,7 +244,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(id));
     // result.json repeats the index's metrics (its history); the other files are the kind's own curves.
-    const files = reader.files(run).filter((f) => f.name !== 'result.json');
+    const files = reader.files(run).filter((f) => f.name !== FILES.result);
     const charts: ChartSpec[] = files.flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     return { runId: run.runId, files: files.map((f) => f.name), charts };
   });
