@@ -47,13 +47,16 @@ export class StoreReader {
   list(filter: RunFilter = {}): (RunRow & { sweeps: string[] })[] {
     const where: string[] = filter.all ? [] : ['parent IS NULL'];
     const args: string[] = [];
-    for (const k of ['kind', 'status'] as const) {
-      if (!filter[k]) continue;
-      where.push(`${k} = ?`);
-      args.push(filter[k]);
+    if (filter.kind) {
+      where.push('kind = ?');
+      args.push(filter.kind);
     }
     const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`;
-    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[]).map(this.row).map(this.live);
+    // The status filter applies to the shown status (corrupt, interrupted are not what the index says).
+    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[])
+      .map(this.row)
+      .map(this.live)
+      .filter((r) => !filter.status || r.status === filter.status);
     // Parents that only exist as directories belong to the top level.
     const extra = this.directoryRuns().filter(
       (r) => (!filter.kind || r.kind === filter.kind) && (!filter.status || r.status === filter.status),

@@ -4,7 +4,7 @@
  * their hyperparameters); its result (or its experiment's summary) says whether it finished. A run
  * whose files fail their check (verify.ts) is indexed as corrupt, without the result it claims.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { artifactPath, hasResult, readJson, type ArtifactName, type RunRecord } from './artifacts.js';
 import type { RunIndex } from './index-db.js';
@@ -27,22 +27,32 @@ export function rebuildIndex(root: string, index: RunIndex): number {
   let n = 0;
   for (const dir of runDirs(root, 0)) {
     const check = checkRun(dir);
-    if (check.state === 'corrupt')
-      process.stderr.write(`sprig: ${dir} is corrupt: ${check.problems.join('; ')}\n`);
+    const corrupt = check.state === 'corrupt';
+    if (corrupt) process.stderr.write(`sprig: ${dir} is corrupt: ${check.problems.join('; ')}\n`);
+    // A corrupt run is listed (as corrupt) from what its files say, but not with the result it claims.
+    const read = corrupt ? readUnchecked : readJson;
     let hparams: Record<string, unknown>, rec: RunRecord | undefined, result: StoredResult | undefined;
     try {
-      hparams = readJson<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
-      rec = readJson<RunRecord>(artifactPath(dir, 'run'));
-      result = check.state === 'corrupt' ? undefined : readJson<StoredResult>(artifactPath(dir, 'result'));
+      hparams = read<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
+      rec = read<RunRecord>(artifactPath(dir, 'run'));
+      result = corrupt ? undefined : readJson<StoredResult>(artifactPath(dir, 'result'));
     } catch (e) {
       // One damaged run must not keep the others out of the index.
       process.stderr.write(`sprig: left out of the index: ${(e as Error).message}\n`);
       continue;
     }
-    indexRun(index, dir, { hparams, rec, result, corrupt: check.state === 'corrupt' });
+    indexRun(index, dir, { hparams, rec, result, corrupt });
     n++;
   }
   return n;
+}
+
+function readUnchecked<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 function indexRun(
