@@ -15,6 +15,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serveDashboard } from '../src/dashboard/server.js';
 import { killWhen, sprig, sprigJson, tempRoot } from './helpers.js';
@@ -293,4 +294,51 @@ test('an index without its runs table (copied without its -wal) is rebuilt from 
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /index\.sqlite has no runs table; rebuilding it/);
   assert.equal(listed(root).get(run.runId)?.status, 'finished');
+});
+
+test('a truncated masks.bin is named with its path and a fix a user can run, which works', () => {
+  const root = tempRoot();
+  const args = ['lottery', ...TINY, '--levels', '1', '--root', root];
+  const first = sprigJson<{ runId: string }>(args);
+  const masks = join(root, first.runId, 'replicate_0', 'level_1', 'masks.bin');
+  const good = readFileSync(masks);
+  truncateSync(masks, 12);
+  const r = sprig(args);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`${masks} is corrupt \\(12 bytes where ${good.length} were written\\)`));
+  assert.match(r.stderr, /fix: move the damaged run aside with `sprig verify --move-aside --root /);
+  assert.doesNotMatch(r.stderr, /serialiseMasks/);
+  // Without a manifest (an older store) the parse catches it, still with the path.
+  const manifest = join(root, first.runId, 'replicate_0', 'level_1', 'manifest.json');
+  const saved = readFileSync(manifest);
+  unlinkSync(manifest);
+  assert.match(sprig(args).stderr, new RegExp(`${masks} is corrupt \\(not a sprig mask file`));
+  writeFileSync(manifest, saved);
+  assert.equal(sprig(['verify', '--move-aside', '--root', root]).status, 0);
+  sprigJson(args);
+  assert.ok(readFileSync(masks).equals(good), 'the level is pruned and trained anew, to the same mask');
+});
+
+test('runs and show on a full disk say so: one line, the path, the fix', (t) => {
+  const mnt = tempRoot('sprig-full-');
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`mount refused: ${m.stderr.trim()}`);
+  try {
+    const root = join(mnt, 'runs');
+    const run = train(root);
+    spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4k']);
+    for (const args of [['runs'], ['show', run.runId]]) {
+      const r = sprig([...args, '--root', root]);
+      assert.equal(r.status, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /index\.sqlite: ENOSPC .*\n\s+fix: free space on the disk holding .* \(it is full; df -h/,
+      );
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    // verify reads only the run directories: it works on a full disk
+    assert.equal(sprig(['verify', '--root', root]).status, 0);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });

@@ -10,6 +10,7 @@ import { join, resolve, sep } from 'node:path';
 import { openReadOnly, queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
 import { artifactPath, BOOKKEEPING, FILES, INDEX_FILE, readJson } from '../store/artifacts.js';
 import { shownStatus } from '../store/status.js';
+import { ioError, sqliteAsErrno } from '../store/faults.js';
 import { SprigError } from '../util/errors.js';
 /** Extra JSON files bigger than this are listed but not parsed (they would stall the page). */
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
@@ -41,7 +42,11 @@ export class StoreReader {
         `${this.root} has no run index yet (${INDEX_FILE} is missing)`,
         'run an experiment first (e.g. `sprig train --dataset synthetic --model mlp_32`), or pass --root DIR (or SPRIG_ROOT) of an existing store',
       );
-    [this.db, this.copy] = openReadOnly(path); // also on a read-only disk
+    try {
+      [this.db, this.copy] = openReadOnly(path); // also on a read-only disk
+    } catch (e) {
+      throw ioError('open the run index', path, sqliteAsErrno(e)); // a full disk, named as one
+    }
   }
 
   list(filter: RunFilter = {}): (RunRow & { sweeps: string[] })[] {

@@ -174,9 +174,9 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
   const masks = t.masks ?? denseMasks(specs);
   writeMasks(t.dir, specs, masks);
   const { ctx } = rep;
-  let result: RunResult;
-  if (isTrained(t.dir)) result = ctx.store.readResult<RunResult>(t.dir)!;
-  else {
+  // A stored ticket is returned only when its files pass their check.
+  let result = ctx.store.finishedResult<RunResult>(t.dir);
+  if (!result) {
     const rp = t.basis && t.masks ? basisReparam(t.basis, specs, t.masks) : undefined;
     try {
       const start = t.start();

@@ -13,8 +13,8 @@ export function ioError(action: string, path: string, e: unknown): SprigError {
   const err = e as NodeJS.ErrnoException;
   const code = err.code ?? 'error';
   const fixes: Record<string, string> = {
-    ENOSPC: `free space on the disk holding ${dirname(path)} (df -h shows it), then run the same command again: it resumes from the last checkpoint`,
-    EDQUOT: `free space within your disk quota, then run the same command again: it resumes from the last checkpoint`,
+    ENOSPC: `free space on the disk holding ${dirname(path)} (it is full; df -h shows it), then run the same command again (a run resumes from its last checkpoint)`,
+    EDQUOT: `free space within your disk quota, then run the same command again (a run resumes from its last checkpoint)`,
     EROFS: `${dirname(path)} is on a read-only file system: remount it read-write or pass --root DIR (or SPRIG_ROOT) on a writable disk, then run the same command again`,
     EACCES: `make ${dirname(path)} writable for this user, or pass --root DIR (or SPRIG_ROOT) to a directory you can write to`,
     ENOENT: `a directory on the way to ${path} is missing (was the run store moved or deleted?); restore it or pass --root DIR, then run the same command again`,
