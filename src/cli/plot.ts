@@ -5,6 +5,7 @@ import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
 import { humanize, metricCharts, metricSeries } from '../dashboard/charts.js';
 import { chartFigure, figuresFor, runFigures, type Figure } from '../figures/index.js';
+import { KINDS } from '../experiments/kinds.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
 import { svgToPng } from '../figures/png.js';
@@ -134,10 +135,10 @@ export function register(program: Command): void {
 
 /** Figures for the runs: one run gets its page's figures, several are compared. */
 function plotFigures(reader: StoreReader, rows: RunRow[]): Figure[] {
-  if (rows.length > 1) return figuresFor(reader, rows);
+  if (rows.length > 1) return figuresFor(reader, rows, KINDS);
   const row = rows[0]!;
   const xLabel = row.kind.startsWith('lottery') ? 'level' : 'step';
-  return runFigures(reader, row, xLabel, metricCharts(reader.metrics(row.runId), xLabel));
+  return runFigures(reader, row, xLabel, metricCharts(reader.metrics(row.runId), xLabel), KINDS);
 }
 
 function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figure {

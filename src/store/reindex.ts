@@ -1,20 +1,13 @@
 /**
  * Rebuilds the SQLite index from the run directories, which are the truth: every directory with an
  * hparams.json is a run; run.json says who it is (older runs: the directory name and the shape of
- * their hyperparameters); its result (or its experiment's summary) says whether it finished.
+ * their hyperparameters); its result (or the report its run.json names) says whether it finished.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { artifactPath, hasResult, readJson, type ArtifactName } from './artifacts.js';
+import { artifactPath, hasResult, readJson } from './artifacts.js';
 import type { RunIndex } from './index-db.js';
 import type { RunRecord } from './store.js';
-
-/** The summary file that marks an experiment (not a training run) finished. */
-const SUMMARY: Record<string, ArtifactName> = {
-  lottery: 'curve',
-  bootstrap: 'bootstrap',
-  gradflow: 'gradflow',
-};
 
 interface StoredResult {
   history?: { step: number; epoch: number; trainLoss: number; testAccuracy: number; testLoss: number }[];
@@ -35,9 +28,10 @@ export function rebuildIndex(root: string, index: RunIndex): number {
       continue;
     }
     const kind = rec?.kind ?? inferKind(hparams);
-    const summary = SUMMARY[kind];
+    // an experiment's run.json names the summary file that marks it finished (its kind's report)
+    const report = rec?.report;
     const finished =
-      hasResult(dir) || (summary !== undefined && readJson(artifactPath(dir, summary)) !== undefined);
+      hasResult(dir) || (report !== undefined && readJson(artifactPath(dir, report)) !== undefined);
     const { history, ...rest } = result ?? {};
     index.upsertRun({
       runId: rec?.runId ?? basename(dir),

@@ -11,7 +11,7 @@ import { SprigError } from '../util/errors.js';
 import { ioError } from '../training/checkpoint.js';
 import { engineStatus } from '../engine/index.js';
 import { engineThreads, pinThreads } from '../engine/native.js';
-import { artifactPath, readJson, removeTemporaries, writeJson } from './artifacts.js';
+import { artifactPath, readJson, removeTemporaries, writeJson, type ArtifactName } from './artifacts.js';
 import { RunIndex, type RunRow } from './index-db.js';
 import { ownerText, releaseOwnership, shownStatus, takeOwnership } from './owner.js';
 import { hasRunDirs, rebuildIndex } from './reindex.js';
@@ -31,12 +31,17 @@ export interface RunRecord {
   engine: 'native' | 'js';
   threads: number;
   createdAt: string;
+  /** The summary file that marks an experiment (not a training run) finished, e.g. 'curve'. */
+  report?: ArtifactName;
 }
 
 export interface RunIdentity {
   runId: string;
   kind: string;
   parent?: string | null;
+  /** The kind's recipe version, hashed into the run id; recorded in hparams.json as `recipe`. */
+  recipe: number;
+  report?: ArtifactName;
 }
 
 export interface StoreOptions {
@@ -144,7 +149,8 @@ export class RunStore {
     try {
       removeTemporaries(dir);
       const hpPath = artifactPath(dir, 'hparams');
-      if (readJson(hpPath) === undefined) writeJson(hpPath, hparams); // a damaged one stops here, named
+      // a damaged one stops here, named
+      if (readJson(hpPath) === undefined) writeJson(hpPath, { ...(hparams as object), recipe: who.recipe });
       this.pinEngine(dir, who);
     } catch (e) {
       this.release(dir);
@@ -165,6 +171,7 @@ export class RunStore {
         engine,
         threads: engineThreads(),
         createdAt: new Date().toISOString(),
+        ...(who.report && { report: who.report }),
       } satisfies RunRecord);
       return;
     }
