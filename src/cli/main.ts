@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `sprig` command line. Each command lives in its own file and registers itself here. */
-import './v8-tuning.js';
+import '../util/v8-tuning.js';
 import { Command } from 'commander';
 import { SprigError } from '../util/errors.js';
 import { register as runs } from './runs.js';
@@ -18,6 +18,7 @@ import { register as worker } from './worker.js';
 import { register as predict } from './predict.js';
 import { register as sparseEngine } from './sparse-engine.js';
 import { register as exportCmd } from './export.js';
+import { register as verify } from './verify.js';
 
 const program = new Command('sprig')
   .description(
@@ -41,6 +42,7 @@ for (const register of [
   predict,
   sparseEngine,
   exportCmd,
+  verify,
 ])
   register(program);
 

@@ -4,9 +4,9 @@
  * and restoring it is all a resume needs to end exactly where an uninterrupted run ends.
  */
 import { Rng, type RngState } from '../util/rng.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../store/checkpoint.js';
 import type { Optimizer } from './optimizers.js';
-import type { BatchSource, EpochEvent, SparseUpdater } from './loop.js';
+import type { BatchSource, EpochEvent, SparseUpdater } from './loop-types.js';
 
 /** The live objects whose contents a checkpoint holds (restored in place). */
 export interface LoopState {
