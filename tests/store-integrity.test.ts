@@ -67,6 +67,10 @@ test('flipped bits in weights.bin: corrupt in runs, show, verify and the dashboa
   flipBit(weights, -1);
 
   assert.equal(listed(root).get(first.runId)?.status, 'corrupt');
+  assert.match(
+    sprig(['runs', '--root', root]).stdout,
+    new RegExp(`corrupt: ${first.runId}\\n\\s+fix: .*sprig verify --move-aside --root ${root}`),
+  );
   const shown = sprig(['show', first.runId, '--root', root]);
   assert.match(shown.stdout, new RegExp(`${first.runId} \\(train, corrupt\\)`));
   assert.match(shown.stdout, /sprig verify --move-aside --root/);

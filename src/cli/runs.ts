@@ -38,25 +38,7 @@ export function register(program: Command): void {
         .map((r) => ({ ...r, status: store.status(r) }))
         .filter((r) => !o.status || r.status === o.status);
       store.close();
-      emit(o.json, rows, () =>
-        rows.length
-          ? table(
-              ['run', 'kind', 'status', 'model', 'dataset', 'test acc', 'updated'],
-              rows.map((r) => {
-                const hp = r.hparams as { model?: { name?: string }; dataset?: { name?: string } };
-                return [
-                  r.runId,
-                  r.kind,
-                  r.status,
-                  hp.model?.name ?? '',
-                  hp.dataset?.name ?? '',
-                  pct(r.result?.testAccuracy as number | undefined),
-                  r.updatedAt.slice(0, 19),
-                ];
-              }),
-            )
-          : `no runs in ${store.root}`,
-      );
+      emit(o.json, rows, () => (rows.length ? listing(rows, store.root) : `no runs in ${store.root}`));
     });
 
   addOutputFlags(
@@ -106,6 +88,33 @@ export function register(program: Command): void {
     store.close();
     emit(o.json, { root: store.root, runs: n }, () => `indexed ${n} runs in ${store.root}`);
   });
+}
+
+/** The runs as a table, then what to do about those that need it (one line per status). */
+function listing(rows: RunRow[], root: string): string {
+  const lines = [
+    table(
+      ['run', 'kind', 'status', 'model', 'dataset', 'test acc', 'updated'],
+      rows.map((r) => {
+        const hp = r.hparams as { model?: { name?: string }; dataset?: { name?: string } };
+        return [
+          r.runId,
+          r.kind,
+          r.status,
+          hp.model?.name ?? '',
+          hp.dataset?.name ?? '',
+          pct(r.result?.testAccuracy as number | undefined),
+          r.updatedAt.slice(0, 19),
+        ];
+      }),
+    ),
+  ];
+  for (const status of new Set(rows.map((r) => r.status))) {
+    const fix = statusFix(status, root);
+    const ids = rows.filter((r) => r.status === status).map((r) => r.runId);
+    if (fix) lines.push(`${status}: ${ids.join(', ')}\n  fix: ${fix}`);
+  }
+  return lines.join('\n');
 }
 
 /** The run with this exact id, else the only one it prefixes (a lottery id prefixes its own levels). */
