@@ -17,8 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
-import { engineStatus } from '../engine/index.js';
-import { engineThreads, pinThreads } from '../engine/native.js';
+import { engineStatus, engineThreads, pinThreads } from '../engine/index.js';
 import { artifactPath, readJson, removeTemporaries, writeJson, type RunRecord } from './artifacts.js';
 import { CorruptArtifact, ioError } from './faults.js';
 import { RunIndex, type RunRow } from './index-db.js';
