@@ -1,53 +1,47 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { RunStore } from '../store/store.js';
-import type { RunRow } from '../store/index-db.js';
-import { SprigError } from '../util/errors.js';
+import { checkStoreRoot, RunStore } from '../store/store.js';
+import { RUN_STATUSES, type MetricRow, type RunRow } from '../store/index-db.js';
+import type { RunRecord } from '../store/artifacts.js';
+import { checkRun, type RunCheck } from '../store/verify.js';
+import { retrainFix } from '../store/faults.js';
+import { SprigError, unknownName } from '../util/errors.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit, pct, table } from './output.js';
 
 /** Listing and showing only read: they work on a read-only store. */
-function readStore(root: string): RunStore {
-  const store = new RunStore(root, { readOnly: true });
-  if (!existsSync(store.root))
-    throw new SprigError(
-      `there is no run store at ${store.root}`,
-      'pass --root DIR (or set SPRIG_ROOT) to the directory your runs are stored in',
-    );
-  return store;
+export function readStore(root: string): RunStore {
+  checkStoreRoot(resolve(root));
+  return new RunStore(root, { readOnly: true });
+}
+
+/** What to do about a run in this status (none for the ordinary ones). */
+function statusFix(status: RunRow['status'], root: string): string | undefined {
+  if (status === 'interrupted')
+    return 'its process is gone; run the same command again to resume it from its last checkpoint';
+  if (status === 'corrupt')
+    return `its files fail their check (\`sprig verify --root ${root}\` names them); ${retrainFix(root)}`;
+  if (status === 'missing')
+    return `its directory is gone; run the command that made it again to train it, or \`sprig reindex --root ${root}\` to drop it`;
+  return undefined;
 }
 
 export function register(program: Command): void {
   addOutputFlags(program.command('runs').description('list stored runs'))
     .option('--kind <kind>', 'only runs of this kind (train, lottery, dst, …)')
-    .option('--status <status>', 'only runs with this status (running, interrupted, finished, failed)')
+    .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--all', 'include nested runs (lottery levels, branches)')
     .action((o: CommonOptions & { kind?: string; status?: string; all?: boolean }) => {
+      if (o.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(o.status))
+        throw unknownName('status', o.status, RUN_STATUSES);
       const store = readStore(o.root);
       const rows = store.index
         .list({ kind: o.kind, parent: o.all ? undefined : null })
         .map((r) => ({ ...r, status: store.status(r) }))
         .filter((r) => !o.status || r.status === o.status);
       store.close();
-      emit(o.json, rows, () =>
-        rows.length
-          ? table(
-              ['run', 'kind', 'status', 'model', 'dataset', 'test acc', 'updated'],
-              rows.map((r) => {
-                const hp = r.hparams as { model?: { name?: string }; dataset?: { name?: string } };
-                return [
-                  r.runId,
-                  r.kind,
-                  r.status,
-                  hp.model?.name ?? '',
-                  hp.dataset?.name ?? '',
-                  pct(r.result?.testAccuracy as number | undefined),
-                  r.updatedAt.slice(0, 19),
-                ];
-              }),
-            )
-          : `no runs in ${store.root}`,
-      );
+      emit(o.json, rows, () => (rows.length ? listing(rows, store.root) : `no runs in ${store.root}`));
     });
 
   addOutputFlags(
@@ -60,28 +54,17 @@ export function register(program: Command): void {
     const row = findRun(store, run);
     const metrics = store.index.metrics(row.runId);
     const dir = row.dir ?? store.dir(row.runId);
-    const engine = store.record(dir);
+    let engine: RunRecord | undefined;
+    try {
+      engine = store.record(dir);
+    } catch {
+      engine = undefined; // a damaged run.json: the status says corrupt
+    }
+    const files = existsSync(dir) ? checkRun(dir) : undefined;
     store.close();
-    emit(o.json, { ...row, engine, metrics }, () => {
-      const steps = [...new Set(metrics.map((m) => m.step))];
-      const names = [...new Set(metrics.map((m) => m.name))];
-      const get = (s: number, n: string) => metrics.find((m) => m.step === s && m.name === n)?.value;
-      return [
-        `${row.runId} (${row.kind}, ${row.status})`,
-        ...(row.status === 'interrupted'
-          ? ['its process is gone; run the same command again to resume it from its last checkpoint']
-          : []),
-        ...(engine ? [`engine: ${engine.engine}, ${engine.threads} thread(s)`] : []),
-        `hyperparameters: ${JSON.stringify(row.hparams, null, 2)}`,
-        `result: ${JSON.stringify(row.result, null, 2)}`,
-        steps.length
-          ? table(
-              ['step', ...names],
-              steps.map((s) => [s, ...names.map((n) => (get(s, n) ?? NaN).toPrecision(4))]),
-            )
-          : 'no metrics',
-      ].join('\n');
-    });
+    emit(o.json, { ...row, engine, files, metrics }, () =>
+      showText({ ...row, engine, files, metrics }, store.root),
+    );
   });
 
   addOutputFlags(
@@ -94,6 +77,65 @@ export function register(program: Command): void {
     store.close();
     emit(o.json, { root: store.root, runs: n }, () => `indexed ${n} runs in ${store.root}`);
   });
+}
+
+/** The runs as a table, then what to do about those that need it (one line per status). */
+function listing(rows: RunRow[], root: string): string {
+  const lines = [
+    table(
+      ['run', 'kind', 'status', 'model', 'dataset', 'test acc', 'updated'],
+      rows.map((r) => {
+        const hp = r.hparams as { model?: { name?: string }; dataset?: { name?: string } };
+        return [
+          r.runId,
+          r.kind,
+          r.status,
+          hp.model?.name ?? '',
+          hp.dataset?.name ?? '',
+          pct(r.result?.testAccuracy as number | undefined),
+          r.updatedAt.slice(0, 19),
+        ];
+      }),
+    ),
+  ];
+  for (const status of new Set(rows.map((r) => r.status))) {
+    const fix = statusFix(status, root);
+    const ids = rows.filter((r) => r.status === status).map((r) => r.runId);
+    if (fix) lines.push(`${status}: ${ids.join(', ')}\n  fix: ${fix}`);
+  }
+  return lines.join('\n');
+}
+
+/** What its files' check found, in a line. */
+function filesLine(c: RunCheck): string {
+  if (c.state === 'ok') return 'files: every file matches its sha-256 in manifest.json';
+  if (c.state === 'unverified')
+    return 'files: unverified (stored before checksums: there is no manifest to check them against)';
+  return `files: ${c.problems.join('; ')}`;
+}
+
+function showText(
+  r: RunRow & { engine?: RunRecord; files?: RunCheck; metrics: MetricRow[] },
+  root: string,
+): string {
+  const { metrics } = r;
+  const steps = [...new Set(metrics.map((m) => m.step))];
+  const names = [...new Set(metrics.map((m) => m.name))];
+  const get = (s: number, n: string) => metrics.find((m) => m.step === s && m.name === n)?.value;
+  return [
+    `${r.runId} (${r.kind}, ${r.status})`,
+    ...[statusFix(r.status, root)].filter((l) => l !== undefined),
+    ...(r.files ? [filesLine(r.files)] : []),
+    ...(r.engine ? [`engine: ${r.engine.engine}, ${r.engine.threads} thread(s)`] : []),
+    `hyperparameters: ${JSON.stringify(r.hparams, null, 2)}`,
+    `result: ${JSON.stringify(r.result, null, 2)}`,
+    steps.length
+      ? table(
+          ['step', ...names],
+          steps.map((s) => [s, ...names.map((n) => (get(s, n) ?? NaN).toPrecision(4))]),
+        )
+      : 'no metrics',
+  ].join('\n');
 }
 
 /** The run with this exact id, else the only one it prefixes (a lottery id prefixes its own levels). */

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreFault } from '../training/checkpoint.js';
+import { StoreFault } from '../store/faults.js';
 import { artifactPath, readJson, writeJson } from '../store/artifacts.js';
 import type { Callbacks } from '../training/loop.js';
 import type { RunStore } from '../store/store.js';
@@ -22,6 +22,7 @@ import type { Logging } from './run-observers.js';
 import { loadData, setup } from './setup.js';
 import {
   lotteryHparamsSchema,
+  LOTTERY_RECIPE_VERSION,
   lotteryPlanSchema,
   lotteryRunId,
   oneShotOptions,
@@ -156,7 +157,12 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
     // θ_k files are written while level 0 trains: a finished level 0 without them cannot serve this rewind step.
     if (isTrained(l0)) for (const k of saveSteps) if (k > 0) rewindCheck(rep, k);
   }
-  ctx.store.open(ctx.expDir, hp, { runId: expId, kind: 'lottery' });
+  ctx.store.open(ctx.expDir, hp, {
+    runId: expId,
+    kind: 'lottery',
+    recipe: LOTTERY_RECIPE_VERSION,
+    report: 'curve',
+  });
   return { ctx, mainRewind, branches, branchLevels, reps };
 }
 
