@@ -5,10 +5,13 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { engineStatus } from '../engine/index.js';
-import type { AnyKind, KindContext } from '../experiments/kinds.js';
-import { addSchemaFlags, identifyFromFlags, loggingFromFlags } from '../experiments/schema-flags.js';
-import { kindNamed, type KindName } from '../experiments/kinds.js';
-import type { Recipe } from '../experiments/kind.js';
+import { kindNamed, type AnyKind, type KindContext, type KindName } from '../experiments/kinds.js';
+import {
+  addSchemaFlags,
+  identifyFromFlags,
+  loggingFromFlags,
+  type Recipe,
+} from '../experiments/schema-flags.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit } from './output.js';
