@@ -41,7 +41,8 @@ export function runKind(kind: AnyKind, o: CommonOptions): void {
   const store = new RunStore(o.root);
   const ctx: KindContext = {
     store,
-    callbacks: progress({ quiet: o.quiet || o.json }),
+    // progress stays on stderr with --json too: a sweep worker reads it from its job's command
+    callbacks: progress({ quiet: o.quiet }),
     log: say,
     ...loggingFromFlags(o),
   };
