@@ -5,13 +5,10 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
 import { engineStatus } from '../engine/index.js';
-import { kindNamed, type AnyKind, type KindContext, type KindName } from '../experiments/kinds.js';
-import {
-  addSchemaFlags,
-  identifyFromFlags,
-  loggingFromFlags,
-  type Recipe,
-} from '../experiments/schema-flags.js';
+import type { AnyKind, KindContext } from '../experiments/kinds.js';
+import { addSchemaFlags, identifyFromFlags, loggingFromFlags } from '../experiments/schema-flags.js';
+import { kindNamed, type KindName } from '../experiments/kinds.js';
+import type { Recipe } from '../experiments/kind.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit } from './output.js';
@@ -41,8 +38,7 @@ export function runKind(kind: AnyKind, o: CommonOptions): void {
   const store = new RunStore(o.root);
   const ctx: KindContext = {
     store,
-    // progress stays on stderr with --json too: a sweep worker reads it from its job's command
-    callbacks: progress({ quiet: o.quiet }),
+    callbacks: progress({ quiet: o.quiet }), // on stderr: --json keeps stdout clean without it
     log: say,
     ...loggingFromFlags(o),
   };
