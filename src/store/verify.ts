@@ -121,7 +121,10 @@ export function verifyStore(root: string, identify?: Identify): StoreCheck[] {
     } catch {
       rec = undefined; // a damaged run.json is one of the problems checkRun names
     }
-    return { ...checkRun(dir, identify), runId: rec?.runId ?? (relative(root, dir) || basename(dir)) };
+    let check = checkRun(dir, identify);
+    // A live owner may have replaced a file between reading the manifest and the file: look again.
+    if (check.state === 'corrupt' && ownerAlive(dir) === true) check = checkRun(dir, identify);
+    return { ...check, runId: rec?.runId ?? (relative(root, dir) || basename(dir)) };
   });
 }
 
