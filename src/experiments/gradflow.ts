@@ -349,13 +349,21 @@ const RUN_STARTS = {
   lottery: { method: 'static', init: 'lottery' },
 } as const satisfies Record<Exclude<GradflowRun, 'pruned'>, { method: 'static' | 'rigl'; init: string }>;
 
+/** Bumped on any change of a gradflow default or behaviour: hashed into the experiment's id and its runs'. */
+export const GRADFLOW_RECIPE_VERSION = 1;
+
+/** The experiment's run id (its child runs hash their own fields under the same version). */
+export function gradflowRunId(hp: GradflowHparams, recipe = GRADFLOW_RECIPE_VERSION): string {
+  return hashedRunId('gradflow', gradflowHparamsSchema, hp, recipe);
+}
+
 export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): GradflowResult {
   const { store } = opts;
   const log = opts.log ?? (() => {});
   const plan = planGradflow(hp);
-  const runId = hashedRunId('gradflow', gradflowHparamsSchema, hp);
+  const runId = gradflowRunId(hp);
   const dir = store.dir(runId);
-  store.open(dir, hp, { runId, kind: 'gradflow' });
+  store.open(dir, hp, { runId, kind: 'gradflow', recipe: GRADFLOW_RECIPE_VERSION, report: 'gradflow' });
   const ctx: GradflowContext = { hp, plan, opts, parent: runId };
   const specs = plan.setup.model.specs;
   // The pruning solution comes first: lottery needs its mask, and every run is compared with it.
@@ -407,7 +415,7 @@ function trainRun(
     totalSteps: plan.setup.totalSteps,
   })!;
   const hparams = runHparams(ctx.hp, run);
-  const childId = hashedRunId('gradflow_run', runSchema, runSchema.parse(hparams));
+  const childId = hashedRunId('gradflow_run', runSchema, runSchema.parse(hparams), GRADFLOW_RECIPE_VERSION);
   const childDir = store.dir(childId);
   const curvePath = join(childDir, GRADNORM_FILE);
   let points = readJson<GradNormPoint[]>(curvePath) ?? [];
@@ -431,6 +439,7 @@ function trainRun(
     runId: childId,
     dir: childDir,
     kind: 'gradflow_run',
+    recipe: GRADFLOW_RECIPE_VERSION,
     parent: ctx.parent,
     hparams,
     options,

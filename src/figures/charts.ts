@@ -7,11 +7,11 @@
  * `chartFigure`, which decides display units and colours.
  */
 import type { MetricRow } from '../store/index-db.js';
-import { FILES } from '../store/names.js';
 import type { ChartData, DataSeries, LineFigure } from './types.js';
 import { palette } from './palette.js';
 import { withRanges } from './axes.js';
 import { isLotteryCurve, type LotteryCurve } from './lottery.js';
+import { FILES } from '../store/names.js';
 
 /** A run's metrics step by lottery level for a lottery (and its one-shot), else by training iteration. */
 export const metricsXLabel = (kind: string) =>
