@@ -351,3 +351,34 @@ test('runs and show on a full disk say so: one line, the path, the fix', (t) => 
     spawnSync('umount', [mnt]);
   }
 });
+
+test('hparams.json is checked against the run id, also in a run stored before manifests', () => {
+  const root = tempRoot();
+  const run = train(root, ['--lr', '0.05']);
+  const dst = sprigJson<{ runId: string; runDir: string }>([
+    'dst',
+    ...TINY,
+    '--sparsity',
+    '0.5',
+    '--root',
+    root,
+  ]);
+  // Untouched, every kind's stored hyperparameters hash to its id.
+  assert.equal(sprig(['verify', '--root', root]).status, 0);
+  unlinkSync(join(run.runDir, 'manifest.json'));
+  const hp = join(run.runDir, 'hparams.json');
+  writeFileSync(hp, readFileSync(hp, 'utf8').replace('"lr": 0.05', '"lr": 0.07'));
+  const v = sprig(['verify', '--root', root, '--json']);
+  assert.equal(v.status, 1, v.stderr);
+  const checked = JSON.parse(v.stdout) as { runs: { runId: string; state: string }[] };
+  assert.deepEqual(
+    checked.runs.filter((r) => r.state === 'corrupt').map((r) => r.runId),
+    [run.runId],
+  );
+  assert.match(
+    v.stdout,
+    new RegExp(`hparams\\.json hashes to train_[0-9a-f]{16}, not to the run's id ${run.runId}`),
+  );
+  assert.equal(listed(root).get(run.runId)?.status, 'corrupt');
+  assert.equal(listed(root).get(dst.runId)?.status, 'finished');
+});
