@@ -382,3 +382,32 @@ test('hparams.json is checked against the run id, also in a run stored before ma
   assert.equal(listed(root).get(run.runId)?.status, 'corrupt');
   assert.equal(listed(root).get(dst.runId)?.status, 'finished');
 });
+
+test('export on a full or read-only disk: one error with the fix, and no partial file', (t) => {
+  const root = tempRoot();
+  const run = train(root);
+  const mnt = tempRoot('sprig-export-full-');
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`mount refused: ${m.stderr.trim()}`);
+  try {
+    spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4k']);
+    const exp = (out: string, format: string) =>
+      sprig(['export', run.runId, '--root', root, '--format', format, '--out', out, '--no-evaluate']);
+    for (const [out, format] of [
+      [join(mnt, 'm.sprig'), 'sparse'],
+      [join(mnt, 'tfjs'), 'tfjs'],
+    ] as const) {
+      const r = exp(out, format);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /: ENOSPC .*\n\s+fix: free space on the disk holding/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.deepEqual(readdirSync(mnt, { recursive: true }).sort(), ['fill', 'tfjs'], 'no partial file');
+    spawnSync('mount', ['-o', 'remount,ro', mnt]);
+    const ro = exp(join(mnt, 'ro', 'm.sprig'), 'sparse');
+    assert.equal(ro.status, 2, ro.stderr);
+    assert.match(ro.stderr, /could not create the export directory .*: EROFS/);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
+});
