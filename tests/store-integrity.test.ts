@@ -328,7 +328,7 @@ test('a truncated masks.bin is named with its path and a fix a user can run, whi
   assert.ok(readFileSync(masks).equals(good), 'the level is pruned and trained anew, to the same mask');
 });
 
-test('runs and show on a full disk say so: one line, the path, the fix', (t) => {
+test('runs, show and plot on a full disk say so: one line, the path, the fix', (t) => {
   const mnt = tempRoot('sprig-full-');
   const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { encoding: 'utf8' });
   if (m.status !== 0) return t.skip(`mount refused: ${m.stderr.trim()}`);
@@ -336,7 +336,7 @@ test('runs and show on a full disk say so: one line, the path, the fix', (t) => 
     const root = join(mnt, 'runs');
     const run = train(root);
     spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4k']);
-    for (const args of [['runs'], ['show', run.runId]]) {
+    for (const args of [['runs'], ['show', run.runId], ['plot', run.runId, '--out-dir', tempRoot()]]) {
       const r = sprig([...args, '--root', root]);
       assert.equal(r.status, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
       assert.match(
