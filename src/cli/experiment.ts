@@ -38,7 +38,7 @@ export function runKind(kind: AnyKind, o: CommonOptions): void {
   const store = new RunStore(o.root);
   const ctx: KindContext = {
     store,
-    callbacks: progress({ quiet: o.quiet || o.json }),
+    callbacks: progress({ quiet: o.quiet }), // on stderr: --json keeps stdout clean without it
     log: say,
     ...loggingFromFlags(o),
   };
