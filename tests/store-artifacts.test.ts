@@ -7,6 +7,8 @@ import { readJson, writeJson } from '../src/store/artifacts.js';
 import { RunStore, ensureDir } from '../src/store/store.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/store/checkpoint.js';
 import { writeAtomic } from '../src/store/atomic.js';
+import { digest, readManifest } from '../src/store/manifest.js';
+import { checkRun } from '../src/store/verify.js';
 import { SprigError } from '../src/util/errors.js';
 import { sprig, sprigJson, tempRoot } from './helpers.js';
 
@@ -124,4 +126,22 @@ test('the index is rebuilt from the run directories: by command, and when it is 
   const again = sprig(args);
   assert.equal(again.status, 2);
   assert.match(again.stderr, new RegExp(`${dir}/result\\.json is corrupt`));
+});
+
+test('a write killed between its manifest and its rename leaves a file that still passes its check', () => {
+  const dir = tempRoot();
+  const path = join(dir, 'result.json');
+  writeJson(path, { v: 1 });
+  const v2 = Buffer.from(JSON.stringify({ v: 2 }, null, 2) + '\n');
+  // The first step of a sealed write: the new digest goes in as pending beside the old one.
+  const m = readManifest(dir)!;
+  m.files['result.json'] = { ...m.files['result.json']!, pending: digest([v2]) };
+  writeAtomic(join(dir, 'manifest.json'), [Buffer.from(JSON.stringify(m))]);
+  assert.deepEqual(readJson(path), { v: 1 }, 'killed before the rename: the old file');
+  writeAtomic(path, [v2]);
+  assert.deepEqual(readJson(path), { v: 2 }, 'killed after it: the new one');
+  assert.equal(checkRun(dir).state, 'ok');
+  writeAtomic(path, [Buffer.from('{"v": 3}')]);
+  assert.throws(() => readJson(path), /result\.json is corrupt \(8 bytes where/);
+  assert.equal(checkRun(dir).state, 'corrupt');
 });

@@ -328,7 +328,7 @@ test('a truncated masks.bin is named with its path and a fix a user can run, whi
   assert.ok(readFileSync(masks).equals(good), 'the level is pruned and trained anew, to the same mask');
 });
 
-test('runs and show on a full disk say so: one line, the path, the fix', (t) => {
+test('runs, show and plot on a full disk say so: one line, the path, the fix', (t) => {
   const mnt = tempRoot('sprig-full-');
   const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { encoding: 'utf8' });
   if (m.status !== 0) return t.skip(`mount refused: ${m.stderr.trim()}`);
@@ -336,7 +336,7 @@ test('runs and show on a full disk say so: one line, the path, the fix', (t) => 
     const root = join(mnt, 'runs');
     const run = train(root);
     spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4k']);
-    for (const args of [['runs'], ['show', run.runId]]) {
+    for (const args of [['runs'], ['show', run.runId], ['plot', run.runId, '--out-dir', tempRoot()]]) {
       const r = sprig([...args, '--root', root]);
       assert.equal(r.status, 2, `${args[0]}: ${r.stdout}${r.stderr}`);
       assert.match(
@@ -347,6 +347,66 @@ test('runs and show on a full disk say so: one line, the path, the fix', (t) => 
     }
     // verify reads only the run directories: it works on a full disk
     assert.equal(sprig(['verify', '--root', root]).status, 0);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
+});
+
+test('hparams.json is checked against the run id, also in a run stored before manifests', () => {
+  const root = tempRoot();
+  const run = train(root, ['--lr', '0.05']);
+  const dst = sprigJson<{ runId: string; runDir: string }>([
+    'dst',
+    ...TINY,
+    '--sparsity',
+    '0.5',
+    '--root',
+    root,
+  ]);
+  // Untouched, every kind's stored hyperparameters hash to its id.
+  assert.equal(sprig(['verify', '--root', root]).status, 0);
+  unlinkSync(join(run.runDir, 'manifest.json'));
+  const hp = join(run.runDir, 'hparams.json');
+  writeFileSync(hp, readFileSync(hp, 'utf8').replace('"lr": 0.05', '"lr": 0.07'));
+  const v = sprig(['verify', '--root', root, '--json']);
+  assert.equal(v.status, 1, v.stderr);
+  const checked = JSON.parse(v.stdout) as { runs: { runId: string; state: string }[] };
+  assert.deepEqual(
+    checked.runs.filter((r) => r.state === 'corrupt').map((r) => r.runId),
+    [run.runId],
+  );
+  assert.match(
+    v.stdout,
+    new RegExp(`hparams\\.json hashes to train_[0-9a-f]{16}, not to the run's id ${run.runId}`),
+  );
+  assert.equal(listed(root).get(run.runId)?.status, 'corrupt');
+  assert.equal(listed(root).get(dst.runId)?.status, 'finished');
+});
+
+test('export on a full or read-only disk: one error with the fix, and no partial file', (t) => {
+  const root = tempRoot();
+  const run = train(root);
+  const mnt = tempRoot('sprig-export-full-');
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`mount refused: ${m.stderr.trim()}`);
+  try {
+    spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4k']);
+    const exp = (out: string, format: string) =>
+      sprig(['export', run.runId, '--root', root, '--format', format, '--out', out, '--no-evaluate']);
+    for (const [out, format] of [
+      [join(mnt, 'm.sprig'), 'sparse'],
+      [join(mnt, 'tfjs'), 'tfjs'],
+    ] as const) {
+      const r = exp(out, format);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /: ENOSPC .*\n\s+fix: free space on the disk holding/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.deepEqual(readdirSync(mnt, { recursive: true }).sort(), ['fill', 'tfjs'], 'no partial file');
+    spawnSync('mount', ['-o', 'remount,ro', mnt]);
+    const ro = exp(join(mnt, 'ro', 'm.sprig'), 'sparse');
+    assert.equal(ro.status, 2, ro.stderr);
+    assert.match(ro.stderr, /could not create the export directory .*: EROFS/);
   } finally {
     spawnSync('umount', [mnt]);
   }

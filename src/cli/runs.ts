@@ -5,6 +5,7 @@ import { checkStoreRoot, RunStore } from '../store/store.js';
 import { RUN_STATUSES, type MetricRow, type RunRow } from '../store/index-db.js';
 import type { RunRecord } from '../store/artifacts.js';
 import { checkRun, type RunCheck } from '../store/verify.js';
+import { identifyStored } from '../experiments/stored-identity.js';
 import { retrainFix } from '../store/faults.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
@@ -13,7 +14,7 @@ import { emit, pct, table } from './output.js';
 /** Listing and showing only read: they work on a read-only store. */
 export function readStore(root: string): RunStore {
   checkStoreRoot(resolve(root));
-  return new RunStore(root, { readOnly: true });
+  return new RunStore(root, { readOnly: true, identify: identifyStored });
 }
 
 /** What to do about a run in this status (none for the ordinary ones). */
@@ -60,7 +61,7 @@ export function register(program: Command): void {
     } catch {
       engine = undefined; // a damaged run.json: the status says corrupt
     }
-    const files = existsSync(dir) ? checkRun(dir) : undefined;
+    const files = existsSync(dir) ? checkRun(dir, identifyStored) : undefined;
     store.close();
     emit(o.json, { ...row, engine, files, metrics }, () =>
       showText({ ...row, engine, files, metrics }, store.root),
@@ -72,7 +73,7 @@ export function register(program: Command): void {
       .command('reindex')
       .description('rebuild the run index (index.sqlite) from the run directories, which are the truth'),
   ).action((o: CommonOptions) => {
-    const store = new RunStore(o.root);
+    const store = new RunStore(o.root, { identify: identifyStored });
     const n = store.reindex();
     store.close();
     emit(o.json, { root: store.root, runs: n }, () => `indexed ${n} runs in ${store.root}`);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { retrainFix } from '../store/faults.js';
 import { checkStoreRoot, RunStore } from '../store/store.js';
 import { moveAside, verifyStore, type StoreCheck } from '../store/verify.js';
+import { identifyStored } from '../experiments/stored-identity.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit } from './output.js';
 
@@ -21,7 +22,7 @@ export function register(program: Command): void {
   ).action((o: CommonOptions & { moveAside?: boolean }) => {
     const root = resolve(o.root);
     checkStoreRoot(root);
-    const runs = verifyStore(root);
+    const runs = verifyStore(root, identifyStored);
     const bad = runs.filter((r) => r.state === 'corrupt');
     if (o.moveAside && bad.length) {
       for (const r of bad) r.movedTo = moveAside(r.dir);

@@ -3,7 +3,7 @@
  * weights.bin) or as sprig's compact sparse file, checked by loading the export back the way a user
  * would and predicting the run's test set from [0, 1] pixels.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../engine/index.js';
@@ -12,6 +12,9 @@ import { setup } from '../experiments/setup.js';
 import { loadWeights, type StoredWeights } from '../experiments/run.js';
 import { artifactPath, readJson } from '../store/artifacts.js';
 import { finishedResult } from '../store/verify.js';
+import { writeAtomic } from '../store/atomic.js';
+import { ioError } from '../store/faults.js';
+import { ensureDir } from '../store/store.js';
 import type { Dataset, Split } from '../data/types.js';
 import type { Model } from '../models/types.js';
 import { predict, metricsFromLogits } from '../training/evaluate.js';
@@ -147,9 +150,14 @@ function argmaxAgreement(
   return { agreement: same / (a.length / k), maxDiff };
 }
 
+/** Writes atomically: a full or read-only disk ends in one error with the fix, and no partial file. */
 function write(path: string, bytes: Uint8Array | ArrayBuffer): { path: string; bytes: number } {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  try {
+    ensureDir(dirname(path));
+  } catch (e) {
+    throw ioError('create the export directory', dirname(path), e);
+  }
+  writeAtomic(path, [bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)]);
   return { path, bytes: statSync(path).size };
 }
 
@@ -181,10 +189,9 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
   let path: string;
   if (o.format === 'tfjs') {
     path = join(o.out, 'model.json');
-    files = [
-      write(path, Buffer.from(JSON.stringify(modelJsonOf(artifacts, metadata)))),
-      write(join(o.out, 'weights.bin'), data),
-    ];
+    // weights first: a model.json on disk always has its weights beside it
+    const weights = write(join(o.out, 'weights.bin'), data);
+    files = [write(path, Buffer.from(JSON.stringify(modelJsonOf(artifacts, metadata)))), weights];
   } else {
     const bytes = sparseExportOf(model, artifacts, {
       values: o.values ?? 'fp16',

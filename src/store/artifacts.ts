@@ -4,7 +4,7 @@
  * sealed in the run's manifest (manifest.ts); a file that fails its check or does not parse is
  * reported with its path and what to do.
  */
-import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { removeIfExists, TMP_MARK } from './atomic.js';
@@ -39,6 +39,15 @@ export function readJson<T>(path: string): T | undefined {
     return JSON.parse(buf.toString('utf8')) as T;
   } catch (e) {
     throw corruptFile(path, (e as Error).message);
+  }
+}
+
+/** A JSON file as it is, unchecked: for listing a run already known to be damaged. */
+export function readUnchecked<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,13 +10,17 @@ import { ioError } from './faults.js';
 /** Temporaries are `<file>.tmp-<pid>`; a run that opens its directory removes stale ones. */
 export const TMP_MARK = '.tmp-';
 
-export function writeAtomic(path: string, chunks: Uint8Array[]): void {
+/**
+ * `durable: false` skips the fsyncs: the rename is still atomic against a killed process, only a
+ * power loss may undo it (for writes that a later durable one makes redundant).
+ */
+export function writeAtomic(path: string, chunks: Uint8Array[], { durable = true } = {}): void {
   const tmp = `${path}${TMP_MARK}${process.pid}`;
   try {
     const fd = openSync(tmp, 'w');
     try {
       for (const c of chunks) writeSync(fd, c);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -29,6 +33,7 @@ export function writeAtomic(path: string, chunks: Uint8Array[]): void {
     }
     throw ioError('write', path, e);
   }
+  if (!durable) return;
   try {
     const dfd = openSync(dirname(path), 'r');
     fsyncSync(dfd);

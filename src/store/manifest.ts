@@ -58,8 +58,8 @@ export function readManifest(dir: string): Manifest | undefined {
   return m;
 }
 
-const writeManifest = (dir: string, m: Manifest) =>
-  writeAtomic(join(dir, FILES.manifest), [Buffer.from(JSON.stringify(m, null, 1) + '\n')]);
+const writeManifest = (dir: string, m: Manifest, durable = true) =>
+  writeAtomic(join(dir, FILES.manifest), [Buffer.from(JSON.stringify(m, null, 1) + '\n')], { durable });
 
 /** Writes `path` atomically and records its digest in its directory's manifest. */
 export function writeSealed(path: string, chunks: Uint8Array[]): void {
@@ -74,7 +74,8 @@ export function writeSealed(path: string, chunks: Uint8Array[]): void {
   writeManifest(dir, m);
   writeAtomic(path, chunks);
   m.files[name] = d;
-  writeManifest(dir, m);
+  // Not synced: if a power loss undoes it, the pending digest above still matches the file.
+  writeManifest(dir, m, false);
 }
 
 /** Drops a file from its manifest (before the file itself is removed). */

@@ -4,22 +4,23 @@
  * their hyperparameters); its result (or the report its run.json names) says whether it finished. A run
  * whose files fail their check (verify.ts) is indexed as corrupt, without the result it claims.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { artifactPath, hasResult, readJson, type RunRecord } from './artifacts.js';
+import { artifactPath, hasResult, readJson, readUnchecked, type RunRecord } from './artifacts.js';
 import type { RunIndex } from './index-db.js';
 import { ASIDE_MARK } from './names.js';
 import { checkRun } from './verify.js';
+import type { Identify } from './identity.js';
 
 interface StoredResult {
   history?: { step: number; epoch: number; trainLoss: number; testAccuracy: number; testLoss: number }[];
   [k: string]: unknown;
 }
 
-export function rebuildIndex(root: string, index: RunIndex): number {
+export function rebuildIndex(root: string, index: RunIndex, identify?: Identify): number {
   let n = 0;
   for (const dir of runDirs(root, 0)) {
-    const check = checkRun(dir);
+    const check = checkRun(dir, identify);
     const corrupt = check.state === 'corrupt';
     if (corrupt) process.stderr.write(`sprig: ${dir} is corrupt: ${check.problems.join('; ')}\n`);
     // A corrupt run is listed (as corrupt) from what its files say, but not with the result it claims.
@@ -38,14 +39,6 @@ export function rebuildIndex(root: string, index: RunIndex): number {
     n++;
   }
   return n;
-}
-
-function readUnchecked<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 function indexRun(

@@ -7,8 +7,13 @@ import { existsSync } from 'node:fs';
 import type { RunRow, RunStatus } from './index-db.js';
 import { ownerAlive } from './owner.js';
 import { checkRun } from './verify.js';
+import type { Identify } from './identity.js';
 
-export function shownStatus(row: Pick<RunRow, 'status' | 'dir'>, dir: string | undefined): RunStatus {
+export function shownStatus(
+  row: Pick<RunRow, 'status' | 'dir'>,
+  dir: string | undefined,
+  identify?: Identify,
+): RunStatus {
   if (!dir || !existsSync(dir)) {
     // A row with a recorded directory that is gone; rows without one (ingested from a sweep
     // worker's store) keep what the index says, except that nothing here runs them.
@@ -16,6 +21,6 @@ export function shownStatus(row: Pick<RunRow, 'status' | 'dir'>, dir: string | u
     return row.status === 'running' ? 'interrupted' : row.status;
   }
   if (row.status === 'running') return ownerAlive(dir) === true ? 'running' : 'interrupted';
-  if (row.status === 'finished' && checkRun(dir).state === 'corrupt') return 'corrupt';
+  if (row.status === 'finished' && checkRun(dir, identify).state === 'corrupt') return 'corrupt';
   return row.status;
 }

@@ -35,6 +35,7 @@ import { ownerText, releaseOwnership, takeOwnership } from './owner.js';
 import { hasRunDirs, rebuildIndex } from './reindex.js';
 import { shownStatus } from './status.js';
 import { finishedResult } from './verify.js';
+import type { Identify } from './identity.js';
 
 export const DEFAULT_ROOT = 'runs';
 
@@ -54,11 +55,14 @@ export interface RunIdentity {
 export interface StoreOptions {
   /** Only list and read: no directory is created, nothing is written (a read-only store works). */
   readOnly?: boolean;
+  /** Checks each run's hparams.json against its id (identity.ts) when listing and reindexing. */
+  identify?: Identify;
 }
 
 export class RunStore {
   readonly root: string;
   readonly readOnly: boolean;
+  private readonly identify?: Identify;
   private indexDb?: RunIndex;
   /** Directories this store owns, with the thread count to restore when each is released. */
   private readonly owned = new Map<string, number>();
@@ -66,6 +70,7 @@ export class RunStore {
   constructor(root: string = defaultRoot(), opts: StoreOptions = {}) {
     this.root = resolve(root);
     this.readOnly = opts.readOnly ?? false;
+    this.identify = opts.identify;
     if (this.readOnly) return;
     const refuse = (what: string, e: unknown) => {
       const err = e as NodeJS.ErrnoException;
@@ -100,7 +105,7 @@ export class RunStore {
     const path = join(this.root, INDEX_FILE);
     const rebuild = (why: string, idx: RunIndex) => {
       process.stderr.write(`sprig: ${why}; rebuilding it from the run directories in ${this.root}\n`);
-      rebuildIndex(this.root, idx);
+      rebuildIndex(this.root, idx, this.identify);
       return idx;
     };
     if (!existsSync(path)) {
@@ -127,7 +132,7 @@ export class RunStore {
     const path = join(this.root, INDEX_FILE);
     for (const ext of ['', '-wal', '-shm']) if (existsSync(path + ext)) unlinkSync(path + ext);
     this.indexDb = new RunIndex(path);
-    return rebuildIndex(this.root, this.indexDb);
+    return rebuildIndex(this.root, this.indexDb, this.identify);
   }
 
   /** Directory of a run; `parent` nests it (a lottery level under its experiment, a branch under its level). */
@@ -251,7 +256,7 @@ export class RunStore {
 
   /** The status to show (status.ts): what the run's directory and its owner's lock say now. */
   status(row: RunRow): RunRow['status'] {
-    return shownStatus(row, row.dir ?? join(this.root, row.runId));
+    return shownStatus(row, row.dir ?? join(this.root, row.runId), this.identify);
   }
 
   close(): void {

@@ -10,6 +10,7 @@ import { CorruptArtifact, ioError, retrainFix } from './faults.js';
 import { mismatch, readManifest } from './manifest.js';
 import { artifactPath, ASIDE_MARK, FILES } from './names.js';
 import { ownerAlive } from './owner.js';
+import { identityProblem, type Identify } from './identity.js';
 
 export interface RunCheck {
   dir: string;
@@ -18,7 +19,15 @@ export interface RunCheck {
   problems: string[];
 }
 
-export function checkRun(dir: string): RunCheck {
+/** Checks the files against the manifest and, given `identify`, hparams.json against the run id. */
+export function checkRun(dir: string, identify?: Identify): RunCheck {
+  const identity = identify && identityProblem(dir, identify);
+  const files = checkFiles(dir);
+  if (!identity) return files;
+  return { dir, state: 'corrupt', problems: [...files.problems, identity] };
+}
+
+function checkFiles(dir: string): RunCheck {
   let m: ReturnType<typeof readManifest>;
   try {
     m = readManifest(dir);
@@ -104,7 +113,7 @@ export interface StoreCheck extends RunCheck {
 }
 
 /** Checks every run directory (and rewind point) under `root`. */
-export function verifyStore(root: string): StoreCheck[] {
+export function verifyStore(root: string, identify?: Identify): StoreCheck[] {
   return sealedDirs(root).map((dir) => {
     let rec: RunRecord | undefined;
     try {
@@ -112,7 +121,10 @@ export function verifyStore(root: string): StoreCheck[] {
     } catch {
       rec = undefined; // a damaged run.json is one of the problems checkRun names
     }
-    return { ...checkRun(dir), runId: rec?.runId ?? (relative(root, dir) || basename(dir)) };
+    let check = checkRun(dir, identify);
+    // A live owner may have replaced a file between reading the manifest and the file: look again.
+    if (check.state === 'corrupt' && ownerAlive(dir) === true) check = checkRun(dir, identify);
+    return { ...check, runId: rec?.runId ?? (relative(root, dir) || basename(dir)) };
   });
 }
 
