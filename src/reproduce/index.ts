@@ -6,7 +6,15 @@ import { gradientFlow } from './gradient-flow.js';
 import { kdTicket } from './kd-ticket.js';
 import { lth } from './lth.js';
 import { rigl } from './rigl.js';
-import { PAPER_NAMES, type Paper, type PaperName, type ReproContext, type Report } from './types.js';
+import { overall } from './claims.js';
+import {
+  PAPER_NAMES,
+  type CommandFor,
+  type Paper,
+  type PaperName,
+  type ReproContext,
+  type Report,
+} from './types.js';
 
 export const PAPERS = {
   lth,
@@ -22,8 +30,11 @@ export function paperOf(name: string): Paper {
   return PAPERS[name as PaperName];
 }
 
-/** Runs a paper's reproduction (every training through the store: cached, resumable) into a Report. */
-export function reproduce(paper: Paper, ctx: ReproContext, command: string): Report {
+/**
+ * Runs a paper's reproduction (every training through the store: cached, resumable) into a Report;
+ * `commandFor` (the CLI's, from its flags and defaults) writes each arm's `sprig` command.
+ */
+export function reproduce(paper: Paper, ctx: ReproContext, command: string, commandFor?: CommandFor): Report {
   const t0 = performance.now();
   const o = paper.run(ctx);
   return {
@@ -32,9 +43,17 @@ export function reproduce(paper: Paper, ctx: ReproContext, command: string): Rep
     claim: paper.claim,
     seeds: ctx.seeds,
     quick: ctx.quick,
-    holds: o.checks.every((c) => c.holds),
+    verdict: overall(o.checks),
     wallSeconds: (performance.now() - t0) / 1000,
     command,
+    commands: commandFor
+      ? o.arms.map((a) => ({
+          arm: a.arm,
+          seed: a.seed,
+          runId: a.runId,
+          command: commandFor(a.kind, a.groups),
+        }))
+      : [],
     ...o,
   };
 }
