@@ -29,7 +29,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('gradflow')
     .description(
-      "gradient flow in sparse networks: Scratch, Scratch+, RigL, RigL+, Lottery and the pruning solution on one model and sparsity; gradient norms and loss-landscape measures. Training defaults are rigl_tf2's LeNet-5 recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, 25 epochs), the paper's",
+      "gradient flow in sparse networks: the pruning solution, the lottery ticket (its mask, θ0), Scratch and Scratch+ (its mask, a fresh dense or sparse init), a random mask, RigL and RigL+ on one model and sparsity; gradient norms and loss-landscape measures. Training defaults are rigl_tf2's LeNet-5 recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, 25 epochs), the paper's",
     );
   addExperimentFlags(cmd, 'gradflow', GRADFLOW_DEFAULTS).action((o: CommonOptions) => {
     const hp = validate(gradflowHparamsSchema, hparamsFromFlags('gradflow', o, GRADFLOW_DEFAULTS));
