@@ -143,13 +143,16 @@ test('run ids: gradflow and its child runs', () => {
       '--interpolation-points',
       '2',
     ]),
+    // issue 21: scratch and scratch+ train the pruning solution's mask now (their ids hash
+    // mask: 'pruned', two ids changed), and random_mask (the old scratch) is a run of its own
     [
       'gradflow_c3487eaf9b086c7a',
-      'gradflow_run_0adf2ebd4f471d65',
+      'gradflow_run_8ea8c07476cf14d3',
       'gradflow_run_92113674ca655f86',
       'gradflow_run_a85810a575802e75',
       'gradflow_run_ab2c577a1dc555c0',
-      'gradflow_run_ba52490fa427bce2',
+      'gradflow_run_b376029c6b10b633',
+      'gradflow_run_f0b7106f476032e8',
       'gradflow_run_f8637eca88b54158',
     ],
   );
@@ -165,14 +168,16 @@ test('run ids: gradflow with every gradflow field off its default', () => {
       ...['--init-scale', '3', '--gmp-begin', '0.2', '--gmp-end', '0.7', '--gmp-frequency', '2'],
       ...['--delta-t', '3', '--drop-fraction', '0.2', '--t-end', '0.5', '--interpolation-points', '2'],
     ]),
+    // issue 21: scratch and scratch+ changed ids (mask: 'pruned'); random_mask is new
     [
       'gradflow_2e25975a05504124',
-      'gradflow_run_0af51368ab6b9f4c',
-      'gradflow_run_169a246496a771a4',
       'gradflow_run_25a0cc9602982a20',
+      'gradflow_run_3aa1997cf5d15cf6',
       'gradflow_run_3f4fd24318930e9c',
+      'gradflow_run_42566d3e586b0fed',
       'gradflow_run_64d837a5aa34abe8',
       'gradflow_run_94646b6891539556',
+      'gradflow_run_eb18f79ae3e13ddb',
     ],
   );
 });
