@@ -62,7 +62,7 @@ function run(ctx: ReproContext): Outcome {
     // lth's schedule: the canonical chain is the same stored experiment as lth's θ0 chain.
     training: { trainSteps: ctx.quick ? '2ep' : IMP_EPOCHS, batchSize: ctx.quick ? 64 : 128, lr: 0.1 },
   };
-  const plan = { levels, branches: [DCT], basisBlock: 8, basisImage: !ctx.quick };
+  const plan = { levels, branches: [DCT], basisBlock: 8, basisImage: true };
   ctx.log('generalized-lth: canonical IMP and IMP in the DCT basis');
   const rs = lotteryPerSeed(ctx, hparams, plan);
   const x = rs[0]!.levels.map((l) => l.remaining);
