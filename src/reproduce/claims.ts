@@ -42,18 +42,18 @@ export function overall(checks: Check[]): Verdict {
   return checks.every((c) => c.verdict === 'holds') ? 'holds' : 'not shown';
 }
 
+/** A signed number in the check's unit (percentage points or plain), "+0.42" or "−0.10"; ±∞ for no bound. */
+function signed(c: Check, x: number): string {
+  const [scale, digits] = c.pp ? [100, 2] : [1, 4];
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  return `${x * scale >= 0 ? '+' : '−'}${Math.abs(x * scale).toFixed(digits)}`;
+}
+
 /** "+0.42 pp [−0.10, +0.94]": a check's mean and 95 % interval (percentage points, or plain numbers). */
 export function intervalText(c: Check): string {
-  const [scale, unit, digits] = c.pp ? [100, ' pp', 2] : [1, '', 4];
-  const f = (x: number) =>
-    Number.isFinite(x)
-      ? `${x * scale >= 0 ? '+' : '−'}${Math.abs(x * scale).toFixed(digits)}`
-      : x > 0
-        ? '∞'
-        : '−∞';
-  return `${f(c.mean)}${unit} [${f(c.interval[0])}, ${f(c.interval[1])}]`;
+  const unit = c.pp ? ' pp' : '';
+  return `${signed(c, c.mean)}${unit} [${signed(c, c.interval[0])}, ${signed(c, c.interval[1])}]`;
 }
 
 /** The per-seed differences, as printed beside the interval. */
-export const diffsText = (c: Check) =>
-  c.diffs.map((d) => (c.pp ? `${(d * 100).toFixed(2)}` : d.toFixed(4))).join(', ');
+export const diffsText = (c: Check) => c.diffs.map((d) => signed(c, d)).join(', ');
