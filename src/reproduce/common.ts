@@ -1,7 +1,7 @@
 /** Settings the reproductions share: Fashion-MNIST at CPU scale, or tiny synthetic data under --quick. */
 import { runLottery, type LotteryResult, type PointSummary, type Stat } from '../experiments/lottery.js';
 import { measure } from './stats.js';
-import type { Arm, Measure, ReproContext } from './types.js';
+import type { Arm, ReproContext } from './types.js';
 
 /** The dataset group: Fashion-MNIST, or the 512-example synthetic blobs under --quick. */
 export const datasetOf = (ctx: ReproContext) => ({ name: ctx.quick ? 'synthetic' : 'fashion_mnist' });
@@ -72,5 +72,3 @@ export function lotteryArms(
     })),
   );
 }
-
-export type { Measure };
