@@ -8,7 +8,8 @@
  */
 import { engineStatus } from '../src/engine/index.js';
 import { nativeAddon } from '../src/engine/native.js';
-import { SparseStructure, sparseAddon } from '../src/engine/kernels/sparse.js';
+import { SparseStructure } from '../src/engine/kernels/sparse.js';
+import { sparseAddon } from '../src/engine/kernels/sparse-addon.js';
 import { Rng } from '../src/util/rng.js';
 
 engineStatus();
@@ -76,27 +77,21 @@ for (const [K, N] of SHAPES) {
     s.outSlot.forEach((q, j) => (wOut[q] = wIn[j]!));
     const sparse = () => {
       if (infer)
-        return nat.sparseForward(
-          y,
-          x,
-          w,
-          null,
+        return nat.sparseForward(y, x, w, null, s.outPtr, s.outIdx, s.inPtr, s.inIdx, null, wOut, wIn, {
           B,
           K,
           N,
-          s.outPtr,
-          s.outIdx,
-          s.inPtr,
-          s.inIdx,
-          true,
-          undefined,
-          wOut,
-          wIn,
-        );
-      nat.sparseForward(y, x, w, null, B, K, N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, true, xT, wOut, wIn);
-      nat.sparseGradOut(dyT, dy, y, B, N);
-      nat.sparseDx(dx, dyT, w, B, K, N, s.inPtr, s.inIdx, wIn);
-      nat.sparseDw(dw, xT, dyT, B, K, N, s.inPtr, s.inIdx, true, false);
+          relu: true,
+        });
+      nat.sparseForward(y, x, w, null, s.outPtr, s.outIdx, s.inPtr, s.inIdx, xT, wOut, wIn, {
+        B,
+        K,
+        N,
+        relu: true,
+      });
+      nat.sparseGradOut(dyT, dy, y, { B, N });
+      nat.sparseDx(dx, dyT, w, s.inPtr, s.inIdx, wIn, { B, K, N });
+      nat.sparseDw(dw, xT, dyT, s.inPtr, s.inIdx, { B, K, N, xIsT: true, zero: false });
     };
     const [ts, td] = timeBoth(sparse, dense);
     cells.push(`${d}: ${ts.toFixed(0)}/${td.toFixed(0)}`);

@@ -12,7 +12,8 @@
 import { nativeAddon } from '../src/engine/native.js';
 import '../src/engine/index.js';
 import { geometryFromParams } from '../src/engine/kernels/geometry.js';
-import { SparseConvStructure, sparseConvAddon } from '../src/engine/kernels/sparse-conv.js';
+import { SparseConvStructure } from '../src/engine/kernels/sparse-conv.js';
+import { sparseConvAddon } from '../src/engine/kernels/sparse-addon.js';
 import { createModel } from '../src/models/registry.js';
 import { layerDensities } from '../src/sparsity/distributions.js';
 
@@ -129,23 +130,24 @@ for (const l of all) {
     return { s: new SparseConvStructure([l.K, l.K, l.C, l.O], m), w };
   });
   const w0 = structs[0]!.w;
+  const geometry = geometryFromParams(p);
   const runDense = () => {
-    const geometry = geometryFromParams(p);
     if (want('fwd')) dense.convFwd(y, x, w0, null, geometry);
     if (want('dx') && !l.first) dense.convBwdData(dx, dy, w0, geometry);
     if (want('dw')) dense.convBwdWeights(dw, x, dy, geometry);
   };
   // as the op runs a step: x packed once (forward, reused by dW), dy packed once (dx and dW)
-  const [xLen, dyLen] = sparse.sparseConvPackedSizes(p);
+  const [xLen, dyLen] = sparse.sparseConvPackedSizes(geometry);
   const xp = new Float32Array(xLen),
     dyp = new Float32Array(dyLen);
   const runSparse = (k: number) => () => {
     const { s, w } = structs[k]!;
-    if (want('fwd') || want('dw')) sparse.sparseConvPackX(xp, x, p);
-    if (want('dx') || want('dw')) sparse.sparseConvPackDy(dyp, dy, p);
-    if (want('fwd')) sparse.sparseConvFwd(y, x, w, null, p, 0, s.outPtr, s.outIdx, xp);
-    if (want('dx') && !l.first) sparse.sparseConvBwdData(dx, dy, w, p, s.inPtr, s.inIdx, dyp);
-    if (want('dw')) sparse.sparseConvBwdWeights(dw, x, dy, p, s.outPtr, s.outIdx, xp, dyp);
+    if (want('fwd') || want('dw')) sparse.sparseConvPackX(xp, x, geometry);
+    if (want('dx') || want('dw')) sparse.sparseConvPackDy(dyp, dy, geometry);
+    if (want('fwd'))
+      sparse.sparseConvFwd(y, x, w, null, s.outPtr, s.outIdx, xp, { ...geometry, relu: false });
+    if (want('dx') && !l.first) sparse.sparseConvBwdData(dx, dy, w, s.inPtr, s.inIdx, dyp, geometry);
+    if (want('dw')) sparse.sparseConvBwdWeights(dw, x, dy, s.outPtr, s.outIdx, xp, dyp, geometry);
   };
   const td: number[] = [],
     ts: number[][] = grid.map(() => []);

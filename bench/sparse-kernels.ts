@@ -5,7 +5,8 @@
  */
 import { engineStatus } from '../src/engine/index.js';
 import { nativeAddon } from '../src/engine/native.js';
-import { SparseStructure, sparseAddon } from '../src/engine/kernels/sparse.js';
+import { SparseStructure } from '../src/engine/kernels/sparse.js';
+import { sparseAddon } from '../src/engine/kernels/sparse-addon.js';
 
 engineStatus();
 const nat = sparseAddon();
@@ -37,12 +38,18 @@ for (const [K, N] of [
   const ld = Math.ceil(B / 16) * 16;
   const [xT, dyT] = [new Float32Array(K * ld), new Float32Array(N * ld)];
   const [dx, dw] = [new Float32Array(B * K), new Float32Array(K * N)];
-  const fwd = () => nat.sparseForward(y, x, w, null, B, K, N, s.outPtr, s.outIdx, s.inPtr, s.inIdx, true, xT);
+  const fwd = () =>
+    nat.sparseForward(y, x, w, null, s.outPtr, s.outIdx, s.inPtr, s.inIdx, xT, null, null, {
+      B,
+      K,
+      N,
+      relu: true,
+    });
   fwd();
   console.log(
-    `${K}x${N}: sparse fwd ${us(fwd)}, dyT ${us(() => nat.sparseGradOut(dyT, dy, y, B, N))}, ` +
-      `dx ${us(() => nat.sparseDx(dx, dyT, w, B, K, N, s.inPtr, s.inIdx))}, ` +
-      `dW ${us(() => nat.sparseDw(dw, xT, dyT, B, K, N, s.inPtr, s.inIdx, true, false))} | ` +
+    `${K}x${N}: sparse fwd ${us(fwd)}, dyT ${us(() => nat.sparseGradOut(dyT, dy, y, { B, N }))}, ` +
+      `dx ${us(() => nat.sparseDx(dx, dyT, w, s.inPtr, s.inIdx, null, { B, K, N }))}, ` +
+      `dW ${us(() => nat.sparseDw(dw, xT, dyT, s.inPtr, s.inIdx, { B, K, N, xIsT: true, zero: false }))} | ` +
       `dense fwd ${us(() => dn.matmul(y, x, w, null, { m: B, n: N, k: K, act: 1 }))}, ` +
       `dx ${us(() => dn.matmul(dx, dy, w, null, { m: B, n: K, k: N, transB: true }))}, ` +
       `dW ${us(() => dn.matmul(dw, x, dy, null, { m: K, n: N, k: B, transA: true }))}`,

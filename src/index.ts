@@ -145,9 +145,7 @@ export {
 } from './data/registry.js';
 export type { Dataset, Split, Batch, Normalisation } from './data/types.js';
 export type { SyntheticOptions } from './data/synthetic.js';
-export type { SparseLayerReport } from './engine/kernels/sparse-engine.js';
-export { tf, engineStatus } from './engine/index.js';
-export type { NativeStatus } from './engine/native.js';
+export { tf, engineStatus, type NativeStatus, type SparseLayerReport } from './engine/index.js';
 export { Rng, type RngState } from './util/rng.js';
 export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';

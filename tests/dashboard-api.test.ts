@@ -141,9 +141,11 @@ test('API: runs, one run, its metrics and curves; nothing in the store changes',
 
     const curves = await get(`/api/runs/${LOTTERY}/curves`);
     assert.equal(curves.status, 200);
+    // Figures of the one figure model (src/figures): remaining weights in percent on a log axis.
     const lottery = curves.body.charts[0];
-    assert.equal(lottery.xLog, true);
-    assert.deepEqual(lottery.series[0].x, [1, 0.8, 0.64, 0.512]);
+    assert.equal(lottery.type, 'line');
+    assert.equal(lottery.x.log, true);
+    assert.deepEqual(lottery.series[0].x, [100, 80, 64, 51.2]);
     assert.deepEqual(lottery.series[1].label, 'reinit');
     assert.equal(lottery.series[1].x.length, 3);
 

@@ -181,6 +181,20 @@ test('snfs keeps an EMA (momentum 0.9) of dense gradients every step, and it is 
   assert.deepEqual(v.state().buffers.get('ema/b'), u.state().buffers.get('ema/b'));
 });
 
+test("a method's own setting lives in its params: snfs picks snfsMomentum out of the dst group", () => {
+  const def = methodDef('snfs');
+  assert.deepEqual(def.params?.parse({}), { snfsMomentum: 0.9 }, 'the default, written once');
+  assert.ok(def.fields.includes('snfsMomentum'), 'it enters the run id');
+  const masks = randomMasks(specs, densities, new Rng(9));
+  // The dst group carries every field; the method reads its own.
+  const u = def.create(config(masks), { method: 'snfs', sparsity: 0.9, snfsMomentum: 0.5 }) as SnfsUpdater;
+  const c = context(1, masks, 1);
+  u.beforeStep(c);
+  const ema = u.state().buffers.get('ema/a')!;
+  for (const i of [0, 17, 99]) assert.ok(Math.abs(ema[i]! - 0.5 * c.grads.get('a')![i]!) < 1e-6);
+  assert.throws(() => def.create(config(masks), { snfsMomentum: 1 }), /snfsMomentum/);
+});
+
 test('magnitude_init keeps the highest |θ0| per layer at step 0, whatever the gradient', () => {
   const masks = new Map(specs.map((s) => [s.name, new Float32Array(s.shape[0]! * s.shape[1]!).fill(1)]));
   const u = methodDef('magnitude_init').create(config(masks))!;

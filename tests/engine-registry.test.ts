@@ -70,6 +70,7 @@ console.log(JSON.stringify({
   same: before === afterImport,
   reluSame: tf.getGradient('Relu') === relu,
   ceGradient: tf.getGradient('SprigSoftmaxCrossEntropy') !== undefined,
+  sparseGradients: ['SprigSparseDense', 'SprigSparseConv2D'].every((n) => tf.getGradient(n) !== undefined),
   added: tf.getKernelsForBackend('cpu').map((k) => k.kernelName).filter((n) => n.startsWith('Sprig')).sort(),
 }));
 `;
@@ -81,13 +82,20 @@ console.log(JSON.stringify({
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
   assert.equal(out.same, true, 'an engine module registered a kernel when imported');
   assert.equal(out.reluSame, true, 'an engine module replaced a gradient when imported');
-  // without the addon, loadNative() registers sprig's JS kernels and their gradient
+  // without the addon, loadNative() registers sprig's JS kernels and their gradients, the sparse
+  // layers' among them (the table in register.ts; they used to register themselves on first use)
   assert.equal(out.ceGradient, true);
-  assert.deepEqual(out.added, [
-    SPRIG_KERNELS.batchNormTrain,
-    SPRIG_KERNELS.batchNormTrainGrad,
-    SPRIG_KERNELS.softmaxCrossEntropy,
-  ]);
+  assert.equal(out.sparseGradients, true);
+  assert.deepEqual(
+    out.added,
+    [
+      SPRIG_KERNELS.batchNormTrain,
+      SPRIG_KERNELS.batchNormTrainGrad,
+      SPRIG_KERNELS.softmaxCrossEntropy,
+      SPRIG_KERNELS.sparseConv2D,
+      SPRIG_KERNELS.sparseDense,
+    ].sort(),
+  );
 });
 
 const status = engineStatus();

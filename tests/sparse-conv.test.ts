@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineStatus, tf } from '../src/engine/index.js';
 import { nativeAddon } from '../src/engine/native.js';
-import { convParams } from '../src/engine/kernels/geometry.js';
+import { convGeometry, convParams } from '../src/engine/kernels/geometry.js';
+import { sparseConvAddon, useJsSparseKernels } from '../src/engine/kernels/sparse-addon.js';
 import {
   SparseConvStructure,
   createConvPlan,
@@ -18,9 +19,7 @@ import {
   jsSparseConvBwdWeights,
   jsSparseConvFwd,
   releaseConvPlan,
-  sparseConvAddon,
   sparseConvLayer,
-  useJsSparseConvKernels,
 } from '../src/engine/kernels/sparse-conv.js';
 
 engineStatus();
@@ -163,8 +162,9 @@ function setup(c: Case) {
     'channelsLast',
   );
   const p = convParams(ci);
+  const geo = convGeometry(ci);
   const r = randArr(ci.outShape.reduce((a, v) => a * v, 1));
-  return { x, m, w, b, p, r, s: new SparseConvStructure(c.f, m), ref: reference(c, x, w, m, b, r) };
+  return { x, m, w, b, p, geo, r, s: new SparseConvStructure(c.f, m), ref: reference(c, x, w, m, b, r) };
 }
 
 const nat = sparseConvAddon();
@@ -187,7 +187,7 @@ test('the native sparse conv kernels are tested when the engine is native', () =
 
 for (const c of CASES) {
   test(`sparse conv kernels equal the masked dense conv: ${c.name}`, () => {
-    const { x, w, b, p, s, ref } = setup(c);
+    const { x, w, b, p, geo, s, ref } = setup(c);
     const y = new Float32Array(ref.y.length),
       dx = new Float32Array(x.length),
       dw = new Float32Array(w.length);
@@ -202,24 +202,24 @@ for (const c of CASES) {
       y.fill(NaN);
       dx.fill(NaN);
       dw.fill(NaN);
-      nat!.sparseConvFwd(y, x, w, b, p, 1, s.outPtr, s.outIdx);
+      nat!.sparseConvFwd(y, x, w, b, s.outPtr, s.outIdx, null, { ...geo, relu: true });
       close(y, ref.y, `${isa} forward`);
-      nat!.sparseConvBwdData(dx, ref.g, w, p, s.inPtr, s.inIdx);
+      nat!.sparseConvBwdData(dx, ref.g, w, s.inPtr, s.inIdx, null, geo);
       close(dx, ref.dx, `${isa} dx`);
-      nat!.sparseConvBwdWeights(dw, x, ref.g, p, s.outPtr, s.outIdx);
+      nat!.sparseConvBwdWeights(dw, x, ref.g, s.outPtr, s.outIdx, null, null, geo);
       close(dw, ref.dw, `${isa} dW`);
       // the same from the packed layouts, made once and shared by the passes
-      const [xLen, dyLen] = nat!.sparseConvPackedSizes(p);
+      const [xLen, dyLen] = nat!.sparseConvPackedSizes(geo);
       const xp = new Float32Array(xLen),
         dyp = new Float32Array(dyLen);
-      nat!.sparseConvPackX(xp, x, p);
-      nat!.sparseConvPackDy(dyp, ref.g, p);
+      nat!.sparseConvPackX(xp, x, geo);
+      nat!.sparseConvPackDy(dyp, ref.g, geo);
       const none = new Float32Array(0);
-      nat!.sparseConvFwd(y, none, w, b, p, 1, s.outPtr, s.outIdx, xp);
+      nat!.sparseConvFwd(y, none, w, b, s.outPtr, s.outIdx, xp, { ...geo, relu: true });
       close(y, ref.y, `${isa} forward, packed x`);
-      nat!.sparseConvBwdData(dx, none, w, p, s.inPtr, s.inIdx, dyp);
+      nat!.sparseConvBwdData(dx, none, w, s.inPtr, s.inIdx, dyp, geo);
       close(dx, ref.dx, `${isa} dx, packed dy`);
-      nat!.sparseConvBwdWeights(dw, none, none, p, s.outPtr, s.outIdx, xp, dyp);
+      nat!.sparseConvBwdWeights(dw, none, none, s.outPtr, s.outIdx, xp, dyp, geo);
       close(dw, ref.dw, `${isa} dW, packed x and dy`);
     }
     nat?.sparseConvIsa('best');
@@ -231,15 +231,15 @@ test(
   { skip: nat ? false : 'no native addon' },
   () => {
     const c = CASES[1]!;
-    const { x, w, b, p, s, ref } = setup(c);
+    const { x, w, b, geo, s, ref } = setup(c);
     const run = (threads: number) => {
       nativeAddon()!.setThreads(threads);
       const y = new Float32Array(ref.y.length),
         dx = new Float32Array(x.length),
         dw = new Float32Array(w.length);
-      nat!.sparseConvFwd(y, x, w, b, p, 1, s.outPtr, s.outIdx);
-      nat!.sparseConvBwdData(dx, ref.g, w, p, s.inPtr, s.inIdx);
-      nat!.sparseConvBwdWeights(dw, x, ref.g, p, s.outPtr, s.outIdx);
+      nat!.sparseConvFwd(y, x, w, b, s.outPtr, s.outIdx, null, { ...geo, relu: true });
+      nat!.sparseConvBwdData(dx, ref.g, w, s.inPtr, s.inIdx, null, geo);
+      nat!.sparseConvBwdWeights(dw, x, ref.g, s.outPtr, s.outIdx, null, null, geo);
       return [y, dx, dw];
     };
     const one = run(1),
@@ -253,7 +253,7 @@ for (const js of [false, true]) {
   test(`sparseConvLayer's gradients equal the masked dense layer's (${js ? 'JS' : 'native'} kernels)`, () => {
     const c = CASES[0]!;
     const { x, m, w, b, r } = setup(c);
-    useJsSparseConvKernels(js);
+    useJsSparseKernels(js);
     const plan = createConvPlan(new SparseConvStructure(c.f, m));
     try {
       const xt = tf.tensor4d(x, c.x),
@@ -281,7 +281,7 @@ for (const js of [false, true]) {
       }
     } finally {
       releaseConvPlan(plan);
-      useJsSparseConvKernels(false);
+      useJsSparseKernels(false);
     }
   });
 }

@@ -7,14 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../src/engine/index.js';
-import {
-  SparseStructure,
-  createPlan,
-  releasePlan,
-  sparseAddon,
-  sparseDenseLayer,
-  useJsSparseKernels,
-} from '../src/engine/kernels/sparse.js';
+import { SparseStructure, createPlan, releasePlan, sparseDenseLayer } from '../src/engine/kernels/sparse.js';
+import { sparseAddon, useJsSparseKernels } from '../src/engine/kernels/sparse-addon.js';
+
+const ADAM = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, step: 3 };
 
 let seed = 4242;
 function rand(): number {
@@ -213,17 +209,33 @@ test(
     for (const nesterov of [false, true]) {
       const [wa, ma, wb, mb] = [w0.slice(), m0.slice(), w0.slice(), m0.slice()];
       full.sgd(wa, g, ma, mask, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov });
-      nat!.sgdActive(wb, g, mb, idx, 0.1, 0.9, 5e-4, nesterov);
+      nat!.sgdActive(wb, g, mb, idx, null, null, null, {
+        lr: 0.1,
+        momentum: 0.9,
+        weightDecay: 5e-4,
+        nesterov,
+      });
       sameWeights(wb, wa);
       for (const i of idx) assert.equal(mb[i], ma[i]);
       // the compact layout: one velocity entry per active weight, in idx order
       const [wc, mc] = [w0.slice(), Float32Array.from(idx, (i) => m0[i]!)];
-      nat!.sgdActive(wc, g, mc, idx, 0.1, 0.9, 5e-4, nesterov);
+      nat!.sgdActive(wc, g, mc, idx, null, null, null, {
+        lr: 0.1,
+        momentum: 0.9,
+        weightDecay: 5e-4,
+        nesterov,
+      });
       sameWeights(wc, wa);
       idx.forEach((i, j) => assert.equal(mc[j], ma[i]));
     }
     assert.throws(
-      () => nat!.sgdActive(w0.slice(), g, new Float32Array(7), idx, 0.1, 0.9, 0, false),
+      () =>
+        nat!.sgdActive(w0.slice(), g, new Float32Array(7), idx, null, null, null, {
+          lr: 0.1,
+          momentum: 0.9,
+          weightDecay: 0,
+          nesterov: false,
+        }),
       /moment/,
     );
     const [wa, ma, va, wb, mb, vb] = [
@@ -243,7 +255,7 @@ test(
       step: 3,
       decoupled: false,
     });
-    nat!.adamActive(wb, g, mb, vb, idx, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
+    nat!.adamActive(wb, g, mb, vb, idx, null, null, null, ADAM);
     sameWeights(wb, wa);
     for (const i of idx) assert.equal(vb[i], va[i]);
     const [wc, mc, vc] = [
@@ -251,7 +263,7 @@ test(
       Float32Array.from(idx, (i) => m0[i]!),
       Float32Array.from(idx, (i) => Math.abs(m0[i]!)),
     ];
-    nat!.adamActive(wc, g, mc, vc, idx, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
+    nat!.adamActive(wc, g, mc, vc, idx, null, null, null, ADAM);
     sameWeights(wc, wa);
     idx.forEach((i, j) => assert.equal(mc[j], ma[i]));
     idx.forEach((i, j) => assert.equal(vc[j], va[i]));

@@ -32,13 +32,8 @@ struct P {
 
 // The geometry from a call's options object (TF.js's Conv2DInfo field names, pads flattened).
 static P readP(const Options& o) {
-  P p{o.integer("batchSize"),    o.integer("inHeight"),       o.integer("inWidth"),       o.integer("inChannels"),
-      o.integer("filterHeight"), o.integer("filterWidth"),    o.integer("outChannels"),   o.integer("outHeight"),
-      o.integer("outWidth"),     o.integer("strideHeight"),   o.integer("strideWidth"),   o.integer("padTop"),
-      o.integer("padLeft"),      o.integer("padBottom"),      o.integer("padRight"),      o.integer("dilationHeight"),
-      o.integer("dilationWidth")};
-  o.require(p.sh > 0 && p.sw > 0 && p.dh > 0 && p.dw > 0, "strides and dilations must be >= 1");
-  return p;
+  const auto g = convGeometry(o);
+  return P{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16]};
 }
 // Checks the lengths of the activation-, filter- and output-sized arguments against the geometry.
 static void checkLengths(const Options& o, const P& p, const Napi::CallbackInfo& info, size_t x, size_t w, size_t y) {

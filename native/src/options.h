@@ -3,6 +3,7 @@
 // it must be, e.g. "convFwd: option 'strideHeight' must be an integer >= 0 (got undefined)".
 #pragma once
 #include "common.h"
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -83,5 +84,18 @@ class Options {
     return v.As<Napi::Boolean>().Value();
   }
 };
+
+// A convolution's geometry from a call's options (TF.js's Conv2DInfo field names, pads flattened), in
+// the order N,H,W,C, KH,KW,O, OH,OW, sh,sw, pt,pl,pb,pr, dh,dw: shared by the dense and sparse convs.
+inline std::array<int64_t, 17> convGeometry(const Options& o) {
+  static const char* keys[17] = {"batchSize",    "inHeight",     "inWidth",   "inChannels", "filterHeight",
+                                 "filterWidth",  "outChannels",  "outHeight", "outWidth",   "strideHeight",
+                                 "strideWidth",  "padTop",       "padLeft",   "padBottom",  "padRight",
+                                 "dilationHeight", "dilationWidth"};
+  std::array<int64_t, 17> g;
+  for (int i = 0; i < 17; i++) g[i] = o.integer(keys[i]);
+  o.require(g[9] > 0 && g[10] > 0 && g[15] > 0 && g[16] > 0, "strides and dilations must be >= 1");
+  return g;
+}
 
 }  // namespace sprig

@@ -13,6 +13,7 @@
 // Fixed partitioning: every output value is summed in an order that does not depend on the thread
 // count (pixels are independent; the weight gradient's pixel groups are fixed and added in order).
 #include "common.h"
+#include "options.h"
 #include <omp.h>
 #include <algorithm>
 #include <cstring>
@@ -73,9 +74,8 @@ struct SP {
   int64_t N, H, W, C, KH, KW, O, OH, OW, sh, sw, pt, pl, pb, pr, dh, dw;
   int64_t Np() const { return (N + 15) / 16 * 16; }
 };
-static SP readSP(const Napi::CallbackInfo& info, size_t i) {
-  auto d = dims(info, i);
-  if (d.size() != 17) throw std::invalid_argument("conv params must have 17 entries");
+static SP readSP(const Options& o) {
+  const auto d = convGeometry(o);
   return SP{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
 }
 static const int32_t* i32(const Napi::CallbackInfo& info, size_t i, size_t* len = nullptr) {
@@ -142,9 +142,9 @@ static float* packedArg(const Napi::CallbackInfo& info, size_t i, size_t n) {
   return f32(info, i);
 }
 
-// sparseConvPackedSizes(params17) -> [x, dy]: element counts of the packed layouts.
+// sparseConvPackedSizes(geometry) -> [x, dy]: element counts of the packed layouts.
 static Napi::Value SparseConvPackedSizes(const Napi::CallbackInfo& info) {
-  const SP p = readSP(info, 0);
+  const SP p = readSP(Options(info, 0, "sparseConvPackedSizes"));
   const Packed k(p);
   Napi::Array a = Napi::Array::New(info.Env(), 2);
   a.Set(0u, Napi::Number::New(info.Env(), (double)k.xLen(p)));
@@ -152,11 +152,11 @@ static Napi::Value SparseConvPackedSizes(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// sparseConvPackX(xp, x, params17) / sparseConvPackDy(dyp, dy, params17): the packed layouts, made
+// sparseConvPackX(xp, x, geometry) / sparseConvPackDy(dyp, dy, geometry): the packed layouts, made
 // once per step and shared by the passes (forward and weight gradient: x; both gradients: dy).
 static Napi::Value SparseConvPackX(const Napi::CallbackInfo& info) {
   adaptThreads();
-  const SP p = readSP(info, 2);
+  const SP p = readSP(Options(info, 2, "sparseConvPackX"));
   const Packed k(p);
   float* xp = packedArg(info, 0, k.xLen(p));
   toPixelMajor(xp, f32(info, 1), p.N, p.H, p.W, p.C, p.pt, p.pl, k.Hp, k.Wp, k.Np);
@@ -164,7 +164,7 @@ static Napi::Value SparseConvPackX(const Napi::CallbackInfo& info) {
 }
 static Napi::Value SparseConvPackDy(const Napi::CallbackInfo& info) {
   adaptThreads();
-  const SP p = readSP(info, 2);
+  const SP p = readSP(Options(info, 2, "sparseConvPackDy"));
   const Packed k(p);
   float* dyp = packedArg(info, 0, k.dyLen(p));
   toPixelMajor(dyp, f32(info, 1), p.N, p.OH, p.OW, p.O, k.loH, k.loW, k.OHp, k.OWp, k.Np);
@@ -182,22 +182,23 @@ static inline Tap tapOf(int64_t idx, const SP& p) {
   return t;
 }
 
-// sparseConvFwd(y, x, w, bias|null, params17, act, outPtr[O+1], outIdx[nnz]): outIdx lists each
-// output channel's active flat HWIO indices.
+// sparseConvFwd(y, x, w, bias|null, outPtr[O+1], outIdx[nnz], xp|null, {...geometry, relu}): outIdx
+// lists each output channel's active flat HWIO indices.
 static Napi::Value SparseConvFwd(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* y = f32(info, 0);
   const float* x = f32(info, 1);
   const float* w = f32(info, 2);
   const float* bias = f32(info, 3, true);
-  const SP p = readSP(info, 4);
-  const int act = (int)i64(info, 5);
-  const int32_t* ptr = i32(info, 6);
+  const int32_t* ptr = i32(info, 4);
   size_t nnz;
-  const int32_t* idx = i32(info, 7, &nnz);
+  const int32_t* idx = i32(info, 5, &nnz);
+  const Options opt(info, 7, "sparseConvFwd");
+  const SP p = readSP(opt);
+  const int act = opt.boolean("relu") ? ACT_RELU : ACT_LINEAR;
   const int64_t Np = p.Np(), Hp = p.H + p.pt + p.pb, Wp = p.W + p.pl + p.pr;
-  // packed x given (arg 8): already made by sparseConvPackX, x is not read
-  float* xp = packedArg(info, 8, Packed(p).xLen(p));
+  // packed x given (arg 6): already made by sparseConvPackX, x is not read
+  float* xp = packedArg(info, 6, Packed(p).xLen(p));
   if (!xp) {
     xp = scratch(bufA, Packed(p).xLen(p));
     toPixelMajor(xp, x, p.N, p.H, p.W, p.C, p.pt, p.pl, Hp, Wp, Np);
@@ -239,25 +240,25 @@ static Napi::Value SparseConvFwd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sparseConvBwdData(dx, dy, w, params17, inPtr[C+1], inIdx[nnz]): inIdx lists each input channel's
-// active flat HWIO indices. dx = the transposed convolution of dy over the active taps only.
+// sparseConvBwdData(dx, dy, w, inPtr[C+1], inIdx[nnz], dyp|null, geometry): inIdx lists each input
+// channel's active flat HWIO indices. dx = the transposed convolution of dy over the active taps only.
 static Napi::Value SparseConvBwdData(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
   const float* dy = f32(info, 1);
   const float* w = f32(info, 2);
-  const SP p = readSP(info, 3);
-  const int32_t* ptr = i32(info, 4);
+  const int32_t* ptr = i32(info, 3);
   size_t nnz;
-  const int32_t* idx = i32(info, 5, &nnz);
+  const int32_t* idx = i32(info, 4, &nnz);
+  const SP p = readSP(Options(info, 6, "sparseConvBwdData"));
   const int64_t Np = p.Np(), sh = p.sh, sw = p.sw, C = p.C, O = p.O;
   // Input pixel h (padded: h + pt) receives output row oh = (h + pt - kh*dh) / sh when divisible. With
   // r = (h + pt) mod sh (the phase), oh = qh - (kh*dh - r) / sh, qh = (h + pt - r) / sh. dy is padded
   // so that every such oh reads a zero when it is out of range.
   const Packed k(p);
   const int64_t loH = k.loH, loW = k.loW, OWp = k.OWp;
-  // packed dy given (arg 6): already made by sparseConvPackDy, dy is not read
-  float* dyp = packedArg(info, 6, k.dyLen(p));
+  // packed dy given (arg 5): already made by sparseConvPackDy, dy is not read
+  float* dyp = packedArg(info, 5, k.dyLen(p));
   if (!dyp) {
     dyp = scratch(bufA, k.dyLen(p));
     toPixelMajor(dyp, dy, p.N, p.OH, p.OW, O, loH, loW, k.OHp, OWp, Np);
@@ -318,27 +319,27 @@ static Napi::Value SparseConvBwdData(const Napi::CallbackInfo& info) {
 constexpr int kDwGroups = 8;
 constexpr int kDwBlock = 16;  // output pixels per dot block (one horizontal sum per block and tap)
 
-// sparseConvBwdWeights(dw, x, dy, params17, outPtr[O+1], outIdx[nnz]): dw at the active connections,
-// zero elsewhere.
+// sparseConvBwdWeights(dw, x, dy, outPtr[O+1], outIdx[nnz], xp|null, dyp|null, geometry): dw at the
+// active connections, zero elsewhere.
 static Napi::Value SparseConvBwdWeights(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dw = f32(info, 0);
   const float* x = f32(info, 1);
   const float* dy = f32(info, 2);
-  const SP p = readSP(info, 3);
-  const int32_t* ptr = i32(info, 4);
+  const int32_t* ptr = i32(info, 3);
   size_t nnz;
-  const int32_t* idx = i32(info, 5, &nnz);
+  const int32_t* idx = i32(info, 4, &nnz);
+  const SP p = readSP(Options(info, 7, "sparseConvBwdWeights"));
   const int64_t Np = p.Np(), Hp = p.H + p.pt + p.pb, Wp = p.W + p.pl + p.pr, O = p.O;
   const int64_t P = p.OH * p.OW;
-  // packed x (arg 6) and dy (arg 7) when given, else made here
+  // packed x (arg 5) and dy (arg 6) when given, else made here
   const Packed k(p);
-  float* xp = packedArg(info, 6, k.xLen(p));
+  float* xp = packedArg(info, 5, k.xLen(p));
   if (!xp) {
     xp = scratch(bufA, k.xLen(p));
     toPixelMajor(xp, x, p.N, p.H, p.W, p.C, p.pt, p.pl, Hp, Wp, Np);
   }
-  float* dyp = packedArg(info, 7, k.dyLen(p));
+  float* dyp = packedArg(info, 6, k.dyLen(p));
   if (!dyp) {
     dyp = scratch(bufB, k.dyLen(p));
     toPixelMajor(dyp, dy, p.N, p.OH, p.OW, O, k.loH, k.loW, k.OHp, k.OWp, Np);

@@ -5,6 +5,7 @@
 // by input (rows k, columns n) for the input gradient and the weight gradient. A mask update only
 // rebuilds the indices; the weight values are read in place.
 #include "common.h"
+#include "options.h"
 #include "sparse_linear_kern.h"
 #include <algorithm>
 #include <cmath>
@@ -169,68 +170,72 @@ Mirrors mirrors(const Napi::CallbackInfo& info, size_t i, int64_t n) {
   return m;
 }
 
-// sparseForward(y, x, w, bias|null, B, K, N, outPtr, outIdx, inPtr, inIdx, relu, xT?, wOut?, wIn?)
-// xT (optional, ≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
+// sparseForward(y, x, w, bias|null, outPtr, outIdx, inPtr, inIdx, xT|null, wOut|null, wIn|null, {B, K, N, relu})
+// xT (≥ K·ld): keeps the transposed input for the weight gradient (sparseDw with xIsT).
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* y = f32(info, 0);
   const float *x = f32(info, 1), *w = f32(info, 2), *bias = f32(info, 3, true);
-  const int64_t B = i64(info, 4), K = i64(info, 5), N = i64(info, 6);
-  const int32_t *outPtr = i32(info, 7), *outIdx = i32(info, 8), *inPtr = i32(info, 9), *inIdx = i32(info, 10);
-  const bool relu = flag(info, 11);
+  const int32_t *outPtr = i32(info, 4), *outIdx = i32(info, 5), *inPtr = i32(info, 6), *inIdx = i32(info, 7);
+  const Options opt(info, 11, "sparseForward");
+  const int64_t B = opt.integer("B"), K = opt.integer("K"), N = opt.integer("N");
+  const bool relu = opt.boolean("relu");
   const int64_t ld = padded(B);
-  const bool keep = info.Length() > 12 && info[12].IsTypedArray();
-  if (keep && (int64_t)f32len(info, 12) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
-  float* xT = keep ? f32(info, 12) : scratch(sX, K * ld);
+  const bool keep = info[8].IsTypedArray();
+  if (keep && (int64_t)f32len(info, 8) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
+  float* xT = keep ? f32(info, 8) : scratch(sX, K * ld);
   if (B < kSmallBatch) {
-    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu, compactWeights(info, 14, inPtr[K], "sparseForward"));
+    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu, compactWeights(info, 10, inPtr[K], "sparseForward"));
     if (keep) transposeIn(xT, x, B, K, ld);
     return info.Env().Undefined();
   }
   float* yT = scratch(sY, N * ld);
   transposeIn(xT, x, B, K, ld);
-  const float* wOut = compactWeights(info, 13, outPtr[N], "sparseForward");
+  const float* wOut = compactWeights(info, 9, outPtr[N], "sparseForward");
   ops()->spmm(yT, xT, ld, N, outPtr, outIdx, wOut ? wOut : w, wOut ? 0 : 1, wOut ? 0 : N, bias, relu);
   transposeOut(y, yT, B, N, ld);
   return info.Env().Undefined();
 }
 
-// sparseGradOut(dyT, dy, y|null, B, N): dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16.
+// sparseGradOut(dyT, dy, y|null, {B, N}): dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16.
 Napi::Value GradOut(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dyT = f32(info, 0);
   const float *dy = f32(info, 1), *y = f32(info, 2, true);
-  const int64_t B = i64(info, 3), N = i64(info, 4), ld = padded(B);
+  const Options opt(info, 3, "sparseGradOut");
+  const int64_t B = opt.integer("B"), N = opt.integer("N"), ld = padded(B);
   if ((int64_t)f32len(info, 0) < N * ld) throw std::invalid_argument("sparseGradOut: dyT too small");
   transposeIn(dyT, dy, B, N, ld, y);
   return info.Env().Undefined();
 }
 
-// sparseDx(dx, dyT, w, B, K, N, inPtr, inIdx, wIn?): dx = dy·Wᵀ over the active connections.
+// sparseDx(dx, dyT, w, inPtr, inIdx, wIn|null, {B, K, N}): dx = dy·Wᵀ over the active connections.
 Napi::Value Dx(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dx = f32(info, 0);
   const float *dyT = f32(info, 1), *w = f32(info, 2);
-  const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
-  const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
+  const int32_t *inPtr = i32(info, 3), *inIdx = i32(info, 4);
+  const Options opt(info, 6, "sparseDx");
+  const int64_t B = opt.integer("B"), K = opt.integer("K"), N = opt.integer("N"), ld = padded(B);
   float* dxT = scratch(sX, K * ld);
-  const float* wIn = compactWeights(info, 8, inPtr[K], "sparseDx");
+  const float* wIn = compactWeights(info, 5, inPtr[K], "sparseDx");
   ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, wIn ? wIn : w, wIn ? 0 : N, wIn ? 0 : 1, nullptr, false);
   transposeOut(dx, dxT, B, K, ld);
   return info.Env().Undefined();
 }
 
-// sparseDw(dw, x, dyT, B, K, N, inPtr, inIdx, xIsT, zero): dW = xᵀ·dy at the active connections.
+// sparseDw(dw, x, dyT, inPtr, inIdx, {B, K, N, xIsT, zero}): dW = xᵀ·dy at the active connections.
 // xIsT: x is already transposed ([K, ld], from sparseForward). zero: also zero the other entries
 // (false when dw is the layer's own buffer, whose inactive entries stay zero).
 Napi::Value Dw(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* dw = f32(info, 0);
   const float *x = f32(info, 1), *dyT = f32(info, 2);
-  const int64_t B = i64(info, 3), K = i64(info, 4), N = i64(info, 5), ld = padded(B);
-  const int32_t *inPtr = i32(info, 6), *inIdx = i32(info, 7);
+  const int32_t *inPtr = i32(info, 3), *inIdx = i32(info, 4);
+  const Options opt(info, 5, "sparseDw");
+  const int64_t B = opt.integer("B"), K = opt.integer("K"), N = opt.integer("N"), ld = padded(B);
   if ((int64_t)f32len(info, 0) != K * N) throw std::invalid_argument("sparseDw: dw must have K·N elements");
-  const bool xIsT = info.Length() > 8 && flag(info, 8), zero = info.Length() <= 9 || flag(info, 9);
+  const bool xIsT = opt.boolean("xIsT"), zero = opt.boolean("zero");
   const float* xT = x;
   if (!xIsT) {
     float* t = scratch(sX, K * ld);
@@ -245,11 +250,12 @@ Napi::Value Dw(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// sparseDb(db, dyT, B, N): db[n] = Σ_b dyT[n, b].
+// sparseDb(db, dyT, {B, N}): db[n] = Σ_b dyT[n, b].
 Napi::Value Db(const Napi::CallbackInfo& info) {
   float* db = f32(info, 0);
   const float* dyT = f32(info, 1);
-  const int64_t B = i64(info, 2), N = i64(info, 3), ld = padded(B);
+  const Options opt(info, 2, "sparseDb");
+  const int64_t B = opt.integer("B"), N = opt.integer("N"), ld = padded(B);
   for (int64_t n = 0; n < N; n++) {
     float s = 0.f;
     for (int64_t b = 0; b < B; b++) s += dyT[n * ld + b];
@@ -267,8 +273,8 @@ bool compactMoment(const Napi::CallbackInfo& info, size_t i, int64_t n, const ch
   return len == n;
 }
 
-// sgdActive(w, g, m|null, idx, lr, momentum, weightDecay, nesterov, wIn?, wOut?, slot?): ops.cc's sgd at the positions
-// idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too. m is
+// sgdActive(w, g, m|null, idx, wIn|null, wOut|null, slot|null, {lr, momentum, weightDecay, nesterov}):
+// optimizers.cc's sgd at the positions idx only. Masked positions hold w = g = 0, so the masked update leaves them at zero too. m is
 // compact (entry j for idx[j]) or dense (compactMoment).
 Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   adaptThreads();
@@ -277,9 +283,10 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   float* m = f32(info, 2, true);
   const int32_t* idx = i32(info, 3);
   const int64_t n = info[3].As<Napi::Int32Array>().ElementLength();
-  const float lr = (float)num(info, 4), mu = (float)num(info, 5), wd = (float)num(info, 6);
-  const bool nesterov = flag(info, 7);
-  const Mirrors mir = mirrors(info, 8, n);
+  const Options opt(info, 7, "sgdActive");
+  const float lr = (float)opt.number("lr"), mu = (float)opt.number("momentum"), wd = (float)opt.number("weightDecay");
+  const bool nesterov = opt.boolean("nesterov");
+  const Mirrors mir = mirrors(info, 4, n);
   const bool compact = m && compactMoment(info, 2, n, "sgdActive");
   // gathers and scatters over the dense arrays are latency-bound: two threads pay from 8k weights
 #pragma omp parallel for if (n >= kActiveParMin) schedule(static)
@@ -298,8 +305,9 @@ Napi::Value SgdActive(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// adamActive(w, g, m, v, idx, lr, beta1, beta2, eps, weightDecay, step, wIn?, wOut?, slot?): ops.cc's adam (coupled
-// weight decay) at the positions idx only; m and v compact or dense alike (compactMoment).
+// adamActive(w, g, m, v, idx, wIn|null, wOut|null, slot|null, {lr, beta1, beta2, eps, weightDecay, step}):
+// optimizers.cc's adam (coupled weight decay) at the positions idx only; m and v compact or dense
+// alike (compactMoment).
 Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   adaptThreads();
   float* w = f32(info, 0);
@@ -307,12 +315,14 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   float *m = f32(info, 2), *v = f32(info, 3);
   const int32_t* idx = i32(info, 4);
   const int64_t n = info[4].As<Napi::Int32Array>().ElementLength();
-  const double lr = num(info, 5), b1 = num(info, 6), b2 = num(info, 7), eps = num(info, 8), wd = num(info, 9);
-  const double t = num(info, 10);
+  const Options opt(info, 8, "adamActive");
+  const double lr = opt.number("lr"), b1 = opt.number("beta1"), b2 = opt.number("beta2"), eps = opt.number("eps"),
+               wd = opt.number("weightDecay");
+  const double t = opt.number("step");
   const float bc1 = (float)(1.0 - std::pow(b1, t)), bc2s = (float)std::sqrt(1.0 - std::pow(b2, t));
   const float fb1 = (float)b1, fb2 = (float)b2, flr = (float)lr, feps = (float)eps, fwd = (float)wd;
   const float stepSize = flr / bc1;
-  const Mirrors mir = mirrors(info, 11, n);
+  const Mirrors mir = mirrors(info, 5, n);
   const bool compact = compactMoment(info, 2, n, "adamActive");
   if (compactMoment(info, 3, n, "adamActive") != compact)
     throw std::invalid_argument("adamActive: m and v must have the same layout");

@@ -4,7 +4,7 @@
  * SNFS) share `DropGrowUpdater` and differ only in their grow scores.
  */
 import type { ParamSpec } from '../models/types.js';
-import { masksChanged } from '../engine/kernels/sparse-engine.js';
+import { masksChanged } from '../engine/index.js';
 import type { SparseUpdater, StepContext } from '../training/loop.js';
 import {
   activeCount,
@@ -33,8 +33,6 @@ export interface UpdaterConfig {
   init?: SparseInitName;
   /** SNIP's unit_scaled init: var = initScale / masked fan-in (default INIT_SCALE). */
   initScale?: number;
-  /** SNFS only: momentum of the dense-gradient EMA (0.9 in RigL's SNFS). */
-  snfsMomentum?: number;
 }
 
 /** A fixed mask: the loop masks gradients and weights, nothing else happens. */

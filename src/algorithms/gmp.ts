@@ -16,7 +16,7 @@ import {
   type Masks,
 } from '../sparsity/index.js';
 import type { SparseUpdater, StepContext } from '../training/loop.js';
-import { masksChanged } from '../engine/kernels/sparse-engine.js';
+import { masksChanged } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import type { UpdaterConfig } from './base.js';
 import { GMP_FIELDS, SHAPE_FIELDS, gmpSchedule, type MethodDef } from './method.js';

@@ -1,8 +1,10 @@
 /**
  * What a sparse-training method knows about itself, in its own file: how it starts, which fields of
- * the `dst` group shape its runs (and so enter its run id), how it resolves its schedule, how it
- * builds its updater and how much a training step costs (RigL App. H). The registry lists them.
+ * the `dst` group shape its runs (and so enter its run id), its own settings, how it resolves its
+ * schedule, how it builds its updater and how much a training step costs (RigL App. H). The
+ * registry lists them.
  */
+import type { z } from 'zod';
 import type { Model } from '../models/types.js';
 import type { SparseUpdater } from '../training/loop.js';
 import {
@@ -83,13 +85,39 @@ export interface MethodDef {
   start: 'random' | 'dense' | 'none';
   /** Fields of the `dst` group that shape its runs; the others are reset to defaults for the run id. */
   fields: readonly string[];
+  /**
+   * Its own settings (SNFS's momentum), with their defaults: the `dst` group adds them to the shared
+   * fields, so they get flags, config keys and sweep axes, and they enter this method's run ids.
+   */
+  params?: MethodParams;
   /** Its schedule in iterations, checked against the training length. */
   schedule?(x: ScheduleInput): Schedules;
-  create(cfg: UpdaterConfig): SparseUpdater | undefined;
+  /** Its updater; `params` holds its own settings (among others), default: their defaults. */
+  create(cfg: UpdaterConfig, params?: Record<string, unknown>): SparseUpdater | undefined;
   /** Training FLOPs per example per step. */
   stepFlops(x: StepFlopsInput): number;
   /** The dense model it trains instead of the reference, by name (small_dense). */
   model?(reference: Model, densities: LayerDensities): string;
+}
+
+/** A method's own fields of the `dst` group. */
+export type MethodParams = z.ZodObject;
+
+type ParamsMethod<P extends MethodParams> = Omit<MethodDef, 'params' | 'create'> & {
+  params: P;
+  create(cfg: UpdaterConfig, params: z.infer<P>): SparseUpdater | undefined;
+};
+
+/**
+ * A method with settings of its own: its params schema picks them out of the values it is given
+ * (the `dst` group), so its updater receives them typed and defaulted; they join its run-id fields.
+ */
+export function withParams<P extends MethodParams>(def: ParamsMethod<P>): MethodDef & { params: P } {
+  return {
+    ...def,
+    fields: [...def.fields, ...Object.keys(def.params.shape)],
+    create: (cfg, params = {}) => def.create(cfg, def.params.parse(params)),
+  };
 }
 
 /** RigL's drop schedule (ΔT, α, T_end, decay), shared by the drop-and-grow methods. */

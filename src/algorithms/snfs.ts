@@ -3,18 +3,30 @@
  * magnitude, grow by |EMA of the dense gradients|, the EMA updated on every step (momentum 0.9).
  * That dense gradient every step is why SNFS costs 2f_S + f_D per step.
  */
+import { z } from 'zod';
 import { DropGrowUpdater, type UpdaterConfig } from './base.js';
 import type { Buffers, StepContext } from '../training/loop.js';
 import { snfsStepFlops } from '../sparsity/index.js';
-import { DROP_FIELDS, INIT_FIELDS, SHAPE_FIELDS, dropGrowSchedule, type MethodDef } from './method.js';
+import { DROP_FIELDS, INIT_FIELDS, SHAPE_FIELDS, dropGrowSchedule, withParams } from './method.js';
+
+/** SNFS's own setting: the EMA's momentum β (0.9 in RigL's SNFS). */
+export const snfsParams = z.object({
+  snfsMomentum: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.9)
+    .describe('SNFS: momentum of the dense-gradient EMA, in [0, 1)'),
+});
+export type SnfsParams = z.infer<typeof snfsParams>;
 
 export class SnfsUpdater extends DropGrowUpdater {
   private readonly ema = new Map<string, Float32Array>();
   private readonly beta: number;
 
-  constructor(cfg: UpdaterConfig) {
+  constructor(cfg: UpdaterConfig, params: SnfsParams = snfsParams.parse({})) {
     super(cfg);
-    this.beta = cfg.snfsMomentum ?? 0.9;
+    this.beta = params.snfsMomentum;
     for (const n of this.layers) this.ema.set(n, new Float32Array(this.masks.get(n)!.length));
   }
 
@@ -50,13 +62,14 @@ export class SnfsUpdater extends DropGrowUpdater {
   }
 }
 
-export const snfsUpdater = (cfg: UpdaterConfig) => new SnfsUpdater(cfg);
+export const snfsUpdater = (cfg: UpdaterConfig, params?: SnfsParams) => new SnfsUpdater(cfg, params);
 
-export const snfs: MethodDef = {
+export const snfs = withParams({
   description: 'drop by magnitude, grow by |EMA of dense gradients| (Dettmers & Zettlemoyer)',
   start: 'random',
-  fields: [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS, 'snfsMomentum'],
+  fields: [...SHAPE_FIELDS, ...INIT_FIELDS, ...DROP_FIELDS],
+  params: snfsParams,
   schedule: dropGrowSchedule,
   create: snfsUpdater,
   stepFlops: (x) => snfsStepFlops(x.fS, x.fD),
-};
+});

@@ -6,7 +6,7 @@
 import { maskFromScores, sparseInit, type Masks } from '../sparsity/index.js';
 import type { Buffers, SparseUpdater, StepContext } from '../training/loop.js';
 import { sparseLayerNames, type UpdaterConfig } from './base.js';
-import { masksChanged } from '../engine/kernels/sparse-engine.js';
+import { masksChanged } from '../engine/index.js';
 import { INIT_FIELDS, SHAPE_FIELDS, sparseStepFlops, type MethodDef } from './method.js';
 
 export class SnipUpdater implements SparseUpdater {

@@ -1,5 +1,5 @@
 /** `sprig bench`'s table: one row per network, then the epoch comparison. */
-import type { BenchResult, EpochRow } from './dense.js';
+import type { BenchResult, EpochRow } from './dense-result.js';
 
 export function formatBench(r: BenchResult): string {
   const head = [

@@ -3,7 +3,7 @@
  * the real training loop (training/loop.ts: model registry, variableGrads, the optimizer) on a
  * fixed random batch, as torch_reference.py does; or one full Fashion-MNIST epoch of LeNet-300-100.
  */
-import '../cli/v8-tuning.js';
+import '../util/v8-tuning.js';
 import type { TrainOptions } from '../training/loop.js';
 import { BENCH_NETS, type BenchNet } from './nets.js';
 import { isMain, median, rssMB } from './process.js';

@@ -12,7 +12,15 @@ import { BENCH_NETS, DENSE_DEFAULT_NETS, type BenchNet } from './nets.js';
 import { loadAvg, median, repoRoot, runJson, torchScriptPath, workerCommand } from './process.js';
 import { DENSE_WORKER_FLAG } from './dense-worker.js';
 import { formatBench } from './dense-format.js';
-import type { PeakFlops } from '../engine/kernels/addon.js';
+import type {
+  BenchResult,
+  BenchRow,
+  EpochRow,
+  EpochRun,
+  PeakFlops,
+  TorchMeasurement,
+  TrainMeasurement,
+} from './dense-result.js';
 
 export interface BenchOptions {
   nets?: BenchNet[];
@@ -32,55 +40,6 @@ export interface BenchOptions {
   python?: string;
   torchScript?: string;
   log?: (line: string) => void;
-}
-
-export interface TrainMeasurement {
-  examplesPerS: number;
-  medianStepS: number;
-  maxRssMB: number;
-  /** Dense training FLOPs per second (3× the forward FLOPs per example, RigL's count); sprig only. */
-  gflopsPerS?: number;
-}
-type TorchMeasurement = TrainMeasurement & { blas?: string };
-export interface BenchRow {
-  net: BenchNet;
-  batch: number;
-  /** Timed steps and warm-up steps per process (both engines). */
-  steps: number;
-  warmup: number;
-  sprig: { examplesPerS: number; gflopsPerS: number; maxRssMB: number; runs: TrainMeasurement[] };
-  pytorch: { examplesPerS: number; maxRssMB: number; runs: TrainMeasurement[]; blas?: string };
-  /** sprig / PyTorch training examples per second (medians over repetitions). */
-  ratio: number;
-  /** sprig / PyTorch peak RSS (max over repetitions). */
-  rssRatio: number;
-}
-export interface EpochRun {
-  loadS: number;
-  trainEpochS: number;
-  testAccuracy: number;
-  maxRssMB: number;
-}
-export interface EpochRow {
-  sprig: EpochRun;
-  pytorch: EpochRun;
-  /** Interleaved repetitions; each engine's row is its median repetition by load + train time. */
-  reps: number;
-  /** PyTorch's (load + train) seconds / sprig's: > 1 means sprig is faster. */
-  speedup: number;
-}
-export interface BenchResult {
-  date: string;
-  machine: { cpus: number; node: string };
-  engine: { engine: string; reason?: string; kernels: number };
-  settings: { reps: number; models: string };
-  /** 1-minute load average before each measurement: min and max over the run. */
-  load: { min: number; max: number };
-  /** The fp32 peak of the engine's threads, measured before and after the runs (the higher). */
-  peak?: PeakFlops;
-  rows: BenchRow[];
-  epoch?: EpochRow;
-  file?: string;
 }
 
 const stepsOf = (o: BenchOptions, net: BenchNet) => ({
@@ -224,7 +183,7 @@ function measureEpochs(o: BenchOptions, reps: number): EpochRow {
 
 /** The native engine's fp32 peak (peak.cc), or undefined without the addon. */
 async function measurePeak(): Promise<PeakFlops | undefined> {
-  const { nativeAddon } = await import('../engine/native.js');
+  const { nativeAddon } = await import('../engine/index.js');
   return nativeAddon()?.peakFlops(500);
 }
 

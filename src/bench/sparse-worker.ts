@@ -73,9 +73,8 @@ export async function trainTimes({ model, shape, b, masks, warmup, steps }: Benc
 
 /** Latencies of the eval-mode forward over masked weights bound to the sparse engine. */
 async function inferTimes({ model, shape, b, masks, warmup, steps }: Bench): Promise<Timed> {
-  const { tf } = await import('../engine/index.js');
+  const { bindSparseLayers, sparseReport, tf } = await import('../engine/index.js');
   const { Rng } = await import('../util/rng.js');
-  const { bindSparseLayers, sparseReport } = await import('../engine/kernels/sparse-engine.js');
   const init = model.init(new Rng(0));
   const vars = new Map(
     model.specs.map((s) => {

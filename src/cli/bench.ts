@@ -3,7 +3,7 @@
  * engine against sprig dense and PyTorch, per density): the command-line wiring. The measurements
  * live in src/bench/.
  */
-import './v8-tuning.js';
+import '../util/v8-tuning.js';
 import type { Command } from 'commander';
 import { int } from './flags.js';
 import { BENCH_NETS, isBenchNet, type BenchNet } from '../bench/nets.js';

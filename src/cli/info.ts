@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { engineStatus, tf } from '../engine/index.js';
-import { poolState } from '../engine/pool.js';
+import { engineStatus, poolState, sparseEngineInfo, tf } from '../engine/index.js';
 import { MODEL_NAMES } from '../models/registry.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { emit } from './output.js';
-import { sparseEngineInfo } from '../engine/kernels/sparse-engine.js';
 
 export function register(program: Command): void {
   program

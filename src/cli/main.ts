@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `sprig` command line. Each command lives in its own file and registers itself here. */
-import './v8-tuning.js';
+import '../util/v8-tuning.js';
 import { Command } from 'commander';
 import { SprigError } from '../util/errors.js';
 import { register as train } from './train.js';

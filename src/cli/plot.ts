@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
-import { humanize, metricCharts, metricSeries } from '../dashboard/charts.js';
+import { humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
 import { chartFigure, figuresFor, runFigures, type Figure } from '../figures/index.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
@@ -51,93 +51,107 @@ export function register(program: Command): void {
     .option('--width <px>', 'figure width', int, 760)
     .option('--height <px>', 'figure height', int, 440)
     .option('--json', 'print {out, figures: [{id, title, out, series}]} as JSON')
-    .action((runs: string[], o: PlotOptions) => {
-      if (o.out && o.out !== '-' && !FORMATS.includes(extname(o.out).toLowerCase()))
-        throw new SprigError(
-          `sprig plot writes SVG or PNG, not ${extname(o.out) || 'a file without an extension'}`,
-          'name the output FILE.svg or FILE.png',
-        );
-      if (o.format !== 'svg' && o.format !== 'png')
-        throw new SprigError(
-          `--format ${o.format} is not a format sprig plot writes`,
-          'use --format svg or --format png',
-        );
-      if (!runs.length && !o.kind)
-        throw new SprigError(
-          'no runs to plot',
-          'name run ids, or pass --kind KIND (`sprig runs` lists them)',
-        );
-      const reader = new StoreReader(o.root);
-      try {
-        const rows = selectRuns(reader, runs, o.kind);
-        let figs = o.metric ? [metricFigure(reader, rows, o.metric)] : plotFigures(reader, rows);
-        if (o.figure) {
-          const want = o.figure;
-          const all = figs;
-          figs = figs.filter((f) => f.id === want || f.id.includes(want));
-          if (!figs.length)
-            throw new SprigError(
-              `no figure matches '${want}'`,
-              `use one of: ${all.map((f) => f.id).join(', ')}`,
-            );
-        }
-        if (!figs.length)
-          throw new SprigError(
-            `${rows.map((r) => r.runId).join(', ')} has nothing to plot yet (no metrics, no curves)`,
-            'wait until it logs its first evaluation',
-          );
-        const size = { width: o.width, height: o.height };
-        const written: {
-          id: string;
-          title: string;
-          out: string;
-          series: { label: string; points: number }[];
-        }[] = [];
-        const write = (fig: Figure, path: string) => {
-          const svg = figureSvg(fig, size);
-          if (path === '-') process.stdout.write(svg);
-          else writeFileSync(path, extname(path).toLowerCase() === '.png' ? svgToPng(svg) : svg);
-          written.push({
-            id: fig.id,
-            title: fig.title,
-            out: path === '-' ? '-' : resolve(path),
-            series: seriesOf(fig),
-          });
-        };
-        if (o.outDir) {
-          mkdirSync(o.outDir, { recursive: true });
-          for (const f of figs) write(f, join(o.outDir, `${slug(f.id)}.${o.format}`));
-        } else write(figs[0]!, o.out ?? `${rows.length === 1 ? rows[0]!.runId : slug(figs[0]!.id)}.svg`);
-        if (o.out === '-') return;
-        emit(
-          o.json,
-          { out: written[0]!.out, title: written[0]!.title, series: written[0]!.series, figures: written },
-          () =>
-            written
-              .map(
-                (w) =>
-                  `wrote ${w.out}: ${w.title} (${w.series.map((s) => `${s.label}, ${s.points} points`).join('; ')})`,
-              )
-              .join('\n') +
-            (!o.outDir && figs.length > 1
-              ? `\n${figs.length - 1} more figure(s): ${figs
-                  .slice(1)
-                  .map((f) => f.id)
-                  .join(', ')} (--out-dir DIR writes them all, --figure ID picks one)`
-              : ''),
-        );
-      } finally {
-        reader.close();
-      }
+    .action(plot);
+}
+
+interface Written {
+  id: string;
+  title: string;
+  out: string;
+  series: { label: string; points: number }[];
+}
+
+function plot(runs: string[], o: PlotOptions): void {
+  checkOptions(runs, o);
+  const reader = new StoreReader(o.root);
+  try {
+    const rows = selectRuns(reader, runs, o.kind);
+    const figs = chooseFigures(
+      o.metric ? [metricFigure(reader, rows, o.metric)] : plotFigures(reader, rows),
+      o.figure,
+    );
+    if (!figs.length)
+      throw new SprigError(
+        `${rows.map((r) => r.runId).join(', ')} has nothing to plot yet (no metrics, no curves)`,
+        'wait until it logs its first evaluation',
+      );
+    const written = writeFigures(figs, rows, o);
+    if (o.out === '-') return;
+    emit(
+      o.json,
+      { out: written[0]!.out, title: written[0]!.title, series: written[0]!.series, figures: written },
+      () => summary(written, figs, o),
+    );
+  } finally {
+    reader.close();
+  }
+}
+
+function checkOptions(runs: string[], o: PlotOptions): void {
+  if (o.out && o.out !== '-' && !FORMATS.includes(extname(o.out).toLowerCase()))
+    throw new SprigError(
+      `sprig plot writes SVG or PNG, not ${extname(o.out) || 'a file without an extension'}`,
+      'name the output FILE.svg or FILE.png',
+    );
+  if (o.format !== 'svg' && o.format !== 'png')
+    throw new SprigError(
+      `--format ${o.format} is not a format sprig plot writes`,
+      'use --format svg or --format png',
+    );
+  if (!runs.length && !o.kind)
+    throw new SprigError('no runs to plot', 'name run ids, or pass --kind KIND (`sprig runs` lists them)');
+}
+
+/** The figures whose id is or contains `want` (all without it). */
+function chooseFigures(all: Figure[], want: string | undefined): Figure[] {
+  if (!want) return all;
+  const figs = all.filter((f) => f.id === want || f.id.includes(want));
+  if (!figs.length)
+    throw new SprigError(`no figure matches '${want}'`, `use one of: ${all.map((f) => f.id).join(', ')}`);
+  return figs;
+}
+
+/** Every figure into --out-dir, or the first to --out (a default name without it). */
+function writeFigures(figs: Figure[], rows: RunRow[], o: PlotOptions): Written[] {
+  const size = { width: o.width, height: o.height };
+  const written: Written[] = [];
+  const write = (fig: Figure, path: string) => {
+    const svg = figureSvg(fig, size);
+    if (path === '-') process.stdout.write(svg);
+    else writeFileSync(path, extname(path).toLowerCase() === '.png' ? svgToPng(svg) : svg);
+    written.push({
+      id: fig.id,
+      title: fig.title,
+      out: path === '-' ? '-' : resolve(path),
+      series: seriesOf(fig),
     });
+  };
+  if (o.outDir) {
+    mkdirSync(o.outDir, { recursive: true });
+    for (const f of figs) write(f, join(o.outDir, `${slug(f.id)}.${o.format}`));
+  } else write(figs[0]!, o.out ?? `${rows.length === 1 ? rows[0]!.runId : slug(figs[0]!.id)}.svg`);
+  return written;
+}
+
+function summary(written: Written[], figs: Figure[], o: PlotOptions): string {
+  const lines = written.map(
+    (w) => `wrote ${w.out}: ${w.title} (${w.series.map((s) => `${s.label}, ${s.points} points`).join('; ')})`,
+  );
+  const more =
+    !o.outDir && figs.length > 1
+      ? `\n${figs.length - 1} more figure(s): ${figs
+          .slice(1)
+          .map((f) => f.id)
+          .join(', ')} (--out-dir DIR writes them all, --figure ID picks one)`
+      : '';
+  return lines.join('\n') + more;
 }
 
 /** Figures for the runs: one run gets its page's figures, several are compared. */
 function plotFigures(reader: StoreReader, rows: RunRow[]): Figure[] {
   if (rows.length > 1) return figuresFor(reader, rows);
   const row = rows[0]!;
-  const xLabel = row.kind.startsWith('lottery') ? 'level' : 'step';
-  return runFigures(reader, row, xLabel, metricCharts(reader.metrics(row.runId), xLabel));
+  return runFigures(reader, row, metricCharts(reader.metrics(row.runId), metricsXLabel(row.kind)));
 }
 
 function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figure {
@@ -157,7 +171,7 @@ function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figu
       );
     return names.map((n) => metricSeries(m, n, rows.length > 1 ? `${labels.get(row.runId)} ${n}` : n));
   });
-  const xLabel = rows[0]!.kind.startsWith('lottery') ? 'level' : 'step';
+  const xLabel = metricsXLabel(rows[0]!.kind);
   const title = names.map(humanize).join(', ');
   return chartFigure({
     id: `metric:${names.join(',')}`,

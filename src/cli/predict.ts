@@ -6,13 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { tf } from '../engine/index.js';
-import {
-  bindSparseLayers,
-  setSparseEngine,
-  sparseEngineMode,
-  sparseReport,
-} from '../engine/kernels/sparse-engine.js';
+import { bindSparseLayers, setSparseEngine, sparseEngineMode, sparseReport, tf } from '../engine/index.js';
 import { trainHparamsSchema, validate } from '../experiments/hparams.js';
 import { setup } from '../experiments/setup.js';
 import { WEIGHTS_FILE, loadWeights } from '../experiments/run.js';

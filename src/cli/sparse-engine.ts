@@ -4,7 +4,7 @@
  * it reaches every command; SPRIG_SPARSE_ENGINE sets the same for child processes and the library.
  */
 import type { Command } from 'commander';
-import { SPARSE_ENGINE_MODES, setSparseEngine } from '../engine/kernels/sparse-engine.js';
+import { SPARSE_ENGINE_MODES, setSparseEngine } from '../engine/index.js';
 
 function addTo(cmd: Command): void {
   for (const sub of cmd.commands) {

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
-import { chartsFromJson, humanize, metricCharts, metricSeries, type ChartSpec } from './charts.js';
+import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
 import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
 import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
@@ -82,12 +82,24 @@ function chartJsDir(): string {
   return dirname(require.resolve('chart.js')); // …/chart.js/dist
 }
 
-/** Lottery runs step by level; everything else by training iteration. */
-const xLabelOf = (kind: string) => (kind === 'lottery' || kind === 'lottery_oneshot' ? 'level' : 'step');
-
 export function createDashboard(reader: StoreReader, opts: { host?: string } = {}): FastifyInstance {
   const app = Fastify({ logger: false });
-  const allowed = allowedHost(opts.host ?? '127.0.0.1');
+  guardRequests(app, allowedHost(opts.host ?? '127.0.0.1'));
+  app.register(fastifyStatic, { root: staticDir(), prefix: '/' });
+  app.register(fastifyStatic, {
+    root: chartJsDir(),
+    prefix: '/vendor/chart.js/',
+    decorateReply: false,
+    allowedPath: (p) => p.endsWith('.js'),
+  });
+  runRoutes(app, reader);
+  figureRoutes(app, reader);
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such page: ${req.url}` }));
+  return app;
+}
+
+/** A request must name this machine, and give each query parameter once. */
+function guardRequests(app: FastifyInstance, allowed: (name: string) => boolean): void {
   app.addHook('onRequest', async (req, reply) => {
     const name = hostName(req.headers.host);
     if (!allowed(name))
@@ -105,19 +117,15 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
         fix: 'give each parameter once (to see several kinds, leave kind out and filter in the table)',
       });
   });
-  app.register(fastifyStatic, { root: staticDir(), prefix: '/' });
-  app.register(fastifyStatic, {
-    root: chartJsDir(),
-    prefix: '/vendor/chart.js/',
-    decorateReply: false,
-    allowedPath: (p) => p.endsWith('.js'),
-  });
+}
 
-  const notFound = (id: string) => ({
-    error: `no run '${id}' in ${reader.root}`,
-    fix: 'GET /api/runs lists the stored runs',
-  });
+const notFound = (reader: StoreReader, id: string) => ({
+  error: `no run '${id}' in ${reader.root}`,
+  fix: 'GET /api/runs lists the stored runs',
+});
 
+/** The runs table, one run's page, its metrics and the charts in its files. */
+function runRoutes(app: FastifyInstance, reader: StoreReader): void {
   app.get('/api/runs', async (req) => {
     const q = req.query as { kind?: string; status?: string; all?: string; sweep?: string };
     const runs = reader.list({
@@ -129,35 +137,80 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
     const names = reader.sweepNames();
     return { root: reader.root, runs: runs.map((r) => tableRow(r, names)), columns: columnDefs(runs) };
   });
+  app.get('/api/runs/:id', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const run = reader.get(id);
+    if (!run) return reply.code(404).send(notFound(reader, id));
+    return {
+      ...tableRow(run),
+      root: reader.root,
+      dir: reader.dir(run) ?? null,
+      files: reader.files(run),
+      children: runChildren(reader, run),
+    };
+  });
+  app.get('/api/runs/:id/metrics', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const run = reader.get(id);
+    if (!run) return reply.code(404).send(notFound(reader, id));
+    return runMetrics(reader, run);
+  });
+  app.get('/api/runs/:id/curves', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const run = reader.get(id);
+    if (!run) return reply.code(404).send(notFound(reader, id));
+    // result.json repeats the index's metrics (its history); the other files are the kind's own curves.
+    const files = reader.files(run).filter((f) => f.name !== 'result.json');
+    const charts = files.flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
+    return { runId: run.runId, files: files.map((f) => f.name), charts };
+  });
+}
 
+/** A run's children with their own (a lottery level's branches are listed with it). */
+function runChildren(reader: StoreReader, run: RunRow) {
+  const brief = (c: RunRow) => ({
+    runId: c.runId,
+    kind: c.kind,
+    status: c.status,
+    label: runLabel(c),
+    testAccuracy: c.result?.testAccuracy ?? null,
+  });
+  return reader.children(run.runId).map((c) => ({
+    ...brief(c),
+    children: reader.children(c.runId).map(brief),
+  }));
+}
+
+/** A run's index metrics, as series by name and as charts. */
+function runMetrics(reader: StoreReader, run: RunRow) {
+  const rows = reader.metrics(run.runId);
+  const series: Record<string, { x: number[]; y: number[] }> = {};
+  for (const r of rows) {
+    if (r.value === null || !Number.isFinite(r.value)) continue;
+    const s = (series[r.name] ??= { x: [], y: [] });
+    s.x.push(r.step);
+    s.y.push(r.value);
+  }
+  const xLabel = metricsXLabel(run.kind);
+  return {
+    runId: run.runId,
+    xLabel,
+    names: Object.keys(series).sort(),
+    series,
+    charts: metricCharts(rows, xLabel),
+  };
+}
+
+/** Figures comparing runs, and one run's figures (src/figures). */
+function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
   app.get('/api/figures', async (req, reply) => {
     const q = req.query as { ids?: string; kind?: string; metric?: string };
-    const ids = (q.ids ?? '').split(',').filter(Boolean);
-    const rows: RunRow[] = [];
-    const missing: string[] = [];
-    for (const id of ids) {
-      const r = reader.get(id);
-      if (r) rows.push(r);
-      else missing.push(id);
-    }
-    if (q.kind)
-      rows.push(...reader.list({ kind: q.kind }).filter((r) => !rows.some((x) => x.runId === r.runId)));
+    const { rows, missing } = namedRuns(reader, (q.ids ?? '').split(',').filter(Boolean), q.kind);
     if (!rows.length && !missing.length)
       return reply.code(400).send({ error: 'no runs named', fix: 'pass ids=ID,ID… or kind=KIND' });
-    // One metric of every run over steps, when asked for (the compare view's chooser).
     const labels = uniqueLabels(rows);
-    const metric = q.metric
-      ? [
-          chartFigure({
-            id: `compare:${q.metric}`,
-            title: `${humanize(q.metric)} over training`,
-            xLabel: 'step',
-            yLabel: humanize(q.metric),
-            series: rows.map((r) => metricSeries(reader.metrics(r.runId), q.metric!, labels.get(r.runId))),
-            source: 'metrics',
-          }),
-        ]
-      : [];
+    // One metric of every run over steps, when asked for (the compare view's chooser).
+    const metric = q.metric ? [compareFigure(reader, rows, q.metric, labels)] : [];
     return {
       root: reader.root,
       runs: rows.map((r) => ({ ...tableRow(r), label: labels.get(r.runId) })),
@@ -165,91 +218,46 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
       figures: rows.length ? [...metric, ...figuresFor(reader, rows)] : [],
     };
   });
-
   app.get('/api/runs/:id/figures', async (req, reply) => {
     const { id } = req.params as { id: string };
     const run = reader.get(id);
-    if (!run) return reply.code(404).send(notFound(id));
-    const xLabel = xLabelOf(run.kind);
+    if (!run) return reply.code(404).send(notFound(reader, id));
+    const xLabel = metricsXLabel(run.kind);
     const files = reader.files(run).filter((f) => f.name !== 'result.json');
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
       .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])
-      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name))
-      .map(chartFigure);
+      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     return {
       runId: run.runId,
       label: runLabel(run),
-      figures: [
-        ...runFigures(reader, run, xLabel, metricCharts(reader.metrics(run.runId), xLabel)),
-        ...extra,
-      ],
+      figures: [...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel)), ...extra],
     };
   });
+}
 
-  app.get('/api/runs/:id', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const run = reader.get(id);
-    if (!run) return reply.code(404).send(notFound(id));
-    const kids = reader.children(run.runId);
-    const children = kids.map((c) => ({
-      runId: c.runId,
-      kind: c.kind,
-      status: c.status,
-      label: runLabel(c),
-      testAccuracy: c.result?.testAccuracy ?? null,
-      // Branches of a lottery level are the level's children: listed with it.
-      children: reader.children(c.runId).map((b) => ({
-        runId: b.runId,
-        kind: b.kind,
-        status: b.status,
-        label: runLabel(b),
-        testAccuracy: b.result?.testAccuracy ?? null,
-      })),
-    }));
-    return {
-      ...tableRow(run),
-      root: reader.root,
-      dir: reader.dir(run) ?? null,
-      files: reader.files(run),
-      children,
-    };
+/** The runs named by id, then every top-level run of `kind`; the ids not found. */
+function namedRuns(reader: StoreReader, ids: string[], kind?: string) {
+  const rows: RunRow[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const r = reader.get(id);
+    if (r) rows.push(r);
+    else missing.push(id);
+  }
+  if (kind) rows.push(...reader.list({ kind }).filter((r) => !rows.some((x) => x.runId === r.runId)));
+  return { rows, missing };
+}
+
+function compareFigure(reader: StoreReader, rows: RunRow[], metric: string, labels: Map<string, string>) {
+  return chartFigure({
+    id: `compare:${metric}`,
+    title: `${humanize(metric)} over training`,
+    xLabel: 'step',
+    yLabel: humanize(metric),
+    series: rows.map((r) => metricSeries(reader.metrics(r.runId), metric, labels.get(r.runId))),
+    source: 'metrics',
   });
-
-  app.get('/api/runs/:id/metrics', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const run = reader.get(id);
-    if (!run) return reply.code(404).send(notFound(id));
-    const rows = reader.metrics(run.runId);
-    const series: Record<string, { x: number[]; y: number[] }> = {};
-    for (const r of rows) {
-      if (r.value === null || !Number.isFinite(r.value)) continue;
-      const s = (series[r.name] ??= { x: [], y: [] });
-      s.x.push(r.step);
-      s.y.push(r.value);
-    }
-    const xLabel = xLabelOf(run.kind);
-    return {
-      runId: run.runId,
-      xLabel,
-      names: Object.keys(series).sort(),
-      series,
-      charts: metricCharts(rows, xLabel),
-    };
-  });
-
-  app.get('/api/runs/:id/curves', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const run = reader.get(id);
-    if (!run) return reply.code(404).send(notFound(id));
-    // result.json repeats the index's metrics (its history); the other files are the kind's own curves.
-    const files = reader.files(run).filter((f) => f.name !== 'result.json');
-    const charts: ChartSpec[] = files.flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
-    return { runId: run.runId, files: files.map((f) => f.name), charts };
-  });
-
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such page: ${req.url}` }));
-  return app;
 }
 
 /** The hyperparameter columns of the listed runs' kinds, each once, in kind order. */

@@ -12,6 +12,42 @@ import { installPool } from './pool.js';
 
 export { tf };
 
+// The engine's one door: code outside src/engine imports only this file (eslint.config.js says so).
+export {
+  addonPath,
+  batchNormTrain,
+  convLayer,
+  denseLayer,
+  engineThreads,
+  nativeAdamUpdate,
+  nativeAddon,
+  nativeSgdUpdate,
+  pinThreads,
+  softmaxCrossEntropy,
+  type LayerActivation,
+  type NativeStatus,
+} from './native.js';
+export type { NativeAddon, PeakFlops } from './kernels/addon.js';
+export { multiplyInPlace, serialGemm } from './arrays.js';
+export { alloc, poolState, valuesOf } from './pool.js';
+export { sparseDenseLayer } from './kernels/sparse.js';
+export { sparseAddon, type MirrorArgs } from './kernels/sparse-addon.js';
+export { sparseConvLayer } from './kernels/sparse-conv.js';
+export {
+  activeWeights,
+  bindSparseLayers,
+  masksChanged,
+  setSparseEngine,
+  sparseConvPlanFor,
+  sparseEngineInfo,
+  sparseEngineMode,
+  sparsePlanFor,
+  sparseReport,
+  SPARSE_ENGINE_MODES,
+  withDenseWeightGradients,
+  type SparseLayerReport,
+} from './kernels/sparse-engine.js';
+
 let status: NativeStatus | undefined;
 
 function setUp(): NativeStatus {

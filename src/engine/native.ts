@@ -8,7 +8,13 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdamOptions, NativeAddon, SgdOptions } from './kernels/addon.js';
+import {
+  nativeAddon,
+  setNativeAddon,
+  type AdamOptions,
+  type NativeAddon,
+  type SgdOptions,
+} from './kernels/addon.js';
 import { registerJsKernels, registerNativeKernels } from './kernels/register.js';
 
 export interface NativeStatus {
@@ -19,7 +25,6 @@ export interface NativeStatus {
   kernels: string[];
 }
 
-let addon: NativeAddon | undefined;
 let loaded: NativeStatus | undefined;
 
 /** Where node-gyp puts the addon, from src/engine or dist/engine alike (SPRIG_NATIVE_PATH overrides). */
@@ -44,8 +49,10 @@ function load(): NativeStatus {
   // reads it once, when the addon loads; child processes (PyTorch in the bench) do not inherit it.
   const spin = !process.env.OMP_WAIT_POLICY && !process.env.GOMP_SPINCOUNT;
   if (spin) process.env.GOMP_SPINCOUNT = '10000';
+  let addon: NativeAddon;
   try {
     addon = createRequire(import.meta.url)(path) as NativeAddon;
+    setNativeAddon(addon);
   } catch (e) {
     return fail(`native addon failed to load: ${(e as Error).message.split('\n')[0]}`);
   } finally {
@@ -72,12 +79,13 @@ let pinned = 0;
 /** Threads the native kernels use now (1 on the JS engine, which is single-threaded). */
 export function engineThreads(): number {
   loadNative();
-  return addon ? pinned || defaultThreads() : 1;
+  return nativeAddon() ? pinned || defaultThreads() : 1;
 }
 
 /** Fixes the native kernels' thread count (a resumed run takes the count it started with). */
 export function pinThreads(n: number): void {
   loadNative();
+  const addon = nativeAddon();
   if (!addon || n === engineThreads()) return;
   pinned = n;
   addon.setThreads(n);
@@ -100,10 +108,7 @@ export function loadNative(): NativeStatus {
   return loaded;
 }
 
-/** The raw addon (for benchmarks and tests), when loaded. */
-export function nativeAddon(): NativeAddon | undefined {
-  return addon;
-}
+export { nativeAddon };
 
 /**
  * In-place SGD step with PyTorch's semantics (dampening 0):
@@ -118,6 +123,7 @@ export function nativeSgdUpdate(
   mask: Float32Array | null,
   options: SgdOptions,
 ): boolean {
+  const addon = nativeAddon();
   if (!addon) return false;
   addon.sgd(w, g, m, mask, options);
   return true;
@@ -136,6 +142,7 @@ export function nativeAdamUpdate(
   mask: Float32Array | null,
   options: AdamOptions,
 ): boolean {
+  const addon = nativeAddon();
   if (!addon) return false;
   addon.adam(w, g, m, v, mask, options);
   return true;

@@ -11,6 +11,7 @@ import type { Model } from '../models/types.js';
 import {
   methodDef,
   methodNames,
+  methodParamsShape,
   smallDenseWidths,
   type GmpPlan,
   type MethodDef,
@@ -103,7 +104,8 @@ export const dstSchema = z
     gmpEnd: stepOrFraction.default(0.75).describe('GMP: last pruning step, a fraction or a step'),
     gmpFrequency: z.number().int().optional().describe('GMP: steps between pruning steps (unset: ΔT)'),
     gmpInitialSparsity: z.number().default(0).describe('GMP: sparsity s_i at the first pruning step'),
-    snfsMomentum: z.number().default(0.9).describe('SNFS: momentum of the dense-gradient EMA'),
+    // Each method's own settings, from its file (algorithms/method.ts: params).
+    ...methodParamsShape,
   })
   .strict();
 
@@ -193,7 +195,6 @@ function checkDstGroup(dst: DstGroup): void {
       `ΔT (deltaT) = ${dst.deltaT} must be a whole number of steps > 0`,
       'use e.g. --delta-t 100 (RigL default)',
     );
-  checkRange('snfsMomentum', dst.snfsMomentum, 0, 1, 'use 0.9 (RigL)');
 }
 
 /** RigL's M×: the training length, the LR milestones and the warm-up (as iterations) times M. */
@@ -244,7 +245,7 @@ export function planDst(raw: unknown, dataset?: Dataset): DstPlan {
         totalSteps,
         init: dst.init,
         initScale: dst.initScale,
-        snfsMomentum: dst.snfsMomentum,
+        params: dst,
       })
     : undefined;
   return {

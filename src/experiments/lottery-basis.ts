@@ -3,9 +3,7 @@
  * θ = B(m ⊙ c) with trainable coefficients c, written as θ2d = L·(m ⊙ C2d)·Rᵀ in TF.js from the
  * basis' block matrices, so that gradients flow to c. Biases and batch-norm parameters pass through.
  */
-import { tf } from '../engine/index.js';
-import { nativeAddon } from '../engine/native.js';
-import { alloc, valuesOf } from '../engine/pool.js';
+import { alloc, serialGemm, tf, valuesOf } from '../engine/index.js';
 import type { ParamSpec, ParamTensors } from '../models/types.js';
 import type { AxisTransform, Basis } from '../sparsity/bases.js';
 import type { Masks } from '../sparsity/mask.js';
@@ -54,53 +52,12 @@ function runsOf(op: AxisTransform): Run[] {
 }
 
 /**
- * C[b] = op(A[b])·op(B[b]) for b < batch (a batch of 1 broadcasts): the native GEMM when the engine
- * is loaded, else a plain loop. Natively on one OpenBLAS thread, serial over the batch (impl 1):
- * these products (K = 8) are memory-bound and small, and the automatic choice's OpenMP team costs
- * more than the product itself (0.5 ms a call against 0.05 for LeNet-300-100's first layer when
- * another process holds a core). One thread also makes their bits independent of the thread count.
+ * These products (K = 8) are memory-bound and small: the native matmul's automatic choice of an
+ * OpenMP team costs more than the product itself (0.5 ms a call against 0.05 for LeNet-300-100's
+ * first layer when another process holds a core), so they run on one BLAS thread (serialGemm),
+ * which also makes their bits independent of the thread count.
  */
-/** The native matmul's impl 1: OpenBLAS on the calling thread. */
-const ONE_BLAS_THREAD = 1;
-
-function gemm(
-  c: Float32Array,
-  a: Float32Array,
-  b: Float32Array,
-  batchA: number,
-  batchB: number,
-  m: number,
-  n: number,
-  k: number,
-  ta: boolean,
-  tb: boolean,
-): void {
-  const nat = nativeAddon();
-  if (nat)
-    return nat.matmul(c, a, b, null, {
-      m,
-      n,
-      k,
-      batchA,
-      batchB,
-      transA: ta,
-      transB: tb,
-      impl: ONE_BLAS_THREAD,
-    });
-  const batch = Math.max(batchA, batchB);
-  for (let p = 0; p < batch; p++) {
-    const ao = batchA === 1 ? 0 : p * m * k;
-    const bo = batchB === 1 ? 0 : p * k * n;
-    const co = p * m * n;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let q = 0; q < k; q++)
-          s += a[ao + (ta ? q * m + i : i * k + q)]! * b[bo + (tb ? j * k + q : q * n + j)]!;
-        c[co + i * n + j] = s;
-      }
-  }
-}
+const gemm = serialGemm;
 
 /**
  * Working arrays by role, reused from call to call (a layer's transform runs at most once at a

@@ -71,19 +71,22 @@ export interface UpdaterInput {
   totalSteps: number;
   init?: SparseInitName;
   initScale?: number;
-  snfsMomentum?: number;
+  /** The method's own settings, among other fields (the `dst` group): it picks out its params. */
+  params?: Record<string, unknown>;
 }
 
 /** The method's updater over the masks it starts from. */
 export function sparseUpdater(def: MethodDef, x: UpdaterInput): SparseUpdater | undefined {
-  return def.create({
-    specs: x.specs,
-    masks: x.masks,
-    densities: x.densities,
-    schedule: x.schedules.drop ?? { dropFraction: 0, deltaT: x.deltaT, tEnd: x.totalSteps },
-    gmp: x.schedules.gmp,
-    init: x.init,
-    initScale: x.initScale,
-    snfsMomentum: x.snfsMomentum,
-  });
+  return def.create(
+    {
+      specs: x.specs,
+      masks: x.masks,
+      densities: x.densities,
+      schedule: x.schedules.drop ?? { dropFraction: 0, deltaT: x.deltaT, tEnd: x.totalSteps },
+      gmp: x.schedules.gmp,
+      init: x.init,
+      initScale: x.initScale,
+    },
+    x.params,
+  );
 }

@@ -3,7 +3,7 @@
  * axes kept within 0–100, whole-number ticks for levels and iterations, and tick labels with only
  * the digits their spacing needs.
  */
-import type { Axis } from './types.js';
+import type { Axis, Figure } from './types.js';
 
 /** The range to draw for these values. */
 export function domain(values: number[], axis: Axis): [number, number] {
@@ -72,4 +72,25 @@ export function formatValue(v: number | string | null | undefined, unit: Axis['u
   if (unit === 'integer') return String(Math.round(v));
   if (unit === 'percent') return v.toFixed(2);
   return formatNumber(v);
+}
+
+/**
+ * Sets each axis's range from the data, the ± std bands and the reference lines, so the dashboard
+ * and the SVG draw the same window (and a one-point run gets a sane one).
+ */
+export function withRanges(f: Figure): Figure {
+  if (f.type !== 'line') return f;
+  const refs = (a: 'x' | 'y') => (f.refLines ?? []).filter((r) => r.axis === a).map((r) => r.value);
+  const ys = (axis: 'y' | 'y2') =>
+    f.series
+      .filter((s) => (s.axis ?? 'y') === axis)
+      .flatMap((s) => s.y.flatMap((v, i) => [v, v + (s.std?.[i] ?? 0), v - (s.std?.[i] ?? 0)]));
+  const xr = domain([...f.series.flatMap((s) => s.x), ...refs('x')], f.x);
+  const yr = domain([...ys('y'), ...refs('y')], f.y);
+  return {
+    ...f,
+    x: { ...f.x, range: xr },
+    y: { ...f.y, range: yr },
+    y2: f.y2 ? { ...f.y2, range: domain(ys('y2'), f.y2) } : undefined,
+  };
 }

@@ -124,7 +124,22 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
     items.map((i) => i.label),
     fig.y2 ? 70 : 24,
   );
-  const { m, width, height, out } = f;
+  const sc = lineScales(f, fig);
+  if (sc.y2 && fig.y2) rightAxis(f, sc.y2, fig.y2);
+  // The shaded gap between two series (the bootstrap gap), under everything else.
+  if (fig.shade) shadeSvg(f, fig, fig.shade, sc);
+  for (const s of fig.series) seriesSvg(f, fig, s, sc);
+  refLinesSvg(f, fig, sc);
+  legend(f, items);
+  f.out.push('</svg>');
+  return f.out.join('\n') + '\n';
+}
+
+type LineScales = { x: Scale; y: Scale; y2?: Scale };
+
+/** The scales of a line figure (data, ± std bands and reference lines in view), and its axes drawn. */
+function lineScales(f: Frame, fig: LineFigure): LineScales {
+  const { m, width, height } = f;
   const left = fig.series.filter((s) => s.axis !== 'y2');
   const right = fig.series.filter((s) => s.axis === 'y2');
   const xs = [
@@ -137,84 +152,91 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
   const x = scale(fig.x, xs, [m.left, width - m.right]);
   const y = scale(fig.y, ys, [height - m.bottom, m.top]);
   const y2 = fig.y2 ? scale(fig.y2, withBand(right), [height - m.bottom, m.top]) : undefined;
-  const xt = ticksOf(x, fig.x, xs, 8);
-  axes(f, x, fig.x, xt, y, fig.y, ticksOf(y, fig.y, ys, 6));
-  if (y2 && fig.y2) {
-    const t = ticksOf(y2, fig.y2, [], 6);
-    const fy = tickFormatter(t, fig.y2);
-    out.push('<g class="axes y2" fill="#444">');
-    for (const v of t) out.push(`<text x="${width - m.right + 6}" y="${r2(y2(v) + 4)}">${fy(v)}</text>`);
+  axes(f, x, fig.x, ticksOf(x, fig.x, xs, 8), y, fig.y, ticksOf(y, fig.y, ys, 6));
+  return { x, y, y2 };
+}
+
+/** The second y axis, on the right. */
+function rightAxis(f: Frame, y2: Scale, axis: Axis): void {
+  const { m, width, height, out } = f;
+  const t = ticksOf(y2, axis, [], 6);
+  const fy = tickFormatter(t, axis);
+  out.push('<g class="axes y2" fill="#444">');
+  for (const v of t) out.push(`<text x="${width - m.right + 6}" y="${r2(y2(v) + 4)}">${fy(v)}</text>`);
+  out.push(
+    `<line x1="${width - m.right}" x2="${width - m.right}" y1="${m.top}" y2="${height - m.bottom}" stroke="#888"/>`,
+    `<text transform="translate(${width - 14} ${(m.top + height - m.bottom) / 2}) rotate(90)" text-anchor="middle">${esc(axis.label)}</text>`,
+    '</g>',
+  );
+}
+
+function shadeSvg(
+  f: Frame,
+  fig: LineFigure,
+  shade: NonNullable<LineFigure['shade']>,
+  { x, y }: LineScales,
+): void {
+  const a = fig.series[shade.upper];
+  const b = fig.series[shade.lower];
+  if (!a || !b) return;
+  const bAt = new Map(b.x.map((v, i) => [v, b.y[i]!]));
+  const pts = a.x.flatMap((v, i) => (bAt.has(v) ? [{ x: v, hi: a.y[i]!, lo: bAt.get(v)! }] : []));
+  const d = area<{ x: number; hi: number; lo: number }>()
+    .x((p) => x(p.x))
+    .y0((p) => y(p.lo))
+    .y1((p) => y(p.hi))
+    .digits(2)(pts);
+  f.out.push(`<path class="shade" d="${d ?? ''}" fill="${shade.color}" fill-opacity="0.18" stroke="none"/>`);
+}
+
+/** One series: its ± std band (an error bar for one point), its line, and its points when few. */
+function seriesSvg(f: Frame, fig: LineFigure, s: LineFigure['series'][number], sc: LineScales): void {
+  const { out } = f;
+  const x = sc.x;
+  const yy = s.axis === 'y2' && sc.y2 ? sc.y2 : sc.y;
+  const ok = (v: number, a: Axis) => Number.isFinite(v) && (!a.log || v > 0);
+  const pts = s.x
+    .map((v, i) => ({ x: v, y: s.y[i]!, sd: s.std?.[i] ?? 0 }))
+    .filter((p) => ok(p.x, fig.x) && ok(p.y, fig.y));
+  out.push(`<g class="series" data-label="${esc(s.label)}" data-points="${pts.length}">`);
+  if (s.std?.some((v) => v > 0)) {
+    const d = area<(typeof pts)[number]>()
+      .x((p) => x(p.x))
+      .y0((p) => yy(p.y - p.sd))
+      .y1((p) => yy(p.y + p.sd))
+      .digits(2)(pts);
+    out.push(`<path class="band" d="${d ?? ''}" fill="${s.color}" fill-opacity="0.2" stroke="none"/>`);
+    // A one-point band has no area: an error bar shows it.
+    if (pts.length === 1)
+      out.push(
+        `<line class="band" x1="${r2(x(pts[0]!.x))}" x2="${r2(x(pts[0]!.x))}" y1="${r2(yy(pts[0]!.y - pts[0]!.sd))}" y2="${r2(yy(pts[0]!.y + pts[0]!.sd))}" stroke="${s.color}" stroke-width="2"/>`,
+      );
+  }
+  if (!s.pointsOnly) {
+    const d = line<(typeof pts)[number]>()
+      .x((p) => x(p.x))
+      .y((p) => yy(p.y))
+      .digits(2)(pts);
     out.push(
-      `<line x1="${width - m.right}" x2="${width - m.right}" y1="${m.top}" y2="${height - m.bottom}" stroke="#888"/>`,
-      `<text transform="translate(${width - 14} ${(m.top + height - m.bottom) / 2}) rotate(90)" text-anchor="middle">${esc(fig.y2.label)}</text>`,
-      '</g>',
+      `<path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
   }
-  const ok = (v: number, a: Axis) => Number.isFinite(v) && (!a.log || v > 0);
-  const ptsOf = (s: (typeof fig.series)[number]) =>
-    s.x
-      .map((v, i) => ({ x: v, y: s.y[i]!, sd: s.std?.[i] ?? 0 }))
-      .filter((p) => ok(p.x, fig.x) && ok(p.y, fig.y));
-  // The shaded gap between two series (the bootstrap gap), under everything else.
-  if (fig.shade) {
-    const a = fig.series[fig.shade.upper];
-    const b = fig.series[fig.shade.lower];
-    if (a && b) {
-      const bAt = new Map(b.x.map((v, i) => [v, b.y[i]!]));
-      const pts = a.x.flatMap((v, i) => (bAt.has(v) ? [{ x: v, hi: a.y[i]!, lo: bAt.get(v)! }] : []));
-      const d = area<{ x: number; hi: number; lo: number }>()
-        .x((p) => x(p.x))
-        .y0((p) => y(p.lo))
-        .y1((p) => y(p.hi))
-        .digits(2)(pts);
-      out.push(
-        `<path class="shade" d="${d ?? ''}" fill="${fig.shade.color}" fill-opacity="0.18" stroke="none"/>`,
-      );
-    }
-  }
-  for (const s of fig.series) {
-    const yy = s.axis === 'y2' && y2 ? y2 : y;
-    const pts = ptsOf(s);
-    out.push(`<g class="series" data-label="${esc(s.label)}" data-points="${pts.length}">`);
-    if (s.std?.some((v) => v > 0)) {
-      const d = area<(typeof pts)[number]>()
-        .x((p) => x(p.x))
-        .y0((p) => yy(p.y - p.sd))
-        .y1((p) => yy(p.y + p.sd))
-        .digits(2)(pts);
-      out.push(`<path class="band" d="${d ?? ''}" fill="${s.color}" fill-opacity="0.2" stroke="none"/>`);
-      // A one-point band has no area: an error bar shows it.
-      if (pts.length === 1)
-        out.push(
-          `<line class="band" x1="${r2(x(pts[0]!.x))}" x2="${r2(x(pts[0]!.x))}" y1="${r2(yy(pts[0]!.y - pts[0]!.sd))}" y2="${r2(yy(pts[0]!.y + pts[0]!.sd))}" stroke="${s.color}" stroke-width="2"/>`,
-        );
-    }
-    if (!s.pointsOnly) {
-      const d = line<(typeof pts)[number]>()
-        .x((p) => x(p.x))
-        .y((p) => yy(p.y))
-        .digits(2)(pts);
-      out.push(
-        `<path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
-      );
-    }
-    if (pts.length <= 60)
-      for (const p of pts)
-        out.push(`<circle cx="${r2(x(p.x))}" cy="${r2(yy(p.y))}" r="3" fill="${s.color}"/>`);
-    out.push('</g>');
-  }
+  if (pts.length <= 60)
+    for (const p of pts) out.push(`<circle cx="${r2(x(p.x))}" cy="${r2(yy(p.y))}" r="3" fill="${s.color}"/>`);
+  out.push('</g>');
+}
+
+function refLinesSvg(f: Frame, fig: LineFigure, { x, y }: LineScales): void {
+  const { m, width, height } = f;
   for (const r of fig.refLines ?? []) {
-    const [x1, x2, y1, y2_] =
+    const [x1, x2, y1, y2] =
       r.axis === 'y'
         ? [m.left, width - m.right, y(r.value), y(r.value)]
         : [x(r.value), x(r.value), m.top, height - m.bottom];
-    out.push(
-      `<line class="ref" data-label="${esc(r.label)}" x1="${r2(x1)}" x2="${r2(x2)}" y1="${r2(y1)}" y2="${r2(y2_)}" stroke="${r.color}" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+    f.out.push(
+      `<line class="ref" data-label="${esc(r.label)}" x1="${r2(x1)}" x2="${r2(x2)}" y1="${r2(y1)}" y2="${r2(y2)}" stroke="${r.color}" stroke-width="1.5" stroke-dasharray="4 3"/>`,
     );
   }
-  legend(f, items);
-  out.push('</svg>');
-  return out.join('\n') + '\n';
 }
 
 function barSvg(fig: BarFigure, o: SvgOptions): string {

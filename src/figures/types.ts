@@ -101,3 +101,32 @@ export interface TableFigure {
 }
 
 export type Figure = LineFigure | BarFigure | HeatmapFigure | TableFigure;
+
+/** A series in the data's own units, without a colour (see ChartData). */
+export interface DataSeries {
+  label: string;
+  x: number[];
+  y: number[];
+  /** Standard deviation of each point over replicates, when known. */
+  std?: number[];
+}
+
+/**
+ * A line figure as gathered, before display units and colours: generic charts (metrics, curve
+ * files) and the reproductions describe their lines this way, and `chartFigure` (charts.ts) makes
+ * the LineFigure that both renderers draw.
+ */
+export interface ChartData {
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  xLog?: boolean;
+  /** Draw x from high to low (remaining weights: dense on the left, sparsest on the right). */
+  xReverse?: boolean;
+  /** Show x as a percentage (fractions of weights remaining). */
+  xPercent?: boolean;
+  series: DataSeries[];
+  /** Where the data came from: 'metrics' or a file name. */
+  source: string;
+}

@@ -160,123 +160,59 @@ function compile(t: Topology, b: SpecBuilder, eps: Map<string, number>) {
   const ops = new Map<string, Op>();
   const denseNodes = t.nodes.filter((n) => n.className === 'Dense');
   for (const node of t.nodes) {
-    const c = node.config;
-    const x = node.inputs.map((i) => shapes.get(i)!);
-    const { shape, op } = layerOp(
+    const { shape, op } = layerOp({
       node,
-      c,
-      x,
+      c: node.config,
+      x: node.inputs.map((i) => shapes.get(i)!),
       b,
       eps,
-      node.name === denseNodes.at(-1)?.name,
-      node.name === t.output,
-      t.inputShape,
-    );
+      lastDense: node.name === denseNodes.at(-1)?.name,
+      isLast: node.name === t.output,
+      inputShape: t.inputShape,
+    });
     shapes.set(node.name, shape);
     ops.set(node.name, op);
   }
   return { shapes, ops };
 }
 
-function layerOp(
-  node: LayerNode,
-  c: LayerConfig,
-  x: Shape[],
-  b: SpecBuilder,
-  eps: Map<string, number>,
-  lastDense: boolean,
-  isLast: boolean,
-  inputShape: Shape,
-): { shape: Shape; op: Op } {
+/** What building one node's op needs: the node, its input shapes, the spec builder, the model's facts. */
+interface LayerInput {
+  node: LayerNode;
+  c: LayerConfig;
+  x: Shape[];
+  b: SpecBuilder;
+  eps: Map<string, number>;
+  lastDense: boolean;
+  isLast: boolean;
+  inputShape: Shape;
+}
+type LayerOp = { shape: Shape; op: Op };
+
+/** One node's output shape and op (its parameters go to the spec builder). */
+function layerOp(l: LayerInput): LayerOp {
+  const { node, c, x, isLast, inputShape } = l;
   const n = node.name;
   const s = x[0]!;
-  const needs = (rank: number) => {
-    if (s.length !== rank)
-      throw new SprigError(
-        `layer ${n} (${node.className}) gets a rank-${s.length} input; sprig expects rank ${rank} here`,
-        rank === 1 ? 'add a Flatten layer before it' : 'feed it images (height, width, channels)',
-      );
-  };
   switch (node.className) {
     case 'InputLayer':
       return { shape: inputShape, op: (_p, [v]) => v! };
     case 'Rescaling': // sprig's own normalisation layer: sprig's data is normalised already
     case 'Dropout': // identity in evaluation; sprig does not apply dropout while training
       return { shape: s, op: (_p, [v]) => v! };
-    case 'Dense': {
-      needs(1);
-      const units = Number(c.units);
-      b.dense(n, s[0]!, units, { bias: c.use_bias !== false, isOutput: lastDense });
-      const act = activationOp(c.activation, n, isLast);
-      const fused = c.activation === 'relu' ? 'relu' : 'linear';
-      return {
-        shape: [units],
-        op: (p, [v]) => {
-          const y = dense(p, n, v as tf.Tensor2D, fused);
-          return act && fused !== 'relu' ? act(y) : y;
-        },
-      };
-    }
-    case 'Conv2D': {
-      needs(3);
-      if (c.data_format && c.data_format !== 'channels_last')
-        throw new SprigError(`layer ${n}: data_format ${String(c.data_format)}`, 'use channels_last');
-      if (pair(c.dilation_rate ?? 1, 'dilation', n) !== 1)
-        throw new SprigError(`layer ${n}: dilated convolution`, 'use dilation 1');
-      const k = pair(c.kernel_size, 'kernel', n);
-      const stride = pair(c.strides ?? 1, 'stride', n);
-      const pad = c.padding === 'same' ? 'same' : 'valid';
-      const h = outSize(s[0]!, k, stride, pad);
-      const w = outSize(s[1]!, k, stride, pad);
-      b.conv(n, k, s[2]!, Number(c.filters), h * w, { bias: c.use_bias !== false });
-      const act = activationOp(c.activation, n, isLast);
-      const fused = c.activation === 'relu' ? 'relu' : 'linear';
-      return {
-        shape: [h, w, Number(c.filters)],
-        op: (p, [v]) => {
-          const y = conv(p, n, v as tf.Tensor4D, stride, pad, fused);
-          return act && fused !== 'relu' ? act(y) : y;
-        },
-      };
-    }
-    case 'BatchNormalization': {
-      const axis = Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1);
-      if (axis !== -1 && axis !== s.length)
-        throw new SprigError(
-          `layer ${n}: batch norm over axis ${String(axis)}`,
-          'normalise the last (channel) axis',
-        );
-      if (c.center === false || c.scale === false)
-        throw new SprigError(
-          `layer ${n}: batch norm without center/scale`,
-          'use center: true and scale: true',
-        );
-      const ch = s.at(-1)!;
-      b.bn(n, ch, s.length === 3 ? s[0]! * s[1]! : 1);
-      eps.set(n, Number(c.epsilon ?? 1e-3));
-      return {
-        shape: s,
-        op: () => {
-          throw new Error('bound in forward');
-        },
-      };
-    }
+    case 'Dense':
+      return denseOp(l);
+    case 'Conv2D':
+      return convOp(l);
+    case 'BatchNormalization':
+      return batchNormOp(l);
     case 'MaxPooling2D':
-    case 'AveragePooling2D': {
-      needs(3);
-      const k = pair(c.pool_size ?? 2, 'pool', n);
-      const stride = pair(c.strides ?? k, 'stride', n);
-      const pad = c.padding === 'same' ? 'same' : 'valid';
-      const pool = node.className === 'MaxPooling2D' ? tf.maxPool : tf.avgPool;
-      return {
-        shape: [outSize(s[0]!, k, stride, pad), outSize(s[1]!, k, stride, pad), s[2]!],
-        op: (_p, [v]) => pool(v as tf.Tensor4D, k, stride, pad),
-      };
-    }
+    case 'AveragePooling2D':
+      return poolOp(l);
     case 'Flatten':
       return { shape: [s.reduce((a, v) => a * v, 1)], op: (_p, [v]) => tf.reshape(v!, [v!.shape[0]!, -1]) };
     case 'GlobalAveragePooling2D':
-      needs(3);
+      needsRank(l, 3);
       return { shape: [s[2]!], op: (_p, [v]) => tf.mean(v!, [1, 2]) };
     case 'Activation': {
       const act = activationOp(c.activation, n, isLast);
@@ -294,6 +230,93 @@ function layerOp(
         );
       return { shape: s, op: (_p, vs) => vs.reduce((a, v) => tf.add(a, v)) };
   }
+}
+
+function needsRank({ node, x }: LayerInput, rank: number): void {
+  const s = x[0]!;
+  if (s.length !== rank)
+    throw new SprigError(
+      `layer ${node.name} (${node.className}) gets a rank-${s.length} input; sprig expects rank ${rank} here`,
+      rank === 1 ? 'add a Flatten layer before it' : 'feed it images (height, width, channels)',
+    );
+}
+
+function denseOp(l: LayerInput): LayerOp {
+  needsRank(l, 1);
+  const { c, node } = l;
+  const n = node.name;
+  const units = Number(c.units);
+  l.b.dense(n, l.x[0]![0]!, units, { bias: c.use_bias !== false, isOutput: l.lastDense });
+  const act = activationOp(c.activation, n, l.isLast);
+  const fused = c.activation === 'relu' ? 'relu' : 'linear';
+  return {
+    shape: [units],
+    op: (p, [v]) => {
+      const y = dense(p, n, v as tf.Tensor2D, fused);
+      return act && fused !== 'relu' ? act(y) : y;
+    },
+  };
+}
+
+function convOp(l: LayerInput): LayerOp {
+  needsRank(l, 3);
+  const { c, node } = l;
+  const n = node.name;
+  const s = l.x[0]!;
+  if (c.data_format && c.data_format !== 'channels_last')
+    throw new SprigError(`layer ${n}: data_format ${String(c.data_format)}`, 'use channels_last');
+  if (pair(c.dilation_rate ?? 1, 'dilation', n) !== 1)
+    throw new SprigError(`layer ${n}: dilated convolution`, 'use dilation 1');
+  const k = pair(c.kernel_size, 'kernel', n);
+  const stride = pair(c.strides ?? 1, 'stride', n);
+  const pad = c.padding === 'same' ? 'same' : 'valid';
+  const h = outSize(s[0]!, k, stride, pad);
+  const w = outSize(s[1]!, k, stride, pad);
+  l.b.conv(n, k, s[2]!, Number(c.filters), h * w, { bias: c.use_bias !== false });
+  const act = activationOp(c.activation, n, l.isLast);
+  const fused = c.activation === 'relu' ? 'relu' : 'linear';
+  return {
+    shape: [h, w, Number(c.filters)],
+    op: (p, [v]) => {
+      const y = conv(p, n, v as tf.Tensor4D, stride, pad, fused);
+      return act && fused !== 'relu' ? act(y) : y;
+    },
+  };
+}
+
+function batchNormOp({ c, node, x, b, eps }: LayerInput): LayerOp {
+  const n = node.name;
+  const s = x[0]!;
+  const axis = Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1);
+  if (axis !== -1 && axis !== s.length)
+    throw new SprigError(
+      `layer ${n}: batch norm over axis ${String(axis)}`,
+      'normalise the last (channel) axis',
+    );
+  if (c.center === false || c.scale === false)
+    throw new SprigError(`layer ${n}: batch norm without center/scale`, 'use center: true and scale: true');
+  b.bn(n, s.at(-1)!, s.length === 3 ? s[0]! * s[1]! : 1);
+  eps.set(n, Number(c.epsilon ?? 1e-3));
+  return {
+    shape: s,
+    op: () => {
+      throw new Error('bound in forward');
+    },
+  };
+}
+
+function poolOp(l: LayerInput): LayerOp {
+  needsRank(l, 3);
+  const { c, node } = l;
+  const s = l.x[0]!;
+  const k = pair(c.pool_size ?? 2, 'pool', node.name);
+  const stride = pair(c.strides ?? k, 'stride', node.name);
+  const pad = c.padding === 'same' ? 'same' : 'valid';
+  const pool = node.className === 'MaxPooling2D' ? tf.maxPool : tf.avgPool;
+  return {
+    shape: [outSize(s[0]!, k, stride, pad), outSize(s[1]!, k, stride, pad), s[2]!],
+    op: (_p, [v]) => pool(v as tf.Tensor4D, k, stride, pad),
+  };
 }
 
 export interface ReadModelOptions {

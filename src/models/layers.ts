@@ -2,11 +2,16 @@
  * Building blocks shared by the model zoo: a spec builder that names parameters stably and counts
  * their use, and the functional forward pieces (dense, conv, batch norm) that read parameters by name.
  */
-import { tf } from '../engine/index.js';
-import { batchNormTrain, convLayer, denseLayer } from '../engine/native.js';
-import { sparseDenseLayer } from '../engine/kernels/sparse.js';
-import { sparseConvPlanFor, sparsePlanFor } from '../engine/kernels/sparse-engine.js';
-import { sparseConvLayer } from '../engine/kernels/sparse-conv.js';
+import {
+  batchNormTrain,
+  convLayer,
+  denseLayer,
+  sparseConvLayer,
+  sparseConvPlanFor,
+  sparseDenseLayer,
+  sparsePlanFor,
+  tf,
+} from '../engine/index.js';
 import type { BatchNormStats, ParamSpec, ParamTensors } from './types.js';
 import type { Rng } from '../util/rng.js';
 

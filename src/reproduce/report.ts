@@ -1,8 +1,8 @@
 /** A reproduction's report: report.md (claim, setting, tables, checks, verdict), report.json, figures. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { figureSvg } from '../figures/svg.js';
 import { diffsText, intervalText } from './claims.js';
-import { svgOf } from './figures.js';
 import type { Report, Table } from './types.js';
 
 function markdownTable(t: Table): string {
@@ -86,7 +86,7 @@ export function writeReport(dir: string, r: Report): string[] {
   );
   for (const f of figures) {
     const path = join(dir, `${f.name}.svg`);
-    writeFileSync(path, svgOf(f.chart));
+    writeFileSync(path, figureSvg(f.chart));
     files.push(path);
   }
   return files;

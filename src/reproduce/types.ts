@@ -1,5 +1,5 @@
 /** What a paper's reproduction is: its claim, how it runs through the experiment functions, what it reports. */
-import type { ChartSpec } from '../dashboard/charts.js';
+import type { LineFigure } from '../figures/types.js';
 import type { RunStore } from '../store/store.js';
 import type { Callbacks } from '../training/loop.js';
 
@@ -73,7 +73,7 @@ export interface Outcome {
   /** Model, data, schedule, sparsities: what ran, in one paragraph. */
   setting: string;
   tables: Table[];
-  figures: { name: string; chart: ChartSpec }[];
+  figures: { name: string; chart: LineFigure }[];
   checks: Check[];
   /** Every arm on every seed, with the experiment that holds it. */
   arms: Arm[];

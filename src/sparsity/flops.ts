@@ -4,9 +4,10 @@
  * Biases and batch-norm parameters are NOT counted by default, as in RigL's accounting of conv/FC
  * multiply-adds; with includeNonPrunable they cost u FLOPs each (one add or one multiply per use).
  * Weights that are not prunable (e.g. an excluded layer) always count, dense.
+ * Each sparse method picks its training formula in its own file (src/algorithms: stepFlops).
  */
 import type { ParamSpec } from '../models/types.js';
-import { SprigError, unknownName } from '../util/errors.js';
+import { SprigError } from '../util/errors.js';
 import { countActive, sizeOf, type Masks } from './mask.js';
 import { gmpSparsityAt, type GmpSchedule } from './schedules.js';
 
@@ -81,77 +82,4 @@ export function gmpStepFlops(
   let sum = 0;
   for (let t = 0; t < totalSteps; t++) sum += 1 - gmpSparsityAt(gmp, t);
   return (3 * fD * sum) / totalSteps;
-}
-
-export const flopsMethods = ['dense', 'static', 'set', 'snip', 'snfs', 'rigl', 'gmp'] as const;
-export type FlopsMethod = (typeof flopsMethods)[number];
-
-export interface TrainingFlopsInput {
-  /** f_D */
-  fD: number;
-  /** f_S (for gmp: unused; its density follows the schedule) */
-  fS: number;
-  /** ΔT, required for rigl. */
-  deltaT?: number;
-  /** Required for gmp, with totalSteps. */
-  gmp?: GmpSchedule;
-  totalSteps?: number;
-}
-
-/**
- * Training FLOPs per example per step (RigL App. H) by formula name: forward f, backward 2f
- * (activations + weights). dense 3f_D · static/set/snip 3f_S · snfs, rigl and gmp as above.
- * Each sparse method picks its formula in its own file (src/algorithms).
- */
-export function trainingFlopsPerExample(method: FlopsMethod, x: TrainingFlopsInput): number {
-  switch (method) {
-    case 'dense':
-      return 3 * x.fD;
-    case 'static':
-    case 'set':
-    case 'snip':
-      return 3 * x.fS;
-    case 'snfs':
-      return snfsStepFlops(x.fS, x.fD);
-    case 'rigl':
-      return riglStepFlops(x.fS, x.fD, x.deltaT);
-    case 'gmp':
-      return gmpStepFlops(x.fD, x.gmp, x.totalSteps);
-    default:
-      throw unknownName('method', String(method), flopsMethods);
-  }
-}
-
-export interface FlopsReport {
-  /** f_D, per example */
-  denseForward: number;
-  /** f_S = inference FLOPs per example of the sparse net */
-  inference: number;
-  /** training FLOPs per example per step */
-  training: number;
-  /** 3 f_D */
-  denseTraining: number;
-  trainingFraction: number;
-  inferenceFraction: number;
-}
-
-/** Everything a run reports: training and inference FLOPs, and both as fractions of dense. */
-export function flopsReport(
-  specs: readonly ParamSpec[],
-  sparsity: Masks | Map<string, number>,
-  method: FlopsMethod,
-  extra: Omit<TrainingFlopsInput, 'fD' | 'fS'> = {},
-  opts: FlopsOptions = {},
-): FlopsReport {
-  const fD = denseForwardFlops(specs, opts);
-  const fS = method === 'dense' ? fD : sparseForwardFlops(specs, sparsity, opts);
-  const training = trainingFlopsPerExample(method, { ...extra, fD, fS });
-  return {
-    denseForward: fD,
-    inference: fS,
-    training,
-    denseTraining: 3 * fD,
-    trainingFraction: training / (3 * fD),
-    inferenceFraction: fS / fD,
-  };
 }

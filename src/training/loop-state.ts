@@ -6,7 +6,7 @@
 import { Rng, type RngState } from '../util/rng.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Optimizer } from './optimizers.js';
-import type { BatchSource, EpochEvent, SparseUpdater } from './loop.js';
+import type { BatchSource, EpochEvent, SparseUpdater } from './loop-types.js';
 
 /** The live objects whose contents a checkpoint holds (restored in place). */
 export interface LoopState {

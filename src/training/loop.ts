@@ -4,7 +4,17 @@
  * logging — is injected, so this file stays small. A run killed at any moment resumes from its last
  * checkpoint and ends exactly where an uninterrupted one ends.
  */
-import { tf, buffer, scoped } from '../engine/index.js';
+import {
+  activeWeights,
+  bindSparseLayers,
+  buffer,
+  multiplyInPlace,
+  scoped,
+  sparseReport,
+  tf,
+  withDenseWeightGradients,
+  type SparseLayerReport,
+} from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
 import type { Model, ParamTensors } from '../models/types.js';
 import { Rng } from '../util/rng.js';
@@ -15,74 +25,17 @@ import { learningRate, type LrHparams } from './lr.js';
 import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
-import {
-  activeWeights,
-  bindSparseLayers,
-  sparseReport,
-  withDenseWeightGradients,
-  type SparseLayerReport,
-} from '../engine/kernels/sparse-engine.js';
-import { nativeAddon } from '../engine/native.js';
-import { BINARY_OPS } from '../engine/kernels/names.js';
+import type { BatchSource, Callbacks, EpochEvent, SparseUpdater, StepContext } from './loop-types.js';
 
-/** Where training batches come from; its position is part of the checkpoint. */
-export interface BatchSource {
-  next(): Batch;
-  state(): unknown;
-  load(state: unknown): void;
-}
-
-export type Buffers = { scalars: Record<string, number>; buffers: Map<string, Float32Array> };
-
-export interface StepContext {
-  step: number;
-  totalSteps: number;
-  lr: number;
-  /** Live buffers of the trainable variables: writing to them changes the model. */
-  weights: Map<string, Float32Array>;
-  /** This step's dense gradients (unmasked); updaters may change them. */
-  grads: Map<string, Float32Array>;
-  optimizer: Optimizer;
-  batch: Batch;
-  rng: Rng;
-  /** Dense gradients of the training loss on another batch (e.g. RigL's grow scores). */
-  gradients(batch: Batch): Map<string, Float32Array>;
-}
-
-/**
- * Sparsity wraps the optimizer (jaxpruner's wrap_optax): the loop masks gradients and weights with
- * `masks`; an updater may also change the masks between steps.
- */
-export interface SparseUpdater {
-  readonly masks: Map<string, Float32Array>;
-  /** Before the optimizer step; returning true replaces it (RigL's mask-update steps). */
-  beforeStep?(ctx: StepContext): boolean;
-  afterStep?(ctx: StepContext): void;
-  /**
-   * Whether this step's gradients (ctx.grads) must be dense at the masked weights too (RigL's update
-   * steps, SNFS); otherwise sparse layers compute them only at the active weights. Default: true
-   * for an updater with beforeStep/afterStep hooks, false for a bare mask.
-   */
-  denseGradients?(step: number): boolean;
-  state?(): Buffers;
-  load?(state: Buffers): void;
-}
-
-export interface EpochEvent {
-  epoch: number;
-  step: number;
-  totalSteps: number;
-  trainLoss: number;
-  test: EvalMetrics;
-  validation?: EvalMetrics;
-}
-
-export interface Callbacks {
-  onStep?(step: number, totalSteps: number, loss: number, lr: number): void;
-  onEpoch?(e: EpochEvent): void;
-  /** At steps listed in `logSteps` (before that step's update): e.g. gradient norms, bootstrap curves. */
-  onLog?(step: number, weights: Map<string, Float32Array>, params: () => ParamTensors): void;
-}
+// The loop's interfaces, where its callers have always found them.
+export type {
+  BatchSource,
+  Buffers,
+  Callbacks,
+  EpochEvent,
+  SparseUpdater,
+  StepContext,
+} from './loop-types.js';
 
 /**
  * Several observers as one, called in list order: each hook of the result calls that hook of every
@@ -371,13 +324,6 @@ function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEve
     test: evaluate(o.model, params, o.test, o.evalBatchSize),
     validation: o.validation ? evaluate(o.model, params, o.validation, o.evalBatchSize) : undefined,
   };
-}
-
-export function multiplyInPlace(a: Float32Array, m: Float32Array): void {
-  // the addon's element-wise product, in place (mode 0: equal lengths)
-  const nat = nativeAddon();
-  if (nat && a.length === m.length) return nat.binary(a, a, m, { op: BINARY_OPS[tf.Multiply], mode: 0 });
-  for (let i = 0; i < a.length; i++) a[i]! *= m[i]!;
 }
 
 export function cloneBnStats(s: Map<string, { mean: Float32Array; variance: Float32Array }>) {

@@ -1,5 +1,4 @@
-import { tf } from '../engine/index.js';
-import { softmaxCrossEntropy } from '../engine/native.js';
+import { softmaxCrossEntropy, tf } from '../engine/index.js';
 
 /** A loss over a batch's logits; injected into the training loop (KD is one). */
 export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D, x: tf.Tensor4D) => tf.Scalar;

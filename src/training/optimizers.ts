@@ -4,8 +4,7 @@
  * weights are re-masked after each step, so any optimizer keeps pruned weights at exactly zero.
  */
 import { SprigError, unknownName } from '../util/errors.js';
-import { nativeAdamUpdate, nativeSgdUpdate } from '../engine/native.js';
-import { sparseAddon, type MirrorArgs } from '../engine/kernels/sparse.js';
+import { nativeAdamUpdate, nativeSgdUpdate, sparseAddon, type MirrorArgs } from '../engine/index.js';
 import { Moments } from './moments.js';
 
 export interface OptimizerHparams {
@@ -74,13 +73,14 @@ export class Sgd implements Optimizer {
     g: Float32Array,
     lr: number,
     active: Int32Array,
-    mirror: MirrorArgs = [],
+    mirror: MirrorArgs = [null, null, null],
   ): void {
     const { momentum: mu, nesterov, weightDecay: wd } = this.h;
     // one velocity entry per active weight, in `active` order
     const v = mu !== 0 ? this.velocity.sparse(name, active, w.length) : null;
     const nat = sparseAddon();
-    if (nat) return nat.sgdActive(w, g, v, active, lr, mu, wd, nesterov, ...mirror);
+    if (nat)
+      return nat.sgdActive(w, g, v, active, ...mirror, { lr, momentum: mu, weightDecay: wd, nesterov });
     for (let j = 0; j < active.length; j++) {
       const i = active[j]!;
       let d = g[i]! + wd * w[i]!;
@@ -140,13 +140,21 @@ export class Adam implements Optimizer {
     g: Float32Array,
     lr: number,
     active: Int32Array,
-    mirror: MirrorArgs = [],
+    mirror: MirrorArgs = [null, null, null],
   ): void {
     const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = this.h;
     const m = this.m.sparse(name, active, w.length);
     const v = this.v.sparse(name, active, w.length);
     const nat = sparseAddon();
-    if (nat) return nat.adamActive(w, g, m, v, active, lr, b1, b2, eps, wd, this.t, ...mirror);
+    if (nat)
+      return nat.adamActive(w, g, m, v, active, ...mirror, {
+        lr,
+        beta1: b1,
+        beta2: b2,
+        eps,
+        weightDecay: wd,
+        step: this.t,
+      });
     const step = lr / (1 - Math.pow(b1, this.t));
     const c2 = 1 - Math.pow(b2, this.t);
     for (let j = 0; j < active.length; j++) {

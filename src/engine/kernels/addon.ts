@@ -217,3 +217,15 @@ export interface AdamOptions {
   step: number;
   decoupled: boolean;
 }
+
+let loaded: NativeAddon | undefined;
+
+/** The loaded addon (for kernels, benchmarks and tests), or undefined on the pure-JS engine. */
+export function nativeAddon(): NativeAddon | undefined {
+  return loaded;
+}
+
+/** Called once by the engine (native.ts) when the addon has loaded. */
+export function setNativeAddon(a: NativeAddon): void {
+  loaded = a;
+}

@@ -11,6 +11,8 @@ import { convGeometry, convInfo } from './geometry.js';
 import { softmaxCrossEntropyGrad } from './loss.js';
 import { SPRIG_KERNELS } from './names.js';
 import { alloc, valuesOf } from '../pool.js';
+import { sparseDenseGradient } from './sparse.js';
+import { sparseConvGradient } from './sparse-conv.js';
 
 /** A gradient of the table: a JS one (registered always), or a native one (only with the addon). */
 export type GradientEntry =
@@ -193,6 +195,8 @@ export const GRADIENTS: GradientEntry[] = [
       gradFunc: softmaxCrossEntropyGrad,
     }),
   },
+  { kernelName: SPRIG_KERNELS.sparseDense, engine: 'js', make: sparseDenseGradient },
+  { kernelName: SPRIG_KERNELS.sparseConv2D, engine: 'js', make: sparseConvGradient },
   {
     kernelName: tf.Relu,
     engine: 'native',

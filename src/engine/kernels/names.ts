@@ -20,6 +20,10 @@ export const SPRIG_KERNELS = {
   reluGrad: 'SprigReluGrad',
   /** The per-channel sums of FusedBatchNorm's gradient in one pass (gradients.ts). */
   fusedBatchNormGrad: 'SprigFusedBatchNormGrad',
+  /** A dense layer over its active connections only, and its sparse gradients (sparse.ts). */
+  sparseDense: 'SprigSparseDense',
+  /** A conv layer over its filter's active taps only, and its sparse gradients (sparse-conv.ts). */
+  sparseConv2D: 'SprigSparseConv2D',
 } as const;
 
 /** Binary element-wise kernels, by the addon's op code (native/src/elementwise.cc, enum Bin). */

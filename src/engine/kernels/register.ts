@@ -23,12 +23,19 @@ import { poolImpls } from './native/pool.js';
 import { reduceImpls } from './native/reduce.js';
 import { softmaxImpls } from './native/softmax.js';
 import type { Impl, ImplTable } from './native/util.js';
+import { sparseDenseKernel } from './sparse.js';
+import { sparseConvKernel } from './sparse-conv.js';
 
-/** sprig's JS kernels: registered whether or not the addon loads. */
+/**
+ * sprig's kernels registered whether or not the addon loads: JS ones, and the sparse layers, which
+ * run the addon's sparse kernels when it has them and their JS ones otherwise (sparse-addon.ts).
+ */
 const JS_KERNELS: [string, tf.KernelFunc][] = [
   [SPRIG_KERNELS.batchNormTrain, bnTrainJs as unknown as tf.KernelFunc],
   [SPRIG_KERNELS.batchNormTrainGrad, bnTrainGradJs as unknown as tf.KernelFunc],
   [SPRIG_KERNELS.softmaxCrossEntropy, softmaxCrossEntropyJs],
+  [SPRIG_KERNELS.sparseDense, sparseDenseKernel as tf.KernelFunc],
+  [SPRIG_KERNELS.sparseConv2D, sparseConvKernel as tf.KernelFunc],
 ];
 
 /** Native implementations over JS kernels (TF.js's and sprig's above), by family. */

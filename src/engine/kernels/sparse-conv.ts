@@ -8,54 +8,13 @@
  * (native/src/sparse_conv*.cc) when the addon is loaded, plain JS otherwise.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NativeAddon } from './addon.js';
+import { nativeAddon } from './addon.js';
 import { alloc, valuesOf } from '../pool.js';
-import { nativeAddon } from '../native.js';
 import { convGeometry, convParams } from './geometry.js';
 import type { CpuBackend, KernelArgs } from './cpu-backend.js';
-import { groupCsr, nonzeroPositions } from './csr.js';
-
-/** The sparse convolution kernels of the native addon (native/src/sparse_conv.cc). */
-export interface SparseConvAddon {
-  /** The instruction set in use; a name ('avx512' | 'avx2' | 'portable' | 'best') switches to it. */
-  sparseConvIsa(name?: string): string;
-  /** Element counts of the packed x and dy layouts ([pixel][channel][batch rounded up to 16], padded). */
-  sparseConvPackedSizes(params: number[]): [number, number];
-  sparseConvPackX(xp: Float32Array, x: Float32Array, params: number[]): void;
-  sparseConvPackDy(dyp: Float32Array, dy: Float32Array, params: number[]): void;
-  /** xp: an already packed x (x is then not read). */
-  sparseConvFwd(
-    y: Float32Array,
-    x: Float32Array,
-    w: Float32Array,
-    bias: Float32Array | null,
-    params: number[],
-    act: number,
-    outPtr: Int32Array,
-    outIdx: Int32Array,
-    xp?: Float32Array | null,
-  ): void;
-  /** dyp: an already packed dy (dy is then not read). */
-  sparseConvBwdData(
-    dx: Float32Array,
-    dy: Float32Array,
-    w: Float32Array,
-    params: number[],
-    inPtr: Int32Array,
-    inIdx: Int32Array,
-    dyp?: Float32Array | null,
-  ): void;
-  sparseConvBwdWeights(
-    dw: Float32Array,
-    x: Float32Array,
-    dy: Float32Array,
-    params: number[],
-    outPtr: Int32Array,
-    outIdx: Int32Array,
-    xp?: Float32Array | null,
-    dyp?: Float32Array | null,
-  ): void;
-}
+import { CompressedRows, maskOf } from './csr.js';
+import { SPRIG_KERNELS } from './names.js';
+import { sparseConvAddon } from './sparse-addon.js';
 
 /**
  * `auto` runs a conv layer sparse at or below this density, and only with at least this many input
@@ -68,69 +27,28 @@ export interface SparseConvAddon {
 export const CONV_BREAK_EVEN = 0.15;
 export const CONV_MIN_IN_CHANNELS = 64;
 
-let forceJs = false;
-
-/** Runs the op on its plain JS kernels even when the addon is loaded (tests compare the two). */
-export function useJsSparseConvKernels(on: boolean): void {
-  forceJs = on;
-}
-
-/** The native sparse convolution kernels, when the addon is loaded and has them. */
-export function sparseConvAddon(): SparseConvAddon | undefined {
-  if (forceJs) return undefined;
-  const a = nativeAddon() as (NativeAddon & Partial<SparseConvAddon>) | undefined;
-  return a?.sparseConvFwd ? (a as unknown as SparseConvAddon) : undefined;
-}
-
 /**
  * The active connections of a filter [KH, KW, C, O] as flat indices ((kh·KW + kw)·C + c)·O + o,
  * grouped two ways: by output channel (forward, weight gradient) and by input channel (input
  * gradient). Both CSR; within a group ascending.
  */
-export class SparseConvStructure {
-  readonly outPtr: Int32Array;
-  readonly outIdx: Int32Array;
-  readonly inPtr: Int32Array;
-  readonly inIdx: Int32Array;
-  /** The active positions, ascending (optimizers update only these). */
-  readonly active: Int32Array;
-
+export class SparseConvStructure extends CompressedRows {
   constructor(
     readonly shape: readonly [number, number, number, number],
     mask: Float32Array,
   ) {
-    const [KH, KW, C, O] = shape;
-    const taps = KH * KW;
-    if (mask.length !== taps * C * O)
-      throw new Error(`mask has ${mask.length} entries, the filter ${shape.join('×')}`);
-    this.active = nonzeroPositions(mask);
-    const byOutput = groupCsr(
-      this.active,
-      O,
+    const [, , C, O] = shape;
+    super(
+      maskOf(mask, shape, 'filter'),
+      { outputs: O, inputs: C },
       (i) => i % O,
-      (i) => i,
-    );
-    const byInput = groupCsr(
-      this.active,
-      C,
       (i) => Math.floor(i / O) % C,
-      (i) => i,
+      { byOutput: (i) => i, byInput: (i) => i },
     );
-    [this.outPtr, this.outIdx, this.inPtr, this.inIdx] = [
-      byOutput.ptr,
-      byOutput.idx,
-      byInput.ptr,
-      byInput.idx,
-    ];
   }
 
-  get nnz(): number {
-    return this.outIdx.length;
-  }
-
-  get density(): number {
-    const n = this.shape.reduce((a, b) => a * b, 1);
-    return n === 0 ? 1 : this.nnz / n;
+  protected get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
   }
 }
 
@@ -228,7 +146,7 @@ export function jsSparseConvBwdWeights(
 
 // ---------------------------------------------------------------- the differentiable op
 
-const SPARSE_CONV = 'SprigSparseConv2D';
+const SPARSE_CONV = SPRIG_KERNELS.sparseConv2D;
 
 /** What the op needs besides its tensors: the layer's structure and how to compute dW. */
 export interface SparseConvPlan {
@@ -268,105 +186,125 @@ function convInfo(x: readonly number[], filter: readonly number[], attrs: Record
 
 const f32 = (t: tf.TensorInfo, be: unknown): Float32Array => valuesOf(t, be);
 
-let registered = false;
-function register(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: SPARSE_CONV,
-    backendName: 'cpu',
-    kernelFunc: (a) => {
-      const args = a as unknown as KernelArgs;
-      const be = args.backend as CpuBackend;
-      const { x, filter, bias } = args.inputs;
-      const plan = plans.get(args.attrs!.plan as number)!;
-      const s = plan.structure;
-      const ci = convInfo(x!.shape, filter!.shape, args.attrs!);
-      const p = convParams(ci);
-      const relu = args.attrs!.activation === 'relu';
-      const y = alloc(ci.outShape.reduce((u, v) => u * v, 1));
-      const xv = f32(x!, be),
-        wv = f32(filter!, be),
-        bv = bias ? f32(bias, be) : null;
-      const nat = sparseConvAddon();
-      if (nat) {
-        // x packed once, kept for the weight gradient
-        plan.xp = buffer(plan.xp, nat.sparseConvPackedSizes(p)[0]);
-        nat.sparseConvPackX(plan.xp, xv, p);
-        nat.sparseConvFwd(y, xv, wv, bv, p, relu ? 1 : 0, s.outPtr, s.outIdx, plan.xp);
-      } else jsSparseConvFwd(y, xv, wv, bv, p, relu, s);
-      const out = be.makeTensorInfo(ci.outShape, 'float32', y);
-      plan.xpFor = out.dataId;
-      return out;
-    },
-  });
-  tf.registerGradient({
+/** SprigSparseConv2D's gradient (kernels/gradients.ts lists it). */
+export function sparseConvGradient(): tf.GradConfig {
+  return {
     kernelName: SPARSE_CONV,
     inputsToSave: ['x', 'filter'],
     outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, w, y] = saved as tf.Tensor[];
-      const d = dy as tf.Tensor;
-      const plan = plans.get(attrs.plan as number)!;
+    gradFunc: sparseConvGradients,
+  };
+}
+
+/** SprigSparseConv2D's kernel (kernels/register.ts lists it): the addon's when loaded, else JS. */
+export function sparseConvKernel(a: unknown): tf.TensorInfo {
+  const args = a as KernelArgs;
+  const be = args.backend as CpuBackend;
+  const { x, filter, bias } = args.inputs;
+  const plan = plans.get(args.attrs!.plan as number)!;
+  const s = plan.structure;
+  const ci = convInfo(x!.shape, filter!.shape, args.attrs!);
+  const relu = args.attrs!.activation === 'relu';
+  const y = alloc(ci.outShape.reduce((u, v) => u * v, 1));
+  const xv = f32(x!, be),
+    wv = f32(filter!, be),
+    bv = bias ? f32(bias, be) : null;
+  const nat = sparseConvAddon();
+  if (nat) {
+    // x packed once, kept for the weight gradient
+    const g = convGeometry(ci);
+    plan.xp = buffer(plan.xp, nat.sparseConvPackedSizes(g)[0]);
+    nat.sparseConvPackX(plan.xp, xv, g);
+    nat.sparseConvFwd(y, xv, wv, bv, s.outPtr, s.outIdx, plan.xp, { ...g, relu });
+  } else jsSparseConvFwd(y, xv, wv, bv, convParams(ci), relu, s);
+  const out = be.makeTensorInfo(ci.outShape, 'float32', y);
+  plan.xpFor = out.dataId;
+  return out;
+}
+
+/** What the three gradients share: dy masked by the ReLU, and both packings when the addon runs. */
+interface ConvBackward {
+  plan: SparseConvPlan;
+  ci: ReturnType<typeof convInfo>;
+  p: ReturnType<typeof convParams>;
+  geometry: ReturnType<typeof convGeometry>;
+  g: Float32Array;
+  dyp: Float32Array | null;
+  xp: Float32Array | null;
+}
+
+function sparseConvGradients(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) {
+  const [x, w, y] = saved;
+  const d = dy as tf.Tensor;
+  const plan = plans.get(attrs.plan as number)!;
+  const be = tf.backend();
+  const ci = convInfo(x!.shape, w!.shape, attrs as unknown as Record<string, unknown>);
+  const p = convParams(ci);
+  const geometry = convGeometry(ci);
+  const nat = sparseConvAddon();
+  const dense = nativeAddon();
+  // dy masked by the ReLU, shared by the three gradients; a tensor of the backward scope, so its
+  // array returns to the pool when backprop ends
+  let g = f32(d, be);
+  if (attrs.activation === 'relu') {
+    const yv = f32(y!, be);
+    const m = alloc(d.size);
+    if (dense) dense.reluGrad(m, g, yv);
+    else for (let i = 0; i < m.length; i++) m[i] = yv[i]! > 0 ? g[i]! : 0;
+    tf.tensor(m, d.shape);
+    g = m;
+  }
+  // dy packed once for both gradients; x's packing from the forward pass when it made this y
+  let dyp: Float32Array | null = null,
+    xp: Float32Array | null = null;
+  if (nat) {
+    const [xLen, dyLen] = nat.sparseConvPackedSizes(geometry);
+    dyp = plan.dyp = buffer(plan.dyp, dyLen);
+    nat.sparseConvPackDy(dyp, g, geometry);
+    if (plan.xp && plan.xpFor === y!.dataId && plan.xp.length >= xLen) xp = plan.xp;
+  }
+  const bw: ConvBackward = { plan, ci, p, geometry, g, dyp, xp };
+  return {
+    x: () => {
+      const o = alloc(x!.size);
       const s = plan.structure;
-      const be = tf.backend();
-      const ci = convInfo(x!.shape, w!.shape, attrs as unknown as Record<string, unknown>);
-      const p = convParams(ci);
-      const nat = sparseConvAddon();
-      const dense = nativeAddon();
-      // dy masked by the ReLU, shared by the three gradients; a tensor of the backward scope, so its
-      // array returns to the pool when backprop ends
-      let g = f32(d, be);
-      if (attrs.activation === 'relu') {
-        const yv = f32(y!, be);
-        const m = alloc(d.size);
-        if (dense) dense.reluGrad(m, g, yv);
-        else for (let i = 0; i < m.length; i++) m[i] = yv[i]! > 0 ? g[i]! : 0;
-        tf.tensor(m, d.shape);
-        g = m;
-      }
-      // dy packed once for both gradients; x's packing from the forward pass when it made this y
-      let dyp: Float32Array | null = null,
-        xp: Float32Array | null = null;
-      if (nat) {
-        const [xLen, dyLen] = nat.sparseConvPackedSizes(p);
-        dyp = plan.dyp = buffer(plan.dyp, dyLen);
-        nat.sparseConvPackDy(dyp, g, p);
-        if (plan.xp && plan.xpFor === y!.dataId && plan.xp.length >= xLen) xp = plan.xp;
-      }
-      return {
-        x: () => {
-          const o = alloc(x!.size);
-          if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), p, s.inPtr, s.inIdx, dyp);
-          else jsSparseConvBwdData(o, g, f32(w!, be), p, s);
-          return tf.tensor(o, x!.shape);
-        },
-        filter: () => {
-          if (plan.denseWeightGrad && dense) {
-            const o = alloc(w!.size);
-            dense.convBwdWeights(o, f32(x!, be), g, convGeometry(ci));
-            return tf.tensor(o, w!.shape);
-          }
-          // without the addon, the JS kernel over every connection
-          const all = plan.denseWeightGrad
-            ? new SparseConvStructure(s.shape, new Float32Array(w!.size).fill(1))
-            : s;
-          const o = alloc(w!.size);
-          if (nat && !plan.denseWeightGrad)
-            nat.sparseConvBwdWeights(o, f32(x!, be), g, p, s.outPtr, s.outIdx, xp, dyp);
-          else jsSparseConvBwdWeights(o, f32(x!, be), g, p, all);
-          return tf.tensor(o, w!.shape);
-        },
-        bias: () => {
-          const C = ci.outChannels,
-            o = new Float32Array(C);
-          if (dense) dense.reduce(o, g, { op: 0, outer: 1, r: d.size / C, inner: C });
-          else for (let i = 0; i < g.length; i++) o[i % C]! += g[i]!;
-          return tf.tensor(o, [C]);
-        },
-      };
+      if (nat) nat.sparseConvBwdData(o, g, f32(w!, be), s.inPtr, s.inIdx, dyp, geometry);
+      else jsSparseConvBwdData(o, g, f32(w!, be), p, plan.structure);
+      return tf.tensor(o, x!.shape);
     },
-  });
+    filter: () => filterGradient(bw, x!, w!),
+    bias: () => {
+      const C = ci.outChannels,
+        o = new Float32Array(C);
+      if (dense) dense.reduce(o, g, { op: 0, outer: 1, r: d.size / C, inner: C });
+      else for (let i = 0; i < g.length; i++) o[i % C]! += g[i]!;
+      return tf.tensor(o, [C]);
+    },
+  };
+}
+
+/** The weight gradient: at the active weights only, or dense when the plan asks (RigL's update steps). */
+function filterGradient(
+  { plan, p, geometry, g, dyp, xp }: ConvBackward,
+  x: tf.Tensor,
+  w: tf.Tensor,
+): tf.Tensor {
+  const be = tf.backend();
+  const s = plan.structure;
+  const nat = sparseConvAddon();
+  const dense = nativeAddon();
+  if (plan.denseWeightGrad && dense) {
+    const o = alloc(w.size);
+    dense.convBwdWeights(o, f32(x, be), g, geometry);
+    return tf.tensor(o, w.shape);
+  }
+  // without the addon, the JS kernel over every connection
+  const all = plan.denseWeightGrad ? new SparseConvStructure(s.shape, new Float32Array(w.size).fill(1)) : s;
+  const o = alloc(w.size);
+  if (nat && !plan.denseWeightGrad)
+    nat.sparseConvBwdWeights(o, f32(x, be), g, s.outPtr, s.outIdx, xp, dyp, geometry);
+  else jsSparseConvBwdWeights(o, f32(x, be), g, p, all);
+  return tf.tensor(o, w.shape);
 }
 
 /**
@@ -374,7 +312,6 @@ function register(): void {
  * the mask changes). Release it with `releaseConvPlan` when the layer is gone.
  */
 export function createConvPlan(structure: SparseConvStructure, denseWeightGrad = false): number {
-  register();
   const id = nextPlan++;
   plans.set(id, { structure, denseWeightGrad });
   return id;

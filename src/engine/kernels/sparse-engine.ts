@@ -13,11 +13,10 @@ import {
   mirrorArgs,
   planOf,
   releasePlan,
-  sparseAddon,
-  type MirrorArgs,
   type SparseLayerPlan,
 } from './sparse.js';
 import * as sc from './sparse-conv.js';
+import { sparseAddon, sparseConvAddon, type MirrorArgs } from './sparse-addon.js';
 
 export const SPARSE_ENGINE_MODES = ['auto', 'on', 'off'] as const;
 export type SparseEngineMode = (typeof SPARSE_ENGINE_MODES)[number];
@@ -187,7 +186,7 @@ function release(b: Binding): void {
 function decideConv(density: number, shape: [number, number, number, number]): boolean {
   if (mode === 'off') return false;
   if (mode === 'on') return true;
-  return !!sc.sparseConvAddon() && shape[2] >= sc.CONV_MIN_IN_CHANNELS && density <= sc.CONV_BREAK_EVEN;
+  return !!sparseConvAddon() && shape[2] >= sc.CONV_MIN_IN_CHANNELS && density <= sc.CONV_BREAK_EVEN;
 }
 
 function decide(density: number, size: number): boolean {
@@ -232,7 +231,7 @@ export function activeWeights(w: tf.Tensor): { active: Int32Array; mirror: Mirro
   if (!b) return undefined;
   refresh(b);
   if (b.plan === undefined) return undefined;
-  if (b.conv) return { active: sc.convPlanOf(b.plan).structure.active, mirror: [] };
+  if (b.conv) return { active: sc.convPlanOf(b.plan).structure.active, mirror: [null, null, null] };
   const plan = planOf(b.plan);
   return { active: plan.structure.active, mirror: mirrorArgs(plan) };
 }

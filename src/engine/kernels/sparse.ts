@@ -7,158 +7,35 @@
  * Native kernels (native/src/sparse_linear*.cc) when the addon is loaded, plain JS otherwise.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NativeAddon } from './addon.js';
+import { nativeAddon } from './addon.js';
 import { alloc, valuesOf } from '../pool.js';
-import { nativeAddon } from '../native.js';
 import type { CpuBackend, KernelArgs } from './cpu-backend.js';
-import { groupCsr, nonzeroPositions } from './csr.js';
-
-/** The sparse kernels of the native addon (native/src/sparse_linear.cc). */
-export interface SparseAddon {
-  /** The instruction set in use; a name ('avx512' | 'avx2' | 'scalar' | 'best') switches to it. */
-  sparseIsa(name?: string): string;
-  sparseForward(
-    y: Float32Array,
-    x: Float32Array,
-    w: Float32Array,
-    bias: Float32Array | null,
-    B: number,
-    K: number,
-    N: number,
-    outPtr: Int32Array,
-    outIdx: Int32Array,
-    inPtr: Int32Array,
-    inIdx: Int32Array,
-    relu: boolean,
-    /** Keeps the transposed input [K, ld] here, for sparseDw(…, xIsT = true). */
-    xT?: Float32Array,
-    /** The active weights in by-output order (a plan's mirror), read instead of w. */
-    wOut?: Float32Array,
-    /** The same in active (by-input) order, for batches below 8. */
-    wIn?: Float32Array,
-  ): void;
-  /** dyT [N, ld] = transpose(dy ⊙ (y > 0)), ld = B rounded up to 16. */
-  sparseGradOut(dyT: Float32Array, dy: Float32Array, y: Float32Array | null, B: number, N: number): void;
-  sparseDx(
-    dx: Float32Array,
-    dyT: Float32Array,
-    w: Float32Array,
-    B: number,
-    K: number,
-    N: number,
-    inPtr: Int32Array,
-    inIdx: Int32Array,
-    /** The active weights in active (by-input) order (a plan's mirror), read instead of w. */
-    wIn?: Float32Array,
-  ): void;
-  sparseDw(
-    dw: Float32Array,
-    x: Float32Array,
-    dyT: Float32Array,
-    B: number,
-    K: number,
-    N: number,
-    inPtr: Int32Array,
-    inIdx: Int32Array,
-    /** x is already transposed to [K, ld] (sparseForward's xT). */
-    xIsT?: boolean,
-    /** Zero dw's inactive entries too (default true). */
-    zero?: boolean,
-  ): void;
-  sparseDb(db: Float32Array, dyT: Float32Array, B: number, N: number): void;
-  /** SGD at the positions idx; m (and Adam's m, v) one entry per weight, or per idx entry (compact). */
-  sgdActive(
-    w: Float32Array,
-    g: Float32Array,
-    m: Float32Array | null,
-    idx: Int32Array,
-    lr: number,
-    momentum: number,
-    weightDecay: number,
-    nesterov: boolean,
-    ...mirror: MirrorArgs
-  ): void;
-  adamActive(
-    w: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    idx: Int32Array,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-    step: number,
-    ...mirror: MirrorArgs
-  ): void;
-}
-
-/** A plan's mirror as the optimizer kernels take it: wIn, wOut, slot (or nothing). */
-export type MirrorArgs = [] | [Float32Array, Float32Array, Int32Array];
-
-let forceJs = false;
-
-/** Runs the sparse op on its plain JS kernels even when the addon is loaded (tests compare the two). */
-export function useJsSparseKernels(on: boolean): void {
-  forceJs = on;
-}
-
-/** The native sparse kernels, when the addon is loaded and has them. */
-export function sparseAddon(): SparseAddon | undefined {
-  if (forceJs) return undefined;
-  const a = nativeAddon() as (NativeAddon & Partial<SparseAddon>) | undefined;
-  return a?.sparseForward ? (a as unknown as SparseAddon) : undefined;
-}
+import { CompressedRows, maskOf } from './csr.js';
+import { SPRIG_KERNELS } from './names.js';
+import { sparseAddon, type MirrorArgs, type SparseAddon } from './sparse-addon.js';
 
 /**
  * The active connections of a [K, N] weight (K inputs, N outputs) as two CSR index sets: by output
  * (row n lists its inputs k, ascending), for the forward pass; by input (row k lists its outputs n,
  * ascending), for the input and weight gradients. `active` lists the positions k·N + n, ascending.
  */
-export class SparseStructure {
-  readonly outPtr: Int32Array;
-  readonly outIdx: Int32Array;
-  readonly inPtr: Int32Array;
-  readonly inIdx: Int32Array;
-  readonly active: Int32Array;
-  /** outSlot[j]: the by-output CSR index of active[j]. */
-  readonly outSlot: Int32Array;
-
+export class SparseStructure extends CompressedRows {
   constructor(
     readonly K: number,
     readonly N: number,
     mask: Float32Array,
   ) {
-    if (mask.length !== K * N) throw new Error(`mask has ${mask.length} entries, the weight ${K}×${N}`);
-    this.active = nonzeroPositions(mask);
-    const byInput = groupCsr(
-      this.active,
-      K,
-      (i) => Math.floor(i / N),
-      (i) => i % N,
-    );
-    const byOutput = groupCsr(
-      this.active,
-      N,
+    super(
+      maskOf(mask, [K, N], 'weight'),
+      { outputs: N, inputs: K },
       (i) => i % N,
       (i) => Math.floor(i / N),
+      { byOutput: (i) => Math.floor(i / N), byInput: (i) => i % N },
     );
-    [this.inPtr, this.inIdx, this.outPtr, this.outIdx, this.outSlot] = [
-      byInput.ptr,
-      byInput.idx,
-      byOutput.ptr,
-      byOutput.idx,
-      byOutput.slot,
-    ];
   }
 
-  get nnz(): number {
-    return this.active.length;
-  }
-
-  get density(): number {
-    return this.K * this.N === 0 ? 1 : this.nnz / (this.K * this.N);
+  protected get size(): number {
+    return this.K * this.N;
   }
 }
 
@@ -228,7 +105,7 @@ export function jsSparseDw(
 
 // ---------------------------------------------------------------- the differentiable op
 
-const SPARSE_DENSE = 'SprigSparseDense';
+const SPARSE_DENSE = SPRIG_KERNELS.sparseDense;
 
 /** What the op needs besides its tensors: the layer's structure and how to compute dW. */
 export interface SparseLayerPlan {
@@ -261,56 +138,41 @@ let nextPlan = 0;
 const f32 = (t: tf.TensorInfo, be: unknown): Float32Array => valuesOf(t, be);
 const padded = (b: number): number => Math.ceil(b / 16) * 16;
 
-let registered = false;
-function register(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: SPARSE_DENSE,
-    backendName: 'cpu',
-    kernelFunc: (a) => {
-      const args = a as unknown as KernelArgs;
-      const be = args.backend as CpuBackend;
-      const { x, w, bias } = args.inputs;
-      const plan = plans.get(args.attrs!.plan as number)!;
-      const s = plan.structure;
-      const B = x!.shape[0]!;
-      const relu = args.attrs!.activation === 'relu';
-      const y = alloc(B * s.N);
-      const xv = f32(x!, be),
-        wv = f32(w!, be),
-        bv = bias ? f32(bias, be) : null;
-      const nat = sparseAddon();
-      if (nat) {
-        // keep the transposed input for dW only while a gradient is being recorded (not in evaluation)
-        const recording = (tf.engine().state as { gradientDepth?: number }).gradientDepth! > 0;
-        const n = s.K * padded(B);
-        if (recording && (!plan.xT || plan.xT.length < n)) plan.xT = new Float32Array(n);
-        const keep = recording ? plan.xT : undefined;
-        const { wIn, wOut } = mirrored(plan, wv, w!.dataId);
-        nat.sparseForward(
-          y,
-          xv,
-          wv,
-          bv,
-          B,
-          s.K,
-          s.N,
-          s.outPtr,
-          s.outIdx,
-          s.inPtr,
-          s.inIdx,
-          relu,
-          keep,
-          wOut,
-          wIn,
-        );
-        plan.xTOf = recording ? x!.dataId : undefined;
-      } else jsSparseForward(y, xv, wv, bv, B, s, relu);
-      return be.makeTensorInfo([B, s.N], 'float32', y);
-    },
-  });
-  tf.registerGradient({
+/** SprigSparseDense's kernel (kernels/register.ts lists it): the addon's when loaded, else JS. */
+export function sparseDenseKernel(a: unknown): tf.TensorInfo {
+  const args = a as KernelArgs;
+  const be = args.backend as CpuBackend;
+  const { x, w, bias } = args.inputs;
+  const plan = plans.get(args.attrs!.plan as number)!;
+  const s = plan.structure;
+  const B = x!.shape[0]!;
+  const relu = args.attrs!.activation === 'relu';
+  const y = alloc(B * s.N);
+  const xv = f32(x!, be),
+    wv = f32(w!, be),
+    bv = bias ? f32(bias, be) : null;
+  const nat = sparseAddon();
+  if (nat) {
+    // keep the transposed input for dW only while a gradient is being recorded (not in evaluation)
+    const recording = (tf.engine().state as { gradientDepth?: number }).gradientDepth! > 0;
+    const n = s.K * padded(B);
+    if (recording && (!plan.xT || plan.xT.length < n)) plan.xT = new Float32Array(n);
+    const keep = recording ? plan.xT! : null;
+    const { wIn, wOut } = mirrored(plan, wv, w!.dataId);
+    nat.sparseForward(y, xv, wv, bv, s.outPtr, s.outIdx, s.inPtr, s.inIdx, keep, wOut, wIn, {
+      B,
+      K: s.K,
+      N: s.N,
+      relu,
+    });
+    plan.xTOf = recording ? x!.dataId : undefined;
+  } else jsSparseForward(y, xv, wv, bv, B, s, relu);
+  return be.makeTensorInfo([B, s.N], 'float32', y);
+}
+
+/** SprigSparseDense's gradient (kernels/gradients.ts lists it): dx, dW at the active connections, db. */
+export function sparseDenseGradient(): tf.GradConfig {
+  return {
     kernelName: SPARSE_DENSE,
     inputsToSave: ['x', 'w'],
     outputsToSave: [true],
@@ -327,7 +189,7 @@ function register(): void {
         ? nativeGrads(nat, plan, x!, w!, y!, d, B, relu, be)
         : jsGrads(s, plan, x!, w!, y!, d, B, relu);
     },
-  });
+  };
 }
 
 /** The plan's compact weight mirrors, copied from w the first time. */
@@ -346,9 +208,9 @@ function mirrored(
   return { wIn: plan.wIn, wOut: plan.wOut };
 }
 
-/** The optimizer kernels' mirror arguments for a plan (none before its first forward). */
+/** The optimizer kernels' mirror arguments for a plan (nulls before its first forward). */
 export function mirrorArgs(plan: SparseLayerPlan): MirrorArgs {
-  return plan.wIn && plan.wOut ? [plan.wIn, plan.wOut, plan.structure.outSlot] : [];
+  return plan.wIn && plan.wOut ? [plan.wIn, plan.wOut, plan.structure.outSlot] : [null, null, null];
 }
 
 type Grads = Record<string, () => tf.Tensor>;
@@ -369,12 +231,12 @@ function nativeGrads(
   // dy masked by the ReLU and transposed to [N, ld], shared by the three gradients; a tensor of the
   // backward scope, so its array returns to the pool when backprop ends
   const dyT = alloc(N * padded(B));
-  nat.sparseGradOut(dyT, f32(d, be), relu ? f32(y, be) : null, B, N);
+  nat.sparseGradOut(dyT, f32(d, be), relu ? f32(y, be) : null, { B, N });
   tf.tensor(dyT, [dyT.length]);
   return {
     x: () => {
       const o = alloc(B * K);
-      nat.sparseDx(o, dyT, f32(w, be), B, K, N, s.inPtr, s.inIdx, plan.wIn);
+      nat.sparseDx(o, dyT, f32(w, be), s.inPtr, s.inIdx, plan.wIn ?? null, { B, K, N });
       return tf.tensor(o, [B, K]);
     },
     w: () => {
@@ -391,12 +253,13 @@ function nativeGrads(
         plan.dwClear = undefined;
       }
       const cached = plan.xTOf === x.dataId;
-      nat.sparseDw(plan.dw, cached ? plan.xT! : f32(x, be), dyT, B, K, N, s.inPtr, s.inIdx, cached, false);
+      const x1 = cached ? plan.xT! : f32(x, be);
+      nat.sparseDw(plan.dw, x1, dyT, s.inPtr, s.inIdx, { B, K, N, xIsT: cached, zero: false });
       return tf.tensor(plan.dw, [K, N]);
     },
     bias: () => {
       const o = new Float32Array(N);
-      nat.sparseDb(o, dyT, B, N);
+      nat.sparseDb(o, dyT, { B, N });
       return tf.tensor(o, [N]);
     },
   };
@@ -459,7 +322,6 @@ function jsGrads(
  * the mask changes). Release it with `releasePlan` when the layer is gone.
  */
 export function createPlan(structure: SparseStructure, denseWeightGrad = false): number {
-  register();
   const id = nextPlan++;
   plans.set(id, { structure, denseWeightGrad });
   return id;

@@ -1,33 +1,20 @@
 /**
- * What to plot, as plain data: a run's metrics and the curves in its JSON files become `ChartSpec`s
- * that the browser (Chart.js) and `sprig plot` (SVG) both draw. Kinds are not hard-coded: any array
- * of points with a step, and any `{steps: [], <name>: []}` columns, become charts; a lottery
- * curve.json (levels with `remaining`) becomes accuracy against remaining weights on a log axis.
+ * Generic line figures, found by shape: a run's index metrics and the curves in its JSON files
+ * become `LineFigure`s that the browser (Chart.js) and `sprig plot` (SVG) both draw. Kinds are not
+ * hard-coded: any array of points with a step, and any `{steps: [], <name>: []}` columns, become
+ * figures; a lottery curve.json (levels with `remaining`) becomes accuracy against remaining weights
+ * on a log axis. They are gathered as `ChartData` (the data's own units) and made figures by
+ * `chartFigure`, which decides display units and colours.
  */
 import type { MetricRow } from '../store/index-db.js';
+import type { ChartData, DataSeries, LineFigure } from './types.js';
+import { palette } from './palette.js';
+import { withRanges } from './axes.js';
+import { isLotteryCurve, type LotteryCurve } from './lottery.js';
 
-export interface Series {
-  label: string;
-  x: number[];
-  y: number[];
-  /** Standard deviation of each point over replicates, when known. */
-  std?: number[];
-}
-
-export interface ChartSpec {
-  id: string;
-  title: string;
-  xLabel: string;
-  yLabel: string;
-  xLog?: boolean;
-  /** Draw x from high to low (remaining weights: dense on the left, sparsest on the right). */
-  xReverse?: boolean;
-  /** Show x as a percentage (fractions of weights remaining). */
-  xPercent?: boolean;
-  series: Series[];
-  /** Where the data came from: 'metrics' or a file name. */
-  source: string;
-}
+/** A run's metrics step by lottery level for a lottery (and its one-shot), else by training iteration. */
+export const metricsXLabel = (kind: string) =>
+  kind === 'lottery' || kind === 'lottery_oneshot' ? 'level' : 'step';
 
 /** Metrics that are the x axis of others, not quantities to plot. */
 const X_LIKE = new Set(['step', 'steps', 'epoch', 'level', 'samplesSeen', 'alpha', 'alphas', 'x']);
@@ -53,9 +40,13 @@ export function humanize(name: string): string {
  * A run's index metrics, one chart per quantity: test and train loss share the loss chart, a
  * lottery's branches (`kd.testAccuracy`) share the main line's chart.
  */
-export function metricCharts(rows: MetricRow[], xLabel = 'step'): ChartSpec[] {
-  const charts = new Map<string, ChartSpec>();
-  const series = new Map<string, Series>();
+export function metricCharts(rows: MetricRow[], xLabel = 'step'): LineFigure[] {
+  return metricChartData(rows, xLabel).map(chartFigure);
+}
+
+function metricChartData(rows: MetricRow[], xLabel: string): ChartData[] {
+  const charts = new Map<string, ChartData>();
+  const series = new Map<string, DataSeries>();
   for (const r of rows) {
     if (r.value === null || !Number.isFinite(r.value)) continue;
     const dot = r.name.lastIndexOf('.');
@@ -94,8 +85,8 @@ export function metricCharts(rows: MetricRow[], xLabel = 'step'): ChartSpec[] {
 }
 
 /** One metric's points (by exact name), for compare views and `sprig plot`. */
-export function metricSeries(rows: MetricRow[], name: string, label = name): Series {
-  const s: Series = { label, x: [], y: [] };
+export function metricSeries(rows: MetricRow[], name: string, label = name): DataSeries {
+  const s: DataSeries = { label, x: [], y: [] };
   for (const r of rows) {
     if (r.name !== name || r.value === null || !Number.isFinite(r.value)) continue;
     s.x.push(r.step);
@@ -104,29 +95,13 @@ export function metricSeries(rows: MetricRow[], name: string, label = name): Ser
   return s;
 }
 
-interface LotteryStat {
-  testAccuracy: number;
-  testAccuracyStd?: number;
-  remaining: number;
+type LotteryStat = Pick<LotteryCurve['levels'][number], 'testAccuracy' | 'testAccuracyStd' | 'remaining'> & {
   branches?: Record<string, LotteryStat>;
-}
-
-/** Is this a lottery curve.json: `{levels: [{remaining, testAccuracy, branches}], oneShot?: […]}`? */
-export function isLotteryCurve(v: unknown): v is { levels: LotteryStat[]; oneShot?: LotteryStat[] } {
-  const levels = (v as { levels?: unknown })?.levels;
-  return (
-    Array.isArray(levels) &&
-    levels.length > 0 &&
-    levels.every((l) => typeof l?.remaining === 'number' && typeof l?.testAccuracy === 'number')
-  );
-}
+};
 
 /** Accuracy against remaining weights (log x, as in Frankle & Carbin 2019, fig. 1): main line, branches, one-shot. */
-export function lotteryChart(
-  curve: { levels: LotteryStat[]; oneShot?: LotteryStat[] },
-  source = 'curve.json',
-): ChartSpec {
-  const series: Series[] = [];
+function lotteryChart(curve: LotteryCurve, source = 'curve.json'): ChartData {
+  const series: DataSeries[] = [];
   const add = (label: string, points: LotteryStat[]) => {
     if (!points.length) return;
     series.push({
@@ -186,8 +161,8 @@ function chartsFromPoints(
   xKey: string,
   path: string,
   source: string,
-): ChartSpec[] {
-  const groups = new Map<string, ChartSpec>();
+): ChartData[] {
+  const groups = new Map<string, ChartData>();
   const chart = (key: string, title: string, yLabel: string) => {
     let c = groups.get(key);
     if (!c)
@@ -204,7 +179,7 @@ function chartsFromPoints(
       );
     return c;
   };
-  const push = (c: ChartSpec, label: string, x: number, y: unknown) => {
+  const push = (c: ChartData, label: string, x: number, y: unknown) => {
     if (!isNum(y)) return;
     let s = c.series.find((q) => q.label === label);
     if (!s) c.series.push((s = { label, x: [], y: [] }));
@@ -232,12 +207,12 @@ function chartFromColumns(
   xKey: string,
   path: string,
   source: string,
-): ChartSpec | undefined {
+): ChartData | undefined {
   const x = v[xKey] as number[];
-  const series: Series[] = [];
+  const series: DataSeries[] = [];
   const addColumn = (label: string, col: unknown) => {
     if (Array.isArray(col) && col.length === x.length && col.every((c) => isNum(c) || c === null)) {
-      const s: Series = { label, x: [], y: [] };
+      const s: DataSeries = { label, x: [], y: [] };
       col.forEach((c, i) => {
         if (!isNum(c)) return;
         s.x.push(x[i]!);
@@ -272,9 +247,13 @@ function elementName(v: unknown, i: number): string {
 }
 
 /** Every chart a JSON document holds, found by shape (see the file comment). */
-export function chartsFromJson(doc: unknown, source: string): ChartSpec[] {
+export function chartsFromJson(doc: unknown, source: string): LineFigure[] {
+  return chartDataFromJson(doc, source).map(chartFigure);
+}
+
+function chartDataFromJson(doc: unknown, source: string): ChartData[] {
   if (isLotteryCurve(doc)) return [lotteryChart(doc, source)];
-  const out: ChartSpec[] = [];
+  const out: ChartData[] = [];
   const walk = (v: unknown, path: string, depth: number) => {
     if (out.length >= MAX_CHARTS_PER_FILE || depth > 6) return;
     const px = pointsXKey(v);
@@ -296,4 +275,41 @@ export function chartsFromJson(doc: unknown, source: string): ChartSpec[] {
   };
   walk(doc, '', 0);
   return out.slice(0, MAX_CHARTS_PER_FILE);
+}
+
+const PERCENT_QUANTITY = /accuracy|error/i;
+
+/**
+ * A generic chart of one run's metrics or curve file (charts.ts) as a figure: accuracy and error
+ * in percent, levels and steps as whole numbers, one colour per series.
+ */
+export function chartFigure(c: ChartData): LineFigure {
+  return withRanges(chartFigureRaw(c)) as LineFigure;
+}
+
+function chartFigureRaw(c: ChartData): LineFigure {
+  const percent = PERCENT_QUANTITY.test(c.yLabel) || PERCENT_QUANTITY.test(c.title);
+  const colors = palette(c.series.length);
+  const xInt = /^(step|steps|level|epoch|iteration)/.test(c.xLabel);
+  return {
+    type: 'line',
+    id: c.id,
+    title: c.title,
+    x: {
+      label: c.xPercent ? `${c.xLabel} (%)` : c.xLabel,
+      unit: xInt ? 'integer' : c.xPercent ? 'percent' : 'number',
+      log: c.xLog,
+      reverse: c.xReverse,
+      ticksAtData: c.xLog,
+    },
+    y: { label: percent ? `${c.yLabel} (%)` : c.yLabel, unit: percent ? 'percent' : 'number' },
+    series: c.series.map((s, i) => ({
+      label: s.label,
+      x: c.xPercent ? s.x.map((v) => v * 100) : s.x,
+      y: percent ? s.y.map((v) => v * 100) : s.y,
+      std: s.std ? (percent ? s.std.map((v) => v * 100) : s.std) : undefined,
+      color: colors[i]!,
+    })),
+    source: c.source,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * V8 settings for sprig's processes, applied before the rest of the CLI is evaluated (import this
+ * V8 settings for sprig's processes (the CLI and the bench workers), applied before the rest is evaluated (import this
  * module first). `SPRIG_V8_TUNING=0` skips them.
  * - A training step runs the same few hundred TF.js functions over and over, so optimising them
  *   sooner pays: with a lower interrupt budget (8000 instead of 132 KB) V8's optimising compiler
