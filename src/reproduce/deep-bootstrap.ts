@@ -22,7 +22,8 @@ import type { Check, Outcome, Paper, ReproContext } from './types.js';
 /**
  * n = 1,000 at batch 32 for 40 Real World epochs (1,240 steps, 39,680 Ideal World samples, all
  * fresh): the Real World reaches train error < 1 % well inside the run, and the models (a convnet,
- * two MLPs and a narrow one) differ in test error.
+ * three MLPs) differ in test error. An MLP of 16 hidden units did not reach it on seed 7 (train
+ * error 1.6 % at the end): docs/fidelity.md.
  */
 function hparamsOf(ctx: ReproContext, seed: number): BootstrapHparams {
   return validate(bootstrapHparamsSchema, {
@@ -38,7 +39,7 @@ function hparamsOf(ctx: ReproContext, seed: number): BootstrapHparams {
       n: ctx.quick ? 64 : 1000,
       models: ctx.quick
         ? ['mlp_16', 'mlp_2', 'mlp_4']
-        : ['mnist_lenet5', 'mnist_lenet_300_100', 'mlp_64', 'mlp_16'],
+        : ['mnist_lenet5', 'mnist_lenet_300_100', 'mlp_64', 'mlp_32'],
       logEvery: '1ep',
       threshold: 0.01,
     },
