@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadCheckpoint } from '../src/training/checkpoint.js';
+import { loadCheckpoint } from '../src/store/checkpoint.js';
 import { serveDashboard } from '../src/dashboard/server.js';
 import { CLI, sprig, sprigJson, tempRoot } from './helpers.js';
 

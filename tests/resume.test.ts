@@ -9,7 +9,7 @@ import { createModel } from '../src/models/registry.js';
 import { train, type TrainOptions } from '../src/training/loop.js';
 import { streamSource } from '../src/training/sources.js';
 import { crossEntropy } from '../src/training/losses.js';
-import { loadCheckpoint } from '../src/training/checkpoint.js';
+import { loadCheckpoint } from '../src/store/checkpoint.js';
 import { SprigError } from '../src/util/errors.js';
 import { sprigAsync, sprigJson, tempRoot } from './helpers.js';
 

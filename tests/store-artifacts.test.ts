@@ -1,11 +1,12 @@
 /** The store's artifacts: atomic writes that clean up, clear errors for damaged files, the index rebuilt. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJson } from '../src/store/artifacts.js';
 import { RunStore, ensureDir } from '../src/store/store.js';
-import { loadCheckpoint, saveCheckpoint, writeAtomic } from '../src/training/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/store/checkpoint.js';
+import { writeAtomic } from '../src/store/atomic.js';
 import { SprigError } from '../src/util/errors.js';
 import { sprig, sprigJson, tempRoot } from './helpers.js';
 
@@ -29,11 +30,20 @@ test('damaged JSON and checkpoints are named with their fix', () => {
   const json = join(root, 'result.json');
   writeJson(json, { testAccuracy: 0.5 });
   writeFileSync(json, readFileSync(json, 'utf8').slice(0, 10));
-  assert.throws(() => readJson(json), /result\.json is corrupt .*\n\s+fix: delete the run directory/);
-  assert.equal(readJson(join(root, 'missing.json')), undefined);
+  // Caught by its size in the manifest, and without a manifest (an older store) by its parse.
+  const retrain = /\n\s+fix: move the damaged run aside with `sprig verify --move-aside/;
+  assert.throws(() => readJson(json), /result\.json is corrupt \(10 bytes where 26 were written\)/);
+  assert.throws(() => readJson(json), retrain);
   const ck = join(root, 'checkpoint.bin');
   saveCheckpoint(ck, { meta: { step: 3 }, arrays: new Map([['w/a', new Float32Array(100)]]) });
   writeFileSync(ck, readFileSync(ck).subarray(0, 200));
+  assert.throws(
+    () => loadCheckpoint(ck),
+    /checkpoint\.bin is corrupt \(200 bytes where .*\n\s+fix: delete it/,
+  );
+  unlinkSync(join(root, 'manifest.json'));
+  assert.throws(() => readJson(json), /result\.json is corrupt \(.*JSON/);
+  assert.equal(readJson(join(root, 'missing.json')), undefined);
   assert.throws(
     () => loadCheckpoint(ck),
     /checkpoint .*checkpoint\.bin is corrupt \(truncated\)\n\s+fix: delete it/,
@@ -98,7 +108,8 @@ test('the index is rebuilt from the run directories: by command, and when it is 
   const byId = new Map(rows.map((r) => [r.runId, r]));
   assert.equal(byId.get(trained.runId)?.status, 'finished');
   assert.equal(byId.get(trained.runId)?.result.testAccuracy, trained.testAccuracy);
-  assert.equal(byId.get('train_0123456789abcdef')?.status, 'running');
+  // No process owns it, so it is not running: re-running its command resumes it.
+  assert.equal(byId.get('train_0123456789abcdef')?.status, 'interrupted');
 
   const re = sprigJson<{ runs: number }>(['reindex', '--root', root]);
   assert.equal(re.runs, 2);

@@ -40,7 +40,14 @@ export function register(program: Command): void {
       const out =
         (o.out as string | undefined) ??
         `${dir}/export/${format === 'tfjs' ? 'tfjs' : `model.${values}.sprig`}`;
-      const r = await exportRun(dir, { format, out, values, int8Scale, evaluate: o.evaluate !== false });
+      const r = await exportRun(dir, {
+        format,
+        out,
+        values,
+        int8Scale,
+        evaluate: o.evaluate !== false,
+        root: o.root,
+      });
       emit(o.json, r, () => human(r));
     });
 }

@@ -20,6 +20,7 @@ import { register as worker } from './worker.js';
 import { register as predict } from './predict.js';
 import { register as sparseEngine } from './sparse-engine.js';
 import { register as exportCmd } from './export.js';
+import { register as verify } from './verify.js';
 
 const program = new Command('sprig')
   .description(
@@ -46,6 +47,7 @@ for (const register of [
   predict,
   sparseEngine,
   exportCmd,
+  verify,
 ])
   register(program);
 

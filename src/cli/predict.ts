@@ -3,13 +3,15 @@
  * the sparse engine (masked dense layers on the sparse kernels) against the same weights run dense,
  * interleaved, medians. The run's stored weights and masks are used as they are.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { bindSparseLayers, setSparseEngine, sparseEngineMode, sparseReport, tf } from '../engine/index.js';
 import { trainHparamsSchema, validate } from '../experiments/hparams.js';
 import { setup } from '../experiments/setup.js';
-import { WEIGHTS_FILE, loadWeights } from '../experiments/run.js';
+import { loadWeights } from '../experiments/run.js';
+import { artifactPath, readJson } from '../store/artifacts.js';
+import { finishedResult } from '../store/verify.js';
 import { evaluate } from '../training/evaluate.js';
 import { defaultRoot } from '../store/store.js';
 import { SprigError } from '../util/errors.js';
@@ -25,16 +27,16 @@ export interface PredictResult {
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[(v.length - 1) >> 1]!;
 
 export function predictRun(dir: string, batches: number[], steps: number): PredictResult {
-  const hpPath = join(dir, 'hparams.json');
-  if (!existsSync(join(dir, WEIGHTS_FILE)) || !existsSync(hpPath))
+  const weightsPath = artifactPath(dir, 'weights');
+  const raw = existsSync(weightsPath) && readJson<Record<string, unknown>>(artifactPath(dir, 'hparams'));
+  if (!raw || !finishedResult(dir))
     throw new SprigError(
       `no finished run at ${dir}`,
       'pass a run directory or run id (sprig runs lists them)',
     );
-  const raw = JSON.parse(readFileSync(hpPath, 'utf8')) as Record<string, unknown>;
   const hp = validate(trainHparamsSchema, { dataset: raw.dataset, model: raw.model, training: raw.training });
   const s = setup(hp);
-  const stored = loadWeights(join(dir, WEIGHTS_FILE));
+  const stored = loadWeights(weightsPath);
   for (const [n, st] of stored.bnStats) s.model.bnStats.get(n)?.mean.set(st.mean);
   for (const [n, st] of stored.bnStats) s.model.bnStats.get(n)?.variance.set(st.variance);
   const vars = new Map(

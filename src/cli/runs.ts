@@ -1,28 +1,37 @@
-import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { RunStore } from '../store/store.js';
-import type { RunRow } from '../store/index-db.js';
-import { SprigError } from '../util/errors.js';
+import { checkStoreRoot, RunStore } from '../store/store.js';
+import { RUN_STATUSES, type RunRow } from '../store/index-db.js';
+import { retrainFix } from '../store/faults.js';
+import { SprigError, unknownName } from '../util/errors.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit, pct, table } from './output.js';
 
 /** Listing and showing only read: they work on a read-only store. */
-function readStore(root: string): RunStore {
-  const store = new RunStore(root, { readOnly: true });
-  if (!existsSync(store.root))
-    throw new SprigError(
-      `there is no run store at ${store.root}`,
-      'pass --root DIR (or set SPRIG_ROOT) to the directory your runs are stored in',
-    );
-  return store;
+export function readStore(root: string): RunStore {
+  checkStoreRoot(resolve(root));
+  return new RunStore(root, { readOnly: true });
+}
+
+/** What to do about a run in this status (none for the ordinary ones). */
+function statusFix(status: RunRow['status'], root: string): string | undefined {
+  if (status === 'interrupted')
+    return 'its process is gone; run the same command again to resume it from its last checkpoint';
+  if (status === 'corrupt')
+    return `its files fail their check (\`sprig verify --root ${root}\` names them); ${retrainFix(root)}`;
+  if (status === 'missing')
+    return `its directory is gone; run the command that made it again to train it, or \`sprig reindex --root ${root}\` to drop it`;
+  return undefined;
 }
 
 export function register(program: Command): void {
   addOutputFlags(program.command('runs').description('list stored runs'))
     .option('--kind <kind>', 'only runs of this kind (train, lottery, dst, …)')
-    .option('--status <status>', 'only runs with this status (running, interrupted, finished, failed)')
+    .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--all', 'include nested runs (lottery levels, branches)')
     .action((o: CommonOptions & { kind?: string; status?: string; all?: boolean }) => {
+      if (o.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(o.status))
+        throw unknownName('status', o.status, RUN_STATUSES);
       const store = readStore(o.root);
       const rows = store.index
         .list({ kind: o.kind, parent: o.all ? undefined : null })
@@ -60,7 +69,12 @@ export function register(program: Command): void {
     const row = findRun(store, run);
     const metrics = store.index.metrics(row.runId);
     const dir = row.dir ?? store.dir(row.runId);
-    const engine = store.record(dir);
+    let engine: ReturnType<RunStore['record']>;
+    try {
+      engine = store.record(dir);
+    } catch {
+      engine = undefined; // a damaged run.json: the status says corrupt
+    }
     store.close();
     emit(o.json, { ...row, engine, metrics }, () => {
       const steps = [...new Set(metrics.map((m) => m.step))];
@@ -68,9 +82,7 @@ export function register(program: Command): void {
       const get = (s: number, n: string) => metrics.find((m) => m.step === s && m.name === n)?.value;
       return [
         `${row.runId} (${row.kind}, ${row.status})`,
-        ...(row.status === 'interrupted'
-          ? ['its process is gone; run the same command again to resume it from its last checkpoint']
-          : []),
+        ...[statusFix(row.status, store.root)].filter((l) => l !== undefined),
         ...(engine ? [`engine: ${engine.engine}, ${engine.threads} thread(s)`] : []),
         `hyperparameters: ${JSON.stringify(row.hparams, null, 2)}`,
         `result: ${JSON.stringify(row.result, null, 2)}`,

@@ -5,14 +5,13 @@
  * bootstrap and gradflow parents) are found from their directories at the root.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { openReadOnly, queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
-import { BOOKKEEPING } from '../store/artifacts.js';
-import { shownStatus } from '../store/owner.js';
+import { artifactPath, BOOKKEEPING, FILES, INDEX_FILE, readJson } from '../store/artifacts.js';
+import { shownStatus } from '../store/status.js';
+import { ioError, sqliteAsErrno } from '../store/faults.js';
 import { SprigError } from '../util/errors.js';
-
-export const INDEX_FILE = 'index.sqlite';
 /** Extra JSON files bigger than this are listed but not parsed (they would stall the page). */
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
@@ -43,19 +42,26 @@ export class StoreReader {
         `${this.root} has no run index yet (${INDEX_FILE} is missing)`,
         'run an experiment first (e.g. `sprig train --dataset synthetic --model mlp_32`), or pass --root DIR (or SPRIG_ROOT) of an existing store',
       );
-    [this.db, this.copy] = openReadOnly(path); // also on a read-only disk
+    try {
+      [this.db, this.copy] = openReadOnly(path); // also on a read-only disk
+    } catch (e) {
+      throw ioError('open the run index', path, sqliteAsErrno(e)); // a full disk, named as one
+    }
   }
 
   list(filter: RunFilter = {}): (RunRow & { sweeps: string[] })[] {
     const where: string[] = filter.all ? [] : ['parent IS NULL'];
     const args: string[] = [];
-    for (const k of ['kind', 'status'] as const) {
-      if (!filter[k]) continue;
-      where.push(`${k} = ?`);
-      args.push(filter[k]);
+    if (filter.kind) {
+      where.push('kind = ?');
+      args.push(filter.kind);
     }
     const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`;
-    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow).map(this.live);
+    // The status filter applies to the shown status (corrupt, interrupted are not what the index says).
+    const rows = (this.db.prepare(sql).all(...args) as Record<string, string>[])
+      .map(this.row)
+      .map(this.live)
+      .filter((r) => !filter.status || r.status === filter.status);
     // Parents that only exist as directories belong to the top level.
     const extra = this.directoryRuns().filter(
       (r) => (!filter.kind || r.kind === filter.kind) && (!filter.status || r.status === filter.status),
@@ -95,14 +101,16 @@ export class StoreReader {
   get(id: string): RunRow | undefined {
     const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(id) as
       Record<string, string> | undefined;
-    if (row) return this.live(toRow(row));
+    if (row) return this.live(this.row(row));
     const dirRun = this.directoryRuns().find((r) => r.runId === id);
     if (dirRun) return dirRun;
     const found = unique(this.findByPrefix(id));
     return found && this.live(found);
   }
 
-  /** A `running` run whose owner process is gone is shown as `interrupted`. */
+  private row = (r: Record<string, string>): RunRow => toRow(r, this.root);
+
+  /** The status its directory and owner's lock say (a dead owner's run is `interrupted`). */
   private live = (row: RunRow): RunRow => ({ ...row, status: shownStatus(row, this.dir(row)) });
 
   findByPrefix(prefix: string): RunRow[] {
@@ -110,7 +118,7 @@ export class StoreReader {
       this.db
         .prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ESCAPE '\\' ORDER BY created_at")
         .all(escapeLike(prefix)) as Record<string, string>[]
-    ).map(toRow);
+    ).map(this.row);
     const known = new Set(rows.map((r) => r.runId));
     return [
       ...rows,
@@ -125,7 +133,7 @@ export class StoreReader {
         string,
         string
       >[]
-    ).map(toRow);
+    ).map(this.row);
   }
 
   metrics(runId: string): MetricRow[] {
@@ -162,9 +170,9 @@ export class StoreReader {
     if (!path.startsWith(dir + sep) || !existsSync(path) || statSync(path).size > MAX_JSON_BYTES)
       return undefined;
     try {
-      return JSON.parse(readFileSync(path, 'utf8'));
+      return readJson(path);
     } catch {
-      return undefined; // being rewritten, or not JSON: the page shows the run without it
+      return undefined; // damaged: the run shows as corrupt, and the page shows it without the file
     }
   }
 
@@ -186,17 +194,17 @@ export class StoreReader {
     for (const e of readdirSync(this.root, { withFileTypes: true })) {
       if (!e.isDirectory()) continue;
       const dir = join(this.root, e.name);
-      const hpPath = join(dir, 'hparams.json');
+      const hpPath = artifactPath(dir, 'hparams');
       if (!existsSync(hpPath) || this.indexed(e.name)) continue;
       const json = (n: string) => {
         try {
-          return JSON.parse(readFileSync(join(dir, n), 'utf8')) as Record<string, unknown>;
+          return readJson<Record<string, unknown>>(join(dir, n)) ?? null;
         } catch {
           return null;
         }
       };
       const reports = readdirSync(dir).filter((n) => n.endsWith('.json') && !BOOKKEEPING.has(n));
-      const result = json('result.json');
+      const result = json(FILES.result);
       const st = statSync(hpPath);
       const updated = Math.max(st.mtimeMs, ...reports.map((n) => statSync(join(dir, n)).mtimeMs));
       out.push({
@@ -204,7 +212,7 @@ export class StoreReader {
         kind: /^(.*)_[0-9a-f]{8,}$/.exec(e.name)?.[1] ?? 'unknown',
         status: reports.length ? 'finished' : 'running',
         parent: null,
-        hparams: json('hparams.json') ?? {},
+        hparams: json(FILES.hparams) ?? {},
         result: result ?? (reports.length ? { report: reports[0] } : null),
         createdAt: st.mtime.toISOString(),
         updatedAt: new Date(updated).toISOString(),

@@ -23,6 +23,7 @@ import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } f
 import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
 import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
+import { FILES } from '../store/artifacts.js';
 
 export interface DashboardOptions {
   root: string;
@@ -160,7 +161,7 @@ function runRoutes(app: FastifyInstance, reader: StoreReader): void {
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(reader, id));
     // result.json repeats the index's metrics (its history); the other files are the kind's own curves.
-    const files = reader.files(run).filter((f) => f.name !== 'result.json');
+    const files = reader.files(run).filter((f) => f.name !== FILES.result);
     const charts = files.flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     return { runId: run.runId, files: files.map((f) => f.name), charts };
   });
@@ -223,7 +224,7 @@ function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(reader, id));
     const xLabel = metricsXLabel(run.kind);
-    const files = reader.files(run).filter((f) => f.name !== 'result.json');
+    const files = reader.files(run).filter((f) => f.name !== FILES.result);
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
       .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])

@@ -9,13 +9,12 @@
  *   level_<L>/<branch>_<hash>/ a branch from that level's mask (same files)
  *   oneshot_<s>/               one-shot pruning of level 0 to sparsity s
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import type { ParamSpec } from '../models/types.js';
-import { artifactPath, FILES, hasResult, writeJson } from '../store/artifacts.js';
+import { artifactPath, FILES, hasResult, readBinary, writeBinary, writeJson } from '../store/artifacts.js';
 import type { RunStore } from '../store/store.js';
-import { writeAtomic } from '../training/checkpoint.js';
 import type { Callbacks, TrainOptions } from '../training/loop.js';
 import type { LossFn } from '../training/losses.js';
 import { Rng } from '../util/rng.js';
@@ -106,15 +105,14 @@ const rewindPath = (rep: Replicate, step: number) => join(rep.dir, 'rewind', `st
 export const isTrained = hasResult;
 
 function readMasks(dir: string): Masks | undefined {
-  const p = artifactPath(dir, 'masks');
-  return existsSync(p) ? deserialiseMasks(new Uint8Array(readFileSync(p))) : undefined;
+  return readBinary(artifactPath(dir, 'masks'), deserialiseMasks);
 }
 
 /** Masks and their sparsity report, written once before a point trains (they never change). */
 function writeMasks(dir: string, specs: readonly ParamSpec[], masks: Masks): void {
   mkdirSync(dir, { recursive: true });
   const path = artifactPath(dir, 'masks');
-  if (!existsSync(path)) writeAtomic(path, [serialiseMasks(masks)]);
+  if (!existsSync(path)) writeBinary(path, [serialiseMasks(masks)]);
   const rep = artifactPath(dir, 'sparsity');
   if (!existsSync(rep)) writeJson(rep, sparsityReport(specs, masks));
 }
@@ -176,9 +174,9 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
   const masks = t.masks ?? denseMasks(specs);
   writeMasks(t.dir, specs, masks);
   const { ctx } = rep;
-  let result: RunResult;
-  if (isTrained(t.dir)) result = ctx.store.readResult<RunResult>(t.dir)!;
-  else {
+  // A stored ticket is returned only when its files pass their check.
+  let result = ctx.store.finishedResult<RunResult>(t.dir);
+  if (!result) {
     const rp = t.basis && t.masks ? basisReparam(t.basis, specs, t.masks) : undefined;
     try {
       const start = t.start();

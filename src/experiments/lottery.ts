@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreFault } from '../training/checkpoint.js';
+import { StoreFault } from '../store/faults.js';
 import { artifactPath, readJson, writeJson } from '../store/artifacts.js';
 import type { Callbacks } from '../training/loop.js';
 import type { RunStore } from '../store/store.js';

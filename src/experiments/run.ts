@@ -11,8 +11,8 @@ import {
   type TrainOptions,
   type TrainResult,
 } from '../training/loop.js';
-import { removeIfExists, StoreFault } from '../training/checkpoint.js';
-import { artifactPath, FILES, saveWeights } from '../store/artifacts.js';
+import { StoreFault } from '../store/faults.js';
+import { artifactPath, FILES, removeArtifact, saveWeights } from '../store/artifacts.js';
 import { observeRun, type Logging } from './run-observers.js';
 
 export interface RunResult {
@@ -60,12 +60,12 @@ export const WEIGHTS_FILE = FILES.weights;
 export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult } {
   const { store, runId } = spec;
   const dir = spec.dir ?? store.dir(runId);
-  const cached = store.readResult<RunResult>(dir);
+  const cached = store.finishedResult<RunResult>(dir);
   if (cached) return { ...cached, cached: true };
   store.open(dir, spec.hparams, { runId, kind: spec.kind, parent: spec.parent });
   try {
     // Another process may have finished it while this one waited to own it.
-    const done = store.readResult<RunResult>(dir);
+    const done = store.finishedResult<RunResult>(dir);
     if (done) return { ...done, cached: true };
     return trainOwned(spec, dir);
   } finally {
@@ -96,7 +96,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
       (step, m) => store.index.addMetrics(runId, step, m),
       { metricsEvery: spec.metricsEvery },
     );
-    trained = train({ ...observed, checkpointPath: artifactPath(dir, 'checkpoint') });
+    trained = train({ ...observed, checkpointPath: store.resumableCheckpoint(dir) });
   } catch (e) {
     markFailed(spec, row, e);
     throw e;
@@ -124,7 +124,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
     ...spec.extraResult?.(trained),
   };
   store.writeResult(dir, result);
-  removeIfExists(artifactPath(dir, 'checkpoint')); // weights.bin holds the final state
+  removeArtifact(artifactPath(dir, 'checkpoint')); // weights.bin holds the final state
   store.index.upsertRun({ ...row, status: 'finished', result: summary(result) });
   return { ...result, trained };
 }

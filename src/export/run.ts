@@ -3,13 +3,15 @@
  * weights.bin) or as sprig's compact sparse file, checked by loading the export back the way a user
  * would and predicting the run's test set from [0, 1] pixels.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../engine/index.js';
 import { trainHparamsSchema, validate } from '../experiments/hparams.js';
 import { setup } from '../experiments/setup.js';
-import { loadWeights, WEIGHTS_FILE, type StoredWeights } from '../experiments/run.js';
+import { loadWeights, type StoredWeights } from '../experiments/run.js';
+import { artifactPath, readJson } from '../store/artifacts.js';
+import { finishedResult } from '../store/verify.js';
 import type { Dataset, Split } from '../data/types.js';
 import type { Model } from '../models/types.js';
 import { predict, metricsFromLogits } from '../training/evaluate.js';
@@ -33,6 +35,8 @@ export interface ExportOptions {
   int8Scale?: Int8Scale;
   /** Load the export back and measure its test accuracy (default true). */
   evaluate?: boolean;
+  /** The run store the run is in (named in the fix when its files are damaged). */
+  root?: string;
 }
 
 export interface ExportResult {
@@ -57,7 +61,8 @@ export interface ExportResult {
 
 /** A run directory from a path or a run id under the store root. */
 export function resolveRun(run: string, root: string): string {
-  for (const d of [resolve(run), join(resolve(root), run)]) if (existsSync(join(d, 'hparams.json'))) return d;
+  for (const d of [resolve(run), join(resolve(root), run)])
+    if (existsSync(artifactPath(d, 'hparams'))) return d;
   throw new SprigError(
     `no run '${run}' (neither a run directory nor a run id under ${resolve(root)})`,
     'pass a run directory (e.g. runs/dst_…, or a lottery level such as runs/lottery_…/replicate_0/level_3) or a run id; `sprig runs` lists them',
@@ -71,13 +76,15 @@ interface LoadedRun {
   testAccuracy?: number;
 }
 
-function loadRun(dir: string): LoadedRun {
-  if (!existsSync(join(dir, 'result.json')) || !existsSync(join(dir, WEIGHTS_FILE)))
+function loadRun(dir: string, root?: string): LoadedRun {
+  const result = finishedResult<{ testAccuracy?: number }>(dir, root && resolve(root));
+  const weightsPath = artifactPath(dir, 'weights');
+  if (!result || !existsSync(weightsPath))
     throw new SprigError(
-      `run ${dir} has not finished (no result.json / ${WEIGHTS_FILE}), so it has no final weights to export`,
+      `run ${dir} has not finished (it has no result and final weights), so it has no final weights to export`,
       'finish it first by re-running the command that started it (it resumes), then export',
     );
-  const hp = JSON.parse(readFileSync(join(dir, 'hparams.json'), 'utf8')) as Record<string, unknown>;
+  const hp = readJson<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
   if (!hp.model || !hp.dataset || !hp.training)
     throw new SprigError(
       `run ${dir} is not a single training run (its hparams.json has no model/dataset/training groups)`,
@@ -86,11 +93,10 @@ function loadRun(dir: string): LoadedRun {
   const s = setup(
     validate(trainHparamsSchema, { dataset: hp.dataset, model: hp.model, training: hp.training }),
   );
-  const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { testAccuracy?: number };
   return {
     model: s.model,
     dataset: s.dataset,
-    weights: loadWeights(join(dir, WEIGHTS_FILE)),
+    weights: loadWeights(weightsPath),
     testAccuracy: result.testAccuracy,
   };
 }
@@ -154,7 +160,7 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
       `unknown export format '${o.format}'`,
       `use --format ${EXPORT_FORMATS.join(' or ')}`,
     );
-  const run = loadRun(runDir);
+  const run = loadRun(runDir, o.root);
   const { model, dataset, weights } = run;
   const lm = await layersModelOf(model, dataset.normalisation);
   setLayersWeights(lm, weights);

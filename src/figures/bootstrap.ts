@@ -5,6 +5,7 @@
  */
 import type { Figure } from './types.js';
 import { palette } from './palette.js';
+import { FILES } from '../store/names.js';
 
 interface Point {
   step: number;
@@ -89,7 +90,7 @@ export function bootstrapFigures(report: BootstrapReport, runId: string): Figure
               },
             ],
       note: `${SIGN}${gap === undefined ? '' : `; at the stopping time: soft gap ${fmtPp(gap)}, hard gap ${fmtPp(m.hardGap)}`}`,
-      source: 'bootstrap.json',
+      source: FILES.bootstrap,
     };
   });
   figs.push(rankingTable(report, runId));
@@ -137,6 +138,6 @@ function rankingTable(report: BootstrapReport, runId: string): Figure {
       };
     }),
     note: `${SIGN}; stopping step empty: the train error never fell below the threshold, so the last step is used`,
-    source: 'bootstrap.json',
+    source: FILES.bootstrap,
   };
 }

@@ -11,6 +11,7 @@ import type { ChartData, DataSeries, LineFigure } from './types.js';
 import { palette } from './palette.js';
 import { withRanges } from './axes.js';
 import { isLotteryCurve, type LotteryCurve } from './lottery.js';
+import { FILES } from '../store/names.js';
 
 /** A run's metrics step by lottery level for a lottery (and its one-shot), else by training iteration. */
 export const metricsXLabel = (kind: string) =>
@@ -100,7 +101,7 @@ type LotteryStat = Pick<LotteryCurve['levels'][number], 'testAccuracy' | 'testAc
 };
 
 /** Accuracy against remaining weights (log x, as in Frankle & Carbin 2019, fig. 1): main line, branches, one-shot. */
-function lotteryChart(curve: LotteryCurve, source = 'curve.json'): ChartData {
+function lotteryChart(curve: LotteryCurve, source: string = FILES.curve): ChartData {
   const series: DataSeries[] = [];
   const add = (label: string, points: LotteryStat[]) => {
     if (!points.length) return;

@@ -5,6 +5,7 @@
  */
 import type { Figure, LineSeries } from './types.js';
 import { palette } from './palette.js';
+import { FILES } from '../store/names.js';
 
 interface RunReport {
   run: string;
@@ -55,7 +56,7 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       color: c1[i]!,
     })),
     note: 'all prunable and unprunable parameters, on the same fixed batch for every run',
-    source: 'gradflow.json',
+    source: FILES.gradflow,
   });
   const interp = report.runs.filter((r) => r.interpolationToPruned?.alphas.length);
   if (interp.length) {
@@ -82,7 +83,7 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       y: { label: 'test loss (solid)', unit: 'number' },
       y2: { label: 'test error (%, dashed)', unit: 'percent' },
       series,
-      source: 'gradflow.json',
+      source: FILES.gradflow,
     });
   }
   const d = report.disagreement;
@@ -96,7 +97,7 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       values: d.matrix.map((row) => row.map((v) => (numOrNull(v) === null ? null : pct(v)))),
       unit: 'percent',
       note: `fraction of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
-      source: 'gradflow.json',
+      source: FILES.gradflow,
     });
   figs.push({
     type: 'table',
@@ -130,7 +131,7 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       };
     }),
     note: 'error barrier (Frankle et al. 2020): the highest error along the path minus the mean of its two ends',
-    source: 'gradflow.json',
+    source: FILES.gradflow,
   });
   return figs;
 }

@@ -12,6 +12,7 @@ import { isLotteryCurve, lotteryFigures } from './lottery.js';
 import { bootstrapFigures, isBootstrapReport } from './bootstrap.js';
 import { gradflowFigures, isGradflowReport } from './gradflow.js';
 import { withRanges } from './axes.js';
+import { FILES } from '../store/names.js';
 
 export type { Figure } from './types.js';
 export { withRanges } from './axes.js';
@@ -19,9 +20,9 @@ export { chartFigure } from './charts.js';
 
 /** The report file of an experiment parent, by kind. */
 export const REPORT: Record<string, string> = {
-  lottery: 'curve.json',
-  bootstrap: 'bootstrap.json',
-  gradflow: 'gradflow.json',
+  lottery: FILES.curve,
+  bootstrap: FILES.bootstrap,
+  gradflow: FILES.gradflow,
 };
 
 /** Every figure for these runs. Runs of one kind that are not experiment parents are compared together. */

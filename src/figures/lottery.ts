@@ -8,6 +8,7 @@ import type { Figure, LineSeries } from './types.js';
 import { metricPoints, type RunSource } from './runs.js';
 import { meanStd } from './stats.js';
 import { palette, REFERENCE_COLOR } from './palette.js';
+import { FILES } from '../store/names.js';
 
 interface Stat {
   testAccuracy: number;
@@ -107,7 +108,7 @@ export function lotteryFigures(src: RunSource, row: RunRow, curve: LotteryCurve,
         replicates > 1
           ? `bands: ± 1 std over ${replicates} replicates; branches start at the dense point`
           : 'one replicate (no error band); branches start at the dense point',
-      source: 'curve.json',
+      source: FILES.curve,
     },
   ];
   const early = earlyStopFigure(src, row, curve);

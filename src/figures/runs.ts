@@ -5,6 +5,7 @@
  */
 import type { MetricRow, RunRow } from '../store/index-db.js';
 import { hparam, runLabel } from './labels.js';
+import { FILES } from '../store/names.js';
 
 /** What figures read from a store; `StoreReader` provides it. */
 export interface RunSource {
@@ -43,7 +44,7 @@ const rec = (v: unknown) =>
 
 /** The stored result: result.json when present (it has everything), else the index row's summary. */
 export function storedResult(src: RunSource, row: RunRow): Record<string, unknown> {
-  return { ...(row.result ?? {}), ...(rec(src.readJson(row, 'result.json')) ?? {}) };
+  return { ...(row.result ?? {}), ...(rec(src.readJson(row, FILES.result)) ?? {}) };
 }
 
 export function runFacts(src: RunSource, row: RunRow, label = runLabel(row)): RunFacts {

@@ -1,64 +1,62 @@
 /**
  * Every artifact of a run directory: its file name and its format. Experiments ask for these by
- * name; they do not build paths or parse files themselves. JSON is written atomically (temp file,
- * fsync, rename); a file that does not parse is reported with its path and what to do.
+ * name; they do not build paths or parse files themselves. Every file is written atomically and
+ * sealed in the run's manifest (manifest.ts); a file that fails its check or does not parse is
+ * reported with its path and what to do.
  */
-import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SprigError } from '../util/errors.js';
-import { ioError, loadCheckpoint, saveCheckpoint, TMP_MARK, writeAtomic } from '../training/checkpoint.js';
+import { removeIfExists, TMP_MARK } from './atomic.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { corruptFile, retrainFix } from './faults.js';
+import { forget, readSealed, writeSealed } from './manifest.js';
+import { artifactPath } from './names.js';
 
-export const FILES = {
-  hparams: 'hparams.json',
-  result: 'result.json',
-  checkpoint: 'checkpoint.bin',
-  weights: 'weights.bin',
-  masks: 'masks.bin',
-  sparsity: 'sparsity.json',
-  /** Lottery: accuracy against remaining weights; bootstrap worlds: error curves. */
-  curve: 'curve.json',
-  bootstrap: 'bootstrap.json',
-  gradnorm: 'gradnorm.json',
-  gradflow: 'gradflow.json',
-  /** Who the run is (id, kind, parent) and the engine and thread count it started with. */
-  run: 'run.json',
-  /** The owner's OS lock (a SQLite file, see owner.ts) and who holds it. */
-  lock: 'owner.lock',
-  owner: 'owner.json',
-} as const;
+export { FILES, BOOKKEEPING, INDEX_FILE, artifactPath, type ArtifactName } from './names.js';
 
-/** Files that describe the run rather than report on it (not listed among a run's reports). */
-export const BOOKKEEPING: ReadonlySet<string> = new Set([FILES.hparams, FILES.run, FILES.owner]);
-
-export type ArtifactName = keyof typeof FILES;
-
-export const artifactPath = (dir: string, name: ArtifactName): string => join(dir, FILES[name]);
-
-export function writeJson(path: string, value: unknown): void {
-  writeAtomic(path, [Buffer.from(JSON.stringify(value, null, 2) + '\n')]);
+/** Who a run is and what it ran on (run.json): its float sums depend on the engine and its thread count. */
+export interface RunRecord {
+  runId: string;
+  kind: string;
+  parent: string | null;
+  engine: 'native' | 'js';
+  threads: number;
+  createdAt: string;
 }
 
-/** A JSON artifact; `undefined` when it does not exist, a clear error when it does not parse. */
+export function writeJson(path: string, value: unknown): void {
+  writeSealed(path, [Buffer.from(JSON.stringify(value, null, 2) + '\n')]);
+}
+
+/** A JSON artifact; `undefined` when it does not exist, a clear error when it is damaged. */
 export function readJson<T>(path: string): T | undefined {
-  let text: string;
+  const buf = readSealed(path);
+  if (!buf) return undefined;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError('read', path, e);
-  }
-  try {
-    return JSON.parse(text) as T;
+    return JSON.parse(buf.toString('utf8')) as T;
   } catch (e) {
     throw corruptFile(path, (e as Error).message);
   }
 }
 
-export function corruptFile(path: string, why: string): SprigError {
-  return new SprigError(
-    `${path} is corrupt (${why}); sprig writes it atomically, so it was changed by hand or by a failing disk`,
-    `delete the run directory that holds it to run that run again, or restore the file from a backup`,
-  );
+/** A binary artifact in a format its caller parses; a parse failure is reported as damage to `path`. */
+export function readBinary<T>(path: string, parse: (bytes: Uint8Array) => T): T | undefined {
+  const buf = readSealed(path);
+  if (!buf) return undefined;
+  try {
+    return parse(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  } catch (e) {
+    throw corruptFile(path, (e as Error).message.split('\n')[0]!);
+  }
+}
+
+export const writeBinary = (path: string, chunks: Uint8Array[]): void => writeSealed(path, chunks);
+
+/** Removes an artifact and its manifest entry (the entry first: a kill between leaves nothing listed). */
+export function removeArtifact(path: string): void {
+  forget(path);
+  removeIfExists(path);
 }
 
 /** Removes temporaries a killed process left behind (only the run's owner calls this). */
@@ -130,7 +128,7 @@ export function saveWeights(path: string, w: StoredWeights): void {
 }
 
 export function loadWeights(path: string): StoredWeights {
-  const ck = loadCheckpoint(path);
+  const ck = loadCheckpoint(path, retrainFix());
   if (!ck)
     throw new SprigError(`no stored weights at ${path}`, 'run the experiment that produces them first');
   return weightsFromArrays(ck.arrays);

@@ -5,18 +5,28 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SprigError } from '../util/errors.js';
-import { ioError } from '../training/checkpoint.js';
-import { sqliteAsErrno } from './owner.js';
+import { ioError, sqliteAsErrno } from './faults.js';
+import { INDEX_FILE } from './names.js';
+
+/** What the index records of a run; `corrupt` when reindex found its files damaged. */
+export const INDEXED_STATUSES = ['running', 'finished', 'failed', 'corrupt'] as const;
+/**
+ * What `runs`, `show` and the dashboard show: an indexed `running` run without a live owner is
+ * `interrupted`; a finished one whose files fail their check is `corrupt`; one whose directory is
+ * gone is `missing` (see status.ts).
+ */
+export const RUN_STATUSES = [...INDEXED_STATUSES, 'interrupted', 'missing'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunRow {
   runId: string;
   kind: string;
-  /** As indexed; `interrupted` is derived when a `running` run's owner is gone (see RunStore.status). */
-  status: 'running' | 'finished' | 'failed' | 'interrupted';
+  /** As indexed, or as shown (RUN_STATUSES). */
+  status: RunStatus;
   parent: string | null;
-  /** The run directory (null in rows indexed before it was recorded). */
+  /** The run directory, absolute (stored relative to the root; null in rows indexed before it was recorded). */
   dir?: string | null;
   hparams: Record<string, unknown>;
   result: Record<string, unknown> | null;
@@ -34,23 +44,31 @@ export interface MetricRow {
 export class RunIndex {
   private readonly db: Database.Database;
   private copy?: string;
+  /** The store's root, which row directories are relative to. */
+  readonly root: string;
+  /** The file held no runs table when it was opened (new, or copied without its -wal). */
+  readonly lostRuns: boolean = false;
 
   /**
    * `readonly` never writes (a read-only store is read through a private copy when it must be);
-   * `tempDir` is removed on close (an index rebuilt for a read-only store).
+   * `tempDir` is removed on close (an index rebuilt for a read-only store) and `root` then says
+   * where the store is.
    */
   constructor(
     readonly path: string,
     readonly readonly = false,
     tempDir?: string,
+    root = dirname(path),
   ) {
     this.copy = tempDir;
+    this.root = resolve(root);
     try {
       if (readonly) [this.db, this.copy] = openReadOnly(path);
       else {
         this.db = new Database(path);
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('busy_timeout = 5000');
+        this.lostRuns = !hasRunsTable(this.db);
         this.db.exec(SCHEMA);
         const cols = this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
         if (!cols.some((c) => c.name === 'dir')) this.db.exec('ALTER TABLE runs ADD COLUMN dir TEXT');
@@ -64,9 +82,10 @@ export class RunIndex {
   /** A clear error for a failed index operation: corrupt, full disk, read-only. */
   private failure(e: unknown, action: string): SprigError {
     const code = (e as { code?: string }).code ?? '';
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+    const lost = /no such table: runs/.test((e as Error).message ?? '');
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || lost)
       return new SprigError(
-        `the run index ${this.path} is corrupt (${(e as Error).message})`,
+        `the run index ${this.path} is corrupt (${lost ? 'it has no runs table' : (e as Error).message})`,
         'rebuild it from the run directories: sprig reindex' +
           (this.readonly ? '' : ` (or delete ${this.path})`),
       );
@@ -105,13 +124,19 @@ export class RunIndex {
           kind: r.kind,
           status: r.status,
           parent: r.parent ?? null,
-          dir: r.dir ?? null,
+          dir: r.dir === undefined ? null : this.relative(r.dir),
           hparams: JSON.stringify(r.hparams),
           result: r.result === undefined ? null : JSON.stringify(r.result),
           created: r.createdAt ?? now,
           now,
         }),
     );
+  }
+
+  /** Directories under the root are stored relative to it, so a copied or moved store still finds them. */
+  private relative(dir: string): string {
+    const rel = relative(this.root, resolve(dir));
+    return rel === '' || rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel) ? resolve(dir) : rel;
   }
 
   addMetrics(runId: string, step: number, values: Record<string, number | undefined>): void {
@@ -132,7 +157,7 @@ export class RunIndex {
         this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as
           Record<string, string> | undefined,
     );
-    return row ? toRow(row) : undefined;
+    return row ? toRow(row, this.root) : undefined;
   }
 
   /** Runs whose id starts with `prefix` (so users can type a short id). */
@@ -144,7 +169,7 @@ export class RunIndex {
           .prepare("SELECT * FROM runs WHERE run_id LIKE ? || '%' ESCAPE '\\' ORDER BY created_at")
           .all(prefix.replace(/[\\%_]/g, (c) => '\\' + c)) as Record<string, string>[],
     );
-    return rows.map(toRow);
+    return rows.map((r) => toRow(r, this.root));
   }
 
   list(filter: { kind?: string; status?: string; parent?: string | null } = {}): RunRow[] {
@@ -159,7 +184,9 @@ export class RunIndex {
     if (filter.parent === null) add('parent IS NULL');
     else if (filter.parent) add('parent = ?', filter.parent);
     const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`;
-    return this.guard('read', () => this.db.prepare(sql).all(...args) as Record<string, string>[]).map(toRow);
+    return this.guard('read', () => this.db.prepare(sql).all(...args) as Record<string, string>[]).map((r) =>
+      toRow(r, this.root),
+    );
   }
 
   metrics(runId: string): MetricRow[] {
@@ -209,20 +236,23 @@ export function openReadOnly(path: string): [Database.Database, string?] {
   }
   const copy = mkdtempSync(join(tmpdir(), 'sprig-index-'));
   for (const ext of ['', '-wal'])
-    if (existsSync(path + ext)) copyFileSync(path + ext, join(copy, 'index.sqlite' + ext));
-  const db = new Database(join(copy, 'index.sqlite'));
+    if (existsSync(path + ext)) copyFileSync(path + ext, join(copy, INDEX_FILE + ext));
+  const db = new Database(join(copy, INDEX_FILE));
   db.pragma('query_only = ON');
   return [db, copy];
 }
 
-/** A runs-table row as stored (JSON columns parsed). */
-export function toRow(r: Record<string, string>): RunRow {
+const hasRunsTable = (db: Database.Database) =>
+  db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() !== undefined;
+
+/** A runs-table row as stored (JSON columns parsed, its directory resolved against the root). */
+export function toRow(r: Record<string, string>, root: string): RunRow {
   return {
     runId: r.run_id!,
     kind: r.kind!,
     status: r.status as RunRow['status'],
     parent: r.parent ?? null,
-    dir: r.dir ?? null,
+    dir: r.dir ? resolve(root, r.dir) : null,
     hparams: JSON.parse(r.hparams!),
     result: r.result ? JSON.parse(r.result) : null,
     createdAt: r.created_at!,

@@ -9,9 +9,8 @@ import Database from 'better-sqlite3';
 import { existsSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { SprigError } from '../util/errors.js';
-import { ioError } from '../training/checkpoint.js';
 import { artifactPath, readJson, writeJson } from './artifacts.js';
-import type { RunRow } from './index-db.js';
+import { ioError, sqliteAsErrno } from './faults.js';
 
 export interface OwnerInfo {
   pid: number;
@@ -120,24 +119,4 @@ function tryExclusive(db: Database.Database, timeoutMs: number): boolean {
     if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
     throw ioError('lock', db.name, sqliteAsErrno(e));
   }
-}
-
-/** SQLite's error codes as the OS errors they stand for, so messages and fixes match file writes. */
-export function sqliteAsErrno(e: unknown): unknown {
-  const code = (e as { code?: string }).code ?? '';
-  const map: Record<string, string> = {
-    SQLITE_FULL: 'ENOSPC',
-    SQLITE_READONLY: 'EROFS',
-    SQLITE_CANTOPEN: 'EACCES',
-    SQLITE_PERM: 'EACCES',
-  };
-  const errno = Object.entries(map).find(([k]) => code.startsWith(k))?.[1];
-  if (!errno) return e;
-  return Object.assign(new Error(`${errno}: ${(e as Error).message}`), { code: errno });
-}
-
-/** A `running` run whose owner process is gone (its OS lock is free) is `interrupted`. */
-export function shownStatus(row: Pick<RunRow, 'status'>, dir: string | undefined): RunRow['status'] {
-  if (row.status !== 'running' || !dir) return row.status;
-  return ownerAlive(dir) === false ? 'interrupted' : 'running';
 }

@@ -1,13 +1,15 @@
 /**
  * Rebuilds the SQLite index from the run directories, which are the truth: every directory with an
  * hparams.json is a run; run.json says who it is (older runs: the directory name and the shape of
- * their hyperparameters); its result (or its experiment's summary) says whether it finished.
+ * their hyperparameters); its result (or its experiment's summary) says whether it finished. A run
+ * whose files fail their check (verify.ts) is indexed as corrupt, without the result it claims.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { artifactPath, hasResult, readJson, type ArtifactName } from './artifacts.js';
+import { artifactPath, hasResult, readJson, type ArtifactName, type RunRecord } from './artifacts.js';
 import type { RunIndex } from './index-db.js';
-import type { RunRecord } from './store.js';
+import { ASIDE_MARK } from './names.js';
+import { checkRun } from './verify.js';
 
 /** The summary file that marks an experiment (not a training run) finished. */
 const SUMMARY: Record<string, ArtifactName> = {
@@ -24,41 +26,62 @@ interface StoredResult {
 export function rebuildIndex(root: string, index: RunIndex): number {
   let n = 0;
   for (const dir of runDirs(root, 0)) {
+    const check = checkRun(dir);
+    const corrupt = check.state === 'corrupt';
+    if (corrupt) process.stderr.write(`sprig: ${dir} is corrupt: ${check.problems.join('; ')}\n`);
+    // A corrupt run is listed (as corrupt) from what its files say, but not with the result it claims.
+    const read = corrupt ? readUnchecked : readJson;
     let hparams: Record<string, unknown>, rec: RunRecord | undefined, result: StoredResult | undefined;
     try {
-      hparams = readJson<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
-      rec = readJson<RunRecord>(artifactPath(dir, 'run'));
-      result = readJson<StoredResult>(artifactPath(dir, 'result'));
+      hparams = read<Record<string, unknown>>(artifactPath(dir, 'hparams')) ?? {};
+      rec = read<RunRecord>(artifactPath(dir, 'run'));
+      result = corrupt ? undefined : readJson<StoredResult>(artifactPath(dir, 'result'));
     } catch (e) {
       // One damaged run must not keep the others out of the index.
       process.stderr.write(`sprig: left out of the index: ${(e as Error).message}\n`);
       continue;
     }
-    const kind = rec?.kind ?? inferKind(hparams);
-    const summary = SUMMARY[kind];
-    const finished =
-      hasResult(dir) || (summary !== undefined && readJson(artifactPath(dir, summary)) !== undefined);
-    const { history, ...rest } = result ?? {};
-    index.upsertRun({
-      runId: rec?.runId ?? basename(dir),
-      kind,
-      status: finished ? 'finished' : 'running',
-      parent: rec?.parent ?? null,
-      dir,
-      hparams,
-      result: result ? rest : undefined,
-      createdAt: rec?.createdAt ?? statSync(dir).mtime.toISOString(),
-    });
-    for (const h of history ?? [])
-      index.addMetrics(rec?.runId ?? basename(dir), h.step, {
-        epoch: h.epoch,
-        trainLoss: h.trainLoss,
-        testAccuracy: h.testAccuracy,
-        testLoss: h.testLoss,
-      });
+    indexRun(index, dir, { hparams, rec, result, corrupt });
     n++;
   }
   return n;
+}
+
+function readUnchecked<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function indexRun(
+  index: RunIndex,
+  dir: string,
+  r: { hparams: Record<string, unknown>; rec?: RunRecord; result?: StoredResult; corrupt: boolean },
+): void {
+  const kind = r.rec?.kind ?? inferKind(r.hparams);
+  const summary = SUMMARY[kind];
+  const finished = hasResult(dir) || (summary !== undefined && existsSync(artifactPath(dir, summary)));
+  const runId = r.rec?.runId ?? basename(dir);
+  const { history, ...rest } = r.result ?? {};
+  index.upsertRun({
+    runId,
+    kind,
+    status: !finished ? 'running' : r.corrupt ? 'corrupt' : 'finished',
+    parent: r.rec?.parent ?? null,
+    dir,
+    hparams: r.hparams,
+    result: r.result ? rest : undefined,
+    createdAt: r.rec?.createdAt ?? statSync(dir).mtime.toISOString(),
+  });
+  for (const h of history ?? [])
+    index.addMetrics(runId, h.step, {
+      epoch: h.epoch,
+      trainLoss: h.trainLoss,
+      testAccuracy: h.testAccuracy,
+      testLoss: h.testLoss,
+    });
 }
 
 /** Whether `root` holds any run directory (an index missing beside them is rebuilt). */
@@ -77,7 +100,7 @@ function* runDirs(dir: string, depth: number): Generator<string> {
 function subdirs(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== 'rewind')
+      .filter((e) => e.isDirectory() && e.name !== 'rewind' && !e.name.includes(ASIDE_MARK))
       .map((e) => join(dir, e.name))
       .sort();
   } catch {

@@ -4,32 +4,35 @@
  * SQLite index. A run directory has one owner process at a time (owner.ts). A finished run
  * (result.json present) is never trained again or overwritten: asking for it returns what it stored.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
-import { ioError } from '../training/checkpoint.js';
 import { engineStatus, engineThreads, pinThreads } from '../engine/index.js';
-import { artifactPath, readJson, removeTemporaries, writeJson } from './artifacts.js';
+import { artifactPath, readJson, removeTemporaries, writeJson, type RunRecord } from './artifacts.js';
+import { CorruptArtifact, ioError } from './faults.js';
 import { RunIndex, type RunRow } from './index-db.js';
-import { ownerText, releaseOwnership, shownStatus, takeOwnership } from './owner.js';
+import { ASIDE_MARK, INDEX_FILE } from './names.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { forget } from './manifest.js';
+import { ownerText, releaseOwnership, takeOwnership } from './owner.js';
 import { hasRunDirs, rebuildIndex } from './reindex.js';
+import { shownStatus } from './status.js';
+import { finishedResult } from './verify.js';
 
 export const DEFAULT_ROOT = 'runs';
-export const INDEX_FILE = 'index.sqlite';
 
 export function defaultRoot(): string {
   return process.env.SPRIG_ROOT || DEFAULT_ROOT;
-}
-
-/** Who a run is and what it ran on: its float sums depend on the engine and its thread count. */
-export interface RunRecord {
-  runId: string;
-  kind: string;
-  parent: string | null;
-  engine: 'native' | 'js';
-  threads: number;
-  createdAt: string;
 }
 
 export interface RunIdentity {
@@ -91,15 +94,17 @@ export class RunStore {
       return idx;
     };
     if (!existsSync(path)) {
-      if (this.readOnly) return rebuild(`${path} is missing`, tempIndex());
+      if (this.readOnly) return rebuild(`${path} is missing`, tempIndex(this.root));
       const idx = new RunIndex(path);
       return hasRunDirs(this.root) ? rebuild(`${path} is missing`, idx) : idx;
     }
     try {
-      return new RunIndex(path, this.readOnly);
+      const idx = new RunIndex(path, this.readOnly);
+      // A copy made without its -wal holds no tables: its runs are in the directories.
+      return idx.lostRuns && hasRunDirs(this.root) ? rebuild(`${path} has no runs table`, idx) : idx;
     } catch (e) {
       if (!(e instanceof SprigError) || !/is corrupt/.test(e.message)) throw e;
-      if (this.readOnly) return rebuild(`${path} is corrupt`, tempIndex());
+      if (this.readOnly) return rebuild(`${path} is corrupt`, tempIndex(this.root));
       const aside = `${path}.corrupt-${Date.now()}`;
       for (const ext of ['', '-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
       return rebuild(`${path} is corrupt (kept as ${aside})`, new RunIndex(path));
@@ -202,7 +207,37 @@ export class RunStore {
     writeJson(path, result);
   }
 
-  /** The status to show: a `running` run whose owner is gone is `interrupted` (re-running resumes it). */
+  /** The result of a finished run whose files pass their check (verify.ts), else undefined or an error. */
+  finishedResult<R>(dir: string): R | undefined {
+    return finishedResult<R>(dir, this.root);
+  }
+
+  /**
+   * The checkpoint to resume from. One that fails its check is never resumed from: it is moved aside
+   * (kept for a post-mortem) with a warning, and the run starts over.
+   */
+  resumableCheckpoint(dir: string): string {
+    const path = artifactPath(dir, 'checkpoint');
+    try {
+      loadCheckpoint(path);
+      return path;
+    } catch (e) {
+      if (!(e instanceof CorruptArtifact)) throw e;
+      const aside = `${path}${ASIDE_MARK}${Date.now()}`;
+      forget(path);
+      try {
+        renameSync(path, aside);
+      } catch (err) {
+        throw ioError('move aside', path, err);
+      }
+      process.stderr.write(
+        `sprig: warning: ${e.message.split('\n')[0]}; not resuming from it (kept as ${aside}): this run starts over\n`,
+      );
+      return path;
+    }
+  }
+
+  /** The status to show (status.ts): what the run's directory and its owner's lock say now. */
   status(row: RunRow): RunRow['status'] {
     return shownStatus(row, row.dir ?? join(this.root, row.runId));
   }
@@ -212,6 +247,33 @@ export class RunStore {
     this.indexDb?.close();
     this.indexDb = undefined;
   }
+}
+
+/**
+ * Refuses a root that cannot be a run store before anything reads it: a file, or a directory that
+ * holds other things but neither an index nor a run (a mistyped --root such as /proc/self).
+ */
+export function checkStoreRoot(root: string): void {
+  const fix = 'pass --root DIR (or set SPRIG_ROOT) to the directory your runs are stored in';
+  let st: import('node:fs').Stats;
+  try {
+    st = statSync(root);
+  } catch {
+    throw new SprigError(`there is no run store at ${root}`, fix);
+  }
+  if (!st.isDirectory())
+    throw new SprigError(`${root} is not a run store: it is a file, not a directory`, fix);
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (e) {
+    throw ioError('read the run store', root, e);
+  }
+  if (names.length && !names.includes(INDEX_FILE) && !hasRunDirs(root))
+    throw new SprigError(
+      `${root} is not a run store: it holds neither ${INDEX_FILE} nor any run directory`,
+      fix,
+    );
 }
 
 /**
@@ -229,7 +291,7 @@ export function ensureDir(path: string): void {
 }
 
 /** A read-only store's index is rebuilt into a private temp directory, dropped on close. */
-function tempIndex(): RunIndex {
+function tempIndex(root: string): RunIndex {
   const dir = mkdtempSync(join(tmpdir(), 'sprig-index-'));
-  return new RunIndex(join(dir, INDEX_FILE), false, dir);
+  return new RunIndex(join(dir, INDEX_FILE), false, dir, root);
 }

@@ -3,11 +3,11 @@
  * JSON result, and the index rows and metrics it left in the worker's store, ready to travel back.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunStore } from '../store/store.js';
+import { artifactPath, readJson } from '../store/artifacts.js';
 import type { MetricRow, RunRow } from '../store/index-db.js';
 import type { SweepRun } from './expand.js';
 
@@ -108,12 +108,11 @@ function collect(
     const own = store.index.get(run.runId);
     const rows = [...(own ? [own] : []), ...descendants(store, run.runId)];
     const dir = typeof result.runDir === 'string' ? result.runDir : store.dir(run.runId);
-    const hpPath = join(dir, 'hparams.json');
     return {
       runId: run.runId,
       kind: run.kind,
       result,
-      hparams: existsSync(hpPath) ? JSON.parse(readFileSync(hpPath, 'utf8')) : null,
+      hparams: readJson(artifactPath(dir, 'hparams')) ?? null,
       rows,
       metrics: rows.flatMap((r) => store.index.metrics(r.runId)),
       host: hostname(),

@@ -4,7 +4,7 @@
  * and restoring it is all a resume needs to end exactly where an uninterrupted run ends.
  */
 import { Rng, type RngState } from '../util/rng.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../store/checkpoint.js';
 import type { Optimizer } from './optimizers.js';
 import type { BatchSource, EpochEvent, SparseUpdater } from './loop-types.js';
 
