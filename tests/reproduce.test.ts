@@ -12,6 +12,7 @@ import { RunStore } from '../src/store/store.js';
 import { PAPER_NAMES, paperOf, reproduce } from '../src/reproduce/index.js';
 import { writeReport } from '../src/reproduce/report.js';
 import { overall } from '../src/reproduce/claims.js';
+import { commandFor } from '../src/cli/commands.js';
 import type { Report } from '../src/reproduce/types.js';
 import { sprigJson, tempRoot } from './helpers.js';
 
@@ -22,7 +23,7 @@ for (const name of PAPER_NAMES.filter((n) => n !== 'lth')) {
     const store = new RunStore(root);
     try {
       const ctx = { store, seeds: [0, 1], quick: true, log: () => {} };
-      const r = reproduce(paperOf(name), ctx, `sprig reproduce ${name} --quick`);
+      const r = reproduce(paperOf(name), ctx, `sprig reproduce ${name} --quick`, commandFor);
       assert.equal(r.paper, name);
       assert.ok(r.claim.length > 40);
       assert.ok(r.tables.length >= 1 && r.tables[0]!.rows.length >= 2);
@@ -49,6 +50,11 @@ for (const name of PAPER_NAMES.filter((n) => n !== 'lth')) {
       // everything is in the store now: the same numbers come back
       const again = reproduce(paperOf(name), ctx, '');
       assert.deepEqual(again.tables, r.tables);
+      // the last arm's printed command, run as a user would, finds the same stored experiment
+      const last = r.commands.at(-1)!;
+      assert.equal(r.commands.length, r.arms.length);
+      const rerun = sprigJson<{ runId: string }>([...last.command.split(' ').slice(1), '--root', root]);
+      assert.equal(rerun.runId, last.runId, last.command);
     } finally {
       store.close();
     }
