@@ -14,14 +14,15 @@
  */
 import type { z } from 'zod';
 import { RunStore } from './store/store.js';
-import { hashedRunId, trainHparamsSchema, validate } from './experiments/hparams.js';
-import { setup } from './experiments/setup.js';
-import { runTraining, type RunResult } from './experiments/run.js';
-import { runLottery, type LotteryResult } from './experiments/lottery.js';
-import { lotteryHparamsSchema, lotteryPlanSchema } from './experiments/lottery-hparams.js';
-import { runDst, dstHparamsSchema, type DstResult } from './experiments/dst.js';
-import { runBootstrap, bootstrapHparamsSchema, type BootstrapResult } from './experiments/bootstrap.js';
-import { runGradflow, gradflowHparamsSchema, type GradflowResult } from './experiments/gradflow.js';
+import type { trainHparamsSchema } from './experiments/hparams.js';
+import type { RunResult } from './experiments/run.js';
+import type { LotteryResult } from './experiments/lottery.js';
+import type { lotteryHparamsSchema, lotteryPlanSchema } from './experiments/lottery-hparams.js';
+import type { dstHparamsSchema, DstResult } from './experiments/dst.js';
+import type { bootstrapHparamsSchema, BootstrapResult } from './experiments/bootstrap.js';
+import type { gradflowHparamsSchema, GradflowResult } from './experiments/gradflow.js';
+import type { pruneHparamsSchema, PruneResult } from './experiments/kinds/prune.js';
+import { KINDS, type ExperimentKind } from './experiments/kinds.js';
 import type { Callbacks } from './training/loop.js';
 import type { Logging } from './experiments/run-observers.js';
 import { withModelFileHash } from './models/layers-model.js';
@@ -33,7 +34,6 @@ export {
   trainingSchema,
   trainHparamsSchema,
   validate,
-  hashedRunId,
   type DatasetHparams,
   type ModelHparams,
   type TrainingHparams,
@@ -72,6 +72,15 @@ export {
   type GradNormCurve,
 } from './experiments/gradflow.js';
 export type { Interpolation } from './experiments/landscape.js';
+export {
+  pruneSchema,
+  pruneHparamsSchema,
+  type PruneHparams,
+  type PruneResult,
+} from './experiments/kinds/prune.js';
+// ---- Experiment kinds: the one list (schema groups, recipe and its version, run ids), and a kind's command line. ----
+export { KINDS, KIND_NAMES, kindNamed, type KindName, type ExperimentKind } from './experiments/kinds.js';
+export { commandFor, commandText } from './experiments/command.js';
 export type { LotteryResult, PointSummary, Stat } from './experiments/lottery.js';
 export type { RunResult, StoredWeights } from './experiments/run.js';
 export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
@@ -170,6 +179,7 @@ export type LotteryPlanInput = z.input<typeof lotteryPlanSchema>;
 export type DstHparamsInput = z.input<typeof dstHparamsSchema>;
 export type BootstrapHparamsInput = z.input<typeof bootstrapHparamsSchema>;
 export type GradflowHparamsInput = z.input<typeof gradflowHparamsSchema>;
+export type PruneHparamsInput = z.input<typeof pruneHparamsSchema>;
 
 /** A copy whose model group carries the content hash of a model.json named in it (the CLI does the same). */
 function hashed<H extends { model?: object }>(hparams: H): H {
@@ -192,22 +202,15 @@ function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
   }
 }
 
+/** Validates, identifies and runs one experiment of a kind of the list, the way its command does (without its recipe). */
+function runOf<H, R>(kind: ExperimentKind<H, R>, raw: unknown, o: RunOptions): R {
+  const { hp } = kind.identify(raw);
+  return withStore(o, (store) => kind.run(hp, { store, ...observing(o) }));
+}
+
 /** Trains one dense network (`sprig train`); a finished run with the same hyperparameters is returned from the store. */
 export function train(hparams: TrainHparamsInput = {}, o: RunOptions = {}): RunResult {
-  const hp = validate(trainHparamsSchema, hashed(hparams));
-  return withStore(o, (store) => {
-    const { trained: _t, ...r } = runTraining({
-      store,
-      runId: hashedRunId('train', trainHparamsSchema, hp),
-      kind: 'train',
-      hparams: hp,
-      options: setup(hp).options(),
-      callbacks: o.callbacks,
-      metricsEvery: o.metricsEvery,
-      label: hp.model.name,
-    });
-    return r;
-  });
+  return runOf(KINDS.train, hashed(hparams), o);
 }
 
 /** Lottery tickets by iterative magnitude pruning, with replicates, one-shot points and branches (`sprig lottery`). */
@@ -216,22 +219,25 @@ export function lottery(
   plan: LotteryPlanInput = {},
   o: RunOptions = {},
 ): LotteryResult {
-  return withStore(o, (store) => runLottery({ store, hparams: hashed(hparams), plan, ...observing(o) }));
+  return runOf(KINDS.lottery, { ...hashed(hparams), lottery: plan }, o);
 }
 
 /** One dynamic-sparse-training run: RigL, SET, SNFS, static, SNIP, GMP, or a dense baseline (`sprig dst`). */
 export function dst(hparams: DstHparamsInput = {}, o: RunOptions = {}): DstResult {
-  return withStore(o, (store) => runDst({ store, hparams: hashed(hparams), ...observing(o) }));
+  return runOf(KINDS.dst, hashed(hparams), o);
 }
 
 /** Deep Bootstrap: Real World vs Ideal World for the same steps (`sprig bootstrap`). */
 export function bootstrap(hparams: BootstrapHparamsInput = {}, o: RunOptions = {}): BootstrapResult {
-  const hp = validate(bootstrapHparamsSchema, hashed(hparams));
-  return withStore(o, (store) => runBootstrap(hp, { store, ...observing(o) }));
+  return runOf(KINDS.bootstrap, hashed(hparams), o);
 }
 
 /** Gradient flow in sparse networks: sparse-aware init, gradient norms, interpolation (`sprig gradflow`). */
 export function gradflow(hparams: GradflowHparamsInput = {}, o: RunOptions = {}): GradflowResult {
-  const hp = validate(gradflowHparamsSchema, hashed(hparams));
-  return withStore(o, (store) => runGradflow(hp, { store, ...observing(o) }));
+  return runOf(KINDS.gradflow, hashed(hparams), o);
+}
+
+/** One-shot magnitude pruning of a finished train or dst run, then fine-tuning (`sprig prune`). */
+export function prune(hparams: PruneHparamsInput, o: RunOptions = {}): PruneResult {
+  return runOf(KINDS.prune, hparams, o);
 }

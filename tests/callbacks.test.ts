@@ -32,6 +32,7 @@ test("runTraining keeps the options' onEpoch and the caller's: neither is droppe
     store,
     runId: 'train_callbacks',
     kind: 'train',
+    recipe: 1,
     hparams: hp,
     options: s.options({ callbacks: { onEpoch: (e) => seen.push(`options ${e.epoch}`) } }),
     callbacks: () => ({ onEpoch: (e) => seen.push(`caller ${e.epoch}`) }),

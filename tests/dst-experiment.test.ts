@@ -7,6 +7,7 @@ import { RunStore } from '../src/store/store.js';
 import { train } from '../src/training/loop.js';
 import { countActive } from '../src/sparsity/index.js';
 import {
+  DST_RECIPE_VERSION,
   dstHparamsSchema,
   planDst,
   runDst,
@@ -151,11 +152,18 @@ test('M× scales the warm-up with the steps and milestones; such runs get an id 
   assert.deepEqual([twice.options.lr.warmup, twice.options.lr.milestones], [8, [32]]);
   // the id the 1×-warm-up runs were stored under is not reused for the scaled warm-up
   const defaults = dstHparamsSchema.parse({}) as Record<string, unknown>;
-  const storedUnder = runId('dst', canonical(twice.hp as Record<string, unknown>, defaults));
+  const storedUnder = runId(
+    'dst',
+    canonical(twice.hp as Record<string, unknown>, defaults),
+    DST_RECIPE_VERSION,
+  );
   assert.notEqual(twice.runId, storedUnder);
   // without a warm-up, or at 1×, nothing changed: the id is the plain hash
   for (const p of [plan(2, '0it'), once])
-    assert.equal(p.runId, runId('dst', canonical(p.hp as Record<string, unknown>, defaults)));
+    assert.equal(
+      p.runId,
+      runId('dst', canonical(p.hp as Record<string, unknown>, defaults), DST_RECIPE_VERSION),
+    );
 });
 
 test('GMP reaches its schedule endpoints in a run: dense before t0, exactly the target from the end step on', () => {

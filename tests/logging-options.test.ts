@@ -45,14 +45,11 @@ test('--metrics-every sets the recording interval and not the run id', () => {
 
 test('every experiment command takes --metrics-every and checks it', async () => {
   const { Command } = await import('commander');
-  for (const name of ['train', 'dst', 'lottery', 'bootstrap', 'gradflow']) {
-    const { register } = (await import(`../src/cli/${name}.js`)) as {
-      register(p: InstanceType<typeof Command>): void;
-    };
-    const program = new Command('sprig');
-    register(program);
-    const help = program.commands.find((c) => c.name() === name)!.helpInformation();
-    assert.match(help, /--metrics-every <n>/, `${name} --help`);
+  const { KINDS } = await import('../src/experiments/kinds.js');
+  const { kindCommand } = await import('../src/cli/experiment.js');
+  for (const kind of Object.values(KINDS)) {
+    const help = kindCommand(new Command('sprig'), kind).helpInformation();
+    assert.match(help, /--metrics-every <n>/, `${kind.name} --help`);
   }
   const bad = sprig([...TRAIN, '--train-steps', '1it', '--metrics-every', '-1']);
   assert.notEqual(bad.status, 0);

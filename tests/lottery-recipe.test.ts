@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  LOTTERY_RECIPE_VERSION,
   lotteryHparamsSchema,
   lotteryRunId,
   oneShotOptions,
@@ -34,14 +35,17 @@ test('--prune-scope global is OpenLTH: one threshold, output layer never pruned'
 });
 
 test('an old default run id never stands for the new recipe; the same recipe keeps its id', () => {
-  const oldDefault = runId('lottery', {}); // the old default: every field at its default
+  const oldDefault = runId('lottery', {}, LOTTERY_RECIPE_VERSION); // the old default: every field at its default
   assert.notEqual(lotteryRunId(hp()), oldDefault);
   assert.notEqual(
     lotteryRunId(hp({ pruneScope: 'global' })),
-    runId('lottery', { pruning: { pruneScope: 'global' } }),
+    runId('lottery', { pruning: { pruneScope: 'global' } }, LOTTERY_RECIPE_VERSION),
   );
   // layerwise with an explicit output rate p/2 was already this recipe: its id is unchanged
-  assert.equal(lotteryRunId(hp()), runId('lottery', { pruning: { outputFraction: 0.1 } }));
+  assert.equal(
+    lotteryRunId(hp()),
+    runId('lottery', { pruning: { outputFraction: 0.1 } }, LOTTERY_RECIPE_VERSION),
+  );
   // the old behaviour is one flag away, under a new id
   assert.notEqual(lotteryRunId(hp({ outputFraction: 0.2 })), oldDefault);
 });

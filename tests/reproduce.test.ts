@@ -12,7 +12,6 @@ import { RunStore } from '../src/store/store.js';
 import { PAPER_NAMES, paperOf, reproduce } from '../src/reproduce/index.js';
 import { writeReport } from '../src/reproduce/report.js';
 import { overall } from '../src/reproduce/claims.js';
-import { commandFor } from '../src/cli/commands.js';
 import type { Report } from '../src/reproduce/types.js';
 import { sprigJson, tempRoot } from './helpers.js';
 
@@ -23,7 +22,7 @@ for (const name of PAPER_NAMES.filter((n) => n !== 'lth')) {
     const store = new RunStore(root);
     try {
       const ctx = { store, seeds: [0, 1], quick: true, log: () => {} };
-      const r = reproduce(paperOf(name), ctx, `sprig reproduce ${name} --quick`, commandFor);
+      const r = reproduce(paperOf(name), ctx, `sprig reproduce ${name} --quick`);
       assert.equal(r.paper, name);
       assert.ok(r.claim.length > 40);
       assert.ok(r.tables.length >= 1 && r.tables[0]!.rows.length >= 2);

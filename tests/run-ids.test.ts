@@ -1,7 +1,8 @@
 /**
  * Pinned run ids of every run kind, through the CLI as a user makes them. A run's id is the hash of
- * its non-default hyperparameters: a refactor that changes one of these orphans every stored run of
- * that kind. Update a pin only when the change is intended, and say why in the commit.
+ * its non-default hyperparameters and its kind's recipe version: a refactor that changes one of
+ * these orphans every stored run of that kind. Update a pin only when the change is intended (a
+ * bumped recipe version), and say why in the commit.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,7 @@ test('run ids: train', () => {
       ['train', '--model', 'mlp_8', '--train-steps', '1it'],
       ['train', '--model', 'mlp_8', '--train-steps', '1it', '--lr', '0.05', '--lr-schedule', 'cosine'],
     ),
-    ['train_10fe73d4fd5804bd', 'train_e7fdb3867e8b1202'],
+    ['train_5b3a59c7a2a9a01b', 'train_823088f9cd28613d'],
   );
 });
 
@@ -53,16 +54,16 @@ test('run ids: dst, every method (magnitude_init added), M× and a step-valued T
       [...dst, '--method', 'rigl', '--multiplier', '2', '--t-end', '4it', '--distribution', 'uniform'],
     ),
     [
-      'dst_0ef734798c77c487',
-      'dst_1ac7ba2ba82d3523',
-      'dst_439b4db5f4d681db',
-      'dst_5f22a652b80d7acd',
-      'dst_75516c423927cfe6',
-      'dst_95c9c9543e776a5e',
-      'dst_c5613a026a80d840',
-      'dst_d2af738391bcb9a3',
-      'dst_da7101de4b73de49',
-      'dst_f5f0643719296ebb',
+      'dst_17dbf84b1434790d',
+      'dst_1de3d9ede350a4d4',
+      'dst_3bb7cc9561f78dd7',
+      'dst_61bea78b1776ffdb',
+      'dst_7fd9cb93dc2c9db3',
+      'dst_ae4757bb81e64371',
+      'dst_c7103126fceeb616',
+      'dst_d5154729e115167e',
+      'dst_d56a29d0dbb8c44e',
+      'dst_f4a13d1f34779d8e',
     ],
   );
 });
@@ -90,25 +91,25 @@ test('run ids: lottery levels, one-shot and branches', () => {
       '4',
     ]),
     [
-      'lottery_c7ffce5863e5e054',
-      'lottery_c7ffce5863e5e054.oneshot',
-      'lottery_c7ffce5863e5e054.r0.L0',
-      'lottery_c7ffce5863e5e054.r0.L1',
-      'lottery_c7ffce5863e5e054.r0.L1.basis_dct_424e41545ce655e2',
-      'lottery_c7ffce5863e5e054.r0.L1.kd_778f22b0afef6356',
-      'lottery_c7ffce5863e5e054.r0.L1.kd_rewind_8065cf00e3034d20',
-      'lottery_c7ffce5863e5e054.r0.L1.lr_rewind_589b9731b2945b32',
-      'lottery_c7ffce5863e5e054.r0.L1.random_mask_916adb33d7139929',
-      'lottery_c7ffce5863e5e054.r0.L1.reinit_71dacb991ab124d5',
-      'lottery_c7ffce5863e5e054.r0.L1.retrain_b47cdd8c424b7974',
-      'lottery_c7ffce5863e5e054.r0.S0.5',
-      'lottery_c7ffce5863e5e054.r0.S0.5.basis_dct_424e41545ce655e2',
-      'lottery_c7ffce5863e5e054.r0.S0.5.kd_778f22b0afef6356',
-      'lottery_c7ffce5863e5e054.r0.S0.5.kd_rewind_8065cf00e3034d20',
-      'lottery_c7ffce5863e5e054.r0.S0.5.lr_rewind_589b9731b2945b32',
-      'lottery_c7ffce5863e5e054.r0.S0.5.random_mask_916adb33d7139929',
-      'lottery_c7ffce5863e5e054.r0.S0.5.reinit_71dacb991ab124d5',
-      'lottery_c7ffce5863e5e054.r0.S0.5.retrain_b47cdd8c424b7974',
+      'lottery_669df53d8b2e33b4',
+      'lottery_669df53d8b2e33b4.oneshot',
+      'lottery_669df53d8b2e33b4.r0.L0',
+      'lottery_669df53d8b2e33b4.r0.L1',
+      'lottery_669df53d8b2e33b4.r0.L1.basis_dct_f4e8ba9f8dc7609c',
+      'lottery_669df53d8b2e33b4.r0.L1.kd_47d92652bae24c20',
+      'lottery_669df53d8b2e33b4.r0.L1.kd_rewind_bb3cbec4cb361781',
+      'lottery_669df53d8b2e33b4.r0.L1.lr_rewind_001311f5e5b95802',
+      'lottery_669df53d8b2e33b4.r0.L1.random_mask_66ec6eeda8d30cce',
+      'lottery_669df53d8b2e33b4.r0.L1.reinit_1ad278bb5accbd8e',
+      'lottery_669df53d8b2e33b4.r0.L1.retrain_469d9c17a9a051e9',
+      'lottery_669df53d8b2e33b4.r0.S0.5',
+      'lottery_669df53d8b2e33b4.r0.S0.5.basis_dct_f4e8ba9f8dc7609c',
+      'lottery_669df53d8b2e33b4.r0.S0.5.kd_47d92652bae24c20',
+      'lottery_669df53d8b2e33b4.r0.S0.5.kd_rewind_bb3cbec4cb361781',
+      'lottery_669df53d8b2e33b4.r0.S0.5.lr_rewind_001311f5e5b95802',
+      'lottery_669df53d8b2e33b4.r0.S0.5.random_mask_66ec6eeda8d30cce',
+      'lottery_669df53d8b2e33b4.r0.S0.5.reinit_1ad278bb5accbd8e',
+      'lottery_669df53d8b2e33b4.r0.S0.5.retrain_469d9c17a9a051e9',
     ],
   );
 });
@@ -117,7 +118,7 @@ test('run ids: bootstrap and its worlds', () => {
   pin(
     'bootstrap',
     idsOf(['bootstrap', '--models', 'mlp_8', '--n', '64', '--train-steps', '2it', '--log-every', '1it']),
-    ['bootstrap_96dd26940708ee7c', 'bootstrap_ideal_b9455dadc48f341a', 'bootstrap_real_2f7559c7baddbdb4'],
+    ['bootstrap_d9b1227cce9cd4d8', 'bootstrap_ideal_762940b0424148ff', 'bootstrap_real_3d86d442fcbab556'],
   );
 });
 
@@ -143,17 +144,16 @@ test('run ids: gradflow and its child runs', () => {
       '--interpolation-points',
       '2',
     ]),
-    // issue 21: scratch and scratch+ train the pruning solution's mask now (their ids hash
-    // mask: 'pruned', two ids changed), and random_mask (the old scratch) is a run of its own
     [
-      'gradflow_c3487eaf9b086c7a',
-      'gradflow_run_8ea8c07476cf14d3',
-      'gradflow_run_92113674ca655f86',
-      'gradflow_run_a85810a575802e75',
-      'gradflow_run_ab2c577a1dc555c0',
-      'gradflow_run_b376029c6b10b633',
-      'gradflow_run_f0b7106f476032e8',
-      'gradflow_run_f8637eca88b54158',
+      // recipe 2 (issue 21): scratch and scratch+ train the pruning solution's mask; random_mask is new
+      'gradflow_d99421c4ad09a050',
+      'gradflow_run_4af2f3e06df08b45',
+      'gradflow_run_50f8c0097497c729',
+      'gradflow_run_90fd53b1153568ed',
+      'gradflow_run_9d2d9890008ff787',
+      'gradflow_run_9d85fcaee6cd71fb',
+      'gradflow_run_ccc8dedfb38f154b',
+      'gradflow_run_ecab751cdc49ddf4',
     ],
   );
 });
@@ -168,16 +168,16 @@ test('run ids: gradflow with every gradflow field off its default', () => {
       ...['--init-scale', '3', '--gmp-begin', '0.2', '--gmp-end', '0.7', '--gmp-frequency', '2'],
       ...['--delta-t', '3', '--drop-fraction', '0.2', '--t-end', '0.5', '--interpolation-points', '2'],
     ]),
-    // issue 21: scratch and scratch+ changed ids (mask: 'pruned'); random_mask is new
     [
-      'gradflow_2e25975a05504124',
-      'gradflow_run_25a0cc9602982a20',
-      'gradflow_run_3aa1997cf5d15cf6',
-      'gradflow_run_3f4fd24318930e9c',
-      'gradflow_run_42566d3e586b0fed',
-      'gradflow_run_64d837a5aa34abe8',
-      'gradflow_run_94646b6891539556',
-      'gradflow_run_eb18f79ae3e13ddb',
+      // recipe 2 (issue 21)
+      'gradflow_a278d9302ed4e8f4',
+      'gradflow_run_0ef10948590417db',
+      'gradflow_run_5eadbd6f764aa521',
+      'gradflow_run_63ee4ef90141ea6a',
+      'gradflow_run_6ae423260e680b97',
+      'gradflow_run_a95836294cd33907',
+      'gradflow_run_ac47d30dcd72ab7f',
+      'gradflow_run_ba2d0faecfc1c54c',
     ],
   );
 });
@@ -227,23 +227,48 @@ test('run ids: dst, every method with every dst field off its default', async ()
 
 /** [plain, every field off its default, unit_scaled init, M = 3 with a warm-up] per method. */
 const PER_METHOD: Record<string, string[]> = {
-  dense: ['dst_f0a510565d8c6454', 'dst_3baa26d2572dd9cd', 'dst_f0a510565d8c6454', 'dst_d60f0f700fa31206'],
+  dense: ['dst_97cbb2214565dd41', 'dst_5842a735f7439489', 'dst_97cbb2214565dd41', 'dst_60de1284b058e5a0'],
   small_dense: [
-    'dst_834d570e81d85c9f',
-    'dst_bed2a28e1f4ace8a',
-    'dst_834d570e81d85c9f',
-    'dst_426fb25da9c08ede',
+    'dst_e63faacaaead4cc5',
+    'dst_36d963664bb0ebb4',
+    'dst_e63faacaaead4cc5',
+    'dst_fdeef2029caed143',
   ],
-  static: ['dst_e65bddf9b7805dac', 'dst_08ce452278436138', 'dst_c845ddf0232b4be7', 'dst_68bb8b9926bfbbfa'],
-  snip: ['dst_818937033c61a911', 'dst_f9c9883f9ec8c5cf', 'dst_359beb5e7119d395', 'dst_4470c0256db61c9e'],
-  set: ['dst_9375507d47a7a69d', 'dst_4e542790587624fb', 'dst_2f9e5b681d7f48a9', 'dst_98af2476d55b3446'],
-  snfs: ['dst_a47ae7eeb3d731fa', 'dst_b30650c222a6cb1a', 'dst_c4cd4c854e9d85a1', 'dst_e6117e507a2bc972'],
-  rigl: ['dst_44136fa355b3678a', 'dst_2d4a719f2f9cb791', 'dst_4ed50ba5533c62e3', 'dst_c665eef62745eb12'],
-  gmp: ['dst_83ad3e901ac810c6', 'dst_e84084263a581836', 'dst_83ad3e901ac810c6', 'dst_3af464fff042c8dd'],
+  static: ['dst_01017b2beb1bcdd2', 'dst_7c04644d8705f092', 'dst_47b1db9567973b37', 'dst_ddf96b7b73f6117f'],
+  snip: ['dst_409be0e9ccbd74fc', 'dst_00e58f9c50802495', 'dst_9061c6c14cd26824', 'dst_3f8bf28acf3f7779'],
+  set: ['dst_97eb63e23459d744', 'dst_c7826ea708fea20c', 'dst_6c804398e39924fd', 'dst_a8a0904d6c093434'],
+  snfs: ['dst_536261035dbc6e49', 'dst_d9a0550647b625bb', 'dst_ef1c2759f7e8e4a9', 'dst_d593cba5be5437a0'],
+  rigl: ['dst_eab378d84d29de91', 'dst_0b68fc59ab1c74b5', 'dst_5ff20af1a76a9211', 'dst_95230bffd9befca1'],
+  gmp: ['dst_21babcf7ed0ed27c', 'dst_511fba80b34ab198', 'dst_21babcf7ed0ed27c', 'dst_df345620ede43b95'],
   magnitude_init: [
-    'dst_32c9dbfa0ff4c8fc',
-    'dst_5d22a1cd8129073e',
-    'dst_d3332434b18f2c70',
-    'dst_76ea1db4825e46eb',
+    'dst_d453d5f320975d6f',
+    'dst_f4a2c85ddb306665',
+    'dst_1fa429c99a92f030',
+    'dst_f553ca08f0bace64',
   ],
 };
+
+/**
+ * Recipe versions (#21): every kind hashes its version into its ids, even at its defaults; a
+ * bumped version gives new ids, the current one gives the pinned ids above.
+ */
+test('run ids: a bumped recipe version gives new ids, the current one keeps the pins', async () => {
+  const { KINDS } = await import('../src/experiments/kinds.js');
+  const samples: Record<string, unknown> = {
+    train: { model: { name: 'mlp_8' }, training: { trainSteps: '1it' } },
+    dst: {},
+    lottery: {},
+    bootstrap: {},
+    gradflow: {},
+    prune: { prune: { from: 'train_eab378d84d29de91' } },
+  };
+  for (const kind of Object.values(KINDS)) {
+    const raw = samples[kind.name];
+    const id = kind.identify(raw).runId;
+    assert.equal(kind.identify(raw, kind.recipeVersion).runId, id, kind.name);
+    assert.notEqual(kind.identify(raw, kind.recipeVersion + 1).runId, id, `${kind.name}: bumped`);
+    assert.match(id, new RegExp(`^${kind.name}_[0-9a-f]{16}$`));
+  }
+  // the defaults hash their version too: the empty canonical JSON is no longer every kind's id
+  assert.equal(KINDS.dst.identify({}).runId, PER_METHOD.rigl![0]);
+});

@@ -3,35 +3,30 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import {
-  EXPERIMENT_KINDS,
-  addExperimentFlags,
-  fieldFor,
-  flagsFor,
-  hparamsFromFlags,
-  type ExperimentKind,
-} from '../src/cli/schema-flags.js';
+import { fieldFor, flagsFor, hparamsFromFlags } from '../src/experiments/schema-flags.js';
+import { KINDS, KIND_NAMES, type KindName } from '../src/experiments/kinds.js';
+import { addExperimentFlags } from '../src/cli/experiment.js';
 import type { CommonOptions } from '../src/cli/flags.js';
 import { methodNames } from '../src/algorithms/index.js';
 import { distributionNames } from '../src/sparsity/index.js';
 import { SprigError } from '../src/util/errors.js';
 import { tempRoot } from './helpers.js';
 
-const kinds = Object.keys(EXPERIMENT_KINDS) as ExperimentKind[];
+const kinds = KIND_NAMES;
 
-function command(kind: ExperimentKind, recipe = {}) {
+function command(kind: KindName, recipe = {}) {
   const cmd = new Command(kind).exitOverride().configureOutput({ writeErr: () => {} });
   addExperimentFlags(cmd, kind, recipe);
   return cmd;
 }
-const parse = (kind: ExperimentKind, args: string[]) =>
+const parse = (kind: KindName, args: string[]) =>
   command(kind).parse(args, { from: 'user' }).opts() as CommonOptions;
 
 test('every schema field of every kind is a flag with a description, shown in --help with its default', () => {
   for (const kind of kinds) {
     const help = command(kind).helpInformation().replace(/\s+/g, ' ');
     const fields = flagsFor(kind);
-    const schemaFields = Object.values(EXPERIMENT_KINDS[kind]).reduce(
+    const schemaFields = Object.values(KINDS[kind].groups as Record<string, { shape: object }>).reduce(
       (n, g) => n + Object.keys(g.shape).length,
       0,
     );

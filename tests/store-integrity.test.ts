@@ -67,9 +67,14 @@ test('flipped bits in weights.bin: corrupt in runs, show, verify and the dashboa
   flipBit(weights, -1);
 
   assert.equal(listed(root).get(first.runId)?.status, 'corrupt');
+  assert.match(
+    sprig(['runs', '--root', root]).stdout,
+    new RegExp(`corrupt: ${first.runId}\\n\\s+fix: .*sprig verify --move-aside --root ${root}`),
+  );
   const shown = sprig(['show', first.runId, '--root', root]);
   assert.match(shown.stdout, new RegExp(`${first.runId} \\(train, corrupt\\)`));
   assert.match(shown.stdout, /sprig verify --move-aside --root/);
+  assert.match(shown.stdout, /files: weights\.bin: its sha-256 does not match the manifest/);
   const served = await serveDashboard({ root, port: 0 });
   try {
     const api = (await (await fetch(new URL('/api/runs', served.url))).json()) as {
@@ -191,6 +196,10 @@ test('a run stored before manifests is unverified, not corrupt', () => {
   const run = train(root);
   unlinkSync(join(run.runDir, 'manifest.json'));
   assert.equal(listed(root).get(run.runId)?.status, 'finished');
+  assert.match(
+    sprig(['show', run.runId, '--root', root]).stdout,
+    /files: unverified \(stored before checksums/,
+  );
   const v = sprig(['verify', '--root', root]);
   assert.equal(v.status, 0, v.stderr);
   assert.match(v.stdout, /0 verified, 1 unverified \(stored before checksums/);

@@ -15,7 +15,7 @@ test('sweep keys give the pinned run ids of every kind', () => {
     id('train', { model: 'mlp_8', trainSteps: '1it' }),
     id('train', { 'model.name': 'mlp_8', 'training.trainSteps': '1it', lr: 0.05, 'lr-schedule': 'cosine' }),
   ];
-  assert.deepEqual(trainIds.sort(), ['train_10fe73d4fd5804bd', 'train_e7fdb3867e8b1202']);
+  assert.deepEqual(trainIds.sort(), ['train_5b3a59c7a2a9a01b', 'train_823088f9cd28613d']);
   const dst = { model: 'mlp_16', trainSteps: '8it', deltaT: 2, sparsity: 0.8 };
   const methods = ['dense', 'small_dense', 'static', 'snip', 'set', 'snfs', 'rigl', 'gmp'];
   const dstIds = [
@@ -23,15 +23,15 @@ test('sweep keys give the pinned run ids of every kind', () => {
     id('dst', { ...dst, method: 'rigl', multiplier: 2, tEnd: '4it', distribution: 'uniform' }),
   ];
   assert.deepEqual(dstIds.sort(), [
-    'dst_0ef734798c77c487',
-    'dst_1ac7ba2ba82d3523',
-    'dst_5f22a652b80d7acd',
-    'dst_75516c423927cfe6',
-    'dst_95c9c9543e776a5e',
-    'dst_c5613a026a80d840',
-    'dst_d2af738391bcb9a3',
-    'dst_da7101de4b73de49',
-    'dst_f5f0643719296ebb',
+    'dst_17dbf84b1434790d',
+    'dst_1de3d9ede350a4d4',
+    'dst_3bb7cc9561f78dd7',
+    'dst_61bea78b1776ffdb',
+    'dst_7fd9cb93dc2c9db3',
+    'dst_ae4757bb81e64371',
+    'dst_c7103126fceeb616',
+    'dst_d5154729e115167e',
+    'dst_f4a13d1f34779d8e',
   ]);
   const lottery = {
     model: 'mlp_8',
@@ -44,12 +44,12 @@ test('sweep keys give the pinned run ids of every kind', () => {
     basisBlock: 4,
   };
   const planned = planRun('lottery', { ...TINY, ...lottery }, {});
-  assert.equal(planned.runId, 'lottery_c7ffce5863e5e054');
+  assert.equal(planned.runId, 'lottery_669df53d8b2e33b4');
   assert.equal(planned.complete, false, "a lottery's branches are not in its run id");
   assert.notEqual(planRun('lottery', { ...TINY, ...lottery, levels: 2 }, {}).key, planned.key);
   assert.equal(
     id('bootstrap', { models: 'mlp_8', n: 64, trainSteps: '2it', logEvery: '1it' }),
-    'bootstrap_96dd26940708ee7c',
+    'bootstrap_d9b1227cce9cd4d8',
   );
   assert.equal(
     id('gradflow', {
@@ -62,17 +62,17 @@ test('sweep keys give the pinned run ids of every kind', () => {
       gmpFrequency: 1,
       interpolationPoints: 2,
     }),
-    'gradflow_c3487eaf9b086c7a',
+    'gradflow_d99421c4ad09a050', // gradflow recipe 2 (issue 21)
   );
 });
 
 test('a dst run with M× and a warm-up gets the id planDst gives it (marked)', async () => {
   const { planDst } = await import('../src/experiments/dst.js');
-  const { dstHparamsFromFlags } = await import('../src/cli/dst.js');
+  const { hparamsFromFlags } = await import('../src/experiments/schema-flags.js');
   const params = { ...TINY, model: 'mlp_8', trainSteps: '4it', method: 'rigl', multiplier: 2, warmup: '2it' };
   const planned = planRun('dst', params, {});
   const flags = { ...params, dataset: 'synthetic', root: '.' };
-  assert.equal(planned.runId, planDst(dstHparamsFromFlags(flags)).runId);
+  assert.equal(planned.runId, planDst(hparamsFromFlags('dst', flags)).runId);
   assert.notEqual(planned.runId, planRun('dst', { ...params, warmup: '0it' }, {}).runId);
 });
 

@@ -1,7 +1,5 @@
 /** What `sprig bench` measures: its result, one row per network and the epoch comparison. */
 import type { PeakFlops } from '../engine/index.js';
-
-export type { PeakFlops };
 import type { BenchNet } from './nets.js';
 
 export interface TrainMeasurement {

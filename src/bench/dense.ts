@@ -17,10 +17,10 @@ import type {
   BenchRow,
   EpochRow,
   EpochRun,
-  PeakFlops,
   TorchMeasurement,
   TrainMeasurement,
 } from './dense-result.js';
+import type { PeakFlops } from '../engine/index.js';
 
 export interface BenchOptions {
   nets?: BenchNet[];

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
-import { compareDst, planDst, runDst, type ComparisonRow, type DstResult } from '../experiments/dst.js';
+import { compareDst, type ComparisonRow } from '../experiments/dst.js';
 import { methodNames } from '../algorithms/index.js';
 import { engineStatus } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
+import type { AnyKind } from '../experiments/kinds.js';
+import { hparamsFromFlags, loggingFromFlags } from '../experiments/schema-flags.js';
 import { list, type CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
-import { FLAGSHIP_DENSE } from '../experiments/flagship.js';
+import { kindCommand, runKind } from './experiment.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -28,26 +29,6 @@ export function addComparisonFlags(cmd: Command): Command {
     )
     .option('--seeds <list>', 'seeds for the comparison, e.g. 0,1,2', ints);
 }
-
-/** Hyperparameters from config + flags, with the flagship recipe as the training default. */
-export function dstHparamsFromFlags(o: CommonOptions): Record<string, Record<string, unknown>> {
-  return hparamsFromFlags('dst', o, FLAGSHIP_DENSE);
-}
-
-export function densityTable(r: DstResult): string {
-  return table(
-    ['layer', 'shape', 'active', 'density'],
-    r.sparsity.layers.map((l) => [
-      l.name,
-      l.shape.join('×'),
-      `${l.active.toLocaleString('en')}/${l.total.toLocaleString('en')}`,
-      l.density.toFixed(4),
-    ]),
-  );
-}
-
-const flopsText = (f: DstResult['flops']) =>
-  `training ${f.trainingFraction.toFixed(3)}× dense training over the whole run (${f.trainingPerStep.toExponential(3)} FLOPs/example per step, ${f.trainingPerStepFraction.toFixed(3)}× a dense step), inference ${f.inference.toExponential(3)} (${f.inferenceFraction.toFixed(3)}× dense)`;
 
 export function comparisonTable(rows: ComparisonRow[]): string {
   return table(
@@ -83,62 +64,34 @@ export function rowJson(r: ComparisonRow) {
   };
 }
 
-export function register(program: Command): void {
-  addComparisonFlags(
-    addExperimentFlags(
-      program
-        .command('dst')
-        .description(
-          'dynamic sparse training (RigL, SET, SNFS, static, SNIP, GMP) and baselines; stored and cached by hyperparameters. Training defaults are the flagship recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4), so `dst --method dense` is the flagship dense run',
-        ),
-      'dst',
-      FLAGSHIP_DENSE,
-    ),
-  ).action((o: CommonOptions) => {
-    const hp = dstHparamsFromFlags(o);
-    const logging = loggingFromFlags(o);
-    const store = new RunStore(o.root);
-    try {
-      if (o.methods || o.seeds) {
-        const methods = (o.methods as string[] | undefined) ?? [String(hp.dst!.method ?? 'rigl')];
-        const seeds = (o.seeds as number[] | undefined) ?? [Number(hp.training!.seed ?? 0)];
-        if (!o.json && !o.quiet)
-          process.stderr.write(
-            `sprig dst: ${methods.join(', ')} × seeds ${seeds.join(',')} (engine ${engineStatus().engine})\n`,
-          );
-        const rows = compareDst({
-          store,
-          hparams: hp,
-          methods,
-          seeds,
-          callbacks: progress({ quiet: o.quiet || o.json }),
-          ...logging,
-        });
-        emit(o.json, { rows: rows.map(rowJson) }, () => comparisonTable(rows));
-        return;
-      }
-      const plan = planDst(hp); // every check before training
-      if (!o.json && !o.quiet) {
-        process.stderr.write(
-          `sprig dst ${plan.runId}: ${plan.method} on ${plan.setup.model.name} / ${plan.setup.dataset.name}, ${plan.totalSteps} iterations (engine ${engineStatus().engine})\n`,
-        );
-      }
-      const r = runDst({ store, plan, callbacks: progress({ quiet: o.quiet }), ...logging });
-      emit(o.json, r, () =>
-        [
-          `${r.cached ? 'stored result (already finished; nothing trained)' : 'finished'}: ${r.runId}`,
-          `  ${r.method} on ${r.model}: test accuracy ${pct(r.testAccuracy)} (${r.steps} iterations in ${r.wallSeconds.toFixed(1)} s)`,
-          `  sparsity ${(1 - r.sparsity.density).toFixed(4)} over prunable weights (target ${r.targetSparsity})`,
-          `  FLOPs: ${flopsText(r.flops)}`,
-          densityTable(r)
-            .split('\n')
-            .map((l) => `  ${l}`)
-            .join('\n'),
-          `  run directory ${r.runDir}`,
-        ].join('\n'),
-      );
-    } finally {
-      store.close();
-    }
+/** `sprig dst`: one run as every kind's command, or with --methods/--seeds a comparison table. */
+export function register(program: Command, kind: AnyKind): void {
+  addComparisonFlags(kindCommand(program, kind)).action((o: CommonOptions) => {
+    if (o.methods || o.seeds) compare(o);
+    else runKind(kind, o);
   });
+}
+
+function compare(o: CommonOptions): void {
+  const hp = hparamsFromFlags('dst', o);
+  const methods = (o.methods as string[] | undefined) ?? [String(hp.dst!.method ?? 'rigl')];
+  const seeds = (o.seeds as number[] | undefined) ?? [Number(hp.training!.seed ?? 0)];
+  if (!o.json && !o.quiet)
+    process.stderr.write(
+      `sprig dst: ${methods.join(', ')} × seeds ${seeds.join(',')} (engine ${engineStatus().engine})\n`,
+    );
+  const store = new RunStore(o.root);
+  try {
+    const rows = compareDst({
+      store,
+      hparams: hp,
+      methods,
+      seeds,
+      callbacks: progress({ quiet: o.quiet || o.json }),
+      ...loggingFromFlags(o),
+    });
+    emit(o.json, { rows: rows.map(rowJson) }, () => comparisonTable(rows));
+  } finally {
+    store.close();
+  }
 }

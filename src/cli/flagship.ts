@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { RunStore } from '../store/store.js';
-import { trainHparamsSchema, validate } from '../experiments/hparams.js';
 import {
   FLAGSHIP_DENSE,
   LOTTERY_FINDING_FRACTION,
@@ -9,8 +8,10 @@ import {
   type FlagshipRow,
 } from '../experiments/flagship.js';
 import { engineStatus } from '../engine/index.js';
+import { train } from '../experiments/kinds/train.js';
+import { hparamsFromFlags, loggingFromFlags } from '../experiments/schema-flags.js';
 import type { CommonOptions } from './flags.js';
-import { addExperimentFlags, hparamsFromFlags, loggingFromFlags } from './schema-flags.js';
+import { addExperimentFlags } from './experiment.js';
 import { progress } from './progress.js';
 import { emit, pct, table } from './output.js';
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     'train',
     FLAGSHIP_DENSE,
   ).action((o: CommonOptions) => {
-    const hp = validate(trainHparamsSchema, hparamsFromFlags('train', o, FLAGSHIP_DENSE));
+    const { hp } = train.identify(hparamsFromFlags('train', o, FLAGSHIP_DENSE));
     const planned = planFlagship(hp);
     const store = new RunStore(o.root);
     if (!o.json)

@@ -3,14 +3,12 @@
 import '../util/v8-tuning.js';
 import { Command } from 'commander';
 import { SprigError } from '../util/errors.js';
-import { register as train } from './train.js';
 import { register as runs } from './runs.js';
 import { register as info } from './info.js';
 import { register as flagship } from './flagship.js';
-import { register as lottery } from './lottery.js';
 import { register as dst } from './dst.js';
-import { register as bootstrap } from './bootstrap.js';
-import { register as gradflow } from './gradflow.js';
+import { registerKind } from './experiment.js';
+import { KINDS } from '../experiments/kinds.js';
 import { register as bench } from './bench.js';
 import { register as serve } from './serve.js';
 import { register as plot } from './plot.js';
@@ -29,13 +27,10 @@ const program = new Command('sprig')
   .version('0.1.0')
   .showHelpAfterError();
 
+flagship(program);
+// every experiment kind of the list is a command; dst adds its comparison of methods × seeds
+for (const kind of Object.values(KINDS)) (kind.name === 'dst' ? dst : registerKind)(program, kind);
 for (const register of [
-  flagship,
-  train,
-  lottery,
-  dst,
-  bootstrap,
-  gradflow,
   runs,
   info,
   bench,

@@ -4,16 +4,4 @@ export function emit(json: boolean | undefined, result: unknown, human: () => st
   else process.stdout.write(human() + '\n');
 }
 
-export const pct = (x: number | undefined, digits = 2) =>
-  x === undefined ? '–' : `${(x * 100).toFixed(digits)}%`;
-
-/** A plain text table with right-aligned numeric columns. */
-export function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
-    '\n',
-  );
-}
+export { pct, table } from '../util/format.js';

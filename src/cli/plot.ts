@@ -5,6 +5,7 @@ import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
 import { humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
 import { chartFigure, figuresFor, runFigures, type Figure } from '../figures/index.js';
+import { KINDS } from '../experiments/kinds.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
 import { svgToPng } from '../figures/png.js';
@@ -149,9 +150,9 @@ function summary(written: Written[], figs: Figure[], o: PlotOptions): string {
 
 /** Figures for the runs: one run gets its page's figures, several are compared. */
 function plotFigures(reader: StoreReader, rows: RunRow[]): Figure[] {
-  if (rows.length > 1) return figuresFor(reader, rows);
+  if (rows.length > 1) return figuresFor(reader, rows, KINDS);
   const row = rows[0]!;
-  return runFigures(reader, row, metricCharts(reader.metrics(row.runId), metricsXLabel(row.kind)));
+  return runFigures(reader, row, metricCharts(reader.metrics(row.runId), metricsXLabel(row.kind)), KINDS);
 }
 
 function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figure {

@@ -10,7 +10,6 @@ import { SprigError } from '../util/errors.js';
 import { PAPER_NAMES, paperOf, reproduce } from '../reproduce/index.js';
 import { writeReport } from '../reproduce/report.js';
 import { intervalText } from '../reproduce/claims.js';
-import { commandFor } from './commands.js';
 import { addOutputFlags, list, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit } from './output.js';
@@ -69,7 +68,6 @@ export function register(program: Command): void {
           callbacks: progress({ quiet }),
         },
         command,
-        commandFor,
       );
       const dir = o.out ?? join(store.root, 'reproduce', `${name}${o.quick ? '-quick' : ''}`);
       const files = writeReport(dir, report);

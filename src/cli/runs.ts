@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkStoreRoot, RunStore } from '../store/store.js';
-import { RUN_STATUSES, type RunRow } from '../store/index-db.js';
+import { RUN_STATUSES, type MetricRow, type RunRow } from '../store/index-db.js';
+import type { RunRecord } from '../store/artifacts.js';
+import { checkRun, type RunCheck } from '../store/verify.js';
 import { retrainFix } from '../store/faults.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
@@ -38,25 +41,7 @@ export function register(program: Command): void {
         .map((r) => ({ ...r, status: store.status(r) }))
         .filter((r) => !o.status || r.status === o.status);
       store.close();
-      emit(o.json, rows, () =>
-        rows.length
-          ? table(
-              ['run', 'kind', 'status', 'model', 'dataset', 'test acc', 'updated'],
-              rows.map((r) => {
-                const hp = r.hparams as { model?: { name?: string }; dataset?: { name?: string } };
-                return [
-                  r.runId,
-                  r.kind,
-                  r.status,
-                  hp.model?.name ?? '',
-                  hp.dataset?.name ?? '',
-                  pct(r.result?.testAccuracy as number | undefined),
-                  r.updatedAt.slice(0, 19),
-                ];
-              }),
-            )
-          : `no runs in ${store.root}`,
-      );
+      emit(o.json, rows, () => (rows.length ? listing(rows, store.root) : `no runs in ${store.root}`));
     });
 
   addOutputFlags(
@@ -69,31 +54,17 @@ export function register(program: Command): void {
     const row = findRun(store, run);
     const metrics = store.index.metrics(row.runId);
     const dir = row.dir ?? store.dir(row.runId);
-    let engine: ReturnType<RunStore['record']>;
+    let engine: RunRecord | undefined;
     try {
       engine = store.record(dir);
     } catch {
       engine = undefined; // a damaged run.json: the status says corrupt
     }
+    const files = existsSync(dir) ? checkRun(dir) : undefined;
     store.close();
-    emit(o.json, { ...row, engine, metrics }, () => {
-      const steps = [...new Set(metrics.map((m) => m.step))];
-      const names = [...new Set(metrics.map((m) => m.name))];
-      const get = (s: number, n: string) => metrics.find((m) => m.step === s && m.name === n)?.value;
-      return [
-        `${row.runId} (${row.kind}, ${row.status})`,
-        ...[statusFix(row.status, store.root)].filter((l) => l !== undefined),
-        ...(engine ? [`engine: ${engine.engine}, ${engine.threads} thread(s)`] : []),
-        `hyperparameters: ${JSON.stringify(row.hparams, null, 2)}`,
-        `result: ${JSON.stringify(row.result, null, 2)}`,
-        steps.length
-          ? table(
-              ['step', ...names],
-              steps.map((s) => [s, ...names.map((n) => (get(s, n) ?? NaN).toPrecision(4))]),
-            )
-          : 'no metrics',
-      ].join('\n');
-    });
+    emit(o.json, { ...row, engine, files, metrics }, () =>
+      showText({ ...row, engine, files, metrics }, store.root),
+    );
   });
 
   addOutputFlags(
@@ -106,6 +77,65 @@ export function register(program: Command): void {
     store.close();
     emit(o.json, { root: store.root, runs: n }, () => `indexed ${n} runs in ${store.root}`);
   });
+}
+
+/** The runs as a table, then what to do about those that need it (one line per status). */
+function listing(rows: RunRow[], root: string): string {
+  const lines = [
+    table(
+      ['run', 'kind', 'status', 'model', 'dataset', 'test acc', 'updated'],
+      rows.map((r) => {
+        const hp = r.hparams as { model?: { name?: string }; dataset?: { name?: string } };
+        return [
+          r.runId,
+          r.kind,
+          r.status,
+          hp.model?.name ?? '',
+          hp.dataset?.name ?? '',
+          pct(r.result?.testAccuracy as number | undefined),
+          r.updatedAt.slice(0, 19),
+        ];
+      }),
+    ),
+  ];
+  for (const status of new Set(rows.map((r) => r.status))) {
+    const fix = statusFix(status, root);
+    const ids = rows.filter((r) => r.status === status).map((r) => r.runId);
+    if (fix) lines.push(`${status}: ${ids.join(', ')}\n  fix: ${fix}`);
+  }
+  return lines.join('\n');
+}
+
+/** What its files' check found, in a line. */
+function filesLine(c: RunCheck): string {
+  if (c.state === 'ok') return 'files: every file matches its sha-256 in manifest.json';
+  if (c.state === 'unverified')
+    return 'files: unverified (stored before checksums: there is no manifest to check them against)';
+  return `files: ${c.problems.join('; ')}`;
+}
+
+function showText(
+  r: RunRow & { engine?: RunRecord; files?: RunCheck; metrics: MetricRow[] },
+  root: string,
+): string {
+  const { metrics } = r;
+  const steps = [...new Set(metrics.map((m) => m.step))];
+  const names = [...new Set(metrics.map((m) => m.name))];
+  const get = (s: number, n: string) => metrics.find((m) => m.step === s && m.name === n)?.value;
+  return [
+    `${r.runId} (${r.kind}, ${r.status})`,
+    ...[statusFix(r.status, root)].filter((l) => l !== undefined),
+    ...(r.files ? [filesLine(r.files)] : []),
+    ...(r.engine ? [`engine: ${r.engine.engine}, ${r.engine.threads} thread(s)`] : []),
+    `hyperparameters: ${JSON.stringify(r.hparams, null, 2)}`,
+    `result: ${JSON.stringify(r.result, null, 2)}`,
+    steps.length
+      ? table(
+          ['step', ...names],
+          steps.map((s) => [s, ...names.map((n) => (get(s, n) ?? NaN).toPrecision(4))]),
+        )
+      : 'no metrics',
+  ].join('\n');
 }
 
 /** The run with this exact id, else the only one it prefixes (a lottery id prefixes its own levels). */

@@ -20,8 +20,9 @@ import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
 import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
-import { chartFigure, figuresFor, REPORT, runFigures } from '../figures/index.js';
-import { baseKind, columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
+import { chartFigure, figuresFor, reportFile, runFigures } from '../figures/index.js';
+import { KINDS } from '../experiments/kinds.js';
+import { columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
 import type { RunRow } from '../store/index-db.js';
 import { FILES } from '../store/artifacts.js';
 
@@ -216,7 +217,7 @@ function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
       root: reader.root,
       runs: rows.map((r) => ({ ...tableRow(r), label: labels.get(r.runId) })),
       missing,
-      figures: rows.length ? [...metric, ...figuresFor(reader, rows)] : [],
+      figures: rows.length ? [...metric, ...figuresFor(reader, rows, KINDS)] : [],
     };
   });
   app.get('/api/runs/:id/figures', async (req, reply) => {
@@ -227,12 +228,12 @@ function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
     const files = reader.files(run).filter((f) => f.name !== FILES.result);
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
     const extra = files
-      .filter((f) => run.parent !== null || f.name !== REPORT[baseKind(run.kind)])
+      .filter((f) => run.parent !== null || f.name !== reportFile(KINDS, run.kind))
       .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     return {
       runId: run.runId,
       label: runLabel(run),
-      figures: [...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel)), ...extra],
+      figures: [...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel), KINDS), ...extra],
     };
   });
 }

@@ -311,17 +311,25 @@ export function bootstrapModels(hp: BootstrapHparams): string[] {
   return hp.bootstrap.models.length ? hp.bootstrap.models : [hp.model.name];
 }
 
+/** Bumped on any change of a bootstrap default or behaviour: hashed into the experiment's id and its worlds'. */
+export const BOOTSTRAP_RECIPE_VERSION = 1;
+
 /** The experiment's run id: its hyperparameters with the model list resolved and the partial-batch mark. */
-export function bootstrapRunId(hp: BootstrapHparams): string {
+export function bootstrapRunId(hp: BootstrapHparams, recipe = BOOTSTRAP_RECIPE_VERSION): string {
   const { bootstrap, training } = hp;
-  return hashedRunId('bootstrap', bootstrapHparamsSchema, {
-    ...hp,
-    bootstrap: {
-      ...bootstrap,
-      models: bootstrapModels(hp),
-      ...dropLastMark(bootstrap.n, training.batchSize),
+  return hashedRunId(
+    'bootstrap',
+    bootstrapHparamsSchema,
+    {
+      ...hp,
+      bootstrap: {
+        ...bootstrap,
+        models: bootstrapModels(hp),
+        ...dropLastMark(bootstrap.n, training.batchSize),
+      },
     },
-  });
+    recipe,
+  );
 }
 
 /** Validates everything that can fail before any training starts. */
@@ -359,7 +367,7 @@ export function runBootstrap(hp: BootstrapHparams, opts: BootstrapOptions): Boot
     );
   const runId = bootstrapRunId(hp);
   const dir = store.dir(runId);
-  store.open(dir, hp, { runId, kind: 'bootstrap' });
+  store.open(dir, hp, { runId, kind: 'bootstrap', recipe: BOOTSTRAP_RECIPE_VERSION, report: 'bootstrap' });
   const models: ModelComparison[] = [];
   for (const model of plan.models) {
     const world = (w: World) => runWorld({ hp, plan, opts, parent: runId, log }, model, w);
@@ -443,7 +451,12 @@ function runWorld(ctx: WorldContext, model: string, world: World): WorldResult {
   const { data, totalSteps, itersPerEpoch } = ctx.plan;
   const t = ctx.hp.training;
   const whp = worldHparams(ctx.hp, model, world);
-  const worldId = hashedRunId(`bootstrap_${world}`, worldSchema, worldSchema.parse(whp));
+  const worldId = hashedRunId(
+    `bootstrap_${world}`,
+    worldSchema,
+    worldSchema.parse(whp),
+    BOOTSTRAP_RECIPE_VERSION,
+  );
   const worldDir = store.dir(worldId); // at the root: a world run is shared by every comparison that needs it
   const m = createModelFrom(whp.model, data.inputShape, data.numClasses);
   const { source, seen } = worldSource(ctx, model, world);
@@ -481,6 +494,7 @@ function runWorld(ctx: WorldContext, model: string, world: World): WorldResult {
     runId: worldId,
     dir: worldDir,
     kind: `bootstrap_${world}`,
+    recipe: BOOTSTRAP_RECIPE_VERSION,
     parent: ctx.parent,
     hparams: whp,
     options,

@@ -212,14 +212,17 @@ function scaleSchedule(hp: TrainHparams, base: Setup, multiplier: number): Train
   };
 }
 
+/** Bumped on any change of a dst default or behaviour: hashed into every dst run id. */
+export const DST_RECIPE_VERSION = 1;
+
 /**
  * The run id of normalised hyperparameters. Runs with M ≠ 1 and a warm-up get a marker: before the
  * warm-up was scaled by M they trained with the 1× warm-up, and the cache must not return them.
  */
-export function dstRunId(hp: DstHparams): string {
+export function dstRunId(hp: DstHparams, recipe = DST_RECIPE_VERSION): string {
   const id = canonical(hp as Record<string, unknown>, dstHparamsSchema.parse({}) as Record<string, unknown>);
   if (hp.dst.multiplier !== 1 && Step.parse(hp.training.warmup).iterations(1) > 0) id.warmupTimesM = true;
-  return runId('dst', id);
+  return runId('dst', id, recipe);
 }
 
 /** Validates the hyperparameters and builds everything the run needs. Throws SprigError before any training. */
@@ -365,6 +368,7 @@ export function runDst(spec: RunDstSpec): DstResult {
     store: spec.store,
     runId: plan.runId,
     kind: 'dst',
+    recipe: DST_RECIPE_VERSION,
     parent: spec.parent,
     hparams: plan.hp,
     options: plan.options,

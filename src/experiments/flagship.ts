@@ -7,9 +7,10 @@
  */
 import type { RunStore } from '../store/store.js';
 import { denseForwardFlops, sparseForwardFlops } from '../sparsity/index.js';
-import { hashedRunId, trainHparamsSchema, type TrainHparams } from './hparams.js';
+import type { TrainHparams } from './hparams.js';
 import { setup } from './setup.js';
-import { runTraining, type RunSpec } from './run.js';
+import type { RunSpec } from './run.js';
+import { train } from './kinds/train.js';
 import { planDst, runDst, type DstResult } from './dst.js';
 import { runLottery } from './lottery.js';
 import type { Logging } from './run-observers.js';
@@ -73,20 +74,11 @@ export function runFlagship(
   const { store, callbacks: cb } = o;
   const rows: FlagshipRow[] = [];
   // the dense row is the plain `sprig train` run of the same recipe (shared cache)
-  const runId = hashedRunId('train', trainHparamsSchema, hp);
-  const {
-    trained: _t,
-    history: _h,
-    ...d
-  } = runTraining({
+  const { history: _h, ...d } = train.run(hp, {
     store,
-    runId,
-    kind: 'train',
-    hparams: hp,
-    options: s.options(),
     callbacks: cb,
     metricsEvery: o.metricsEvery,
-    label: 'dense',
+    dataset: s.dataset,
   });
   const fD = denseForwardFlops(s.model.specs);
   const denseDensities = Object.fromEntries(s.model.specs.filter((x) => x.prunable).map((x) => [x.name, 1]));

@@ -145,8 +145,7 @@ const runSchema = z
     gradflow: gradflowSchema
       .omit({ runs: true, interpolationPoints: true })
       .partial()
-      // scratch and scratch+ once trained a random mask: their ids hash the mask they train now
-      .extend({ run: z.enum(GRADFLOW_RUNS).default('scratch'), mask: z.literal('pruned').optional() })
+      .extend({ run: z.enum(GRADFLOW_RUNS).default('scratch') })
       .prefault({}),
   })
   .strict();
@@ -309,11 +308,10 @@ function runFields(hp: GradflowHparams, run: GradflowRun) {
   const rigl = { deltaT: g.deltaT, dropFraction: g.dropFraction, tEnd: g.tEnd };
   switch (run) {
     case 'scratch':
-      return { ...common, mask: 'pruned' as const };
-    case 'scratch+':
-      return { ...common, initScale: g.initScale, mask: 'pruned' as const };
     case 'random_mask':
       return common;
+    case 'scratch+':
+      return { ...common, initScale: g.initScale };
     case 'rigl':
       return { ...common, ...rigl };
     case 'rigl+':
@@ -380,13 +378,25 @@ function startOfRun(ctx: GradflowContext, run: keyof typeof RUN_STARTS, pruned: 
   return { masks, init };
 }
 
+/**
+ * Bumped on any change of a gradflow default or behaviour: hashed into the experiment's id and its
+ * runs'. 2: scratch and scratch+ train the pruning solution's mask (they trained a random one, now
+ * random_mask's), and the default runs add random_mask (issue 21).
+ */
+export const GRADFLOW_RECIPE_VERSION = 2;
+
+/** The experiment's run id (its child runs hash their own fields under the same version). */
+export function gradflowRunId(hp: GradflowHparams, recipe = GRADFLOW_RECIPE_VERSION): string {
+  return hashedRunId('gradflow', gradflowHparamsSchema, hp, recipe);
+}
+
 export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): GradflowResult {
   const { store } = opts;
   const log = opts.log ?? (() => {});
   const plan = planGradflow(hp);
-  const runId = hashedRunId('gradflow', gradflowHparamsSchema, hp);
+  const runId = gradflowRunId(hp);
   const dir = store.dir(runId);
-  store.open(dir, hp, { runId, kind: 'gradflow' });
+  store.open(dir, hp, { runId, kind: 'gradflow', recipe: GRADFLOW_RECIPE_VERSION, report: 'gradflow' });
   const ctx: GradflowContext = { hp, plan, opts, parent: runId };
   const specs = plan.setup.model.specs;
   // The pruning solution comes first: lottery needs its mask, and every run is compared with it.
@@ -431,7 +441,7 @@ function trainRun(
     totalSteps: plan.setup.totalSteps,
   })!;
   const hparams = runHparams(ctx.hp, run);
-  const childId = hashedRunId('gradflow_run', runSchema, runSchema.parse(hparams));
+  const childId = hashedRunId('gradflow_run', runSchema, runSchema.parse(hparams), GRADFLOW_RECIPE_VERSION);
   const childDir = store.dir(childId);
   const curvePath = join(childDir, GRADNORM_FILE);
   let points = readJson<GradNormPoint[]>(curvePath) ?? [];
@@ -455,6 +465,7 @@ function trainRun(
     runId: childId,
     dir: childDir,
     kind: 'gradflow_run',
+    recipe: GRADFLOW_RECIPE_VERSION,
     parent: ctx.parent,
     hparams,
     options,

@@ -1,8 +1,8 @@
 /**
  * Typed hyperparameter groups, one schema per concern, validated at the boundary (CLI flags and
  * config files both go through these). Every field has a default that never changes: a run's
- * identity is the hash of its non-default values (OpenLTH), so adding a field with a default keeps
- * every existing hash.
+ * identity is the hash of its non-default values and its kind's recipe version (OpenLTH's hashname,
+ * with a version), so adding a field with a default keeps every existing hash.
  */
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
@@ -162,14 +162,23 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `kind_<16 hex of sha256(canonical JSON)>`: the run directory's name. */
-export function runId(kind: string, canonicalHparams: Record<string, unknown>): string {
-  const h = createHash('sha256').update(JSON.stringify(canonicalHparams)).digest('hex').slice(0, 16);
+/**
+ * `kind_<16 hex of sha256(canonical JSON)>`: the run directory's name. The kind's recipe version is
+ * hashed always, even at its default, so a changed default or behaviour never finds an older run.
+ */
+export function runId(kind: string, canonicalHparams: Record<string, unknown>, recipe: number): string {
+  const json = JSON.stringify({ recipe, ...canonicalHparams });
+  const h = createHash('sha256').update(json).digest('hex').slice(0, 16);
   return `${kind}_${h}`;
 }
 
 /** Run id of validated hyperparameters under a schema (defaults taken from the schema itself). */
-export function hashedRunId<S extends z.ZodType>(kind: string, schema: S, hp: z.infer<S>): string {
+export function hashedRunId<S extends z.ZodType>(
+  kind: string,
+  schema: S,
+  hp: z.infer<S>,
+  recipe: number,
+): string {
   const defaults = schema.parse({}) as Record<string, unknown>;
-  return runId(kind, canonical(hp as Record<string, unknown>, defaults));
+  return runId(kind, canonical(hp as Record<string, unknown>, defaults), recipe);
 }

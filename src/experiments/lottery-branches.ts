@@ -20,7 +20,13 @@ import { basisNames, checkBasisFits, makeBasis, type Basis } from '../sparsity/b
 import { randomMasksLike } from '../sparsity/prune.js';
 import { runId, trainingSchema, validate } from './hparams.js';
 import { setup, type Setup } from './setup.js';
-import { parseRewind, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
+import {
+  LOTTERY_RECIPE_VERSION,
+  parseRewind,
+  type LotteryHparams,
+  type LotteryPlan,
+  type Rewind,
+} from './lottery-hparams.js';
 import {
   isTrained,
   levelDir,
@@ -75,7 +81,7 @@ export function parseBranches(
       knobs: Record<string, unknown>,
       extra: Partial<Branch> = {},
     ): Branch => {
-      const id = runId(name.replace(':', '_'), knobs);
+      const id = runId(name.replace(':', '_'), knobs, LOTTERY_RECIPE_VERSION);
       return { name, kind, knobs, dirName: id, ...extra };
     };
     if (name === 'reinit' || name === 'random_mask') out.push(make(name, { branch: name }));
@@ -114,7 +120,9 @@ export function parseBranches(
     } else if (name === 'lr_rewind') {
       const knobs = { branch: name };
       out.push(
-        make('chain', knobs, { chain: { name, key: runId('lr_rewind', knobs), rewind: { kind: 'lr' } } }),
+        make('chain', knobs, {
+          chain: { name, key: runId('lr_rewind', knobs, LOTTERY_RECIPE_VERSION), rewind: { kind: 'lr' } },
+        }),
       );
     } else {
       const basisName = name.slice('basis:'.length);
@@ -130,7 +138,12 @@ export function parseBranches(
       checkBasisFits(basis, s.model.specs);
       out.push(
         make('chain', knobs, {
-          chain: { name, key: runId(name.replace(':', '_'), knobs), rewind: mainRewind, basis },
+          chain: {
+            name,
+            key: runId(name.replace(':', '_'), knobs, LOTTERY_RECIPE_VERSION),
+            rewind: mainRewind,
+            basis,
+          },
         }),
       );
     }

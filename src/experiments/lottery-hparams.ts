@@ -141,13 +141,16 @@ export function outputFractionOf(p: PruningHparams): number {
   return p.outputFraction ?? (p.pruneScope === 'global' ? 0 : p.pruneFraction / 2);
 }
 
+/** Bumped on any change of a lottery default or behaviour: hashed into the experiment's id and its sub-runs'. */
+export const LOTTERY_RECIPE_VERSION = 1;
+
 /**
  * The run id hashes the resolved output rate: an unset outputFraction once meant "the full rate p",
  * so a run from then must not be found under the id of today's recipe.
  */
-export function lotteryRunId(hp: LotteryHparams): string {
+export function lotteryRunId(hp: LotteryHparams, recipe = LOTTERY_RECIPE_VERSION): string {
   const pruning = { ...hp.pruning, outputFraction: outputFractionOf(hp.pruning) };
-  return hashedRunId('lottery', lotteryHparamsSchema, { ...hp, pruning });
+  return hashedRunId('lottery', lotteryHparamsSchema, { ...hp, pruning }, recipe);
 }
 
 /** The training hyperparameters of replicate r: the same recipe with seed + r. */

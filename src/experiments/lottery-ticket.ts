@@ -33,7 +33,13 @@ import { setup, type Setup } from './setup.js';
 import type { Logging } from './run-observers.js';
 import { loadWeights, runTraining, saveWeights, type RunResult, type StoredWeights } from './run.js';
 import { basisReparam, coeffsOf } from './lottery-basis.js';
-import { replicateHparams, type LotteryHparams, type LotteryPlan, type Rewind } from './lottery-hparams.js';
+import {
+  LOTTERY_RECIPE_VERSION,
+  replicateHparams,
+  type LotteryHparams,
+  type LotteryPlan,
+  type Rewind,
+} from './lottery-hparams.js';
 import { cloneArrays } from '../util/arrays.js';
 
 export const MASKS_FILE = FILES.masks;
@@ -186,6 +192,7 @@ export function trainTicket(rep: Replicate, t: TicketSpec): Point {
         runId: t.runId,
         dir: t.dir,
         kind: t.kind,
+        recipe: LOTTERY_RECIPE_VERSION,
         parent: t.parent,
         hparams: t.hparams,
         label: t.label,

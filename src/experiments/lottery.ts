@@ -22,6 +22,7 @@ import type { Logging } from './run-observers.js';
 import { loadData, setup } from './setup.js';
 import {
   lotteryHparamsSchema,
+  LOTTERY_RECIPE_VERSION,
   lotteryPlanSchema,
   lotteryRunId,
   oneShotOptions,
@@ -158,7 +159,12 @@ export function prepareLottery(o: LotteryOptions): PreparedLottery {
     // θ_k files are written while level 0 trains: a finished level 0 without them cannot serve this rewind step.
     if (isTrained(l0)) for (const k of saveSteps) if (k > 0) rewindCheck(rep, k);
   }
-  ctx.store.open(ctx.expDir, hp, { runId: expId, kind: 'lottery' });
+  ctx.store.open(ctx.expDir, hp, {
+    runId: expId,
+    kind: 'lottery',
+    recipe: LOTTERY_RECIPE_VERSION,
+    report: 'curve',
+  });
   return { ctx, mainRewind, branches, branchLevels, reps };
 }
 

@@ -44,6 +44,8 @@ export interface RunSpec extends Logging {
   /** Defaults to <root>/<runId>. */
   dir?: string;
   kind: string;
+  /** The kind's recipe version (in the run id; recorded in hparams.json). */
+  recipe: number;
   parent?: string;
   hparams: unknown;
   options: TrainOptions;
@@ -62,7 +64,7 @@ export function runTraining(spec: RunSpec): RunResult & { trained?: TrainResult 
   const dir = spec.dir ?? store.dir(runId);
   const cached = store.finishedResult<RunResult>(dir);
   if (cached) return { ...cached, cached: true };
-  store.open(dir, spec.hparams, { runId, kind: spec.kind, parent: spec.parent });
+  store.open(dir, spec.hparams, { runId, kind: spec.kind, parent: spec.parent, recipe: spec.recipe });
   try {
     // Another process may have finished it while this one waited to own it.
     const done = store.finishedResult<RunResult>(dir);

@@ -8,37 +8,42 @@ import type { Figure, LineFigure } from './types.js';
 import { runFacts, type RunSource } from './runs.js';
 import { baseKind, uniqueLabels } from './labels.js';
 import { curvesFigure, dstFigures } from './dst.js';
-import { isLotteryCurve, lotteryFigures } from './lottery.js';
-import { bootstrapFigures, isBootstrapReport } from './bootstrap.js';
-import { gradflowFigures, isGradflowReport } from './gradflow.js';
 import { withRanges } from './axes.js';
-import { FILES } from '../store/names.js';
+import { FILES, type ArtifactName } from '../store/names.js';
 
 export type { Figure } from './types.js';
 export { withRanges } from './axes.js';
 export { chartFigure } from './charts.js';
 
-/** The report file of an experiment parent, by kind. */
-export const REPORT: Record<string, string> = {
-  lottery: FILES.curve,
-  bootstrap: FILES.bootstrap,
-  gradflow: FILES.gradflow,
-};
+/** What figures need of an experiment kind (experiments/kind.ts): its report file and how to draw it. */
+export interface FigureKind {
+  name: string;
+  report?: ArtifactName;
+  /** The report's figures; undefined when the document is not a report it knows. */
+  figures?: (src: RunSource, row: RunRow, doc: unknown, label: string) => Figure[] | undefined;
+}
+
+/** The kinds by name, as experiments/kinds.ts lists them (passed in: figures sit below experiments). */
+export type FigureKinds = Readonly<Record<string, FigureKind>>;
+
+/** The report file of an experiment parent of this (possibly nested) kind. */
+export function reportFile(kinds: FigureKinds, kind: string): string | undefined {
+  const report = kinds[baseKind(kind)]?.report;
+  return report && FILES[report];
+}
 
 /** Every figure for these runs. Runs of one kind that are not experiment parents are compared together. */
-export function figuresFor(src: RunSource, rows: RunRow[]): Figure[] {
+export function figuresFor(src: RunSource, rows: RunRow[], kinds: FigureKinds): Figure[] {
   const labels = uniqueLabels(rows);
   const figs: Figure[] = [];
   const plain: RunRow[] = [];
   const dst: RunRow[] = [];
   for (const row of rows) {
-    const kind = baseKind(row.kind);
-    const file = REPORT[kind];
+    const file = reportFile(kinds, row.kind);
     const doc = file && row.parent === null ? src.readJson(row, file) : undefined;
-    const label = labels.get(row.runId)!;
-    if (kind === 'lottery' && isLotteryCurve(doc)) figs.push(...lotteryFigures(src, row, doc, label));
-    else if (kind === 'bootstrap' && isBootstrapReport(doc)) figs.push(...bootstrapFigures(doc, row.runId));
-    else if (kind === 'gradflow' && isGradflowReport(doc)) figs.push(...gradflowFigures(doc, row.runId));
+    const draw = kinds[baseKind(row.kind)]?.figures;
+    const own = doc === undefined ? undefined : draw?.(src, row, doc, labels.get(row.runId)!);
+    if (own) figs.push(...own);
     else if (row.kind === 'dst') dst.push(row);
     else plain.push(row);
   }
@@ -65,8 +70,13 @@ export function figuresFor(src: RunSource, rows: RunRow[]): Figure[] {
  * The figures of one run's page: its experiment's figures (as `figuresFor`), then its own training
  * curves from the index metrics.
  */
-export function runFigures(src: RunSource, row: RunRow, metricCharts: LineFigure[]): Figure[] {
-  const own = figuresFor(src, [row]).filter((f) => !f.id.endsWith('accuracy-over-training'));
+export function runFigures(
+  src: RunSource,
+  row: RunRow,
+  metricCharts: LineFigure[],
+  kinds: FigureKinds,
+): Figure[] {
+  const own = figuresFor(src, [row], kinds).filter((f) => !f.id.endsWith('accuracy-over-training'));
   // Mask churn has its own figure (dst:mask-churn); its raw metrics would repeat it.
   return [...own, ...metricCharts.filter((c) => !/^metrics:mask(Dropped|Grown)$/.test(c.id))];
 }

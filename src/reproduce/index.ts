@@ -6,15 +6,9 @@ import { gradientFlow } from './gradient-flow.js';
 import { kdTicket } from './kd-ticket.js';
 import { lth } from './lth.js';
 import { rigl } from './rigl.js';
+import { commandFor, commandText } from '../experiments/command.js';
 import { overall } from './claims.js';
-import {
-  PAPER_NAMES,
-  type CommandFor,
-  type Paper,
-  type PaperName,
-  type ReproContext,
-  type Report,
-} from './types.js';
+import { PAPER_NAMES, type Paper, type PaperName, type ReproContext, type Report } from './types.js';
 
 export const PAPERS = {
   lth,
@@ -31,10 +25,10 @@ export function paperOf(name: string): Paper {
 }
 
 /**
- * Runs a paper's reproduction (every training through the store: cached, resumable) into a Report;
- * `commandFor` (the CLI's, from its flags and defaults) writes each arm's `sprig` command.
+ * Runs a paper's reproduction (every training through the store: cached, resumable) into a Report,
+ * with each arm's `sprig` command (the kind's flags off its recipe: the same run id).
  */
-export function reproduce(paper: Paper, ctx: ReproContext, command: string, commandFor?: CommandFor): Report {
+export function reproduce(paper: Paper, ctx: ReproContext, command: string): Report {
   const t0 = performance.now();
   const o = paper.run(ctx);
   return {
@@ -46,14 +40,12 @@ export function reproduce(paper: Paper, ctx: ReproContext, command: string, comm
     verdict: overall(o.checks),
     wallSeconds: (performance.now() - t0) / 1000,
     command,
-    commands: commandFor
-      ? o.arms.map((a) => ({
-          arm: a.arm,
-          seed: a.seed,
-          runId: a.runId,
-          command: commandFor(a.kind, a.groups),
-        }))
-      : [],
+    commands: o.arms.map((a) => ({
+      arm: a.arm,
+      seed: a.seed,
+      runId: a.runId,
+      command: commandText(commandFor(a.kind, a.groups)),
+    })),
     ...o,
   };
 }

@@ -1,5 +1,6 @@
 /** What a paper's reproduction is: its claim, how it runs through the experiment functions, what it reports. */
 import type { LineFigure } from '../figures/types.js';
+import type { KindName } from '../experiments/kinds.js';
 import type { RunStore } from '../store/store.js';
 import type { Callbacks } from '../training/loop.js';
 
@@ -63,7 +64,7 @@ export interface Arm {
   /** The stored experiment (the command's run id). */
   runId: string;
   /** Which experiment kind and hyperparameter groups the command recreates. */
-  kind: 'lottery' | 'dst' | 'gradflow' | 'bootstrap';
+  kind: KindName;
   groups: Record<string, unknown>;
   /** SHA-256 of the serialised masks of the arm's first training (equal hashes: a shared mask). */
   maskSha256?: string;
@@ -104,6 +105,3 @@ export interface Report extends Outcome {
   /** Per arm and seed, the `sprig` command that recreates it (same run id). */
   commands: { arm: string; seed: number; runId: string; command: string }[];
 }
-
-/** Turns an arm's kind and hyperparameter groups into the `sprig` command line that recreates it. */
-export type CommandFor = (kind: Arm['kind'], groups: Record<string, unknown>) => string;

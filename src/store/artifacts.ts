@@ -11,7 +11,7 @@ import { removeIfExists, TMP_MARK } from './atomic.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { corruptFile, retrainFix } from './faults.js';
 import { forget, readSealed, writeSealed } from './manifest.js';
-import { artifactPath } from './names.js';
+import { artifactPath, type ArtifactName } from './names.js';
 
 export { FILES, BOOKKEEPING, INDEX_FILE, artifactPath, type ArtifactName } from './names.js';
 
@@ -23,6 +23,8 @@ export interface RunRecord {
   engine: 'native' | 'js';
   threads: number;
   createdAt: string;
+  /** The summary file that marks an experiment (not a training run) finished, e.g. 'curve'. */
+  report?: ArtifactName;
 }
 
 export function writeJson(path: string, value: unknown): void {

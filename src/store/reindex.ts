@@ -1,22 +1,15 @@
 /**
  * Rebuilds the SQLite index from the run directories, which are the truth: every directory with an
  * hparams.json is a run; run.json says who it is (older runs: the directory name and the shape of
- * their hyperparameters); its result (or its experiment's summary) says whether it finished. A run
+ * their hyperparameters); its result (or the report its run.json names) says whether it finished. A run
  * whose files fail their check (verify.ts) is indexed as corrupt, without the result it claims.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { artifactPath, hasResult, readJson, type ArtifactName, type RunRecord } from './artifacts.js';
+import { artifactPath, hasResult, readJson, type RunRecord } from './artifacts.js';
 import type { RunIndex } from './index-db.js';
 import { ASIDE_MARK } from './names.js';
 import { checkRun } from './verify.js';
-
-/** The summary file that marks an experiment (not a training run) finished. */
-const SUMMARY: Record<string, ArtifactName> = {
-  lottery: 'curve',
-  bootstrap: 'bootstrap',
-  gradflow: 'gradflow',
-};
 
 interface StoredResult {
   history?: { step: number; epoch: number; trainLoss: number; testAccuracy: number; testLoss: number }[];
@@ -61,8 +54,9 @@ function indexRun(
   r: { hparams: Record<string, unknown>; rec?: RunRecord; result?: StoredResult; corrupt: boolean },
 ): void {
   const kind = r.rec?.kind ?? inferKind(r.hparams);
-  const summary = SUMMARY[kind];
-  const finished = hasResult(dir) || (summary !== undefined && existsSync(artifactPath(dir, summary)));
+  // an experiment's run.json names the report that marks it finished (its kind's, experiments/kinds)
+  const report = r.rec?.report;
+  const finished = hasResult(dir) || (report !== undefined && existsSync(artifactPath(dir, report)));
   const runId = r.rec?.runId ?? basename(dir);
   const { history, ...rest } = r.result ?? {};
   index.upsertRun({

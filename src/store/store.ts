@@ -18,7 +18,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { engineStatus, engineThreads, pinThreads } from '../engine/index.js';
-import { artifactPath, readJson, removeTemporaries, writeJson, type RunRecord } from './artifacts.js';
+import {
+  artifactPath,
+  readJson,
+  removeTemporaries,
+  writeJson,
+  type ArtifactName,
+  type RunRecord,
+} from './artifacts.js';
 import { CorruptArtifact, ioError } from './faults.js';
 import { RunIndex, type RunRow } from './index-db.js';
 import { ASIDE_MARK, INDEX_FILE } from './names.js';
@@ -39,6 +46,9 @@ export interface RunIdentity {
   runId: string;
   kind: string;
   parent?: string | null;
+  /** The kind's recipe version, hashed into the run id; recorded in hparams.json as `recipe`. */
+  recipe: number;
+  report?: ArtifactName;
 }
 
 export interface StoreOptions {
@@ -148,7 +158,8 @@ export class RunStore {
     try {
       removeTemporaries(dir);
       const hpPath = artifactPath(dir, 'hparams');
-      if (readJson(hpPath) === undefined) writeJson(hpPath, hparams); // a damaged one stops here, named
+      // a damaged one stops here, named
+      if (readJson(hpPath) === undefined) writeJson(hpPath, { ...(hparams as object), recipe: who.recipe });
       this.pinEngine(dir, who);
     } catch (e) {
       this.release(dir);
@@ -169,6 +180,7 @@ export class RunStore {
         engine,
         threads: engineThreads(),
         createdAt: new Date().toISOString(),
+        ...(who.report && { report: who.report }),
       } satisfies RunRecord);
       return;
     }

@@ -3,7 +3,7 @@
  * and sha-256 that were written. A directory without a manifest was stored before manifests: it is
  * unverified, not corrupt.
  */
-import { readFileSync, readdirSync, renameSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { readJson, type RunRecord } from './artifacts.js';
 import { CorruptArtifact, ioError, retrainFix } from './faults.js';
@@ -28,22 +28,40 @@ export function checkRun(dir: string): RunCheck {
   if (!m) return { dir, state: 'unverified', problems: [] };
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(m.files)) {
-    const path = join(dir, name);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      // A new file whose write was cut short never landed (its only digest is pending).
-      if (entry.bytes < 0) continue;
-      problems.push(
-        `${name} is ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable'}`,
-      );
-      continue;
-    }
-    const why = mismatch(path, bytes, m);
-    if (why) problems.push(`${name}: ${why}`);
+    const why = fileProblem(join(dir, name), entry, m);
+    if (why) problems.push(`${name}${why.startsWith('is ') ? ' ' : ': '}${why}`);
   }
   return { dir, state: problems.length ? 'corrupt' : 'ok', problems };
+}
+
+type Manifest = NonNullable<ReturnType<typeof readManifest>>;
+
+/**
+ * Files already hashed in this process, by path, with the stat and digest they were hashed under: a
+ * long-lived reader (the dashboard, refreshing its list) hashes a file again only when it changes.
+ */
+const hashed = new Map<string, { sig: string; why: string | undefined }>();
+
+function fileProblem(path: string, entry: Manifest['files'][string], m: Manifest): string | undefined {
+  let sig: string;
+  try {
+    const st = statSync(path);
+    sig = [st.size, st.mtimeMs, st.ctimeMs, st.ino, entry.sha256, entry.pending?.sha256].join(':');
+  } catch (e) {
+    // A new file whose write was cut short never landed (its only digest is pending).
+    if (entry.bytes < 0) return undefined;
+    return `is ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable'}`;
+  }
+  const seen = hashed.get(path);
+  if (seen?.sig === sig) return seen.why;
+  let why: string | undefined;
+  try {
+    why = mismatch(path, readFileSync(path), m);
+  } catch {
+    why = 'is unreadable';
+  }
+  hashed.set(path, { sig, why });
+  return why;
 }
 
 /**

@@ -39,7 +39,8 @@ export class JobError extends Error {
 }
 
 const here = fileURLToPath(import.meta.url);
-const CHILD = join(dirname(here), `child${extname(here)}`);
+// the command line itself (a process, not an import: the CLI sits above the sweep)
+const CHILD = join(dirname(here), '..', 'cli', `sweep-child${extname(here)}`);
 
 export interface JobOptions {
   root: string;

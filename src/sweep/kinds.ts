@@ -1,84 +1,26 @@
 /**
  * The one adapter between sweep keys and each experiment kind's hyperparameters. A key is the
  * command's flag in camelCase (`trainSteps` for --train-steps), or a schema field as
- * src/cli/schema-flags.ts names it (`training.trainSteps`, `train-steps`): a sweep axis is exactly
+ * src/experiments/schema-flags.ts names it (`training.trainSteps`, `train-steps`): a sweep axis is exactly
  * what a user could type. Values become the command's own argv, parsed by the command's own
- * (schema-derived) flags, then turned into hyperparameters and a run id the way the command does it.
+ * (schema-derived) flags, then turned into hyperparameters and a run id by the kind, as the command does.
  */
 import { createHash } from 'node:crypto';
 import { Command, CommanderError, type Option } from 'commander';
 import { SprigError, unknownName } from '../util/errors.js';
-import { hashedRunId, trainHparamsSchema, validate } from '../experiments/hparams.js';
-import { dstHparamsSchema, dstRunId, normaliseDst } from '../experiments/dst.js';
-import { lotteryHparamsSchema, lotteryPlanSchema, lotteryRunId } from '../experiments/lottery-hparams.js';
-import { bootstrapRunId } from '../experiments/bootstrap.js';
-import { gradflowHparamsSchema } from '../experiments/gradflow.js';
-import type { CommonOptions } from '../cli/flags.js';
-import { fieldFor, hparamsFromFlags } from '../cli/schema-flags.js';
-import { register as train } from '../cli/train.js';
-import { register as dst, dstHparamsFromFlags } from '../cli/dst.js';
-import { register as lottery } from '../cli/lottery.js';
-import { register as bootstrap, bootstrapHparamsFromFlags } from '../cli/bootstrap.js';
-import { register as gradflow, GRADFLOW_DEFAULTS } from '../cli/gradflow.js';
+import { KIND_NAMES, kindNamed, type KindName } from '../experiments/kinds.js';
+import { addSchemaFlags, fieldFor, identifyFromFlags, type FlagValues } from '../experiments/schema-flags.js';
 
-export const KIND_NAMES = ['train', 'dst', 'lottery', 'bootstrap', 'gradflow'] as const;
-export type KindName = (typeof KIND_NAMES)[number];
+export { KIND_NAMES, type KindName };
 
 type Value = string | number | boolean | (string | number)[];
 
 /** Flags about where output goes or that run many experiments at once: not hyperparameters. */
 const NOT_AXES = new Set(['root', 'json', 'quiet', 'config', 'help', 'methods', 'seeds']);
 
-interface KindDef {
-  register: (program: Command) => void;
-  /** Flags outside the run id change the work (a lottery's levels and branches): a job is run id + flags. */
-  planOutsideId?: true;
-  /** The command's options → the run id it would train under (validating as it goes). */
-  runId: (o: CommonOptions) => string;
-}
-
-const KINDS = {
-  train: {
-    register: train,
-    runId: (o) =>
-      hashedRunId('train', trainHparamsSchema, validate(trainHparamsSchema, hparamsFromFlags('train', o))),
-  },
-  dst: {
-    register: dst,
-    // As planDst: the method's irrelevant fields dropped before hashing.
-    runId: (o) => dstRunId(normaliseDst(validate(dstHparamsSchema, dstHparamsFromFlags(o)))),
-  },
-  lottery: {
-    register: lottery,
-    planOutsideId: true,
-    // As src/cli/lottery.ts's action: the plan group is checked but does not enter the id.
-    runId: (o) => {
-      const { lottery: plan, ...groups } = hparamsFromFlags('lottery', o);
-      validate(lotteryPlanSchema, plan ?? {}, 'lottery plan');
-      return lotteryRunId(validate(lotteryHparamsSchema, groups, 'lottery hyperparameters'));
-    },
-  },
-  bootstrap: {
-    register: bootstrap,
-    // As src/cli/bootstrap.ts's action, and runBootstrap's id.
-    runId: (o) => bootstrapRunId(bootstrapHparamsFromFlags(o)),
-  },
-  gradflow: {
-    register: gradflow,
-    runId: (o) =>
-      hashedRunId(
-        'gradflow',
-        gradflowHparamsSchema,
-        validate(gradflowHparamsSchema, hparamsFromFlags('gradflow', o, GRADFLOW_DEFAULTS)),
-      ),
-  },
-} satisfies Record<KindName, KindDef>;
-
-/** A fresh copy of the kind's command (commander keeps parsed values on a command, so one per parse). */
+/** A fresh parser of the kind's flags, as its command has them (commander keeps parsed values, so one per parse). */
 function commandOf(kind: KindName): Command {
-  const program = new Command('sprig').exitOverride();
-  KINDS[kind].register(program);
-  const cmd = program.commands.find((c) => c.name() === kind)!;
+  const cmd = addSchemaFlags(new Command(kind), kind);
   return cmd.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
 }
 
@@ -156,8 +98,8 @@ export function planRun(
   const args = Object.entries(params).flatMap(([k, v]) =>
     flagArgs(cmd.options, attributeOf(kind, cmd.options, k), v, fields[k] ?? k),
   );
-  let options: CommonOptions | undefined;
-  cmd.action((o: CommonOptions) => {
+  let options: FlagValues | undefined;
+  cmd.action((o: FlagValues) => {
     options = o;
   });
   try {
@@ -172,9 +114,9 @@ export function planRun(
   }
   if (!options) throw new Error(`sprig ${kind}: the command did not parse`);
   try {
-    const runId = KINDS[kind].runId(options);
-    const def: KindDef = KINDS[kind];
-    if (!def.planOutsideId) return { runId, key: runId, complete: true, args };
+    const { runId } = identifyFromFlags(kind, options);
+    // flags outside the run id change the work (a lottery's levels and branches): a job is run id + flags
+    if (!kindNamed(kind).planGroups?.length) return { runId, key: runId, complete: true, args };
     const flags = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 8);
     return { runId, key: `${runId}-${flags}`, complete: false, args };
   } catch (e) {

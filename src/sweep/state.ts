@@ -1,5 +1,5 @@
 /** Where each run of a sweep stands, the same for local workers and the Redis queue. */
-import { pct, table } from '../cli/output.js';
+import { pct, table } from '../util/format.js';
 import type { Sweep, SweepRun } from './expand.js';
 
 export const STATES = ['exists', 'queued', 'running', 'finished', 'failed'] as const;

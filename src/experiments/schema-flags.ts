@@ -4,46 +4,26 @@
  * type, default, choices and description are read from the schema itself, so a field added to a
  * schema is on the command line, in `--help` and in config files with nothing else to write.
  */
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import { SprigError } from '../util/errors.js';
-import { datasetSchema, modelSchema, trainingSchema, validate } from '../experiments/hparams.js';
-import { dstSchema } from '../experiments/dst.js';
-import { gradflowSchema } from '../experiments/gradflow.js';
-import { bootstrapSchema } from '../experiments/bootstrap.js';
-import { lotteryPlanSchema, pruningSchema } from '../experiments/lottery-hparams.js';
-import { loggingSchema, type Logging } from '../experiments/run-observers.js';
+import { int, list, num } from '../util/parse.js';
 import { withModelFileHash } from '../models/layers-model.js';
-import { addOutputFlags, int, list, num, readConfig, type CommonOptions } from './flags.js';
+import { validate } from './hparams.js';
+import { loggingSchema, type Logging } from './run-observers.js';
+import type { FlagOverrides, Groups, Recipe } from './kind.js';
+import { kindNamed, type KindName } from './kinds.js';
+
+export type { FlagOverrides, Recipe } from './kind.js';
 
 type Group = z.ZodObject;
 
-/** The groups of each experiment kind, in config-file order (the config file uses the same names). */
-export const EXPERIMENT_KINDS = {
-  train: { dataset: datasetSchema, model: modelSchema, training: trainingSchema },
-  dst: { dataset: datasetSchema, model: modelSchema, training: trainingSchema, dst: dstSchema },
-  gradflow: {
-    dataset: datasetSchema,
-    model: modelSchema,
-    training: trainingSchema,
-    gradflow: gradflowSchema,
-  },
-  bootstrap: {
-    dataset: datasetSchema,
-    model: modelSchema,
-    training: trainingSchema,
-    bootstrap: bootstrapSchema,
-  },
-  lottery: {
-    dataset: datasetSchema,
-    model: modelSchema,
-    training: trainingSchema,
-    pruning: pruningSchema,
-    lottery: lotteryPlanSchema,
-  },
-} as const satisfies Record<string, Record<string, Group>>;
-
-export type ExperimentKind = keyof typeof EXPERIMENT_KINDS;
+/** Parsed flags by commander attribute (`trainSteps`), plus `--config FILE`. */
+export interface FlagValues {
+  config?: string;
+  [flag: string]: unknown;
+}
 
 /** How a flag's text becomes the field's value. */
 export type FieldType =
@@ -134,8 +114,8 @@ function typeOf(inner: z.ZodType, where: string): { type: FieldType; choices?: r
 export const RUN_OPTIONS = { logging: loggingSchema } as const satisfies Record<string, Group>;
 
 /** Every field of `kind` as a flag, in schema order; flag names are unique within a kind. */
-export function flagsFor(kind: ExperimentKind): FieldFlag[] {
-  const out = fieldFlags(EXPERIMENT_KINDS[kind]);
+export function flagsFor(kind: KindName): FieldFlag[] {
+  const out = fieldFlags(kindNamed(kind).groups);
   // `sprig dst` has its own --init (the sparse init): there the model's init is --model-init
   const model = out.find((f) => f.group === 'model' && f.key === 'init');
   if (model && out.some((f) => f !== model && f.flag === model.flag)) model.flag = 'model-init';
@@ -168,12 +148,12 @@ function fieldFlags(groups: Record<string, Group>): FieldFlag[] {
 }
 
 /** The groups (zod objects) of a kind: what a sweep axis or config key `group.key` refers to. */
-export function schemaFor(kind: ExperimentKind): Record<string, Group> {
-  return EXPERIMENT_KINDS[kind];
+export function schemaFor(kind: KindName): Record<string, Group> {
+  return kindNamed(kind).groups;
 }
 
 /** The field a camelCase key, `group.key` or flag name refers to, e.g. 'lr', 'training.lr', 'train-steps'. */
-export function fieldFor(kind: ExperimentKind, name: string): FieldFlag {
+export function fieldFor(kind: KindName, name: string): FieldFlag {
   const all = flagsFor(kind);
   const f = all.find((x) => `${x.group}.${x.key}` === name || x.flag === name || x.key === name);
   if (!f)
@@ -245,26 +225,12 @@ const shown = (v: unknown) =>
         : 'none'
       : String(v);
 
-/**
- * A command's own defaults for some fields (its recipe), over the schema's. They are the training
- * recipe of the paper a command reproduces; each command states which in its description.
- */
-export type Recipe = Partial<Record<string, Record<string, unknown>>>;
-
-/** Per-field overrides a command needs: a richer grammar or wider choices than the schema's. */
-export interface FlagOverrides {
-  /** `group.key` → parser of the flag's text. */
-  parsers?: Record<string, (v: string) => unknown>;
-  /** `group.key` → the flag takes any string (the command interprets it), not only the enum's choices. */
-  openChoices?: string[];
-}
-
 /** Adds one flag per schema field of `kind`, with the schema's (or the recipe's) defaults in the help. */
 export function addSchemaFlags(
   cmd: Command,
-  kind: ExperimentKind,
-  recipe: Recipe = {},
-  overrides: FlagOverrides = {},
+  kind: KindName,
+  recipe: Recipe = kindNamed(kind).recipe,
+  overrides: FlagOverrides = kindNamed(kind).flags ?? {},
 ): Command {
   for (const f of [...flagsFor(kind), ...fieldFlags(RUN_OPTIONS)]) {
     const where = `${f.group}.${f.key}`;
@@ -290,20 +256,6 @@ export function addSchemaFlags(
   return cmd;
 }
 
-/** Output flags, `--config FILE`, every schema flag of `kind` and the run options: what each experiment command takes. */
-export function addExperimentFlags(
-  cmd: Command,
-  kind: ExperimentKind,
-  recipe: Recipe = {},
-  overrides: FlagOverrides = {},
-): Command {
-  addOutputFlags(cmd).option(
-    '--config <file>',
-    `JSON file with the groups {${Object.keys(EXPERIMENT_KINDS[kind]).join(', ')}}, keys as in the schemas; flags override it`,
-  );
-  return addSchemaFlags(cmd, kind, recipe, overrides);
-}
-
 /** The commander attribute of a flag ('train-steps' → 'trainSteps'). */
 const attribute = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -313,13 +265,13 @@ const attribute = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) 
  * validation names them.
  */
 export function hparamsFromFlags(
-  kind: ExperimentKind,
-  o: CommonOptions,
-  recipe: Recipe = {},
-): Record<string, Record<string, unknown>> {
+  kind: KindName,
+  o: FlagValues,
+  recipe: Recipe = kindNamed(kind).recipe,
+): Groups {
   const cfg = readConfig(o.config);
-  const out: Record<string, Record<string, unknown>> = { ...cfg };
-  for (const group of Object.keys(EXPERIMENT_KINDS[kind]))
+  const out: Groups = { ...cfg };
+  for (const group of Object.keys(kindNamed(kind).groups))
     out[group] = { ...(recipe[group] ?? {}), ...((cfg[group] as object) ?? {}) };
   for (const f of flagsFor(kind)) {
     const v = o[attribute(f.flag)];
@@ -330,11 +282,44 @@ export function hparamsFromFlags(
 }
 
 /** The run options given as flags (RUN_OPTIONS), validated: what to log, never part of a run id. */
-export function loggingFromFlags(o: CommonOptions): Logging {
+export function loggingFromFlags(o: FlagValues): Logging {
   const given: Record<string, unknown> = {};
   for (const f of fieldFlags(RUN_OPTIONS)) {
     const v = o[attribute(f.flag)];
     if (v !== undefined) given[f.key] = v;
   }
   return validate(loggingSchema, given, 'logging options');
+}
+
+/**
+ * The run a command's flags name, as the command runs it: the recipe under the config file under
+ * the flags, read by the kind (`input`), then validated and identified by the kind.
+ */
+export function identifyFromFlags(kind: KindName, o: FlagValues) {
+  const k = kindNamed(kind);
+  const raw = hparamsFromFlags(kind, o);
+  return k.identify(k.input ? k.input(raw, o) : raw);
+}
+
+function readConfig(path: string | undefined): Groups {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SprigError(
+      `cannot read config ${path} (${(e as NodeJS.ErrnoException).code})`,
+      'check the --config path',
+    );
+  }
+  try {
+    const v = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v;
+  } catch (e) {
+    throw new SprigError(
+      `config ${path} is not a JSON object (${(e as Error).message})`,
+      'write it as {"model": {...}, "training": {...}}',
+    );
+  }
 }

@@ -12,4 +12,4 @@ new Worker(
   { eval: true },
 ).unref();
 
-await import('../cli/main.js');
+await import('./main.js');
