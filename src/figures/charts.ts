@@ -278,7 +278,37 @@ function chartDataFromJson(doc: unknown, source: string): ChartData[] {
   return out.slice(0, MAX_CHARTS_PER_FILE);
 }
 
-const PERCENT_QUANTITY = /accuracy|error/i;
+/** Quantities stored as fractions and shown in percent (remaining weights as the runs table shows them). */
+const PERCENT_QUANTITY = /accuracy|error|remaining|density|sparsity/i;
+
+/**
+ * Metrics named together (`sprig plot --metric testAccuracy,trainLoss`): each in its own unit,
+ * accuracy and error in percent on the left axis, the rest (a loss) unscaled on the right, dashed.
+ * `metricOf[i]` is the metric name of `c.series[i]`.
+ */
+export function namedMetricsFigure(c: ChartData, metricOf: string[]): LineFigure {
+  const pctAt = c.series.map((_, i) => PERCENT_QUANTITY.test(metricOf[i] ?? ''));
+  if (pctAt.every(Boolean) || !pctAt.some(Boolean)) return chartFigure(c);
+  const part = (want: boolean) => {
+    const names = [...new Set(metricOf.filter((_, i) => pctAt[i] === want))].map(humanize).join(', ');
+    return chartFigureRaw({
+      ...c,
+      title: names,
+      yLabel: names,
+      series: c.series.filter((_, i) => pctAt[i] === want),
+    });
+  };
+  const left = part(true);
+  const right = part(false);
+  const colors = palette(c.series.length);
+  const series = [...left.series, ...right.series.map((s) => ({ ...s, axis: 'y2' as const, dashed: true }))];
+  return withRanges({
+    ...left,
+    title: c.title,
+    y2: right.y,
+    series: series.map((s, i) => ({ ...s, color: colors[i]! })),
+  }) as LineFigure;
+}
 
 /**
  * A generic chart of one run's metrics or curve file (charts.ts) as a figure: accuracy and error

@@ -4,7 +4,7 @@
  * prediction disagreement between runs; the distances and barriers as a table.
  */
 import type { Figure, LineSeries } from './types.js';
-import { palette } from './palette.js';
+import { gradflowStyle } from './styles.js';
 import { FILES } from '../store/names.js';
 
 interface RunReport {
@@ -42,34 +42,35 @@ const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ?
 export function gradflowFigures(report: GradflowReport, runId: string): Figure[] {
   const figs: Figure[] = [];
   const withNorm = report.runs.filter((r) => r.gradNorm?.steps.length);
-  const c1 = palette(withNorm.length);
   figs.push({
     type: 'line',
     id: `gradflow:${runId}:grad-norm`,
     title: 'gradient norm during training',
     x: { label: 'iteration', unit: 'integer' },
     y: { label: 'gradient norm ‖∇L‖₂ (log scale)', unit: 'number', log: true },
-    series: withNorm.map((r, i) => ({
+    series: withNorm.map((r) => ({
       label: r.run,
       x: r.gradNorm!.steps,
       y: r.gradNorm!.total,
-      color: c1[i]!,
+      ...gradflowStyle(r.run),
     })),
     note: 'all prunable and unprunable parameters, on the same fixed batch for every run',
     source: FILES.gradflow,
   });
   const interp = report.runs.filter((r) => r.interpolationToPruned?.alphas.length);
   if (interp.length) {
-    const c2 = palette(2 * interp.length);
-    const series: LineSeries[] = interp.flatMap((r, i) => {
+    // A run's loss and error share its hue: solid loss on the left axis, dashed error on the right.
+    const series: LineSeries[] = interp.flatMap((r) => {
       const p = r.interpolationToPruned!;
+      const { color, marker } = gradflowStyle(r.run);
       return [
-        { label: `${r.run} loss`, x: p.alphas, y: p.loss, color: c2[2 * i]!, axis: 'y' as const },
+        { label: `${r.run} loss`, x: p.alphas, y: p.loss, color, marker, axis: 'y' as const },
         {
           label: `${r.run} error`,
           x: p.alphas,
           y: p.error.map(pct),
-          color: c2[2 * i + 1]!,
+          color,
+          marker,
           axis: 'y2' as const,
           dashed: true,
         },
@@ -96,7 +97,7 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       cols: d.names,
       values: d.matrix.map((row) => row.map((v) => (numOrNull(v) === null ? null : pct(v)))),
       unit: 'percent',
-      note: `fraction of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
+      note: `% of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
       source: FILES.gradflow,
     });
   figs.push({

@@ -99,6 +99,9 @@ function axisOptions(axis, data, extra = {}) {
   return o;
 }
 
+// src/figures' markers as Chart.js point styles: overlapping series keep their own shapes.
+const POINT_STYLE = { circle: 'circle', square: 'rect', triangle: 'triangle', diamond: 'rectRot' };
+
 function lineConfig(fig) {
   const datasets = [];
   const lineIndex = [];
@@ -149,9 +152,10 @@ function lineConfig(fig) {
       data: pts,
       borderColor: s.color,
       backgroundColor: s.color,
-      borderDash: s.dashed ? [6, 4] : undefined,
+      borderDash: s.dotted ? [1.5, 3] : s.dashed ? [6, 4] : undefined,
       showLine: !s.pointsOnly,
-      pointRadius: pts.length > 60 ? 0 : 3,
+      pointStyle: POINT_STYLE[s.marker] ?? 'circle',
+      pointRadius: pts.length > 60 ? 0 : 3.5,
       borderWidth: 2,
       tension: 0,
       fill: false,
@@ -162,8 +166,8 @@ function lineConfig(fig) {
     const up = datasets[lineIndex[fig.shade.upper]];
     up.fill = {
       target: lineIndex[fig.shade.lower],
-      above: alpha(fig.shade.color, 0.18),
-      below: alpha(fig.shade.color, 0.18),
+      above: alpha(fig.shade.color, 0.22),
+      below: alpha(fig.shade.belowColor ?? fig.shade.color, 0.22),
     };
   }
   for (const r of fig.refLines ?? [])
@@ -207,7 +211,13 @@ function lineConfig(fig) {
       plugins: {
         title: { display: true, text: fig.title },
         subtitle: { display: !!fig.note, text: fig.note ?? '' },
-        legend: { labels: { boxWidth: 14, filter: (item, data) => !data.datasets[item.datasetIndex].band } },
+        legend: {
+          labels: {
+            boxWidth: 14,
+            usePointStyle: true,
+            filter: (item, data) => !data.datasets[item.datasetIndex].band,
+          },
+        },
         tooltip: {
           filter: (item) => !item.dataset.band && !item.dataset.ref,
           callbacks: {
@@ -251,8 +261,25 @@ export function heatColor(v, max) {
   return `rgb(${c(247, 8)},${c(251, 48)},${c(255, 107)})`;
 }
 
+/** The heatmap's scale: its colour from 0 to the largest value, both ends labelled. */
+function colorBar(max, unit) {
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => `${heatColor(t * max, max)} ${t * 100}%`).join(',');
+  const end = (v) => `${formatValue(v, unit)}${unit === 'percent' ? '%' : ''}`;
+  return el(
+    'div',
+    { class: 'colorbar' },
+    el('span', {}, end(0)),
+    el('span', { class: 'ramp', style: `background:linear-gradient(to right,${stops})` }),
+    el('span', {}, end(max)),
+  );
+}
+
 function heatmapEl(fig) {
   const max = Math.max(0, ...fig.values.flat().filter((v) => v !== null));
+  return el('div', {}, heatmapTable(fig, max), colorBar(max, fig.unit));
+}
+
+function heatmapTable(fig, max) {
   return el(
     'table',
     { class: 'heatmap' },
