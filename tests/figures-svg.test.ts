@@ -313,3 +313,20 @@ test('generic charts: remaining weights in percent, as the runs table shows them
   assert.deepEqual(f.series[0]!.y, [100, 80]);
   assert.match(f.y.label, /%/);
 });
+
+test('dst: a point on a FLOPs axis is labelled with its sparsity', async () => {
+  const { dstFigures } = await import('../src/figures/dst.js');
+  const { runFacts } = await import('../src/figures/runs.js');
+  const at = (id: string, s: number, flops: number): RunRow => ({
+    ...row(id, { method: 'rigl', sparsity: s }, 0),
+    result: { testAccuracy: 0.9, flops: { trainingFraction: flops, inferenceFraction: flops } },
+  });
+  const src = source();
+  const figs = dstFigures(
+    src,
+    [at('dst_a', 0.9, 0.1), at('dst_b', 0.8, 0.2)].map((r) => runFacts(src, r)),
+  );
+  const flops = figs.find((f) => f.id === 'dst:accuracy-vs-training-flops') as LineFigure;
+  assert.deepEqual(flops.series[0]!.pointLabels, ['s=0.9', 's=0.8']);
+  assert.match(figureSvg(withRanges(flops)), /class="point-label"[^>]*>s=0.9</);
+});

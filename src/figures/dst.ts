@@ -20,6 +20,7 @@ function accuracySeries(
   runs: RunFacts[],
   xOf: (r: RunFacts) => number | undefined,
   omit: string[],
+  labelSparsity = false,
 ): LineSeries[] {
   const groups = groupRuns(runs, omit, (r) => r.method ?? r.row.kind);
   const styles = groupStyles(groups);
@@ -31,6 +32,11 @@ function accuracySeries(
       }),
     );
     if (!pts.length) return [];
+    // On a FLOPs axis a point's sparsity is not its x: it is written beside the point.
+    const sparsityAt = (x: number) =>
+      [
+        ...new Set(g.items.filter((r) => xOf(r) === x).map((r) => `s=${+(r.sparsity ?? 0).toPrecision(3)}`)),
+      ].join(',');
     return [
       {
         label: g.label,
@@ -38,6 +44,7 @@ function accuracySeries(
         y: pts.map((p) => p.y.mean),
         std: pts.map((p) => p.y.std),
         n: pts.map((p) => p.y.n),
+        pointLabels: labelSparsity ? pts.map((p) => sparsityAt(p.x)) : undefined,
         ...styles[i]!,
       },
     ];
@@ -91,7 +98,7 @@ export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
     ['training', 'trainingFlops'],
     ['inference', 'inferenceFlops'],
   ] as const) {
-    const series = accuracySeries(sparse, (r) => r[key], [SEED, SPARSITY]);
+    const series = accuracySeries(sparse, (r) => r[key], [SEED, SPARSITY], true);
     if (!series.length) continue;
     figs.push({
       type: 'line',

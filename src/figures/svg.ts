@@ -248,6 +248,13 @@ function seriesSvg(f: Frame, fig: LineFigure, s: LineFigure['series'][number], s
     out.push(`<path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${dashArray(s)}/>`);
   }
   if (pts.length <= 60) for (const p of pts) out.push(markerSvg(s, x(p.x), yy(p.y)));
+  s.x.forEach((v, i) => {
+    const text = s.pointLabels?.[i];
+    if (text && ok(v, fig.x) && ok(s.y[i]!, fig.y))
+      out.push(
+        `<text class="point-label" x="${r2(x(v) + 6)}" y="${r2(yy(s.y[i]!) - 6)}" font-size="10" fill="${s.color}">${esc(text)}</text>`,
+      );
+  });
   out.push('</g>');
 }
 

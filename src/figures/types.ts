@@ -25,6 +25,8 @@ export interface LineSeries {
   /** The right-hand axis (a second quantity with its own unit). */
   axis?: 'y' | 'y2';
   marker?: Marker;
+  /** A short label per point, written beside it (the sparsity of a point on a FLOPs axis). */
+  pointLabels?: string[];
   /** Markers only, no connecting line. */
   pointsOnly?: boolean;
 }

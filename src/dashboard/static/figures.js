@@ -102,6 +102,24 @@ function axisOptions(axis, data, extra = {}) {
 // src/figures' markers as Chart.js point styles: overlapping series keep their own shapes.
 const POINT_STYLE = { circle: 'circle', square: 'rect', triangle: 'triangle', diamond: 'rectRot' };
 
+// Writes each point's label (its sparsity on a FLOPs axis) beside it, as the SVG does.
+const pointLabels = {
+  id: 'pointLabels',
+  afterDatasetsDraw(chart) {
+    const { ctx } = chart;
+    chart.data.datasets.forEach((d, i) => {
+      if (!d.data.some((p) => p?.tag) || !chart.isDatasetVisible(i)) return;
+      ctx.save();
+      ctx.font = '10px system-ui, sans-serif';
+      ctx.fillStyle = d.borderColor;
+      chart
+        .getDatasetMeta(i)
+        .data.forEach((el, j) => d.data[j]?.tag && ctx.fillText(d.data[j].tag, el.x + 6, el.y - 6));
+      ctx.restore();
+    });
+  },
+};
+
 function lineConfig(fig) {
   const datasets = [];
   const lineIndex = [];
@@ -109,7 +127,7 @@ function lineConfig(fig) {
   const [x0, x1] = fig.x.range ?? [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = fig.y.range ?? [0, 1];
   for (const s of fig.series) {
-    const pts = s.x.map((x, j) => ({ x, y: s.y[j], std: s.std?.[j], n: s.n?.[j] }));
+    const pts = s.x.map((x, j) => ({ x, y: s.y[j], std: s.std?.[j], n: s.n?.[j], tag: s.pointLabels?.[j] }));
     if (s.std?.some((v) => v > 0)) {
       datasets.push({
         label: `${s.label} +std`,
@@ -117,7 +135,7 @@ function lineConfig(fig) {
         data: pts.map((p) => ({ x: p.x, y: p.y + (p.std ?? 0) })),
         borderWidth: 0,
         pointRadius: 0,
-        backgroundColor: alpha(s.color, 0.2),
+        backgroundColor: alpha(s.color, 0.14),
         fill: '+1',
         yAxisID: s.axis === 'y2' ? 'y2' : 'y',
       });
@@ -202,6 +220,7 @@ function lineConfig(fig) {
     scales.y2 = axisOptions(fig.y2, [], { options: { position: 'right', grid: { drawOnChartArea: false } } });
   return {
     type: 'line',
+    plugins: [pointLabels],
     data: { datasets },
     options: {
       animation: false,
@@ -226,7 +245,8 @@ function lineConfig(fig) {
               const unit = ctx.dataset.yAxisID === 'y2' ? fig.y2?.unit : fig.y.unit;
               const std = p.std ? ` ± ${formatValue(p.std, unit)}` : '';
               const n = p.n > 1 ? ` (n=${p.n})` : '';
-              return `${ctx.dataset.label}: ${formatValue(p.y, unit)}${std}${n} at ${formatValue(p.x, fig.x.unit)}`;
+              const tag = p.tag ? ` (${p.tag})` : '';
+              return `${ctx.dataset.label}${tag}: ${formatValue(p.y, unit)}${std}${n} at ${formatValue(p.x, fig.x.unit)}`;
             },
           },
         },
