@@ -26,20 +26,36 @@ interface Frame {
 /** Legend columns: three, or two when labels are long. */
 const legendCols = (labels: string[]) => (labels.some((l) => l.length > 30) ? 2 : 3);
 
+/** A note broken into lines that fit the width (about 6.3 px a character at 11 px). */
+function wrap(text: string, width: number): string[] {
+  const max = Math.max(20, Math.floor((width - 20) / 6.3));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
 function open(fig: Figure, o: SvgOptions, labels: string[], right = 24): Frame {
   const width = o.width ?? 760;
   const rows = Math.ceil(labels.length / legendCols(labels));
-  const height = (o.height ?? 440) + rows * 16;
-  const top = 30 + (fig.note ? 16 : 0) + rows * 16 + 8;
+  const note = fig.note ? wrap(fig.note, width) : [];
+  const height = (o.height ?? 440) + rows * 16 + Math.max(0, note.length - 1) * 14;
+  const top = 30 + note.length * 14 + (note.length ? 2 : 0) + rows * 16 + 8;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, system-ui, sans-serif" font-size="12" data-figure="${esc(fig.id)}">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${esc(fig.title)}</text>`,
   ];
-  if (fig.note)
+  note.forEach((l, i) =>
     out.push(
-      `<text class="note" x="${width / 2}" y="34" text-anchor="middle" fill="#555" font-size="11">${esc(fig.note)}</text>`,
-    );
+      `<text class="note" x="${width / 2}" y="${34 + i * 14}" text-anchor="middle" fill="#555" font-size="11">${esc(l)}</text>`,
+    ),
+  );
   return { width, height, m: { top, right, bottom: 48, left: 70 }, out };
 }
 
@@ -362,7 +378,13 @@ export function heatColor(v: number, max: number): string {
 }
 
 function heatmapSvg(fig: HeatmapFigure, o: SvgOptions): string {
-  const cell = Math.max(28, Math.min(64, ((o.width ?? 760) - 200) / Math.max(1, fig.cols.length)));
+  // Wide enough for the longest column name, so neighbouring names do not run together.
+  const longest = Math.max(0, ...fig.cols.map((c) => c.length));
+  const cell = Math.max(
+    28,
+    longest * 7 + 10,
+    Math.min(64, ((o.width ?? 760) - 200) / Math.max(1, fig.cols.length)),
+  );
   const w = 140 + cell * fig.cols.length + 90;
   const f = open(fig, { width: Math.max(o.width ?? 760, w), height: 120 + cell * fig.rows.length }, []);
   const { out, m } = f;
