@@ -40,9 +40,18 @@ const pct = (v: number) => v * 100;
 const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function gradflowFigures(report: GradflowReport, runId: string): Figure[] {
-  const figs: Figure[] = [];
+  return [
+    gradNormFigure(report, runId),
+    ...interpolationFigure(report, runId),
+    ...disagreementFigure(report, runId),
+    distancesTable(report, runId),
+  ];
+}
+
+/** Every run's gradient norm on one log axis (Evci et al. 2022, fig. 2). */
+function gradNormFigure(report: GradflowReport, runId: string): Figure {
   const withNorm = report.runs.filter((r) => r.gradNorm?.steps.length);
-  figs.push({
+  return {
     type: 'line',
     id: `gradflow:${runId}:grad-norm`,
     title: 'gradient norm during training',
@@ -56,27 +65,32 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
     })),
     note: 'all prunable and unprunable parameters, on the same fixed batch for every run',
     source: FILES.gradflow,
-  });
+  };
+}
+
+/** Loss and error along the line to the pruning solution, on their own axes. */
+function interpolationFigure(report: GradflowReport, runId: string): Figure[] {
   const interp = report.runs.filter((r) => r.interpolationToPruned?.alphas.length);
-  if (interp.length) {
-    // A run's loss and error share its hue: solid loss on the left axis, dashed error on the right.
-    const series: LineSeries[] = interp.flatMap((r) => {
-      const p = r.interpolationToPruned!;
-      const { color, marker } = gradflowStyle(r.run);
-      return [
-        { label: `${r.run} loss`, x: p.alphas, y: p.loss, color, marker, axis: 'y' as const },
-        {
-          label: `${r.run} error`,
-          x: p.alphas,
-          y: p.error.map(pct),
-          color,
-          marker,
-          axis: 'y2' as const,
-          dashed: true,
-        },
-      ];
-    });
-    figs.push({
+  if (!interp.length) return [];
+  // A run's loss and error share its hue: solid loss on the left axis, dashed error on the right.
+  const series: LineSeries[] = interp.flatMap((r) => {
+    const p = r.interpolationToPruned!;
+    const { color, marker } = gradflowStyle(r.run);
+    return [
+      { label: `${r.run} loss`, x: p.alphas, y: p.loss, color, marker, axis: 'y' as const },
+      {
+        label: `${r.run} error`,
+        x: p.alphas,
+        y: p.error.map(pct),
+        color,
+        marker,
+        axis: 'y2' as const,
+        dashed: true,
+      },
+    ];
+  });
+  return [
+    {
       type: 'line',
       id: `gradflow:${runId}:interpolation`,
       title: 'linear interpolation to the pruning solution',
@@ -85,11 +99,16 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       y2: { label: 'test error (%, dashed)', unit: 'percent' },
       series,
       source: FILES.gradflow,
-    });
-  }
+    },
+  ];
+}
+
+/** The prediction disagreement between every pair of runs, in percent. */
+function disagreementFigure(report: GradflowReport, runId: string): Figure[] {
   const d = report.disagreement;
-  if (d?.names.length)
-    figs.push({
+  if (!d?.names.length) return [];
+  return [
+    {
       type: 'heatmap',
       id: `gradflow:${runId}:disagreement`,
       title: 'prediction disagreement between runs',
@@ -99,8 +118,13 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       unit: 'percent',
       note: `% of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
       source: FILES.gradflow,
-    });
-  figs.push({
+    },
+  ];
+}
+
+/** The distances and barriers of each run, as a table. */
+function distancesTable(report: GradflowReport, runId: string): Figure {
+  return {
     type: 'table',
     id: `gradflow:${runId}:distances`,
     title: 'distances and barriers to the pruning solution',
@@ -133,6 +157,5 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
     }),
     note: 'error barrier (Frankle et al. 2020): the highest error along the path minus the mean of its two ends',
     source: FILES.gradflow,
-  });
-  return figs;
+  };
 }
