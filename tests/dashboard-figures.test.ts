@@ -197,6 +197,14 @@ test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflo
   assert.match(heat, /class="colorbar"/);
   const interp = read('gradflow', `gradflow:${ids.gradflow}:interpolation`);
   assert.match(interp, /class="axes y2"/, 'error on its own axis');
+  // `sprig runs` and `show` know the experiments the dashboard lists, bootstrap and gradflow included.
+  const listed = sprigJson<{ runId: string }[]>(['runs', '--root', root, '--json']).map((r) => r.runId);
+  for (const id of [ids.bootstrap!, ids.gradflow!, ids.lottery!])
+    assert.ok(listed.includes(id), `${id} listed`);
+  assert.equal(
+    sprigJson<{ runId: string }>(['show', ids.gradflow!, '--root', root, '--json']).runId,
+    ids.gradflow,
+  );
 });
 
 let server: ReturnType<typeof sprigAsync> | undefined;

@@ -330,3 +330,24 @@ test('dst: a point on a FLOPs axis is labelled with its sparsity', async () => {
   assert.deepEqual(flops.series[0]!.pointLabels, ['s=0.9', 's=0.8']);
   assert.match(figureSvg(withRanges(flops)), /class="point-label"[^>]*>s=0.9</);
 });
+
+test('generic charts: a branch or method keeps its look; seeds of one run share its hue, dashed apart', async () => {
+  const { BRANCH_STYLES, METHOD_STYLES } = await import('../src/figures/styles.js');
+  const f = chartFigure({
+    id: 'compare:testAccuracy',
+    title: 'test accuracy over training',
+    xLabel: 'step',
+    yLabel: 'test accuracy',
+    series: ['rigl s=0.9 seed=0', 'rigl s=0.9 seed=1', 'reinit test', 'train mlp_8 seed=0'].map((label) => ({
+      label,
+      x: [1],
+      y: [0.5],
+    })),
+    source: 'metrics',
+  });
+  const [a, b, c] = f.series;
+  assert.equal(a!.color, METHOD_STYLES.rigl.color);
+  assert.equal(b!.color, METHOD_STYLES.rigl.color);
+  assert.ok(!a!.dashed && b!.dashed, 'the second seed is dashed');
+  assert.equal(c!.color, BRANCH_STYLES.reinit!.color);
+});

@@ -9,6 +9,7 @@
 import type { MetricRow } from '../store/index-db.js';
 import type { ChartData, DataSeries, LineFigure } from './types.js';
 import { palette } from './palette.js';
+import { knownStyle, repeatStyles, type SeriesStyle } from './styles.js';
 import { withRanges } from './axes.js';
 import { isLotteryCurve, type LotteryCurve } from './lottery.js';
 import { FILES } from '../store/names.js';
@@ -318,9 +319,26 @@ export function chartFigure(c: ChartData): LineFigure {
   return withRanges(chartFigureRaw(c)) as LineFigure;
 }
 
+/**
+ * A branch or method keeps its own look in generic charts too (seeds of one configuration share its
+ * hue, told apart by dash and marker); other series take the palette in order.
+ */
+function seriesStyles(labels: string[]): SeriesStyle[] {
+  const colors = palette(labels.length);
+  const keyOf = (l: string, i: number) => {
+    const config = l.replace(/ seed=\d+( \(\w+\))?$/, '');
+    return knownStyle(config) ? config : `\u0000${i}`;
+  };
+  return repeatStyles(
+    labels.map((l, i) => keyOf(l, i)),
+    (k) => k,
+    (k) => (k.startsWith('\u0000') ? { color: colors[Number(k.slice(1))]! } : knownStyle(k)!),
+  );
+}
+
 function chartFigureRaw(c: ChartData): LineFigure {
   const percent = PERCENT_QUANTITY.test(c.yLabel) || PERCENT_QUANTITY.test(c.title);
-  const colors = palette(c.series.length);
+  const styles = seriesStyles(c.series.map((s) => s.label));
   const xInt = /^(step|steps|level|epoch|iteration)/.test(c.xLabel);
   return {
     type: 'line',
@@ -339,7 +357,7 @@ function chartFigureRaw(c: ChartData): LineFigure {
       x: c.xPercent ? s.x.map((v) => v * 100) : s.x,
       y: percent ? s.y.map((v) => v * 100) : s.y,
       std: s.std ? (percent ? s.std.map((v) => v * 100) : s.std) : undefined,
-      color: colors[i]!,
+      ...styles[i]!,
     })),
     source: c.source,
   };

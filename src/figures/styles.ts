@@ -112,3 +112,14 @@ export function repeatStyles<T>(items: T[], key: (t: T) => string, style: (k: st
     return { ...base, dashed: true, marker: m };
   });
 }
+
+/** The look of a series named after a branch, method or gradflow run (`reinit test`), if it is one. */
+export function knownStyle(label: string): SeriesStyle | undefined {
+  if (/^(IMP|main)\b|^one-shot/.test(label)) return branchStyle(label);
+  const first = label.split(' ')[0]!;
+  for (const table of [BRANCH_STYLES, METHOD_STYLES, GRADFLOW_STYLES] as Readonly<
+    Record<string, SeriesStyle>
+  >[])
+    if (Object.hasOwn(table, first)) return table[first];
+  return undefined;
+}
