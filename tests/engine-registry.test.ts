@@ -166,4 +166,32 @@ test('the addon checks its options objects and says what is wrong', { skip }, ()
   assert.deepEqual([...pooled], [5, 7, 13, 15]);
   const badPool = call(() => nat.maxPool(pooled, new Float32Array(15), geometry));
   assert.equal(badPool.message, 'maxPool: an input-sized array does not match the geometry');
+  // the sparse kernels too: arrays, then one options object (they took 15 positional arguments)
+  const sparse = nat as unknown as Record<string, (...x: unknown[]) => unknown>;
+  const db = new Float32Array(2),
+    dyT = new Float32Array(32);
+  sparse.sparseDb!(db, dyT, { B: 1, N: 2 });
+  assert.equal(
+    call(() => sparse.sparseDb!(db, dyT, 1, 2)).message,
+    'sparseDb: argument 2 must be an options object (got 1.000000)',
+  );
+  assert.equal(
+    call(() => sparse.sparseDb!(db, dyT, { B: 1 })).message,
+    "sparseDb: option 'N' must be an integer >= 0 (got undefined)",
+  );
+  assert.deepEqual(
+    sparse.sparseConvPackedSizes!({
+      ...geometry,
+      padBottom: 0,
+      padRight: 0,
+      dilationHeight: 1,
+      dilationWidth: 1,
+      outChannels: 1,
+    }),
+    [16 * 16, 4 * 4 * 16],
+  );
+  assert.equal(
+    call(() => sparse.sparseConvPackedSizes!([1, 4, 4, 1, 2, 2, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1])).message,
+    'sparseConvPackedSizes: argument 0 must be an options object (got an array)',
+  );
 });

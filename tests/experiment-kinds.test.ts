@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { KINDS, KIND_NAMES, kindNamed } from '../src/experiments/kinds.js';
 import { commandFor, commandText } from '../src/experiments/command.js';
 import { SprigError } from '../src/util/errors.js';
+import { RunStore } from '../src/store/store.js';
 import { sprigJson, tempRoot } from './helpers.js';
 
 test('the list names every kind by its own name; an unknown name fails with the list', () => {
@@ -75,7 +76,7 @@ test('commandFor: the sprig command of a run identifies to the same run id, for 
   );
 });
 
-test('a run records its recipe version in hparams.json, and an experiment its report in run.json', () => {
+test('a run records its recipe version in hparams.json, and an experiment its report in run.json for reindex', () => {
   const root = tempRoot('sprig-kinds-');
   try {
     const tiny = ['--dataset', 'synthetic', '--batch-size', '64', '--quiet', '--root', root];
@@ -101,6 +102,12 @@ test('a run records its recipe version in hparams.json, and an experiment its re
       JSON.parse(readFileSync(join(b.runDir, 'hparams.json'), 'utf8')).recipe,
       KINDS.bootstrap.recipeVersion,
     );
+    // rebuilt from the directories, the experiment is finished by the report its run.json names
+    sprigJson(['reindex', '--root', root]);
+    const store = new RunStore(root);
+    const runId = JSON.parse(readFileSync(join(b.runDir, 'run.json'), 'utf8')).runId as string;
+    assert.equal(store.index.get(runId)?.status, 'finished');
+    store.close();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sprig, sprigJson, tempRoot } from './helpers.js';
 import type { GradflowResult } from '../src/experiments/gradflow.js';
+import { loadWeights, WEIGHTS_FILE } from '../src/experiments/run.js';
+import { serialiseMasks } from '../src/sparsity/mask.js';
 
 const ARGS = [
   'gradflow',
@@ -34,7 +36,7 @@ test('sprig gradflow --json: gradient-norm curves per run and the landscape meas
   const r = sprigJson<GradflowResult>([...ARGS, '--root', root]);
   assert.deepEqual(
     r.runs.map((x) => x.run),
-    ['scratch', 'scratch+', 'rigl', 'rigl+', 'lottery', 'pruned'],
+    ['scratch', 'scratch+', 'random_mask', 'rigl', 'rigl+', 'lottery', 'pruned'],
   );
   for (const x of r.runs) {
     assert.deepEqual(x.gradNorm.steps, [0, 10, 20, 30]);
@@ -50,13 +52,13 @@ test('sprig gradflow --json: gradient-norm curves per run and the landscape meas
     assert.ok(existsSync(join(x.runDir, 'gradnorm.json')));
   }
   const by = Object.fromEntries(r.runs.map((x) => [x.run, x]));
-  // same random mask and scratch init: RigL equals Scratch until its first mask update
-  assert.equal(by['rigl']!.gradNorm.total[0], by['scratch']!.gradNorm.total[0]);
+  // same random mask and fresh init: RigL equals random_mask until its first mask update
+  assert.equal(by['rigl']!.gradNorm.total[0], by['random_mask']!.gradNorm.total[0]);
   assert.equal(by['pruned']!.distanceToPruned, 0);
   assert.equal(by['pruned']!.disagreementWithPruned, 0);
   // the lottery ticket starts at θ0 ⊙ m: its start is the pruned solution's own init, masked
   assert.ok(by['lottery']!.initDistanceToPruned < by['pruned']!.distanceToInit);
-  assert.equal(r.disagreement.names.length, 6);
+  assert.equal(r.disagreement.names.length, 7);
   assert.ok(r.ensembleAccuracy > 0);
   const again = sprigJson<GradflowResult>([...ARGS, '--root', root]);
   assert.ok(again.runs.every((x) => x.cached));
@@ -68,6 +70,28 @@ test('sprig gradflow --json: gradient-norm curves per run and the landscape meas
     again.runs.map((x) => x.interpolationToPruned.barrier),
     r.runs.map((x) => x.interpolationToPruned.barrier),
   );
+});
+
+test("sprig gradflow: scratch trains the pruning solution's mask from a fresh init (rigl_tf2's scratch); random_mask a random one", () => {
+  const root = tempRoot();
+  const r = sprigJson<GradflowResult>([
+    ...ARGS,
+    '--runs',
+    'scratch,random_mask,lottery,pruned',
+    '--root',
+    root,
+  ]);
+  const by = Object.fromEntries(r.runs.map((x) => [x.run, x]));
+  const stored = (run: string) => serialiseMasks(loadWeights(join(by[run]!.runDir, WEIGHTS_FILE)).masks!);
+  // the masks the runs trained with, read back from their stored weights
+  assert.deepEqual(stored('scratch'), stored('pruned'));
+  assert.deepEqual(stored('lottery'), stored('pruned'));
+  assert.notDeepEqual(stored('random_mask'), stored('pruned'));
+  assert.equal(by['scratch']!.maskSha256, by['pruned']!.maskSha256);
+  assert.equal(by['lottery']!.maskSha256, by['pruned']!.maskSha256);
+  assert.notEqual(by['random_mask']!.maskSha256, by['pruned']!.maskSha256);
+  // the same mask, another start: scratch is not the lottery ticket
+  assert.ok(by['scratch']!.initDistanceToPruned > by['lottery']!.initDistanceToPruned);
 });
 
 test('sprig gradflow: a subset of runs, the table, and a bad run name', () => {

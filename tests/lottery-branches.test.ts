@@ -218,3 +218,20 @@ test('bad input is refused before anything trains', () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("the rewind branch is weight rewinding, the KD ticket's baseline: CE from θ_k on the ticket's mask, bit for bit the ticket of a run rewound to θ_k", () => {
+  const root = tmp();
+  try {
+    const plan = { levels: 0, oneShot: [0.8], branches: ['rewind', 'kd_rewind'], kdRewind: '3it' };
+    const fromInit = run(root, { pruneScope: 'global' }, plan);
+    const rewound = run(root, { pruneScope: 'global', rewind: '3it' }, { levels: 0, oneShot: [0.8] });
+    const [branch, ticket] = [fromInit.oneShot[0]!.branches.rewind!, rewound.oneShot[0]!];
+    // the same mask (one-shot pruning of the same dense net) and the same start and loss
+    assert.deepEqual(branch.maskSha256, ticket.maskSha256);
+    assert.deepEqual(branch.maskSha256, fromInit.oneShot[0]!.maskSha256);
+    assert.deepEqual(branch.maskSha256, fromInit.oneShot[0]!.branches.kd_rewind!.maskSha256);
+    assert.deepEqual(branch.replicates, ticket.replicates);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -145,13 +145,15 @@ test('run ids: gradflow and its child runs', () => {
       '2',
     ]),
     [
-      'gradflow_bc1ffdf5e669c82e',
-      'gradflow_run_6faf2b0ab1640ffb',
-      'gradflow_run_70702f1ca64b2df5',
-      'gradflow_run_71974bfcc1924c9d',
-      'gradflow_run_9b2a74ff5eef1a1d',
-      'gradflow_run_be2a8ac7f3f8df99',
-      'gradflow_run_f460ded8180e30c0',
+      // recipe 2 (issue 21): scratch and scratch+ train the pruning solution's mask; random_mask is new
+      'gradflow_d99421c4ad09a050',
+      'gradflow_run_4af2f3e06df08b45',
+      'gradflow_run_50f8c0097497c729',
+      'gradflow_run_90fd53b1153568ed',
+      'gradflow_run_9d2d9890008ff787',
+      'gradflow_run_9d85fcaee6cd71fb',
+      'gradflow_run_ccc8dedfb38f154b',
+      'gradflow_run_ecab751cdc49ddf4',
     ],
   );
 });
@@ -167,13 +169,15 @@ test('run ids: gradflow with every gradflow field off its default', () => {
       ...['--delta-t', '3', '--drop-fraction', '0.2', '--t-end', '0.5', '--interpolation-points', '2'],
     ]),
     [
-      'gradflow_9d5147196bd3dd7c',
-      'gradflow_run_0b84a23035ad4336',
-      'gradflow_run_5da6dfeac147dd65',
-      'gradflow_run_5f3a16d11b0595cc',
-      'gradflow_run_9593c7b6bf2a2eb7',
-      'gradflow_run_b9473d01e06378b1',
-      'gradflow_run_ff26ee87c4c7a027',
+      // recipe 2 (issue 21)
+      'gradflow_a278d9302ed4e8f4',
+      'gradflow_run_0ef10948590417db',
+      'gradflow_run_5eadbd6f764aa521',
+      'gradflow_run_63ee4ef90141ea6a',
+      'gradflow_run_6ae423260e680b97',
+      'gradflow_run_a95836294cd33907',
+      'gradflow_run_ac47d30dcd72ab7f',
+      'gradflow_run_ba2d0faecfc1c54c',
     ],
   );
 });

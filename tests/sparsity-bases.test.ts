@@ -27,12 +27,21 @@ const specs = [
   dense('fc1', 20, 12),
   dense('fc2', 784, 300),
   dense('small', 5, 3),
+  dense('img', 60, 4), // a 4×5×3 image's pixels: the image layout with channels
   conv('c1', 3, 3, 2, 4),
   conv('c2', 5, 5, 3, 2),
   conv('pw', 1, 1, 4, 4),
 ];
 
-for (const basis of [identityBasis(), dctBasis(), orthogonalBasis({ seed: 3 }), dctBasis({ block: 4 })]) {
+const IMAGE = [28, 28, 1];
+for (const basis of [
+  identityBasis(),
+  dctBasis(),
+  orthogonalBasis({ seed: 3 }),
+  dctBasis({ block: 4 }),
+  dctBasis({ image: IMAGE }),
+  dctBasis({ image: [4, 5, 3] }),
+]) {
   test(`${basis.name}: θ → c → θ round trip and norms preserved`, () => {
     for (const s of specs) {
       const theta = randn(sizeOf(s.shape), 1);
@@ -157,4 +166,36 @@ test('fits: says why not; checkBasisFits throws naming the layer', () => {
   checkBasisFits(dctBasis(), specs);
   assert.throws(() => makeBasis('wavelet'), /unknown basis 'wavelet'[\s\S]*identity, dct, orthogonal/);
   assert.equal(makeBasis('dct', { block: 4 }).blockMatrices(dense('fc', 8, 8)).leftBlocks!.blocks.length, 2);
+});
+
+test('image layout: a unit whose 28×28 receptive field is one 2-D DCT image has that one coefficient (8-wide blocks of the flattened pixels would spread it)', () => {
+  const s = dense('fc1', 784, 3);
+  const d = dctMatrix(28);
+  const theta = new Float32Array(784 * 3);
+  // unit j's receptive field: the (a, b) basis image, outer(column a, column b) of the 28-point DCT
+  const waves = [
+    [0, 0],
+    [3, 7],
+    [27, 1],
+  ];
+  waves.forEach(([a, b], j) => {
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) theta[(y * 28 + x) * 3 + j] = d[y * 28 + a!]! * d[x * 28 + b!]!;
+  });
+  const nonzero = (c: Float32Array) => [...c.keys()].filter((i) => Math.abs(c[i]!) > 1e-5);
+  const c = dctBasis({ image: IMAGE }).toCoeffs(s, theta);
+  assert.deepEqual(
+    nonzero(c),
+    waves.map(([a, b], j) => (a! * 28 + b!) * 3 + j),
+  );
+  for (const [j, i] of nonzero(c).entries()) assert.ok(Math.abs(c[i]! - 1) < 1e-5, `unit ${j}`);
+  assert.ok(nonzero(dctBasis().toCoeffs(s, theta)).length > 3 * 10);
+  // other layers keep the block layout; the image option changes nothing there
+  const other = dense('fc2', 300, 100);
+  const w = randn(300 * 100, 2);
+  assert.deepEqual(dctBasis({ image: IMAGE }).toCoeffs(other, w), dctBasis().toCoeffs(other, w));
+  // the fast path's two-sided form: one 784 × 784 block on the inputs, identity on the outputs
+  const bm = dctBasis({ image: IMAGE }).blockMatrices(s);
+  assert.equal(bm.leftBlocks!.blocks.length, 1);
+  assert.equal(bm.rightBlocks, null);
 });

@@ -62,7 +62,7 @@ test('sweep keys give the pinned run ids of every kind', () => {
       gmpFrequency: 1,
       interpolationPoints: 2,
     }),
-    'gradflow_bc1ffdf5e669c82e',
+    'gradflow_d99421c4ad09a050', // gradflow recipe 2 (issue 21)
   );
 });
 

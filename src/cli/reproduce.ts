@@ -9,9 +9,29 @@ import { RunStore } from '../store/store.js';
 import { SprigError } from '../util/errors.js';
 import { PAPER_NAMES, paperOf, reproduce } from '../reproduce/index.js';
 import { writeReport } from '../reproduce/report.js';
-import { addOutputFlags, int, type CommonOptions } from './flags.js';
+import { intervalText } from '../reproduce/claims.js';
+import { addOutputFlags, list, type CommonOptions } from './flags.js';
 import { progress } from './progress.js';
 import { emit } from './output.js';
+
+/** `--seeds 3` is seeds 0, 1, 2 (a count); `--seeds 7,8,9` (or `7,`) names the seeds. */
+export function parseSeeds(v: string): number[] {
+  const bad = () =>
+    new SprigError(
+      `--seeds ${v} is neither a count nor a list of seeds`,
+      'pass e.g. --seeds 3 or --seeds 7,8,9',
+    );
+  const items = list(v);
+  if (!items.length || items.some((x) => !/^\d+$/.test(x))) throw bad();
+  const nums = items.map(Number);
+  if (!v.includes(',')) {
+    if (nums[0]! < 1) throw bad();
+    return Array.from({ length: nums[0]! }, (_, i) => i);
+  }
+  if (new Set(nums).size !== nums.length)
+    throw new SprigError(`--seeds ${v} lists a seed twice`, 'list each seed once');
+  return nums;
+}
 
 export function register(program: Command): void {
   addOutputFlags(
@@ -21,26 +41,28 @@ export function register(program: Command): void {
       .description(
         "run a paper's central experiment on Fashion-MNIST over seeds and report whether its claim holds",
       )
-      .option('--seeds <n>', 'number of seeds (0 … n−1; default 3)', int)
+      .option(
+        '--seeds <n|list>',
+        'a count n (seeds 0 … n−1; default 3) or a list of seeds, e.g. 7,8,9',
+        parseSeeds,
+      )
       .option('--quick', 'tiny synthetic settings that only exercise the pipeline (for tests)')
       .option('--out <dir>', 'report directory (default <root>/reproduce/<paper>[-quick])'),
-  ).action((name: string, o: CommonOptions & { seeds?: number; quick?: boolean; out?: string }) => {
+  ).action((name: string, o: CommonOptions & { seeds?: number[]; quick?: boolean; out?: string }) => {
     const paper = paperOf(name);
-    const n = o.seeds ?? 3;
-    if (!(n >= 1))
-      throw new SprigError(`--seeds ${n} is not a number of seeds`, 'pass --seeds 3 (or at least 1)');
+    const seeds = o.seeds ?? [0, 1, 2];
     const store = new RunStore(o.root);
     const quiet = Boolean(o.quiet || o.json);
     const log = (line: string) => {
       if (!quiet) process.stderr.write(`${line}\n`);
     };
-    const command = `sprig reproduce ${name} --seeds ${n}${o.quick ? ' --quick' : ''}`;
+    const command = `sprig reproduce ${name} --seeds ${seeds.join(',')}${seeds.length === 1 ? ',' : ''}${o.quick ? ' --quick' : ''}`;
     try {
       const report = reproduce(
         paper,
         {
           store,
-          seeds: Array.from({ length: n }, (_, i) => i),
+          seeds,
           quick: Boolean(o.quick),
           log,
           callbacks: progress({ quiet }),
@@ -53,8 +75,9 @@ export function register(program: Command): void {
         [
           `${paper.title}`,
           `claim: ${paper.claim}`,
-          ...report.checks.map((c) => `  ${c.holds ? 'holds' : 'does not hold'}: ${c.what}`),
-          `verdict at this scale: the claim ${report.holds ? 'holds' : 'does not hold'} (${report.wallSeconds.toFixed(0)} s)`,
+          `seeds: ${seeds.join(', ')}`,
+          ...report.checks.map((c) => `  ${c.verdict}: ${c.what}: ${intervalText(c)}`),
+          `verdict at this scale: ${report.verdict} (${report.wallSeconds.toFixed(0)} s)`,
           `report: ${files[0]}`,
         ].join('\n'),
       );

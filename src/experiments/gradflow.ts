@@ -1,11 +1,13 @@
 /**
  * Gradient flow in sparse networks (Evci, Ioannou, Keskin & Dauphin, AAAI 2022; papers.md §6): on
  * one model and sparsity, train
- *   scratch   random mask, dense init (masked He init);
- *   scratch+  random mask, sparse-aware unit_scaled init (per-unit masked fan-in);
- *   rigl      RigL from the scratch start;  rigl+  RigL from the scratch+ start;
- *   pruned    gradual magnitude pruning of the dense network from θ0 (the pruning solution);
- *   lottery   the pruning solution's mask with its weights from θ0;
+ *   pruned       gradual magnitude pruning of the dense network from θ0 (the pruning solution);
+ *   lottery      the pruning solution's mask with its weights from θ0;
+ *   scratch      the pruning solution's mask with a fresh dense init (masked He), as rigl_tf2's
+ *                scratch config: the lottery ticket's control, differing from it only in the init;
+ *   scratch+     the same mask with the sparse-aware unit_scaled init (per-unit masked fan-in);
+ *   random_mask  a random mask with a fresh dense init (the paper's sparse-training baseline);
+ *   rigl         RigL from the random_mask start;  rigl+  RigL from the random mask, sparse init;
  * log the masked gradient norm on a fixed held-out batch during training, and compare the
  * solutions' places in the loss landscape (distances, interpolation, disagreement, ensembles).
  */
@@ -20,6 +22,7 @@ import {
   denseMasks,
   sparseInit,
   INIT_SCALE,
+  maskSha256,
   sparsityReport,
   type LayerDensities,
   type Masks,
@@ -49,7 +52,15 @@ import {
   type Solution,
 } from './landscape.js';
 
-export const GRADFLOW_RUNS = ['scratch', 'scratch+', 'rigl', 'rigl+', 'lottery', 'pruned'] as const;
+export const GRADFLOW_RUNS = [
+  'scratch',
+  'scratch+',
+  'random_mask',
+  'rigl',
+  'rigl+',
+  'lottery',
+  'pruned',
+] as const;
 export type GradflowRun = (typeof GRADFLOW_RUNS)[number];
 
 const step = stepSchema("must be a step such as '1ep' or '100it'");
@@ -154,6 +165,8 @@ export interface RunReport {
   testLoss: number;
   /** Final sparsity of the prunable weights. */
   sparsity: number;
+  /** SHA-256 of the mask the run started from (the pruning solution: its final mask); equal hashes, a shared mask. */
+  maskSha256: string;
   gradNorm: GradNormCurve;
   gradNormAtInit: number;
   /** ‖θ_T − θ_pruned‖₂ and ‖θ_T − θ_init‖₂ over all trainable parameters. */
@@ -263,22 +276,22 @@ function gradNormSteps(logEvery: string, s: Setup): Set<number> {
   return logSteps;
 }
 
-/** θ0 (dense; pruned and lottery), the random mask and the fresh inits of the scratch family. */
+/** θ0 (dense; pruned and lottery) and the random mask of random_mask and RigL. */
 function gradflowStarts(hp: GradflowHparams, s: Setup, densities: LayerDensities) {
   const { seed } = hp.training;
-  const specs = s.model.specs;
   const theta0 = s.model.init(new Rng(seed));
-  const randomMask = startMasks(methodDef('static'), specs, densities, new Rng(seed + 1))!;
-  const scratchInit = sparseInit(specs, s.model.init(new Rng(seed + 2)), randomMask, 'dense', new Rng(0));
-  const scratchPlusInit = sparseInit(
-    specs,
-    s.model.init(new Rng(seed + 2)),
-    randomMask,
-    'unit_scaled',
-    new Rng(seed + 3),
-    { scale: hp.gradflow.initScale },
-  );
-  return { theta0, randomMask, scratchInit, scratchPlusInit };
+  const randomMask = startMasks(methodDef('static'), s.model.specs, densities, new Rng(seed + 1))!;
+  return { theta0, randomMask };
+}
+
+/** A fresh start on `masks`: the seed's second init, masked (dense) or re-drawn per unit's masked fan-in (sparse). */
+function freshInit(hp: GradflowHparams, s: Setup, masks: Masks, init: 'dense' | 'sparse') {
+  const { seed } = hp.training;
+  const fresh = s.model.init(new Rng(seed + 2));
+  if (init === 'dense') return sparseInit(s.model.specs, fresh, masks, 'dense', new Rng(0));
+  return sparseInit(s.model.specs, fresh, masks, 'unit_scaled', new Rng(seed + 3), {
+    scale: hp.gradflow.initScale,
+  });
 }
 
 function runFields(hp: GradflowHparams, run: GradflowRun) {
@@ -295,6 +308,7 @@ function runFields(hp: GradflowHparams, run: GradflowRun) {
   const rigl = { deltaT: g.deltaT, dropFraction: g.dropFraction, tEnd: g.tEnd };
   switch (run) {
     case 'scratch':
+    case 'random_mask':
       return common;
     case 'scratch+':
       return { ...common, initScale: g.initScale };
@@ -318,6 +332,8 @@ interface Trained extends Pick<
   init: Solution;
   final: Solution & { masks: Masks };
   gradNorm: GradNormCurve;
+  /** Fingerprint of the mask the run started from. */
+  maskSha256: string;
 }
 
 /** The gradient norm logged at one step: total and per layer. */
@@ -337,20 +353,37 @@ interface GradflowContext {
 }
 
 /**
- * How each run starts besides the pruning solution (trained first, from θ0 by GMP): its updater and
- * its init — the scratch family's fresh one with the random mask, or the pruning solution's mask
- * with θ0 (lottery).
+ * How each run starts besides the pruning solution (trained first, from θ0 by GMP): its updater,
+ * its mask (the pruning solution's or the random one) and its init (θ0, or a fresh dense or sparse one).
  */
 const RUN_STARTS = {
-  scratch: { method: 'static', init: 'scratch' },
-  'scratch+': { method: 'static', init: 'scratch+' },
-  rigl: { method: 'rigl', init: 'scratch' },
-  'rigl+': { method: 'rigl', init: 'scratch+' },
-  lottery: { method: 'static', init: 'lottery' },
-} as const satisfies Record<Exclude<GradflowRun, 'pruned'>, { method: 'static' | 'rigl'; init: string }>;
+  scratch: { method: 'static', mask: 'pruned', init: 'dense' },
+  'scratch+': { method: 'static', mask: 'pruned', init: 'sparse' },
+  random_mask: { method: 'static', mask: 'random', init: 'dense' },
+  rigl: { method: 'rigl', mask: 'random', init: 'dense' },
+  'rigl+': { method: 'rigl', mask: 'random', init: 'sparse' },
+  lottery: { method: 'static', mask: 'pruned', init: 'theta0' },
+} as const satisfies Record<
+  Exclude<GradflowRun, 'pruned'>,
+  { method: 'static' | 'rigl'; mask: 'pruned' | 'random'; init: 'theta0' | 'dense' | 'sparse' }
+>;
 
-/** Bumped on any change of a gradflow default or behaviour: hashed into the experiment's id and its runs'. */
-export const GRADFLOW_RECIPE_VERSION = 1;
+/** A run's starting mask and weights (RUN_STARTS), given the trained pruning solution. */
+function startOfRun(ctx: GradflowContext, run: keyof typeof RUN_STARTS, pruned: Trained) {
+  const start = RUN_STARTS[run];
+  const masks = cloneMasks(start.mask === 'pruned' ? pruned.final.masks : ctx.plan.randomMask);
+  if (start.init !== 'theta0') return { masks, init: freshInit(ctx.hp, ctx.plan.setup, masks, start.init) };
+  const init = cloneArrays(ctx.plan.theta0);
+  for (const [n, mask] of masks) init.get(n)!.forEach((_, i, a) => (a[i]! *= mask[i]!));
+  return { masks, init };
+}
+
+/**
+ * Bumped on any change of a gradflow default or behaviour: hashed into the experiment's id and its
+ * runs'. 2: scratch and scratch+ train the pruning solution's mask (they trained a random one, now
+ * random_mask's), and the default runs add random_mask (issue 21).
+ */
+export const GRADFLOW_RECIPE_VERSION = 2;
 
 /** The experiment's run id (its child runs hash their own fields under the same version). */
 export function gradflowRunId(hp: GradflowHparams, recipe = GRADFLOW_RECIPE_VERSION): string {
@@ -372,16 +405,8 @@ export function runGradflow(hp: GradflowHparams, opts: GradflowOptions): Gradflo
   for (const run of hp.gradflow.runs) {
     if (done.has(run)) continue;
     if (!Object.hasOwn(RUN_STARTS, run)) throw unknownName('gradflow run', run, GRADFLOW_RUNS);
-    const start = RUN_STARTS[run as keyof typeof RUN_STARTS];
-    if (start.init === 'lottery') {
-      const masks = cloneMasks(pruned.final.masks);
-      const init = cloneArrays(plan.theta0);
-      for (const [n, mask] of masks) init.get(n)!.forEach((_, i, a) => (a[i]! *= mask[i]!));
-      done.set(run, trainRun(ctx, run, init, start.method, masks));
-    } else {
-      const init = start.init === 'scratch' ? plan.scratchInit : plan.scratchPlusInit;
-      done.set(run, trainRun(ctx, run, cloneArrays(init), start.method, cloneMasks(plan.randomMask)));
-    }
+    const { masks, init } = startOfRun(ctx, run as keyof typeof RUN_STARTS, pruned);
+    done.set(run, trainRun(ctx, run, init, RUN_STARTS[run as keyof typeof RUN_STARTS].method, masks));
   }
   log('measuring the landscape (distances, interpolation, disagreement, ensembles)');
   const result: GradflowResult = { runId, runDir: dir, ...measureLandscape(hp, plan, done) };
@@ -406,6 +431,7 @@ function trainRun(
   const { store } = ctx.opts;
   const { plan } = ctx;
   const model = plan.setup.model;
+  const startMask = maskSha256(masks);
   const updater = sparseUpdater(methodDef(method), {
     specs: model.specs,
     masks,
@@ -458,6 +484,7 @@ function trainRun(
     init: { weights: init },
     final: { weights: stored.weights, bnStats: stored.bnStats, masks: stored.masks ?? new Map() },
     gradNorm: gradNormCurve(readJson<GradNormPoint[]>(curvePath) ?? [], model.specs),
+    maskSha256: startMask,
   };
 }
 
@@ -520,6 +547,7 @@ function runReport(
     testAccuracy: t.testAccuracy,
     testLoss: t.testLoss,
     sparsity: 1 - sparsityReport(model.specs, t.final.masks).density,
+    maskSha256: self ? maskSha256(t.final.masks) : t.maskSha256,
     gradNorm: t.gradNorm,
     gradNormAtInit: t.gradNorm.steps[0] === 0 ? t.gradNorm.total[0]! : NaN,
     distanceToPruned: l2Distance(t.final.weights, ref.weights),

@@ -4,6 +4,7 @@
  *   random_mask  a random mask with the same per-layer counts, same start
  *   kd           KD ticket: from θ0 with α·T²·KL(teacher ‖ student) + (1−α)·CE, teacher = dense level 0
  *   kd_rewind    the same loss from θ_k (schedule from k)
+ *   rewind       weight rewinding, the KD ticket's baseline: cross-entropy from θ_k (the kd_rewind step)
  *   retrain      the main start with other training hyperparameters
  *   lr_rewind    a chain of its own: LR rewinding (Renda et al.) sharing level 0
  *   basis:<b>    a chain of its own: IMP on coefficients c = Bᵀθ, training θ = B(m ⊙ c)
@@ -43,6 +44,7 @@ export const BRANCH_KINDS = [
   'random_mask',
   'kd',
   'kd_rewind',
+  'rewind',
   'retrain',
   'lr_rewind',
   ...basisNames.map((b) => `basis:${b}`),
@@ -51,7 +53,7 @@ export const BRANCH_KINDS = [
 export interface Branch {
   /** As the user wrote it: 'kd', 'basis:dct', … (the key in results). */
   name: string;
-  kind: 'reinit' | 'random_mask' | 'kd' | 'kd_rewind' | 'retrain' | 'chain';
+  kind: 'reinit' | 'random_mask' | 'kd' | 'kd_rewind' | 'rewind' | 'retrain' | 'chain';
   /** The knobs that make the branch what it is; hashed into its directory name. */
   knobs: Record<string, unknown>;
   dirName: string;
@@ -85,21 +87,16 @@ export function parseBranches(
     if (name === 'reinit' || name === 'random_mask') out.push(make(name, { branch: name }));
     else if (name === 'kd')
       out.push(make('kd', { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature }));
-    else if (name === 'kd_rewind') {
+    else if (name === 'kd_rewind' || name === 'rewind') {
       const text = plan.kdRewind ?? (mainRewind.kind === 'step' ? mainRewind.text : undefined);
       if (!text)
         throw new SprigError(
-          "the kd_rewind branch needs a rewind step, and the main run rewinds to 'init' or 'lr'",
+          `the ${name} branch needs a rewind step, and the main run rewinds to 'init' or 'lr'`,
           "pass --kd-rewind STEP (e.g. '1ep') or --rewind STEP",
         );
-      const kdRewind = parseRewind(text, s.iterations, s.totalSteps, 'kd_rewind step');
-      out.push(
-        make(
-          'kd_rewind',
-          { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature, rewind: text },
-          { kdRewind },
-        ),
-      );
+      const kdRewind = parseRewind(text, s.iterations, s.totalSteps, `${name} step`);
+      const kd = name === 'kd_rewind' ? { alpha: plan.kdAlpha, temperature: plan.kdTemperature } : {};
+      out.push(make(name, { branch: name, ...kd, rewind: text }, { kdRewind }));
     } else if (name === 'retrain') {
       if (!Object.keys(plan.retrain).length)
         throw new SprigError(
@@ -131,10 +128,12 @@ export function parseBranches(
       const basisName = name.slice('basis:'.length);
       const knobs: Record<string, unknown> = { branch: name, block: plan.basisBlock, seed: plan.basisSeed };
       if (plan.basisRemainder !== 'ragged') knobs.remainder = plan.basisRemainder;
+      if (plan.basisImage) knobs.image = true;
       const basis: Basis = makeBasis(basisName, {
         block: plan.basisBlock,
         seed: plan.basisSeed,
         remainder: plan.basisRemainder,
+        image: plan.basisImage ? s.dataset.inputShape : undefined,
       });
       checkBasisFits(basis, s.model.specs);
       out.push(
@@ -184,6 +183,8 @@ export function runBranch(rep: Replicate, b: Branch, at: MainPoint, mainRewind: 
     start = () => ({ ...main(), init: s.model.init(new Rng(levelSeed + 17)), bnStats: freshBn(s) });
   } else if (b.kind === 'random_mask') {
     masks = randomMasksLike(masks, new Rng(levelSeed + 29));
+  } else if (b.kind === 'rewind') {
+    start = () => startOf(rep, b.kdRewind!, at.prev);
   } else if ((b.kind === 'kd' || b.kind === 'kd_rewind') && !isTrained(dir)) {
     start = () => startOf(rep, b.kind === 'kd' ? { kind: 'init' } : b.kdRewind!, at.prev);
     const t = level0(rep).weights();

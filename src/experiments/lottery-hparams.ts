@@ -82,7 +82,7 @@ export const lotteryPlanSchema = z
       .array(z.string())
       .default([])
       .describe(
-        `branches at each level: reinit, random_mask, kd, kd_rewind, retrain, lr_rewind, basis:<${basisNames.join('|')}>`,
+        `branches at each level: reinit, random_mask, kd, kd_rewind, rewind, retrain, lr_rewind, basis:<${basisNames.join('|')}>`,
       ),
     branchLevels: z
       .array(z.number().int().min(1))
@@ -106,7 +106,7 @@ export const lotteryPlanSchema = z
       .refine(isStep, { message: "must be a step such as '500it'" })
       .optional()
       .describe(
-        "rewind step of the kd_rewind branch, e.g. '1ep' (unset: the main rewind step when it is one)",
+        "rewind step θ_k of the kd_rewind and rewind branches, e.g. '1ep' (unset: the main rewind step when it is one)",
       ),
     retrain: z
       .record(z.string(), z.unknown())
@@ -114,6 +114,12 @@ export const lotteryPlanSchema = z
       .describe('training hyperparameters the retrain branch changes, as JSON, e.g. \'{"lr":0.05}\''),
     basisBlock: z.number().int().min(1).default(8).describe('block size of the dct/orthogonal bases'),
     basisSeed: z.number().int().min(0).default(0).describe('seed of the orthogonal basis'),
+    basisImage: z
+      .boolean()
+      .default(false)
+      .describe(
+        "dct/orthogonal: transform the first layer's inputs (the flattened image) over the image plane, h×w per channel, not in blocks",
+      ),
     basisRemainder: z
       .enum(['ragged', 'error'])
       .default('ragged')

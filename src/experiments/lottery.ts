@@ -16,7 +16,7 @@ import type { Dataset } from '../data/types.js';
 import { SprigError } from '../util/errors.js';
 import { meanStd } from '../util/stats.js';
 import { checkLevels } from '../sparsity/prune.js';
-import { sparsityReport } from '../sparsity/mask.js';
+import { maskSha256, sparsityReport } from '../sparsity/mask.js';
 import { validate } from './hparams.js';
 import type { Logging } from './run-observers.js';
 import { loadData, setup } from './setup.js';
@@ -71,6 +71,8 @@ export interface Stat {
   replicates: number[];
   /** Mean wall seconds of the replicates' training runs at this point (absent in older results). */
   wallSeconds?: number;
+  /** Per replicate, the SHA-256 of the mask it trained with (maskSha256): equal hashes, a shared mask. */
+  maskSha256?: string[];
 }
 
 export interface PointSummary extends Stat {
@@ -331,6 +333,7 @@ function stat(points: Point[], rep: Replicate): Stat {
     remaining: sparsityReport(rep.specs, points[0]!.masks).density,
     replicates: accs,
     wallSeconds: points.reduce((a, pt) => a + pt.result.wallSeconds, 0) / points.length,
+    maskSha256: points.map((pt) => maskSha256(pt.masks)),
   };
 }
 

@@ -1,51 +1,89 @@
 /**
- * Nakkiran et al. 2021 (Deep Bootstrap) on Fashion-MNIST: LeNet-300-100 and LeNet-5 trained in the
- * Real World (n = 5,000 samples re-used) and the Ideal World (fresh samples from the other 55,000
- * every step) for the same steps; the test soft-error gap at the Real World's stopping time, and
- * whether the two worlds rank the models alike.
+ * Nakkiran et al. 2021 (Deep Bootstrap) on Fashion-MNIST: four models trained in the Real World
+ * (n = 1,000 samples re-used) and the Ideal World (fresh samples from the other 59,000 every step)
+ * for the same steps. At the Real World's stopping time: is the bootstrap gap (Real − Ideal test soft
+ * error) small beside the Real World's generalization gap, and do the worlds rank the models alike
+ * (Kendall's τ between them, per seed)?
  */
-import { bootstrapHparamsSchema, runBootstrap, type BootstrapResult } from '../experiments/bootstrap.js';
+import {
+  bootstrapHparamsSchema,
+  runBootstrap,
+  type BootstrapHparams,
+  type BootstrapResult,
+} from '../experiments/bootstrap.js';
 import { validate } from '../experiments/hparams.js';
+import { kendallTau } from '../util/stats.js';
+import { claim } from './claims.js';
 import { chart } from './figures.js';
 import { datasetOf } from './common.js';
 import { measure, numPm } from './stats.js';
-import type { Measure, Outcome, Paper, ReproContext } from './types.js';
+import type { Check, Outcome, Paper, ReproContext } from './types.js';
 
-function run(ctx: ReproContext): Outcome {
-  const models = ctx.quick ? ['mlp_16', 'mlp_2'] : ['mnist_lenet_300_100', 'mnist_lenet5'];
-  const n = ctx.quick ? 64 : 5000;
-  const threshold = 0.01;
-  const results: BootstrapResult[] = ctx.seeds.map((seed) => {
-    ctx.log(`deep-bootstrap: seed ${seed}`);
-    const hp = validate(bootstrapHparamsSchema, {
-      dataset: datasetOf(ctx),
-      training: {
-        trainSteps: ctx.quick ? '4ep' : '10ep',
-        batchSize: ctx.quick ? 16 : 128,
-        lr: 0.1,
-        lrSchedule: 'cosine',
-        seed,
-      },
-      bootstrap: { n, models, logEvery: ctx.quick ? '1ep' : '1ep', threshold },
-    });
-    return runBootstrap(hp, { store: ctx.store, callbacks: ctx.callbacks, log: ctx.log });
+/**
+ * n = 1,000 at batch 32 for 40 Real World epochs (1,240 steps, 39,680 Ideal World samples, all
+ * fresh): the Real World reaches train error < 1 % well inside the run, and the models (a convnet,
+ * three MLPs) differ in test error. An MLP of 16 hidden units did not reach it on seed 7 (train
+ * error 1.6 % at the end): docs/fidelity.md.
+ */
+function hparamsOf(ctx: ReproContext, seed: number): BootstrapHparams {
+  return validate(bootstrapHparamsSchema, {
+    dataset: datasetOf(ctx),
+    training: {
+      trainSteps: ctx.quick ? '4ep' : '40ep',
+      batchSize: ctx.quick ? 16 : 32,
+      lr: 0.1,
+      lrSchedule: 'cosine',
+      seed,
+    },
+    bootstrap: {
+      n: ctx.quick ? 64 : 1000,
+      models: ctx.quick
+        ? ['mlp_16', 'mlp_2', 'mlp_4']
+        : ['mnist_lenet5', 'mnist_lenet_300_100', 'mlp_64', 'mlp_32'],
+      logEvery: '1ep',
+      threshold: 0.01,
+    },
   });
-  const per = (f: (r: BootstrapResult, i: number) => number) => (i: number) =>
-    measure(results.map((r) => f(r, i)));
-  const gap = models.map((_, i) => per((r) => r.models[i]!.gap)(i));
-  const realSoft = models.map((_, i) => per((r) => r.models[i]!.atStop.real.testSoftError)(i));
-  const idealSoft = models.map((_, i) => per((r) => r.models[i]!.atStop.ideal.testSoftError)(i));
-  const reached = models.map((_, i) => results.filter((r) => r.models[i]!.stoppingStep !== null).length);
-  const rank = (ms: Measure[]) =>
-    ms
-      .map((m, i) => [m.mean, i] as const)
-      .sort((p, q) => p[0] - q[0])
-      .map(([, i]) => models[i]!);
-  const sameRank = rank(realSoft).join() === rank(idealSoft).join();
-  const curves = results[0]!.models.map((m) =>
-    chart(
+}
+
+/** Per seed: the Real World's generalization gap (test − train soft error) minus |bootstrap gap|, at the stop. */
+function gapMargin(r: BootstrapResult, i: number): number {
+  const m = r.models[i]!;
+  const real = m.atStop.real;
+  return real.testSoftError - (real.trainSoftError ?? NaN) - Math.abs(m.gap);
+}
+
+function checks(results: BootstrapResult[], models: string[]): Check[] {
+  const tau = results.map((r) =>
+    kendallTau(
+      r.models.map((m) => m.atStop.real.testSoftError),
+      r.models.map((m) => m.atStop.ideal.testSoftError),
+    ),
+  );
+  return [
+    ...models.map((m, i) =>
+      claim(
+        `${m}: the bootstrap gap is small beside the Real World's generalization gap at the stopping time (generalization gap − |bootstrap gap|, soft errors)`,
+        results.map((r) => gapMargin(r, i)),
+        { pp: false },
+      ),
+    ),
+    claim(
+      'the two worlds rank the models alike by test soft error at the stopping time (Kendall τ between the worlds, per seed)',
+      tau,
+      {
+        pp: false,
+      },
+    ),
+  ];
+}
+
+function curves(r: BootstrapResult, seed: number): Outcome['figures'] {
+  return r.models.map((m) => ({
+    name: `deep-bootstrap-${m.model}`,
+    chart: chart(
       `bootstrap-${m.model}`,
-      `${m.model}: test soft error, Real vs Ideal World (seed ${ctx.seeds[0]})`,
+      `${m.model}: test soft error, Real vs Ideal World (seed ${seed})`,
       'samples seen',
       'test soft error',
       [
@@ -61,35 +99,59 @@ function run(ctx: ReproContext): Outcome {
         },
       ],
     ),
-  );
+  }));
+}
+
+function run(ctx: ReproContext): Outcome {
+  const hps = ctx.seeds.map((seed) => hparamsOf(ctx, seed));
+  const results = hps.map((hp) => {
+    ctx.log(`deep-bootstrap: seed ${hp.training.seed}`);
+    return runBootstrap(hp, { store: ctx.store, callbacks: ctx.callbacks, log: ctx.log });
+  });
+  const hp = hps[0]!;
+  const models = hp.bootstrap.models;
+  const at = (i: number, f: (m: BootstrapResult['models'][number]) => number) =>
+    measure(results.map((r) => f(r.models[i]!)));
   return {
     setting:
-      `${datasetOf(ctx).name}; Real World n = ${n.toLocaleString('en')}, Ideal World fresh samples from the rest of the training set; ` +
-      `SGD lr 0.1 cosine, batch ${ctx.quick ? 16 : 128}, ${ctx.quick ? '4' : '10'} Real World epochs, no augmentation; stopping time: first logged step with Real World train error < ${threshold * 100} %.`,
+      `${hp.dataset.name}; Real World n = ${hp.bootstrap.n.toLocaleString('en')}, Ideal World fresh samples from the rest of the training set; ` +
+      `SGD lr 0.1 cosine, batch ${hp.training.batchSize}, ${hp.training.trainSteps} of the Real World, no augmentation; stopping time: first logged step (every Real World epoch) with Real World train error < ${hp.bootstrap.threshold * 100} %.`,
     tables: [
       {
-        title: 'Test soft error at the Real World stopping time, and the bootstrap gap (Real − Ideal)',
-        columns: ['model', 'Real World', 'Ideal World', 'gap', 'seeds that reached the stopping time'],
+        title:
+          'At the Real World stopping time: test soft error of both worlds, the bootstrap gap (Real − Ideal), the Real World train soft error',
+        columns: [
+          'model',
+          'stopping step',
+          'Real World',
+          'Ideal World',
+          'gap',
+          'Real train soft error',
+          'seeds that stopped',
+        ],
         rows: models.map((m, i) => [
           m,
-          numPm(realSoft[i]!),
-          numPm(idealSoft[i]!),
-          numPm(gap[i]!),
-          `${reached[i]} of ${ctx.seeds.length}`,
+          numPm(
+            at(i, (x) => x.atStop.step),
+            0,
+          ),
+          numPm(at(i, (x) => x.atStop.real.testSoftError)),
+          numPm(at(i, (x) => x.atStop.ideal.testSoftError)),
+          numPm(at(i, (x) => x.gap)),
+          numPm(at(i, (x) => x.atStop.real.trainSoftError ?? NaN)),
+          `${results.filter((r) => r.models[i]!.stoppingStep !== null).length} of ${ctx.seeds.length}`,
         ]),
       },
     ],
-    figures: curves.map((c, i) => ({ name: `deep-bootstrap-${models[i]}`, chart: c })),
-    checks: [
-      ...models.map((m, i) => ({
-        what: `${m}: |gap| = ${Math.abs(gap[i]!.mean).toFixed(4)} is below 0.05 (our threshold; the paper gives none)`,
-        holds: Math.abs(gap[i]!.mean) < 0.05,
-      })),
-      {
-        what: `both worlds rank the models alike (Real: ${rank(realSoft).join(' < ')}; Ideal: ${rank(idealSoft).join(' < ')}, by test soft error)`,
-        holds: sameRank,
-      },
-    ],
+    figures: curves(results[0]!, ctx.seeds[0]!),
+    checks: checks(results, models),
+    arms: results.map((r, i) => ({
+      arm: 'Real and Ideal World, every model',
+      seed: ctx.seeds[i]!,
+      runId: r.runId,
+      kind: 'bootstrap' as const,
+      groups: hps[i]!,
+    })),
     runIds: results.map((r) => r.runId),
     notes: [
       'Where a seed never reached the stopping time, its numbers are those of the last logged step (docs/fidelity.md).',
@@ -101,6 +163,6 @@ export const deepBootstrap: Paper = {
   name: 'deep-bootstrap',
   title: 'The Deep Bootstrap Framework (Nakkiran, Neyshabur & Sedghi 2021)',
   claim:
-    'A network trained for T steps on n re-used samples (Real World) has nearly the same test soft error as the same network trained for T steps on fresh samples (Ideal World) until the Real World reaches small train error, so models that optimise faster online generalise better offline.',
+    'A network trained for T steps on n re-used samples (Real World) has nearly the same test soft error as the same network trained for T steps on fresh samples (Ideal World) until the Real World reaches small train error, despite a large generalization gap, so models that optimise faster online generalise better offline.',
   run,
 };

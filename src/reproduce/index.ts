@@ -6,6 +6,8 @@ import { gradientFlow } from './gradient-flow.js';
 import { kdTicket } from './kd-ticket.js';
 import { lth } from './lth.js';
 import { rigl } from './rigl.js';
+import { commandFor, commandText } from '../experiments/command.js';
+import { overall } from './claims.js';
 import { PAPER_NAMES, type Paper, type PaperName, type ReproContext, type Report } from './types.js';
 
 export const PAPERS = {
@@ -22,7 +24,10 @@ export function paperOf(name: string): Paper {
   return PAPERS[name as PaperName];
 }
 
-/** Runs a paper's reproduction (every training through the store: cached, resumable) into a Report. */
+/**
+ * Runs a paper's reproduction (every training through the store: cached, resumable) into a Report,
+ * with each arm's `sprig` command (the kind's flags off its recipe: the same run id).
+ */
 export function reproduce(paper: Paper, ctx: ReproContext, command: string): Report {
   const t0 = performance.now();
   const o = paper.run(ctx);
@@ -32,9 +37,15 @@ export function reproduce(paper: Paper, ctx: ReproContext, command: string): Rep
     claim: paper.claim,
     seeds: ctx.seeds,
     quick: ctx.quick,
-    holds: o.checks.every((c) => c.holds),
+    verdict: overall(o.checks),
     wallSeconds: (performance.now() - t0) / 1000,
     command,
+    commands: o.arms.map((a) => ({
+      arm: a.arm,
+      seed: a.seed,
+      runId: a.runId,
+      command: commandText(commandFor(a.kind, a.groups)),
+    })),
     ...o,
   };
 }

@@ -2,11 +2,46 @@
  * Frankle & Carbin 2019 on LeNet-300-100 / Fashion-MNIST: IMP tickets (rewound to θ0, and to θ_k)
  * against the random re-initialisation and random-mask ablations at every level.
  */
-import { runLottery } from '../experiments/lottery.js';
+import type { LotteryResult } from '../experiments/lottery.js';
+import { claim, paired } from './claims.js';
 import { series, sparsityChart } from './figures.js';
-import { accuracy, datasetOf, IMP_EPOCHS, QUICK_MODEL, replicates } from './common.js';
+import {
+  accuracyOver,
+  datasetOf,
+  IMP_EPOCHS,
+  lotteryArms,
+  lotteryPerSeed,
+  perSeed,
+  QUICK_MODEL,
+} from './common.js';
 import { pct, pctPm } from './stats.js';
-import type { Outcome, Paper, ReproContext } from './types.js';
+import type { Check, Outcome, Paper, ReproContext } from './types.js';
+
+const ARMS = [
+  { arm: 'ticket (θ0)', branch: '' },
+  { arm: 'random reinit', branch: 'reinit' },
+  { arm: 'random mask', branch: 'random_mask' },
+];
+
+function checks(init: LotteryResult[], last: number): Check[] {
+  const at = (b: string) => perSeed(init, (r) => r.levels[last]!, b);
+  const dense = perSeed(init, (r) => r.levels[0]!);
+  const s = pct(init[0]!.levels[last]!.remaining);
+  return [
+    claim(
+      `at the sparsest level (${s} remaining) the ticket beats random reinit (ticket − reinit)`,
+      paired(at(''), at('reinit')),
+    ),
+    claim(`… and the random mask (ticket − random mask)`, paired(at(''), at('random_mask'))),
+    claim(
+      `at ${s} remaining the ticket is within 0.5 pp of dense or above (ticket − dense, margin −0.5 pp)`,
+      paired(at(''), dense),
+      {
+        margin: -0.005,
+      },
+    ),
+  ];
+}
 
 function run(ctx: ReproContext): Outcome {
   const levels = ctx.quick ? 2 : 8;
@@ -15,30 +50,21 @@ function run(ctx: ReproContext): Outcome {
     model: { name: ctx.quick ? QUICK_MODEL : 'mnist_lenet_300_100' },
     training: { trainSteps: ctx.quick ? '2ep' : IMP_EPOCHS, batchSize: ctx.quick ? 64 : 128, lr: 0.1 },
   };
-  const plan = { levels, replicates: replicates(ctx), branches: ['reinit', 'random_mask'] };
-  const lot = (rewind: string, p: object) =>
-    runLottery({
-      store: ctx.store,
-      hparams: { ...base, pruning: { rewind } },
-      plan: p,
-      callbacks: ctx.callbacks,
-      log: ctx.log,
-    });
+  const plan = { levels, branches: ['reinit', 'random_mask'] };
   ctx.log('lth: IMP rewound to θ0, with reinit and random-mask branches');
-  const init = lot('init', plan);
+  const init = lotteryPerSeed(ctx, { ...base, pruning: { rewind: 'init' } }, plan);
   ctx.log('lth: IMP with weight rewinding to θ at 1 epoch');
-  const rewound = lot('1ep', { levels, replicates: replicates(ctx) });
-  const x = init.levels.map((l) => l.remaining);
-  const ticket = init.levels.map(accuracy);
-  const kRewind = rewound.levels.map(accuracy);
-  const reinit = init.levels.map((l, i) => (i === 0 ? ticket[0]! : accuracy(l.branches.reinit!)));
-  const randomMask = init.levels.map((l, i) => (i === 0 ? ticket[0]! : accuracy(l.branches.random_mask!)));
-  const last = levels;
-  const dense = ticket[0]!;
-  const matching = init.levels
-    .filter((_, i) => ticket[i]!.mean >= dense.mean - 0.005)
-    .map((l) => l.remaining);
-  const sparsestMatching = Math.min(...matching);
+  const rewound = lotteryPerSeed(ctx, { ...base, pruning: { rewind: '1ep' } }, { levels });
+  const x = init[0]!.levels.map((l) => l.remaining);
+  const lv = (rs: LotteryResult[], b = '') =>
+    x.map((_, i) => accuracyOver(rs, (r) => r.levels[i]!, i === 0 ? '' : b));
+  const [ticket, kRewind, reinit, randomMask] = [
+    lv(init),
+    lv(rewound),
+    lv(init, 'reinit'),
+    lv(init, 'random_mask'),
+  ];
+  const last = { tag: `level ${levels}`, point: (r: LotteryResult) => r.levels[levels]! };
   return {
     setting:
       `${base.model.name} on ${base.dataset.name}; SGD lr 0.1 batch ${base.training.batchSize}, ${base.training.trainSteps} per training (the paper: 50 epochs; scaled down for CPU time); ` +
@@ -47,9 +73,9 @@ function run(ctx: ReproContext): Outcome {
       {
         title: 'Test accuracy (%) by weights remaining',
         columns: ['level', 'remaining', 'ticket (θ0)', 'ticket (θ_1ep)', 'random reinit', 'random mask'],
-        rows: init.levels.map((l, i) => [
-          String(l.level),
-          pct(l.remaining),
+        rows: x.map((rem, i) => [
+          String(i),
+          pct(rem),
           pctPm(ticket[i]!),
           pctPm(kRewind[i]!),
           i ? pctPm(reinit[i]!) : '–',
@@ -68,21 +94,12 @@ function run(ctx: ReproContext): Outcome {
         ]),
       },
     ],
-    checks: [
-      {
-        what: `at the sparsest level (${pct(x[last]!)} remaining) the ticket (${pctPm(ticket[last]!)}) beats random reinit (${pctPm(reinit[last]!)})`,
-        holds: ticket[last]!.mean > reinit[last]!.mean,
-      },
-      {
-        what: `... and the random mask (${pctPm(randomMask[last]!)})`,
-        holds: ticket[last]!.mean > randomMask[last]!.mean,
-      },
-      {
-        what: `tickets stay within 0.5 pp of dense (${pctPm(dense)}) down to ${pct(sparsestMatching)} remaining (a pruned level, not only dense)`,
-        holds: sparsestMatching < 1,
-      },
+    checks: checks(init, levels),
+    arms: [
+      ...lotteryArms(ctx, init, plan, last, ARMS),
+      ...lotteryArms(ctx, rewound, { levels }, last, [{ arm: 'ticket (θ_1ep)', branch: '' }]),
     ],
-    runIds: [init.runId, rewound.runId],
+    runIds: [...init, ...rewound].map((r) => r.runId),
     notes: ['Accuracy at the final step, not at the early-stop iteration (docs/fidelity.md).'],
   };
 }

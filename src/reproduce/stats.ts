@@ -1,10 +1,9 @@
 /** Mean ± sample std over seeds, and how the reports print them. */
+import { meanStd } from '../util/stats.js';
 import type { Measure } from './types.js';
 
 export function measure(values: number[]): Measure {
-  const n = values.length;
-  const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  const { mean, std } = meanStd(values);
   return { values, mean, std };
 }
 

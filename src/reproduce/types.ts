@@ -1,5 +1,6 @@
 /** What a paper's reproduction is: its claim, how it runs through the experiment functions, what it reports. */
 import type { LineFigure } from '../figures/types.js';
+import type { KindName } from '../experiments/kinds.js';
 import type { RunStore } from '../store/store.js';
 import type { Callbacks } from '../training/loop.js';
 
@@ -15,7 +16,7 @@ export type PaperName = (typeof PAPER_NAMES)[number];
 
 export interface ReproContext {
   store: RunStore;
-  /** Training seeds (replicates) 0 … n−1. */
+  /** Training seeds, as given (`--seeds 3` is 0, 1, 2; `--seeds 7,8,9` is those). */
   seeds: number[];
   /** Tiny settings on synthetic data: the plumbing, for tests; nothing to conclude from. */
   quick: boolean;
@@ -36,10 +37,37 @@ export interface Table {
   rows: string[][];
 }
 
-/** A check of one part of the claim, stated with the numbers it compared. */
+export type Verdict = 'holds' | 'fails' | 'not shown';
+
+/** One part of the claim, tested over seeds (claims.ts): the paired differences and their 95 % interval. */
 export interface Check {
   what: string;
-  holds: boolean;
+  /** Per-seed differences (or a per-seed statistic), in the order of the seeds. */
+  diffs: number[];
+  mean: number;
+  /** 95 % Student-t interval of the mean; unbounded (JSON null) for one seed. */
+  interval: [number, number];
+  /** The claim: the mean is above this. */
+  margin: number;
+  /** Accuracies or errors: printed in percentage points. */
+  pp: boolean;
+  verdict: Verdict;
+}
+
+/**
+ * One trained arm of a reproduction on one seed: the stored experiment it is part of, the `sprig`
+ * command that recreates it (same run id), and the fingerprint of its mask where arms share masks.
+ */
+export interface Arm {
+  arm: string;
+  seed: number;
+  /** The stored experiment (the command's run id). */
+  runId: string;
+  /** Which experiment kind and hyperparameter groups the command recreates. */
+  kind: KindName;
+  groups: Record<string, unknown>;
+  /** SHA-256 of the serialised masks of the arm's first training (equal hashes: a shared mask). */
+  maskSha256?: string;
 }
 
 export interface Outcome {
@@ -48,6 +76,8 @@ export interface Outcome {
   tables: Table[];
   figures: { name: string; chart: LineFigure }[];
   checks: Check[];
+  /** Every arm on every seed, with the experiment that holds it. */
+  arms: Arm[];
   /** Run ids of the stored experiments this reproduction read or trained. */
   runIds: string[];
   /** Where sprig's setting departs from the paper's, beyond docs/fidelity.md. */
@@ -68,8 +98,10 @@ export interface Report extends Outcome {
   claim: string;
   seeds: number[];
   quick: boolean;
-  /** True when every check holds. */
-  holds: boolean;
+  /** fails if a check fails, holds if every check holds, else not shown. */
+  verdict: Verdict;
   wallSeconds: number;
   command: string;
+  /** Per arm and seed, the `sprig` command that recreates it (same run id). */
+  commands: { arm: string; seed: number; runId: string; command: string }[];
 }

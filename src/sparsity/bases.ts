@@ -12,6 +12,8 @@
  * Views:
  *   dense [in, out]           rowsN = in, colsN = out; L blocks the input dim, R the output dim,
  *                              in blocks of `block` (default 8; the whole dim when smaller).
+ *   image [h·w·c, out]        with the `image` option, a dense layer whose inputs are the flattened
+ *                              image: L = B_h ⊗ B_w (⊗ I_c) over the image plane, R = identity.
  *   conv  [kh, kw, cin, cout] rowsN = kh·kw, colsN = cin·cout; L = B_kh ⊗ B_kw acts on each
  *                              kernel's (kh, kw) plane, R = identity (null): one transform per
  *                              (cin, cout) kernel, shared by all kernels of the layer.
@@ -71,6 +73,12 @@ export interface BasisOptions {
   remainder?: 'ragged' | 'error';
   /** Seed of the orthogonal basis (each layer derives its own stream from it and its name). Default 0. */
   seed?: number;
+  /**
+   * The input image [h, w, c]: a dense layer with h·w·c inputs (the first layer of an MLP) is
+   * transformed over the image plane (2-D, per channel) along its inputs, not in blocks of the
+   * flattened pixels, which would cross image rows; its outputs are left alone. Default: none.
+   */
+  image?: readonly number[];
 }
 
 // ---- block matrices ----
@@ -193,81 +201,125 @@ function hashName(name: string): number {
 
 const LAYOUT = 'θ2d = reshape(θ, [rowsN, colsN]) = L·C2d·Rᵀ; C2d = Lᵀ·θ2d·R; null L or R = identity';
 
-/** A basis built from a function giving the block matrix of size n for an axis (null = identity basis). */
-function makeBlockBasis(
+/** A basis's settings, checked once: what every view of it is built from. */
+interface BlockConfig {
+  name: BasisName;
+  block: number;
+  remainder: 'ragged' | 'error';
+  seed: number;
+  /** The input image [h, w, c] whose flattened pixels a dense layer's rows may be. */
+  image?: readonly number[];
+  /** The block matrix of size n for an axis; null = the identity basis. */
+  blockMatrix: ((n: number, rng: Rng) => Float64Array) | null;
+}
+
+function blockConfig(
   name: BasisName,
   opts: BasisOptions,
-  blockMatrix: ((n: number, rng: Rng) => Float64Array) | null,
-): Basis {
+  blockMatrix: BlockConfig['blockMatrix'],
+): BlockConfig {
   const block = opts.block ?? 8;
   const remainder = opts.remainder ?? 'ragged';
   if (!Number.isInteger(block) || block < 1)
     throw new SprigError(`basis block size ${block} must be a whole number ≥ 1`, 'use e.g. 8');
   if (remainder !== 'ragged' && remainder !== 'error')
     throw unknownName('basis remainder', String(remainder), ['ragged', 'error']);
-  const cache = new Map<string, View>();
+  return { name, block, remainder, seed: opts.seed ?? 0, image: opts.image, blockMatrix };
+}
 
-  const fits = (spec: ParamSpec): string | null => {
-    if (!blockMatrix) return null;
-    if (spec.kind !== 'dense' && spec.kind !== 'conv')
-      return `the ${name} basis applies to dense and conv weights, and '${spec.name}' is a ${spec.kind} parameter`;
-    const rank = spec.kind === 'dense' ? 2 : 4;
-    if (spec.shape.length !== rank)
-      return `'${spec.name}' is ${spec.kind} but has shape [${spec.shape.join(', ')}], not rank ${rank}`;
-    if (spec.kind === 'dense' && remainder === 'error') {
-      for (const [axis, n] of [
-        ['input', spec.shape[0]!],
-        ['output', spec.shape[1]!],
-      ] as const) {
-        if (n > block && n % block !== 0)
-          return `the ${axis} dim of '${spec.name}' (${n}) is not a multiple of the ${block}×${block} block`;
-      }
+/** A dense layer whose rows are the flattened input image (row-major [h, w, c]). */
+const isImageLayer = (c: BlockConfig, spec: ParamSpec) =>
+  Boolean(c.image) && spec.kind === 'dense' && spec.shape[0] === sizeOf(c.image!);
+
+function fitsOf(c: BlockConfig, spec: ParamSpec): string | null {
+  if (!c.blockMatrix) return null;
+  if (spec.kind !== 'dense' && spec.kind !== 'conv')
+    return `the ${c.name} basis applies to dense and conv weights, and '${spec.name}' is a ${spec.kind} parameter`;
+  const rank = spec.kind === 'dense' ? 2 : 4;
+  if (spec.shape.length !== rank)
+    return `'${spec.name}' is ${spec.kind} but has shape [${spec.shape.join(', ')}], not rank ${rank}`;
+  if (spec.kind === 'dense' && c.remainder === 'error' && !isImageLayer(c, spec)) {
+    for (const [axis, n] of [
+      ['input', spec.shape[0]!],
+      ['output', spec.shape[1]!],
+    ] as const) {
+      if (n > c.block && n % c.block !== 0)
+        return `the ${axis} dim of '${spec.name}' (${n}) is not a multiple of the ${c.block}×${c.block} block`;
     }
-    return null;
-  };
+  }
+  return null;
+}
 
+/** One transform over the whole axis. */
+const whole = (n: number, matrix: Float64Array): AxisTransform => ({
+  n,
+  blocks: [{ start: 0, size: n, matrix }],
+});
+
+/** The two-sided view of one weight under a basis with block matrices (see the file's comment). */
+function buildView(c: BlockConfig, spec: ParamSpec): View {
+  const make = c.blockMatrix!;
+  // One stream per layer, from the seed and the name: a layer's basis does not depend on call order.
+  const rng = new Rng(((c.seed >>> 0) ^ hashName(spec.name)) >>> 0);
+  if (spec.kind === 'conv') {
+    const [kh, kw, cin, cout] = spec.shape as [number, number, number, number];
+    return {
+      rowsN: kh * kw,
+      colsN: cin * cout,
+      left: whole(kh * kw, kron(make(kh, rng), kh, make(kw, rng), kw)),
+      right: null,
+    };
+  }
+  const [nin, nout] = spec.shape as [number, number];
+  if (isImageLayer(c, spec)) {
+    // The 2-D transform of each unit's receptive field over the image plane (per channel), as JPEG does.
+    const [h, w, ch] = c.image as [number, number, number];
+    const plane = kron(make(h, rng), h, make(w, rng), w);
+    const eye = Float64Array.from({ length: ch * ch }, (_, i) => (i % (ch + 1) === 0 ? 1 : 0));
+    return {
+      rowsN: nin,
+      colsN: nout,
+      left: whole(nin, ch === 1 ? plane : kron(plane, h * w, eye, ch)),
+      right: null,
+    };
+  }
+  const axis = (len: number): AxisTransform => ({
+    n: len,
+    blocks: splitBlocks(len, c.block).map(({ start, size }) => ({ start, size, matrix: make(size, rng) })),
+  });
+  return { rowsN: nin, colsN: nout, left: axis(nin), right: axis(nout) };
+}
+
+/** c = Bᵀθ (forward = false) or θ = B c (forward = true) through a view. */
+function transform(v: View, x: Float32Array, forward: boolean): Float32Array {
+  if (!v.left && !v.right) return x.slice();
+  const rows = applyRows(v.left, Float64Array.from(x), v.colsN, !forward);
+  return Float32Array.from(applyCols(v.right, rows, v.rowsN, v.colsN, !forward));
+}
+
+/** A basis built from a function giving the block matrix of size n for an axis (null = identity basis). */
+function makeBlockBasis(
+  name: BasisName,
+  opts: BasisOptions,
+  blockMatrix: ((n: number, rng: Rng) => Float64Array) | null,
+): Basis {
+  const c = blockConfig(name, opts, blockMatrix);
+  const cache = new Map<string, View>();
   const view = (spec: ParamSpec): View => {
-    const why = fits(spec);
+    const why = fitsOf(c, spec);
     if (why)
       throw new SprigError(
         why,
-        `use the identity basis for '${spec.name}', ${remainder === 'error' ? "remainder 'ragged', " : ''}or a block size that fits`,
+        `use the identity basis for '${spec.name}', ${c.remainder === 'error' ? "remainder 'ragged', " : ''}or a block size that fits`,
       );
     const key = `${spec.name}|${spec.shape.join('x')}`;
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const n = sizeOf(spec.shape);
-    let v: View;
-    if (!blockMatrix) v = { rowsN: n, colsN: 1, left: null, right: null };
-    else {
-      // One stream per layer, from the seed and the name: a layer's basis does not depend on call order.
-      const rng = new Rng((((opts.seed ?? 0) >>> 0) ^ hashName(spec.name)) >>> 0);
-      const axis = (len: number): AxisTransform => ({
-        n: len,
-        blocks: splitBlocks(len, block).map(({ start, size }) => ({
-          start,
-          size,
-          matrix: blockMatrix(size, rng),
-        })),
-      });
-      if (spec.kind === 'dense') {
-        const [nin, nout] = spec.shape as [number, number];
-        v = { rowsN: nin, colsN: nout, left: axis(nin), right: axis(nout) };
-      } else {
-        const [kh, kw, cin, cout] = spec.shape as [number, number, number, number];
-        const m = kron(blockMatrix(kh, rng), kh, blockMatrix(kw, rng), kw);
-        v = {
-          rowsN: kh * kw,
-          colsN: cin * cout,
-          left: { n: kh * kw, blocks: [{ start: 0, size: kh * kw, matrix: m }] },
-          right: null,
-        };
-      }
-    }
-    cache.set(key, v);
-    return v;
+    if (!cache.has(key))
+      cache.set(
+        key,
+        blockMatrix ? buildView(c, spec) : { rowsN: sizeOf(spec.shape), colsN: 1, left: null, right: null },
+      );
+    return cache.get(key)!;
   };
-
   const check = (spec: ParamSpec, x: Float32Array) => {
     if (x.length !== sizeOf(spec.shape))
       throw new SprigError(
@@ -275,37 +327,17 @@ function makeBlockBasis(
         'pass the flat weight of that parameter',
       );
   };
-
   return {
     name,
-    fits,
-    toCoeffs(spec, theta) {
-      check(spec, theta);
-      const v = view(spec);
-      if (!v.left && !v.right) return theta.slice();
-      return Float32Array.from(
-        applyCols(
-          v.right,
-          applyRows(v.left, Float64Array.from(theta), v.colsN, true),
-          v.rowsN,
-          v.colsN,
-          true,
-        ),
-      );
-    },
-    fromCoeffs(spec, c) {
-      check(spec, c);
-      const v = view(spec);
-      if (!v.left && !v.right) return c.slice();
-      return Float32Array.from(
-        applyCols(v.right, applyRows(v.left, Float64Array.from(c), v.colsN, false), v.rowsN, v.colsN, false),
-      );
-    },
+    fits: (spec) => fitsOf(c, spec),
+    toCoeffs: (spec, theta) => (check(spec, theta), transform(view(spec), theta, false)),
+    fromCoeffs: (spec, coeffs) => (check(spec, coeffs), transform(view(spec), coeffs, true)),
     blockMatrices(spec) {
       const v = view(spec);
+      const { rowsN, colsN } = v;
       return {
-        rowsN: v.rowsN,
-        colsN: v.colsN,
+        rowsN,
+        colsN,
         left: denseOf(v.left),
         right: denseOf(v.right),
         leftBlocks: v.left,

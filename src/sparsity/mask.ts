@@ -2,6 +2,7 @@
  * Binary masks over prunable weights: a 1/0 Float32Array per prunable parameter, same length and
  * row-major layout as the weight. Biases and batch-norm parameters have no mask (they stay dense).
  */
+import { createHash } from 'node:crypto';
 import type { ParamSpec } from '../models/types.js';
 import { SprigError } from '../util/errors.js';
 import { cloneArrays } from '../util/arrays.js';
@@ -207,6 +208,11 @@ export function serialiseMasks(masks: Masks): Uint8Array {
     off += p.length;
   }
   return out;
+}
+
+/** SHA-256 (hex) of the serialised masks: a fingerprint that tells whether two runs share a mask. */
+export function maskSha256(masks: Masks): string {
+  return createHash('sha256').update(serialiseMasks(masks)).digest('hex');
 }
 
 /** Bytes from serialiseMasks → Masks (same names, order and values). */

@@ -15,3 +15,22 @@ export function meanStd(xs: number[]): MeanStd {
   const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
   return { mean, std: Math.sqrt(v), n };
 }
+
+/**
+ * Kendall's τ-b between two rankings of the same items (Kendall 1945): concordant minus discordant
+ * pairs over the geometric mean of the untied pair counts; 1 for the same order, −1 for the reverse.
+ */
+export function kendallTau(a: number[], b: number[]): number {
+  let s = 0;
+  let untiedA = 0;
+  let untiedB = 0;
+  for (let i = 0; i < a.length; i++)
+    for (let j = i + 1; j < a.length; j++) {
+      const x = Math.sign(a[i]! - a[j]!);
+      const y = Math.sign(b[i]! - b[j]!);
+      s += x * y;
+      untiedA += x * x;
+      untiedB += y * y;
+    }
+  return untiedA && untiedB ? s / Math.sqrt(untiedA * untiedB) : NaN;
+}

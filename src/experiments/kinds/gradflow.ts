@@ -17,7 +17,7 @@ import type { ExperimentKind } from '../kind.js';
 export const gradflow = {
   name: 'gradflow',
   description:
-    "gradient flow in sparse networks: Scratch, Scratch+, RigL, RigL+, Lottery and the pruning solution on one model and sparsity; gradient norms and loss-landscape measures. Training defaults are rigl_tf2's LeNet-5 recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, 25 epochs), the paper's",
+    "gradient flow in sparse networks: the pruning solution, the lottery ticket (its mask, θ0), Scratch and Scratch+ (its mask, a fresh dense or sparse init), a random mask, RigL and RigL+ on one model and sparsity; gradient norms and loss-landscape measures. Training defaults are rigl_tf2's LeNet-5 recipe (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, 25 epochs), the paper's",
   groups: { dataset: datasetSchema, model: modelSchema, training: trainingSchema, gradflow: gradflowSchema },
   // rigl_tf2's LeNet-5 recipe (papers.md §6)
   recipe: {

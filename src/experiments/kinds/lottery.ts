@@ -26,7 +26,7 @@ export type LotteryInput = LotteryHparams & { lottery: LotteryPlan };
 export const lottery = {
   name: 'lottery',
   description:
-    "lottery tickets: iterative magnitude pruning with rewinding, replicates, one-shot pruning and branches (stored, resumable); defaults are the schema's own",
+    "lottery tickets: iterative magnitude pruning with rewinding, replicates, one-shot pruning and branches (stored, resumable). Defaults: the MNIST recipe of Frankle & Carbin's TF re-implementation (SGD lr 0.1, no momentum, constant LR; per layer 20 %/level, output 10 %), with OpenLTH's batch 128 and He init, 10 epochs per level (the paper's own: --optimizer adam --lr 0.0012 --batch-size 60 --train-steps 50000it); docs/fidelity.md",
   groups: {
     dataset: datasetSchema,
     model: modelSchema,
