@@ -233,6 +233,7 @@ function lineConfig(fig) {
         legend: {
           labels: {
             boxWidth: 14,
+            boxHeight: 8,
             usePointStyle: true,
             filter: (item, data) => !data.datasets[item.datasetIndex].band,
           },
