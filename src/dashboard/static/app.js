@@ -125,7 +125,7 @@ const cmp = (x, y) =>
 function grouped(runs, cols, group) {
   const hp = cols.filter((c) => c.key.startsWith('hp:') && c.key !== 'hp:seed');
   const by = cols.find((c) => c.key === group);
-  const keyCols = by && !hp.includes(by) ? [by, ...hp] : [...FIXED.slice(0, 1), ...hp];
+  const keyCols = by ? [by, ...hp.filter((c) => c !== by)] : [...FIXED.slice(0, 1), ...hp];
   const groups = new Map();
   for (const r of runs) {
     const k = `${r.kind}\u0000${r.seedGroup}`;

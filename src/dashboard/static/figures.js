@@ -233,8 +233,14 @@ function lineConfig(fig) {
         legend: {
           labels: {
             boxWidth: 14,
-            boxHeight: 8,
+            boxHeight: 10,
             usePointStyle: true,
+            // A dashed or dotted series shows its line (the dash is what tells it apart), others their marker.
+            generateLabels: (chart) =>
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                if (chart.data.datasets[item.datasetIndex]?.borderDash) item.pointStyle = 'line';
+                return item;
+              }),
             filter: (item, data) => !data.datasets[item.datasetIndex].band,
           },
         },
