@@ -38,14 +38,13 @@ export function register(program: Command): void {
       if (o.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(o.status))
         throw unknownName('status', o.status, RUN_STATUSES);
       const store = readStore(o.root);
-      const rows = [
-        ...store.index.list({ kind: o.kind, parent: o.all ? undefined : null }).map((r) => ({
-          ...r,
-          status: store.status(r),
-        })),
-        ...directoryParents(store.root, o.kind),
-      ].filter((r) => !o.status || r.status === o.status);
+      const indexed = store.index
+        .list({ kind: o.kind, parent: o.all ? undefined : null })
+        .map((r) => ({ ...r, status: store.status(r) }));
       store.close();
+      const rows = [...indexed, ...directoryParents(store.root, o.kind)].filter(
+        (r) => !o.status || r.status === o.status,
+      );
       emit(o.json, rows, () => (rows.length ? listing(rows, store.root) : `no runs in ${store.root}`));
     });
 
@@ -144,13 +143,19 @@ function showText(
 }
 
 /** The run with this exact id, else the only one it prefixes (a lottery id prefixes its own levels). */
-/** Top-level experiments stored only as directories (bootstrap, gradflow parents), as the dashboard lists them. */
+/**
+ * Top-level experiments stored only as directories (bootstrap, gradflow parents), as the dashboard
+ * lists them; none when a second, read-only look at the index fails (an index just rebuilt).
+ */
 function directoryParents(root: string, kind?: string): RunRow[] {
-  const reader = new StoreReader(root);
+  let reader: StoreReader | undefined;
   try {
+    reader = new StoreReader(root);
     return reader.unindexed(kind);
+  } catch {
+    return [];
   } finally {
-    reader.close();
+    reader?.close();
   }
 }
 
