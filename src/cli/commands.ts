@@ -5,7 +5,7 @@
  * `sprig --help` lists them without loading any; `sprig <cmd>` loads only that command's module.
  */
 import { readFileSync } from 'node:fs';
-import { Help, type Command } from 'commander';
+import { Command, Help } from 'commander';
 
 type Register = (program: Command) => void;
 
@@ -26,6 +26,16 @@ export const REGISTRARS: Array<() => Promise<Register>> = [
   async () => (await import('./export.js')).register,
   async () => (await import('./verify.js')).register,
 ];
+
+/** The program before its commands: name, description, version. */
+export function sprigProgram(): Command {
+  return new Command('sprig')
+    .description(
+      'sparse neural networks: lottery tickets, dynamic sparse training, and the instruments to study them',
+    )
+    .version('0.1.0')
+    .showHelpAfterError();
+}
 
 /** One command as `sprig --help` lists it, and the index in REGISTRARS of the module that adds it. */
 export interface CommandEntry {

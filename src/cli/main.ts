@@ -4,17 +4,10 @@
  * loads only the one a run names, so `sprig --help` starts without TF.js.
  */
 import '../util/v8-tuning.js';
-import { Command } from 'commander';
 import { SprigError } from '../util/errors.js';
-import { registerFor } from './commands.js';
+import { registerFor, sprigProgram } from './commands.js';
 
-const program = new Command('sprig')
-  .description(
-    'sparse neural networks: lottery tickets, dynamic sparse training, and the instruments to study them',
-  )
-  .version('0.1.0')
-  .showHelpAfterError();
-
+const program = sprigProgram();
 await registerFor(program, process.argv.slice(2));
 
 try {

@@ -3,7 +3,6 @@
  * `sprig --help` name every command without loading their modules.
  */
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { MANIFEST_URL, registerAll } from './commands.js';
+import { MANIFEST_URL, registerAll, sprigProgram } from './commands.js';
 
-writeFileSync(MANIFEST_URL, JSON.stringify(await registerAll(new Command('sprig')), null, 1) + '\n');
+writeFileSync(MANIFEST_URL, JSON.stringify(await registerAll(sprigProgram()), null, 1) + '\n');
