@@ -38,7 +38,7 @@ process.on('exit', () => writeFileSync(${JSON.stringify(join(dir, 'loaded.json')
 }
 
 test('sprig --help, -V and help load none of the heavy packages', () => {
-  for (const args of [['--help'], ['-V'], ['help']]) {
+  for (const args of [['--help'], ['-V'], ['help'], ['-h', 'train']]) {
     const { modules } = loadedBy(args);
     assert.ok(
       modules.some((m) => m.includes('commander')),
@@ -56,6 +56,8 @@ test('sprig --help lists what registering every command gives (commands.json is 
   const program = sprigProgram();
   await registerAll(program);
   assert.equal(loadedBy(['--help']).stdout, program.helpInformation());
+  // a leading -h is the program's: the whole list, not the command after it
+  assert.equal(loadedBy(['-h', 'train']).stdout, program.helpInformation());
 });
 
 test('sprig <command> --help loads that command and shows its flags', () => {

@@ -76,10 +76,14 @@ function readManifest(): CommandEntry[] | undefined {
   }
 }
 
-/** The command that argv names (`sprig CMD …`, `sprig help CMD`): commander's own reading, as sprig has no program flag taking a value. */
+/**
+ * The command that argv names (`sprig CMD …`, `sprig help CMD`), as commander reads it: a leading
+ * flag is the program's own (`-h`, `-V`: sprig has no program flag that takes a value).
+ */
 export function namedCommand(args: string[]): string | undefined {
-  const words = args.filter((a) => !a.startsWith('-'));
-  return words[0] === 'help' ? (words[1] ?? 'help') : words[0];
+  const [first, second] = args;
+  const word = first === 'help' ? second : first;
+  return word?.startsWith('-') ? undefined : word;
 }
 
 /**
