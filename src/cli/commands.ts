@@ -9,7 +9,10 @@ import { Command, Help } from 'commander';
 
 type Register = (program: Command) => void;
 
-/** Each module's `register`, in the order of `sprig --help`; one that adds no command (sparse-engine) reaches all. */
+/**
+ * Each module's `register`, in the order of `sprig --help`. One that adds no command (sparse-engine)
+ * runs with every command: it adds its flag to those registered before it.
+ */
 export const REGISTRARS: Array<() => Promise<Register>> = [
   async () => (await import('./flagship.js')).register,
   async () => (await import('./kind-commands.js')).register,
@@ -22,7 +25,7 @@ export const REGISTRARS: Array<() => Promise<Register>> = [
   async () => (await import('./sweep.js')).register,
   async () => (await import('./worker.js')).register,
   async () => (await import('./predict.js')).register,
-  async () => (await import('./sparse-engine.js')).register, // last: it adds its flag to every command
+  async () => (await import('./sparse-engine.js')).register, // export and verify, after it, have no --sparse-engine
   async () => (await import('./export.js')).register,
   async () => (await import('./verify.js')).register,
 ];
