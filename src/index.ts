@@ -159,6 +159,12 @@ export { Rng, type RngState } from './util/rng.js';
 export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';
 export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
+/**
+ * Checks a store's runs against their manifests (`sprig verify`), `checkRun` one run directory;
+ * pass `identifyStored` to check each hparams.json against its run id too.
+ */
+export { identifyStored } from './experiments/stored-identity.js';
+export { verifyStore, checkRun, type RunCheck, type StoreCheck } from './store/verify.js';
 
 /** Where runs are stored and how progress is reported; every experiment function takes these. */
 export interface RunOptions extends Logging {
