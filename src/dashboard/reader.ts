@@ -189,6 +189,11 @@ export class StoreReader {
    * Directories at the root with hparams.json that the index does not list: experiments whose parent
    * row is not recorded. Their kind is the id's prefix (`bootstrap_<hash>` → bootstrap).
    */
+  /** Experiment parents that exist only as directories (no index row), of one kind or all. */
+  unindexed(kind?: string): RunRow[] {
+    return this.directoryRuns().filter((r) => !kind || r.kind === kind);
+  }
+
   private directoryRuns(): RunRow[] {
     const out: RunRow[] = [];
     for (const e of readdirSync(this.root, { withFileTypes: true })) {
