@@ -23,6 +23,7 @@ import type { bootstrapHparamsSchema, BootstrapResult } from './experiments/boot
 import type { gradflowHparamsSchema, GradflowResult } from './experiments/gradflow.js';
 import type { pruneHparamsSchema, PruneResult } from './experiments/kinds/prune.js';
 import { KINDS, type ExperimentKind } from './experiments/kinds.js';
+import { underRecipe, type Groups } from './experiments/kind.js';
 import type { Callbacks } from './training/loop.js';
 import type { Logging } from './experiments/run-observers.js';
 import { withModelFileHash } from './models/layers-model.js';
@@ -202,9 +203,12 @@ function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
   }
 }
 
-/** Validates, identifies and runs one experiment of a kind of the list, the way its command does (without its recipe). */
-function runOf<H, R>(kind: ExperimentKind<H, R>, raw: unknown, o: RunOptions): R {
-  const { hp } = kind.identify(raw);
+/**
+ * Validates, identifies and runs one experiment of a kind of the list the way its command does: on
+ * the kind's recipe, so the same settings give the same run id as `sprig <kind>`.
+ */
+function runOf<H, R>(kind: ExperimentKind<H, R>, raw: Groups, o: RunOptions): R {
+  const { hp } = kind.identify(underRecipe(kind, raw));
   return withStore(o, (store) => kind.run(hp, { store, ...observing(o) }));
 }
 
