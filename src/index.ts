@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 import type { z } from 'zod';
-import { RunStore } from './store/store.js';
+import { observing, withStore, type RunOptions } from './api/run-options.js';
 import type { trainHparamsSchema } from './experiments/hparams.js';
 import type { RunResult } from './experiments/run.js';
 import type { LotteryResult } from './experiments/lottery.js';
@@ -24,8 +24,6 @@ import type { gradflowHparamsSchema, GradflowResult } from './experiments/gradfl
 import type { pruneHparamsSchema, PruneResult } from './experiments/kinds/prune.js';
 import { KINDS, type ExperimentKind } from './experiments/kinds.js';
 import { underRecipe, type Groups } from './experiments/kind.js';
-import type { Callbacks } from './training/loop.js';
-import type { Logging } from './experiments/run-observers.js';
 import { withModelFileHash } from './models/layers-model.js';
 
 // ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
@@ -87,6 +85,10 @@ export type { RunResult, StoredWeights } from './experiments/run.js';
 export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
 export { loggingSchema, type Logging } from './experiments/run-observers.js';
 
+// ---- Your own model and data: sparse training of a tf.LayersModel in memory, on your own tensors. ----
+export { sparsify, type SparsifyOptions, type Sparsified } from './api/sparsify.js';
+export type { TensorData } from './api/tensor-data.js';
+
 // ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
 export {
   exportRun,
@@ -96,6 +98,7 @@ export {
   type ExportOptions,
   type ExportResult,
 } from './export/run.js';
+export { exportModel, type ModelExportOptions, type ModelExportResult } from './export/model.js';
 export { loadExport } from './export/load.js';
 export type { Int8Scale } from './export/sparse.js';
 
@@ -159,19 +162,8 @@ export { tf, engineStatus, type NativeStatus, type SparseLayerReport } from './e
 export { Rng, type RngState } from './util/rng.js';
 export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';
+export type { RunOptions } from './api/run-options.js';
 export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
-
-/** Where runs are stored and how progress is reported; every experiment function takes these. */
-export interface RunOptions extends Logging {
-  /** Run store directory (default: SPRIG_ROOT or ./runs). Ignored when `store` is given. */
-  root?: string;
-  /** An open store to use (left open); by default one is opened at `root` and closed after. */
-  store?: RunStore;
-  /** Progress callbacks per training run (epoch ends, steps). */
-  callbacks?: (label: string) => Callbacks;
-  /** Human-readable notes (a level finished, repeats used); default none. */
-  log?: (line: string) => void;
-}
 
 /** Hyperparameters as a user writes them: every field optional, defaults filled in by the schema. */
 export type TrainHparamsInput = z.input<typeof trainHparamsSchema>;
@@ -187,20 +179,6 @@ function hashed<H extends { model?: object }>(hparams: H): H {
   const model = hparams.model ? { ...hparams.model } : undefined;
   withModelFileHash(model as { name?: unknown; sha256?: unknown } | undefined);
   return model ? { ...hparams, model } : hparams;
-}
-
-/** What an experiment function takes of the options besides the store: progress, notes, logging. */
-function observing(o: RunOptions) {
-  return { callbacks: o.callbacks, log: o.log, metricsEvery: o.metricsEvery };
-}
-
-function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
-  const store = o.store ?? new RunStore(o.root);
-  try {
-    return fn(store);
-  } finally {
-    if (!o.store) store.close();
-  }
 }
 
 /**
