@@ -87,7 +87,7 @@ export { loggingSchema, type Logging } from './experiments/run-observers.js';
 
 // ---- Your own model and data: sparse training of a tf.LayersModel in memory, on your own tensors. ----
 export { sparsify, type SparsifyOptions, type Sparsified } from './api/sparsify.js';
-export type { TensorData } from './api/tensor-data.js';
+export type { TensorData } from './data/tensors.js';
 
 // ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
 export {

@@ -68,6 +68,10 @@ test('sparsify trains an in-memory tf.sequential on your tensors as `sprig dst` 
     ...TRAINING,
   });
   assert.equal(cli.runId, first.result.runId);
+  await assert.rejects(
+    exportRun(first.result.runDir, { format: 'tfjs', out: join(root, 'x') }),
+    /exportModel/,
+  );
   // the same script again (new random weights: the init is sprig's) hits the cache
   const again = await sparsify(mlp(), d, o);
   assert.equal(again.result.cached, true);

@@ -17,7 +17,7 @@ import { createModelFrom } from '../models/registry.js';
 import type { ModelInit } from '../models/layers-model.js';
 import { layersModelOf, setLayersWeights } from '../export/tfjs.js';
 import { observing, withStoreOrTemporary, type RunOptions } from './run-options.js';
-import { tensorDataset, type TensorData } from './tensor-data.js';
+import { tensorDataset, type TensorData } from '../data/tensors.js';
 import { storeLayersModel } from './in-memory-model.js';
 
 type DstInput = z.input<typeof dstSchema>;

@@ -20,6 +20,7 @@ import { SprigError } from '../util/errors.js';
 import { artifactsOf, layersModelOf, setLayersWeights } from './tfjs.js';
 import { loadExport } from './load.js';
 import { writeExport, type ModelExportOptions, type ModelExportResult } from './model.js';
+import { TENSOR_DATASET_PREFIX } from '../data/tensors.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 
@@ -74,6 +75,11 @@ function loadRun(dir: string, root?: string): LoadedRun {
     throw new SprigError(
       `run ${dir} is not a single training run (its hparams.json has no model/dataset/training groups)`,
       'export one of its training runs: a train or dst run, or a lottery level directory',
+    );
+  if (String((hp.dataset as { name?: unknown }).name).startsWith(TENSOR_DATASET_PREFIX))
+    throw new SprigError(
+      `run ${dir} trained on tensors in memory, which the store does not keep, so it cannot be checked here`,
+      'export the model that sparsify returned: exportModel(result.model, { format, out })',
     );
   const s = setup(
     validate(trainHparamsSchema, { dataset: hp.dataset, model: hp.model, training: hp.training }),

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { tf } from '../engine/index.js';
-import type { Dataset, Split } from '../data/types.js';
+import type { Dataset, Split } from './types.js';
 import { SprigError } from '../util/errors.js';
 
 /** Training (or test) data in memory. */
