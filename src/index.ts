@@ -164,6 +164,12 @@ export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';
 export type { RunOptions } from './api/run-options.js';
 export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
+/**
+ * Checks a store's runs against their manifests (`sprig verify`), `checkRun` one run directory;
+ * pass `identifyStored` to check each hparams.json against its run id too.
+ */
+export { identifyStored } from './experiments/stored-identity.js';
+export { verifyStore, checkRun, type RunCheck, type StoreCheck } from './store/verify.js';
 
 /** Hyperparameters as a user writes them: every field optional, defaults filled in by the schema. */
 export type TrainHparamsInput = z.input<typeof trainHparamsSchema>;

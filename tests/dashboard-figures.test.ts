@@ -174,10 +174,10 @@ test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflo
   assert.match(boot, /class="ref" data-label="(stopping time|no stop)/);
   assert.match(read('bootstrap', `bootstrap:${ids.bootstrap}:ranking`), /Real rank/);
   const gn = read('gradflow', `gradflow:${ids.gradflow}:grad-norm`);
-  assert.equal(count(gn, /<g class="series"/g), 6, 'all six runs on one axis');
+  assert.equal(count(gn, /<g class="series"/g), 7, 'all seven runs (random_mask among them) on one axis');
   assert.match(gn, /log scale/);
   const heat = read('gradflow', `gradflow:${ids.gradflow}:disagreement`);
-  assert.equal(count(heat, /class="cell"/g), 36);
+  assert.equal(count(heat, /class="cell"/g), 49);
   const interp = read('gradflow', `gradflow:${ids.gradflow}:interpolation`);
   assert.match(interp, /class="axes y2"/, 'error on its own axis');
 });

@@ -411,3 +411,22 @@ test('export on a full or read-only disk: one error with the fix, and no partial
     spawnSync('umount', [mnt]);
   }
 });
+
+test('a sweep does not count a corrupt run as existing: its job runs and fails naming the fix', () => {
+  const dir = tempRoot();
+  const file = join(dir, 'sweep.json');
+  const base = { dataset: 'synthetic', model: 'mlp_16', trainSteps: '2ep', batchSize: 32 };
+  writeFileSync(file, JSON.stringify({ kind: 'train', base, grid: { lr: [0.05, 0.1] } }));
+  const root = join(dir, 'runs');
+  type Summary = { counts: Record<string, number>; runs: { runId: string; state: string; error?: string }[] };
+  const first = sprigJson<Summary>(['sweep', file, '--root', root, '--workers', '1']);
+  assert.equal(first.counts.finished, 2);
+  flipBit(join(root, first.runs[0]!.runId, 'weights.bin'), -1);
+  const r = sprig(['sweep', file, '--root', root, '--workers', '1', '--json']);
+  const again = JSON.parse(r.stdout) as Summary;
+  assert.equal(again.counts.exists, 1, r.stderr);
+  const bad = again.runs.find((x) => x.runId === first.runs[0]!.runId)!;
+  assert.equal(bad.state, 'failed');
+  assert.match(bad.error ?? '', /weights\.bin: its sha-256 does not match/);
+  assert.match(bad.error ?? '', /fix: move the damaged run aside with `sprig verify --move-aside/);
+});

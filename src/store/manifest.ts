@@ -95,7 +95,7 @@ export function mismatch(
   const e = m?.files[basename(path)];
   if (!e) return undefined;
   if (bytes.byteLength !== e.bytes && bytes.byteLength !== e.pending?.bytes)
-    return `${bytes.byteLength} bytes where ${e.bytes} were written`;
+    return `${bytes.byteLength} bytes where ${e.bytes < 0 ? e.pending?.bytes : e.bytes} were written`;
   const sha = digest([bytes]).sha256;
   if (sha !== e.sha256 && sha !== e.pending?.sha256) return 'its sha-256 does not match the manifest';
   return undefined;
@@ -114,6 +114,3 @@ export function readSealed(path: string, fix?: string): Buffer | undefined {
   if (why) throw corruptFile(path, why, fix);
   return buf;
 }
-
-/** The files `dir`'s manifest lists, by name (none when it has no manifest). */
-export const listed = (dir: string): string[] => Object.keys(readManifest(dir)?.files ?? {});

@@ -40,15 +40,21 @@ export function ingest(store: RunStore, o: JobOutcome): void {
 }
 
 /**
- * A job counts as done when its run's index row says finished or its directory holds a result. A
- * job whose flags do more than its run id says (a lottery's branches) always runs: the command
- * itself skips what is stored.
+ * A job counts as done when its run shows as finished (a run ingested from another worker's store
+ * as its index row says; a local one only when its files pass their check) or its directory holds a
+ * result that does. A corrupt run is not done: its job runs and fails naming the fix. A job whose
+ * flags do more than its run id says (a lottery's branches) always runs: the command itself skips
+ * what is stored.
  */
 export function isFinished(store: RunStore, run: { runId: string; complete: boolean }): boolean {
   if (!run.complete) return false;
-  return (
-    store.index.get(run.runId)?.status === 'finished' || store.readResult(store.dir(run.runId)) !== undefined
-  );
+  const row = store.index.get(run.runId);
+  if (row && store.status(row) === 'finished') return true;
+  try {
+    return store.finishedResult(store.dir(run.runId)) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** A stored run's test accuracy, for the table's rows of runs that existed before the sweep. */
