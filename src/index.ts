@@ -4,9 +4,12 @@
  * sparsity pieces for a training loop of your own.
  *
  * ```ts
- * import { dst, exportRun } from 'sprig';
+ * import { dst, exportRun, sparsify, exportModel } from 'sprig';
  * const r = dst({ model: { name: 'mnist_lenet_300_100' }, dst: { method: 'rigl', sparsity: 0.9 } });
  * await exportRun(r.runDir, { format: 'sparse', values: 'fp16', out: 'lenet.sprig' });
+ * // your own tf.LayersModel and tensors, on the same recipe
+ * const s = await sparsify(myModel, { x, y }, { sparsity: 0.9, root: 'runs' });
+ * await exportModel(s.model, { format: 'sparse', out: 'mine.sprig' });
  * ```
  *
  * The browser loader for exported files is a separate entry point, `sprig/loader`.
