@@ -101,6 +101,17 @@ before(() => {
 
 const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
 
+/** Each method's line colours over these SVG figures (a series' label starts with its method). */
+function methodHues(svgs: string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const svg of svgs)
+    for (const m of svg.matchAll(
+      /<g class="series" data-label="(\w+)[^"]*"[^>]*>[\s\S]*?<path d="[^"]*" fill="none" stroke="(#[0-9a-f]{6})"/g,
+    ))
+      out.set(m[1]!, (out.get(m[1]!) ?? new Set()).add(m[2]!));
+  return out;
+}
+
 test('sprig plot: the DST comparison with error bars over seeds, densities, FLOPs and churn', () => {
   const dir = join(root, 'plots-dst');
   const r = sprigJson<{ figures: { id: string; out: string; series: { label: string }[] }[] }>([
@@ -133,11 +144,16 @@ test('sprig plot: the DST comparison with error bars over seeds, densities, FLOP
   );
   assert.ok(count(acc, /class="band"/g) >= 5, 'every method has an error bar over its seeds');
   assert.doesNotMatch(acc, /dst_[0-9a-f]{16}/, 'no bare hashes');
-  const colors = [...acc.matchAll(/<path d="[^"]*" fill="none" stroke="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
-  assert.equal(new Set(colors).size, colors.length, 'no colour repeats in one figure');
+  // One hue per method (its second distribution dashed), each method its own.
+  const hue = methodHues([acc, readFileSync(byId.get('dst:accuracy-over-training')!.out, 'utf8')]);
+  for (const [m, c] of hue) assert.equal(c.size, 1, `${m} has one colour in both figures: ${[...c]}`);
+  assert.equal(new Set([...hue.values()].map((c) => [...c][0])).size, hue.size, 'methods differ in colour');
   const curves = byId.get('dst:accuracy-over-training')!;
-  assert.equal(curves.series.length, 10);
-  assert.ok(curves.series.some((s) => s.label === 'rigl s=0.9 seed=1'));
+  assert.equal(curves.series.length, 5, 'one mean line per method group, not one per seed');
+  assert.ok(
+    curves.series.some((s) => /^rigl .*s=0\.9/.test(s.label)),
+    curves.series.map((s) => s.label).join(),
+  );
   const churn = readFileSync(byId.get('dst:mask-churn')!.out, 'utf8');
   assert.match(churn, /data-label="rigl s=0.9"/);
   assert.doesNotMatch(churn, /data-label="static/, 'static sparse training never changes its mask');
@@ -178,8 +194,17 @@ test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflo
   assert.match(gn, /log scale/);
   const heat = read('gradflow', `gradflow:${ids.gradflow}:disagreement`);
   assert.equal(count(heat, /class="cell"/g), 49);
+  assert.match(heat, /class="colorbar"/);
   const interp = read('gradflow', `gradflow:${ids.gradflow}:interpolation`);
   assert.match(interp, /class="axes y2"/, 'error on its own axis');
+  // `sprig runs` and `show` know the experiments the dashboard lists, bootstrap and gradflow included.
+  const listed = sprigJson<{ runId: string }[]>(['runs', '--root', root, '--json']).map((r) => r.runId);
+  for (const id of [ids.bootstrap!, ids.gradflow!, ids.lottery!])
+    assert.ok(listed.includes(id), `${id} listed`);
+  assert.equal(
+    sprigJson<{ runId: string }>(['show', ids.gradflow!, '--root', root, '--json']).runId,
+    ids.gradflow,
+  );
 });
 
 let server: ReturnType<typeof sprigAsync> | undefined;
@@ -238,7 +263,11 @@ test(
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu'],
     });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const fitsWidth = async (what: string) => {
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(w <= 1400, `${what}: the page is ${w} px wide at a 1400 px viewport`);
+    };
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const visit = async (hash: string, shot: string) => {
@@ -261,7 +290,15 @@ test(
     };
 
     // The runs table: readable labels and the kind's columns; grouping by all but the seed.
+    await visit('/', 'runs-all');
+    await fitsWidth('all runs');
     await visit('/?kind=dst', 'runs-dst');
+    await fitsWidth('dst runs');
+    const heads = await page.$$eval('table#runs th[data-key]', (hs) =>
+      hs.map((h) => h.getAttribute('data-key')),
+    );
+    assert.deepEqual(heads.slice(0, 2), ['label', 'acc'], 'the result right after the name');
+    assert.ok(!heads.includes('hp:models'), 'no bootstrap columns when showing dst runs');
     assert.equal(await page.locator('table#runs tbody tr').count(), 10);
     assert.ok((await page.locator('table#runs').innerText()).includes('rigl s=0.9 seed=1'));
     await page.goto(`${url}#/?kind=dst&group=*seed`);
@@ -270,6 +307,11 @@ test(
       rs.map((r) => r.getAttribute('data-group-size')),
     );
     assert.deepEqual(sizes, ['2', '2', '2', '2', '2'], 'five method groups of two seeds');
+    // Grouping by method still keeps sparsities apart, and says what it pooled.
+    await page.goto(`${url}#/?kind=dst&group=hp:method`);
+    await page.waitForSelector('body[data-ready="1"] table#groups');
+    assert.equal(await page.locator('tr[data-group-size="2"]').count(), 5, 'no pooling across sparsities');
+    assert.match(await page.locator('td.pooled').first().innerText(), /seeds 0, 1/);
     await page.screenshot({ path: join(SHOTS, 'runs-grouped.png'), fullPage: true });
 
     // Live: a run that finishes while the list is open appears without a reload.
@@ -303,6 +345,29 @@ test(
       'dst:mask-churn',
     ]);
     assert.match(await page.locator('#missing').innerText(), /'nope'/, 'a bad id is dropped with a notice');
+    await fitsWidth('dst compare');
+    // A method keeps its colour across the figures of the page.
+    const colours = await page.$$eval('[data-figure-id^="dst:"] canvas', (cs) =>
+      cs.flatMap((c) =>
+        (
+          window as unknown as {
+            Chart: {
+              getChart(c: Element): {
+                data: { datasets: { label: string; borderColor?: string; band?: boolean; ref?: boolean }[] };
+              };
+            };
+          }
+        ).Chart.getChart(c)!
+          .data.datasets.filter((d) => !d.band && !d.ref && typeof d.borderColor === 'string')
+          .map((d) => [d.label.split(' ')[0]!, d.borderColor!] as [string, string]),
+      ),
+    );
+    const byMethod = new Map<string, Set<string>>();
+    for (const [m, c] of colours) byMethod.set(m, (byMethod.get(m) ?? new Set()).add(c));
+    assert.ok(
+      byMethod.get('rigl')?.size === 1 && byMethod.get('static')?.size === 1,
+      JSON.stringify([...byMethod].map(([m, c]) => [m, [...c]])),
+    );
     expectFigures(await visit(`/run/${ids.lottery}`, 'lottery'), [
       'lottery:accuracy-vs-remaining',
       'lottery:early-stop',

@@ -153,3 +153,201 @@ test('generic charts: levels on whole-number ticks, accuracy in percent', () => 
   const ticks = [...figureSvg(f).matchAll(/class="xtick"[^>]*>([^<]*)</g)].map((m) => m[1]);
   assert.deepEqual(ticks, ['0', '1', '2']);
 });
+
+/** A RunSource with the given metrics per run and nothing else. */
+const source = (metrics: Record<string, [number, number][]> = {}) => ({
+  list: () => [],
+  get: () => undefined,
+  children: () => [],
+  metrics: (id: string) =>
+    (metrics[id] ?? []).map(([step, value]) => ({ runId: id, step, name: 'testAccuracy', value })),
+  readJson: () => undefined,
+});
+
+test('styles: a method keeps its colour whatever the order of the series and the figure', async () => {
+  const { dstFigures } = await import('../src/figures/dst.js');
+  const { runFacts } = await import('../src/figures/runs.js');
+  const withAcc = (r: RunRow, acc: number): RunRow => ({ ...r, result: { testAccuracy: acc } });
+  const rows = [
+    withAcc(row('dst_r', { method: 'rigl', sparsity: 0.9 }, 0), 0.9),
+    withAcc(row('dst_s', { method: 'static', sparsity: 0.9 }, 0), 0.8),
+    withAcc(row('dst_e', { method: 'set', sparsity: 0.9 }, 0), 0.85),
+  ];
+  const src = source({ dst_r: [[1, 0.9]], dst_s: [[1, 0.8]], dst_e: [[1, 0.85]] });
+  const colours = (rs: RunRow[]) =>
+    dstFigures(
+      src,
+      rs.map((r) => runFacts(src, r)),
+    ).map((f) => new Map((f as LineFigure).series?.map((s) => [s.label.split(' ')[0], s.color])));
+  const [a, b] = [colours(rows), colours([rows[2]!, rows[0]!])];
+  assert.equal(a[0]!.get('rigl'), b[0]!.get('rigl'), 'rigl first or second: one colour');
+  assert.equal(a[0]!.get('rigl'), a.at(-1)!.get('rigl'), 'vs sparsity and over training: one colour');
+  assert.notEqual(a[0]!.get('static'), a[0]!.get('set'));
+  const markers = (
+    dstFigures(
+      src,
+      rows.map((r) => runFacts(src, r)),
+    )[0] as LineFigure
+  ).series.map((s) => s.marker);
+  assert.equal(new Set(markers).size, 3, 'overlapping methods have their own markers');
+});
+
+test('dst: a compare of one seed per point does not claim bands over seeds', async () => {
+  const { dstFigures } = await import('../src/figures/dst.js');
+  const { runFacts } = await import('../src/figures/runs.js');
+  const one = { ...row('dst_r', { method: 'rigl', sparsity: 0.9 }, 0), result: { testAccuracy: 0.9 } };
+  const src = source();
+  const [fig] = dstFigures(src, [runFacts(src, one)]);
+  assert.doesNotMatch(fig!.note ?? '', /std over seeds/);
+  const two = [one, { ...one, runId: 'dst_q', hparams: { ...one.hparams, training: { seed: 1, lr: 0.1 } } }];
+  assert.match(
+    dstFigures(
+      src,
+      two.map((r) => runFacts(src, r)),
+    )[0]!.note ?? '',
+    /std over seeds/,
+  );
+});
+
+test('plot --metric: the loss keeps its own unit on its own axis beside accuracy in percent', async () => {
+  const { namedMetricsFigure } = await import('../src/figures/charts.js');
+  const f = namedMetricsFigure(
+    {
+      id: 'metric:testAccuracy,trainLoss',
+      title: 'test accuracy, train loss',
+      xLabel: 'step',
+      yLabel: 'test accuracy, train loss',
+      series: [
+        { label: 'testAccuracy', x: [1, 2], y: [0.5, 0.6] },
+        { label: 'trainLoss', x: [1, 2], y: [1.5, 1.2] },
+      ],
+      source: 'metrics',
+    },
+    ['testAccuracy', 'trainLoss'],
+  );
+  assert.deepEqual(f.series[0]!.y, [50, 60]);
+  assert.deepEqual(f.series[1]!.y, [1.5, 1.2], 'the loss is not multiplied by 100');
+  assert.equal(f.series[1]!.axis, 'y2');
+  assert.doesNotMatch(f.y2!.label, /%/);
+  assert.match(f.y.label, /%/);
+});
+
+test('tables: no header runs into the next; the heatmap has a colour bar', () => {
+  const svg = figureSvg({
+    type: 'table',
+    id: 't',
+    title: 'ranking',
+    columns: ['Real soft error (%)', 'Real rank', 'Ideal soft error (%)', 'Ideal rank'].map((label) => ({
+      label,
+      unit: 'percent' as const,
+    })),
+    rows: [{ label: 'mlp_32', values: [1, 2, 3, 4] }],
+    source: 't',
+  });
+  const heads = [...svg.matchAll(/class="th" x="([\d.]+)"[^>]*>([^<]*)</g)].map((m) => ({
+    right: Number(m[1]),
+    label: m[2]!,
+  }));
+  // Right-aligned at 11 px: a header takes about 6.5 px a character to the left of its x.
+  for (let j = 1; j < heads.length; j++)
+    assert.ok(
+      heads[j]!.right - heads[j]!.label.length * 6.5 > heads[j - 1]!.right,
+      `${heads[j]!.label} clear`,
+    );
+  const heat = figureSvg({
+    type: 'heatmap',
+    id: 'h',
+    title: 'disagreement',
+    rows: ['a', 'b'],
+    cols: ['a', 'b'],
+    values: [
+      [0, 12.5],
+      [12.5, 0],
+    ],
+    unit: 'percent',
+    source: 't',
+  });
+  assert.match(heat, /class="colorbar"[\s\S]*12\.50%/);
+});
+
+test('lottery: a many-replicate run is titled by its seeds; branches keep their colours in both figures', () => {
+  const curve: LotteryCurve = {
+    levels: [
+      { level: 0, remaining: 1, testAccuracy: 0.9, replicates: [0.9, 0.9], branches: {} },
+      {
+        level: 1,
+        remaining: 0.5,
+        testAccuracy: 0.91,
+        replicates: [0.91, 0.91],
+        branches: {
+          random_mask: { remaining: 0.5, testAccuracy: 0.8 },
+          reinit: { remaining: 0.5, testAccuracy: 0.85 },
+        },
+      },
+    ],
+  };
+  const [fig] = lotteryFigures(source(), row('lottery_x', {}, 0), curve, 'lottery mlp_32 p=0.2 seed=0');
+  assert.match(fig!.title, /seeds 0–1$/);
+  const swapped: LotteryCurve = {
+    levels: curve.levels.map((l) => ({
+      ...l,
+      branches: Object.fromEntries(Object.entries(l.branches!).reverse()),
+    })),
+  };
+  const [fig2] = lotteryFigures(source(), row('lottery_x', {}, 0), swapped, 'x');
+  const colourOf = (f: typeof fig, name: string) =>
+    (f as LineFigure).series.find((s) => s.label === name)!.color;
+  assert.equal(colourOf(fig, 'reinit'), colourOf(fig2, 'reinit'));
+  assert.notEqual(colourOf(fig, 'reinit'), colourOf(fig, 'random_mask'));
+});
+
+test('generic charts: remaining weights in percent, as the runs table shows them', () => {
+  const f = chartFigure({
+    id: 'metrics:remaining',
+    title: 'remaining',
+    xLabel: 'level',
+    yLabel: 'remaining',
+    series: [{ label: 'remaining', x: [0, 1], y: [1, 0.8] }],
+    source: 'metrics',
+  });
+  assert.deepEqual(f.series[0]!.y, [100, 80]);
+  assert.match(f.y.label, /%/);
+});
+
+test('dst: a point on a FLOPs axis is labelled with its sparsity', async () => {
+  const { dstFigures } = await import('../src/figures/dst.js');
+  const { runFacts } = await import('../src/figures/runs.js');
+  const at = (id: string, s: number, flops: number): RunRow => ({
+    ...row(id, { method: 'rigl', sparsity: s }, 0),
+    result: { testAccuracy: 0.9, flops: { trainingFraction: flops, inferenceFraction: flops } },
+  });
+  const src = source();
+  const figs = dstFigures(
+    src,
+    [at('dst_a', 0.9, 0.1), at('dst_b', 0.8, 0.2)].map((r) => runFacts(src, r)),
+  );
+  const flops = figs.find((f) => f.id === 'dst:accuracy-vs-training-flops') as LineFigure;
+  assert.deepEqual(flops.series[0]!.pointLabels, ['s=0.9', 's=0.8']);
+  assert.match(figureSvg(withRanges(flops)), /class="point-label"[^>]*>s=0.9</);
+});
+
+test('generic charts: a branch or method keeps its look; seeds of one run share its hue, dashed apart', async () => {
+  const { BRANCH_STYLES, METHOD_STYLES } = await import('../src/figures/styles.js');
+  const f = chartFigure({
+    id: 'compare:testAccuracy',
+    title: 'test accuracy over training',
+    xLabel: 'step',
+    yLabel: 'test accuracy',
+    series: ['rigl s=0.9 seed=0', 'rigl s=0.9 seed=1', 'reinit test', 'train mlp_8 seed=0'].map((label) => ({
+      label,
+      x: [1],
+      y: [0.5],
+    })),
+    source: 'metrics',
+  });
+  const [a, b, c] = f.series;
+  assert.equal(a!.color, METHOD_STYLES.rigl.color);
+  assert.equal(b!.color, METHOD_STYLES.rigl.color);
+  assert.ok(!a!.dashed && b!.dashed, 'the second seed is dashed');
+  assert.equal(c!.color, BRANCH_STYLES.reinit!.color);
+});

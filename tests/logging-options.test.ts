@@ -55,3 +55,29 @@ test('every experiment command takes --metrics-every and checks it', async () =>
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /metricsEvery/);
 });
+
+test('the train-loss series has one kind of point: window means, the epoch end included', () => {
+  const root = tempRoot('sprig-logging-');
+  try {
+    const r = sprigJson<{ runId: string; history: { step: number; trainLoss: number }[] }>([
+      ...TRAIN,
+      '--train-steps',
+      '12it',
+      '--metrics-every',
+      '1',
+      '--root',
+      root,
+    ]);
+    const store = new RunStore(root);
+    const loss = store.index.metrics(r.runId).filter((m) => m.name === 'trainLoss');
+    store.close();
+    // Every iteration is its own window, so epoch 1's points (steps 1–8) average to its mean; an
+    // epoch mean stored at step 8 among one-step means (the old series) would not.
+    const epoch1 = loss.filter((m) => m.step >= 1 && m.step <= 8).map((m) => m.value!);
+    assert.equal(epoch1.length, 8);
+    const mean = epoch1.reduce((a, b) => a + b, 0) / epoch1.length;
+    assert.ok(Math.abs(mean - r.history[0]!.trainLoss) < 1e-5, `${mean} vs ${r.history[0]!.trainLoss}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

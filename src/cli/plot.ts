@@ -3,8 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { defaultRoot } from '../store/store.js';
 import { StoreReader, unique } from '../dashboard/reader.js';
-import { humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
-import { chartFigure, figuresFor, runFigures, type Figure } from '../figures/index.js';
+import {
+  humanize,
+  metricCharts,
+  metricSeries,
+  metricsXLabel,
+  namedMetricsFigure,
+} from '../figures/charts.js';
+import { figuresFor, runFigures, type Figure } from '../figures/index.js';
 import { KINDS } from '../experiments/kinds.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
@@ -161,6 +167,7 @@ function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figu
     .map((s) => s.trim())
     .filter(Boolean);
   const labels = uniqueLabels(rows);
+  const metricOf = rows.flatMap(() => names);
   const series = rows.flatMap((row) => {
     const m = reader.metrics(row.runId);
     const known = [...new Set(m.map((r) => r.name))];
@@ -174,14 +181,17 @@ function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figu
   });
   const xLabel = metricsXLabel(rows[0]!.kind);
   const title = names.map(humanize).join(', ');
-  return chartFigure({
-    id: `metric:${names.join(',')}`,
-    title: rows.length === 1 ? `${labels.get(rows[0]!.runId)}: ${title}` : title,
-    xLabel,
-    yLabel: names.length === 1 ? humanize(names[0]!) : title,
-    series,
-    source: 'metrics',
-  });
+  return namedMetricsFigure(
+    {
+      id: `metric:${names.join(',')}`,
+      title: rows.length === 1 ? `${labels.get(rows[0]!.runId)}: ${title}` : title,
+      xLabel,
+      yLabel: names.length === 1 ? humanize(names[0]!) : title,
+      series,
+      source: 'metrics',
+    },
+    metricOf,
+  );
 }
 
 const slug = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '');

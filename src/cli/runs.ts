@@ -10,6 +10,7 @@ import { retrainFix } from '../store/faults.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit, pct, table } from './output.js';
+import { StoreReader } from '../dashboard/reader.js';
 
 /** Listing and showing only read: they work on a read-only store. */
 export function readStore(root: string): RunStore {
@@ -37,10 +38,13 @@ export function register(program: Command): void {
       if (o.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(o.status))
         throw unknownName('status', o.status, RUN_STATUSES);
       const store = readStore(o.root);
-      const rows = store.index
-        .list({ kind: o.kind, parent: o.all ? undefined : null })
-        .map((r) => ({ ...r, status: store.status(r) }))
-        .filter((r) => !o.status || r.status === o.status);
+      const rows = [
+        ...store.index.list({ kind: o.kind, parent: o.all ? undefined : null }).map((r) => ({
+          ...r,
+          status: store.status(r),
+        })),
+        ...directoryParents(store.root, o.kind),
+      ].filter((r) => !o.status || r.status === o.status);
       store.close();
       emit(o.json, rows, () => (rows.length ? listing(rows, store.root) : `no runs in ${store.root}`));
     });
@@ -140,9 +144,20 @@ function showText(
 }
 
 /** The run with this exact id, else the only one it prefixes (a lottery id prefixes its own levels). */
+/** Top-level experiments stored only as directories (bootstrap, gradflow parents), as the dashboard lists them. */
+function directoryParents(root: string, kind?: string): RunRow[] {
+  const reader = new StoreReader(root);
+  try {
+    return reader.unindexed(kind);
+  } finally {
+    reader.close();
+  }
+}
+
 function findRun(store: RunStore, id: string): RunRow {
   const exact = store.index.get(id);
-  const found = exact ? [exact] : store.index.findByPrefix(id);
+  const indexed = exact ? [exact] : store.index.findByPrefix(id);
+  const found = indexed.length ? indexed : directoryParents(store.root).filter((r) => r.runId.startsWith(id));
   if (found.length !== 1) {
     store.close();
     throw new SprigError(
@@ -152,5 +167,5 @@ function findRun(store: RunStore, id: string): RunRow {
       found.length ? 'give more of the run id' : '`sprig runs` lists the stored runs',
     );
   }
-  return { ...found[0]!, status: store.status(found[0]!) };
+  return indexed.length ? { ...found[0]!, status: store.status(found[0]!) } : found[0]!;
 }

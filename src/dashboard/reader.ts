@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { openReadOnly, queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { openReadOnly } from '../store/index-read.js';
 import { artifactPath, BOOKKEEPING, FILES, INDEX_FILE, readJson } from '../store/artifacts.js';
 import { shownStatus } from '../store/status.js';
 import { ioError, sqliteAsErrno } from '../store/faults.js';
@@ -189,6 +190,11 @@ export class StoreReader {
    * Directories at the root with hparams.json that the index does not list: experiments whose parent
    * row is not recorded. Their kind is the id's prefix (`bootstrap_<hash>` → bootstrap).
    */
+  /** Experiment parents that exist only as directories (no index row), of one kind or all. */
+  unindexed(kind?: string): RunRow[] {
+    return this.directoryRuns().filter((r) => !kind || r.kind === kind);
+  }
+
   private directoryRuns(): RunRow[] {
     const out: RunRow[] = [];
     for (const e of readdirSync(this.root, { withFileTypes: true })) {

@@ -22,7 +22,8 @@ import { StoreReader } from './reader.js';
 import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
 import { chartFigure, figuresFor, reportFile, runFigures } from '../figures/index.js';
 import { KINDS } from '../experiments/kinds.js';
-import { columnsFor, columnValue, runLabel, uniqueLabels } from '../figures/labels.js';
+import { columnsFor, columnValue, runLabel, tableColumns, uniqueLabels } from '../figures/labels.js';
+import { seedlessKey } from '../figures/groups.js';
 import type { RunRow } from '../store/index-db.js';
 import { FILES } from '../store/artifacts.js';
 
@@ -65,6 +66,8 @@ function tableRow(r: RunRow, sweepNames: Map<string, string> = new Map()) {
     label: runLabel(r),
     columns,
     sweeps,
+    // Runs a group may pool: equal in everything but the seed.
+    seedGroup: seedlessKey(r.hparams),
     // shown by name (the sweep file's); `sweeps` keeps the ids the API's ?sweep= filter takes
     sweep: sweeps.map((id) => sweepNames.get(id) ?? id).join(',') || null,
   };
@@ -262,12 +265,9 @@ function compareFigure(reader: StoreReader, rows: RunRow[], metric: string, labe
   });
 }
 
-/** The hyperparameter columns of the listed runs' kinds, each once, in kind order. */
+/** The hyperparameter columns of the listed runs' kind (several kinds: the columns they share). */
 function columnDefs(runs: RunRow[]) {
-  const out = new Map<string, { key: string; label: string }>();
-  for (const kind of [...new Set(runs.map((r) => r.kind))])
-    for (const c of columnsFor(kind)) if (!out.has(c.key)) out.set(c.key, { key: c.key, label: c.label });
-  return [...out.values()];
+  return tableColumns(runs.map((r) => r.kind)).map((c) => ({ key: c.key, label: c.label }));
 }
 
 export interface RunningDashboard {

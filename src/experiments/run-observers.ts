@@ -64,8 +64,11 @@ export function observeRun(o: TrainOptions, record: Record_, logging: Logging = 
         inner?.onStep?.(step, total, loss, lr);
       },
       onEpoch(e) {
-        lossSum = lossSteps = 0;
         inner?.onEpoch?.(e);
+        // With windowed points in the series, the epoch end gets its window's mean too, not the
+        // epoch's: one kind of point per series (an epoch mean between window means is a false step).
+        if (mine.size && lossSteps) record(e.step, { trainLoss: lossSum / lossSteps });
+        lossSum = lossSteps = 0;
       },
       onLog(step, weights, params) {
         if (mine.has(step)) {

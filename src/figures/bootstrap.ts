@@ -3,14 +3,15 @@
  * soft error on one axis, the gap between them shaded (gap = Real − Ideal: positive when the Real
  * World generalises worse), the stopping time marked; and the models ranked in both worlds.
  */
-import type { Figure } from './types.js';
-import { palette } from './palette.js';
+import type { Figure, LineSeries } from './types.js';
+import { GAP_COLORS, WORLD_COLORS } from './styles.js';
 import { FILES } from '../store/names.js';
 
 interface Point {
   step: number;
   testSoftError: number | null;
   testError: number | null;
+  trainError?: number | null;
 }
 interface World {
   curve: Point[];
@@ -42,59 +43,67 @@ export function isBootstrapReport(v: unknown): v is BootstrapReport {
 const pct = (v: number) => v * 100;
 const SIGN = 'gap = Real − Ideal soft error (positive: the Real World generalises worse)';
 
-function column(curve: Point[], key: 'testSoftError' | 'testError') {
+function column(curve: Point[], key: 'testSoftError' | 'testError' | 'trainError') {
   const pts = curve.filter((p) => typeof p[key] === 'number');
   return { x: pts.map((p) => p.step), y: pts.map((p) => pct(p[key]!)) };
 }
 
 export function bootstrapFigures(report: BootstrapReport, runId: string): Figure[] {
-  const figs: Figure[] = report.models.map((m) => {
-    const colors = palette(4);
-    const stop = m.atStop?.step ?? m.stoppingStep ?? undefined;
-    const gap = m.gap;
-    return {
-      type: 'line',
-      id: `bootstrap:${runId}:${m.model}`,
-      title: `Real vs Ideal World: ${m.model}`,
-      x: { label: 'iteration', unit: 'integer' },
-      y: { label: 'test error (%)', unit: 'percent' },
-      series: [
-        { label: 'Real World soft error', ...column(m.real.curve, 'testSoftError'), color: colors[0]! },
-        { label: 'Ideal World soft error', ...column(m.ideal.curve, 'testSoftError'), color: colors[1]! },
-        {
-          label: 'Real World hard error',
-          ...column(m.real.curve, 'testError'),
-          color: colors[2]!,
-          dashed: true,
-        },
-        {
-          label: 'Ideal World hard error',
-          ...column(m.ideal.curve, 'testError'),
-          color: colors[3]!,
-          dashed: true,
-        },
-      ],
-      shade: { upper: 0, lower: 1, label: 'bootstrap gap', color: colors[0]! },
-      refLines:
-        stop === undefined
-          ? []
-          : [
-              {
-                axis: 'x' as const,
-                value: stop,
-                label:
-                  m.stoppingStep === null
-                    ? `no stop (train error never < ${pct(report.threshold ?? 0.01)}%): last step`
-                    : `stopping time: step ${stop}`,
-                color: '#555555',
-              },
-            ],
-      note: `${SIGN}${gap === undefined ? '' : `; at the stopping time: soft gap ${fmtPp(gap)}, hard gap ${fmtPp(m.hardGap)}`}`,
-      source: FILES.bootstrap,
-    };
-  });
+  const figs: Figure[] = report.models.map((m) => modelFigure(report, m, runId));
   figs.push(rankingTable(report, runId));
   return figs;
+}
+
+/** A world's soft error solid and hard error dashed in the world's hue; the Real World's train error dotted. */
+function worldSeries(m: ModelReport): LineSeries[] {
+  const { real, ideal } = WORLD_COLORS;
+  const series: LineSeries[] = [
+    { label: 'Real World soft error', ...column(m.real.curve, 'testSoftError'), color: real },
+    { label: 'Ideal World soft error', ...column(m.ideal.curve, 'testSoftError'), color: ideal },
+    { label: 'Real World hard error', ...column(m.real.curve, 'testError'), color: real, dashed: true },
+    { label: 'Ideal World hard error', ...column(m.ideal.curve, 'testError'), color: ideal, dashed: true },
+  ];
+  // The Real World's train error defines the stopping time (it reaches the threshold there).
+  const train = column(m.real.curve, 'trainError');
+  if (train.x.length) series.push({ label: 'Real World train error', ...train, color: real, dotted: true });
+  return series;
+}
+
+function modelFigure(report: BootstrapReport, m: ModelReport, runId: string): Figure {
+  const stop = m.atStop?.step ?? m.stoppingStep ?? undefined;
+  const threshold = pct(report.threshold ?? 0.01);
+  return {
+    type: 'line',
+    id: `bootstrap:${runId}:${m.model}`,
+    title: `Real vs Ideal World: ${m.model}`,
+    x: { label: 'iteration', unit: 'integer' },
+    y: { label: 'error (%)', unit: 'percent' },
+    series: worldSeries(m),
+    shade: {
+      upper: 0,
+      lower: 1,
+      label: 'gap > 0 (Real worse)',
+      color: GAP_COLORS.positive,
+      belowColor: GAP_COLORS.negative,
+      belowLabel: 'gap < 0 (Real better)',
+    },
+    refLines:
+      stop === undefined
+        ? []
+        : [
+            {
+              axis: 'x' as const,
+              value: stop,
+              label:
+                m.stoppingStep === null
+                  ? `no stop (train error never < ${threshold}%): last step`
+                  : `stopping time: step ${stop} (train error < ${threshold}%)`,
+              color: '#555555',
+            },
+          ],
+    note: `${SIGN}${m.gap === undefined ? '' : `; at the stopping time: soft gap ${fmtPp(m.gap)}, hard gap ${fmtPp(m.hardGap)}`}`,
+    source: FILES.bootstrap,
+  };
 }
 
 const fmtPp = (v: number | undefined) =>

@@ -9,6 +9,7 @@
 import type { MetricRow } from '../store/index-db.js';
 import type { ChartData, DataSeries, LineFigure } from './types.js';
 import { palette } from './palette.js';
+import { knownStyle, repeatStyles, type SeriesStyle } from './styles.js';
 import { withRanges } from './axes.js';
 import { isLotteryCurve, type LotteryCurve } from './lottery.js';
 import { FILES } from '../store/names.js';
@@ -278,7 +279,37 @@ function chartDataFromJson(doc: unknown, source: string): ChartData[] {
   return out.slice(0, MAX_CHARTS_PER_FILE);
 }
 
-const PERCENT_QUANTITY = /accuracy|error/i;
+/** Quantities stored as fractions and shown in percent (remaining weights as the runs table shows them). */
+const PERCENT_QUANTITY = /accuracy|error|remaining|density|sparsity/i;
+
+/**
+ * Metrics named together (`sprig plot --metric testAccuracy,trainLoss`): each in its own unit,
+ * accuracy and error in percent on the left axis, the rest (a loss) unscaled on the right, dashed.
+ * `metricOf[i]` is the metric name of `c.series[i]`.
+ */
+export function namedMetricsFigure(c: ChartData, metricOf: string[]): LineFigure {
+  const pctAt = c.series.map((_, i) => PERCENT_QUANTITY.test(metricOf[i] ?? ''));
+  if (pctAt.every(Boolean) || !pctAt.some(Boolean)) return chartFigure(c);
+  const part = (want: boolean) => {
+    const names = [...new Set(metricOf.filter((_, i) => pctAt[i] === want))].map(humanize).join(', ');
+    return chartFigureRaw({
+      ...c,
+      title: names,
+      yLabel: names,
+      series: c.series.filter((_, i) => pctAt[i] === want),
+    });
+  };
+  const left = part(true);
+  const right = part(false);
+  const colors = palette(c.series.length);
+  const series = [...left.series, ...right.series.map((s) => ({ ...s, axis: 'y2' as const, dashed: true }))];
+  return withRanges({
+    ...left,
+    title: c.title,
+    y2: right.y,
+    series: series.map((s, i) => ({ ...s, color: colors[i]! })),
+  }) as LineFigure;
+}
 
 /**
  * A generic chart of one run's metrics or curve file (charts.ts) as a figure: accuracy and error
@@ -288,9 +319,26 @@ export function chartFigure(c: ChartData): LineFigure {
   return withRanges(chartFigureRaw(c)) as LineFigure;
 }
 
+/**
+ * A branch or method keeps its own look in generic charts too (seeds of one configuration share its
+ * hue, told apart by dash and marker); other series take the palette in order.
+ */
+function seriesStyles(labels: string[]): SeriesStyle[] {
+  const colors = palette(labels.length);
+  const keyOf = (l: string, i: number) => {
+    const config = l.replace(/ seed=\d+( \(\w+\))?$/, '');
+    return knownStyle(config) ? config : `\u0000${i}`;
+  };
+  return repeatStyles(
+    labels.map((l, i) => keyOf(l, i)),
+    (k) => k,
+    (k) => (k.startsWith('\u0000') ? { color: colors[Number(k.slice(1))]! } : knownStyle(k)!),
+  );
+}
+
 function chartFigureRaw(c: ChartData): LineFigure {
   const percent = PERCENT_QUANTITY.test(c.yLabel) || PERCENT_QUANTITY.test(c.title);
-  const colors = palette(c.series.length);
+  const styles = seriesStyles(c.series.map((s) => s.label));
   const xInt = /^(step|steps|level|epoch|iteration)/.test(c.xLabel);
   return {
     type: 'line',
@@ -309,7 +357,7 @@ function chartFigureRaw(c: ChartData): LineFigure {
       x: c.xPercent ? s.x.map((v) => v * 100) : s.x,
       y: percent ? s.y.map((v) => v * 100) : s.y,
       std: s.std ? (percent ? s.std.map((v) => v * 100) : s.std) : undefined,
-      color: colors[i]!,
+      ...styles[i]!,
     })),
     source: c.source,
   };

@@ -9,6 +9,7 @@ import { metricPoints } from './runs.js';
 import { groupRuns } from './groups.js';
 import { meanStd, pointsByX } from './stats.js';
 import { palette, REFERENCE_COLOR } from './palette.js';
+import { methodStyle, repeatStyles } from './styles.js';
 
 const SEED = 'training.seed';
 const SPARSITY = 'dst.sparsity';
@@ -19,9 +20,10 @@ function accuracySeries(
   runs: RunFacts[],
   xOf: (r: RunFacts) => number | undefined,
   omit: string[],
+  labelSparsity = false,
 ): LineSeries[] {
   const groups = groupRuns(runs, omit, (r) => r.method ?? r.row.kind);
-  const colors = palette(groups.length);
+  const styles = groupStyles(groups);
   return groups.flatMap((g, i) => {
     const pts = pointsByX(
       g.items.flatMap((r) => {
@@ -30,6 +32,11 @@ function accuracySeries(
       }),
     );
     if (!pts.length) return [];
+    // On a FLOPs axis a point's sparsity is not its x: it is written beside the point.
+    const sparsityAt = (x: number) =>
+      [
+        ...new Set(g.items.filter((r) => xOf(r) === x).map((r) => `s=${+(r.sparsity ?? 0).toPrecision(3)}`)),
+      ].join(',');
     return [
       {
         label: g.label,
@@ -37,11 +44,16 @@ function accuracySeries(
         y: pts.map((p) => p.y.mean),
         std: pts.map((p) => p.y.std),
         n: pts.map((p) => p.y.n),
-        color: colors[i]!,
+        pointLabels: labelSparsity ? pts.map((p) => sparsityAt(p.x)) : undefined,
+        ...styles[i]!,
       },
     ];
   });
 }
+
+/** Each group in its method's look; a method's second group (another distribution) dashed. */
+const groupStyles = (groups: { items: RunFacts[] }[]) =>
+  repeatStyles(groups, (g) => g.items[0]!.method ?? g.items[0]!.row.kind, methodStyle);
 
 /** Dense baselines as a reference line (mean over seeds), not a series at "sparsity 0". */
 function denseLine(dense: RunFacts[]) {
@@ -59,7 +71,6 @@ function denseLine(dense: RunFacts[]) {
 }
 
 const ACCURACY = { label: 'test accuracy (%)', unit: 'percent' as const };
-const BAND = 'bands: ± 1 std over seeds';
 
 export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
   if (!runs.length) return [];
@@ -67,18 +78,19 @@ export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
   const sparse = runs.filter((r) => r.method !== 'dense');
   const refLines = denseLine(dense);
   const figs: Figure[] = [];
+  const bySparsity = accuracySeries(sparse, (r) => (r.sparsity === undefined ? undefined : pct(r.sparsity)), [
+    SEED,
+    SPARSITY,
+  ]);
   const vsSparsity: LineFigure = {
     type: 'line',
     id: 'dst:accuracy-vs-sparsity',
     title: 'test accuracy vs sparsity',
     x: { label: 'sparsity (%)', unit: 'percent', ticksAtData: true },
     y: ACCURACY,
-    series: accuracySeries(sparse, (r) => (r.sparsity === undefined ? undefined : pct(r.sparsity)), [
-      SEED,
-      SPARSITY,
-    ]),
+    series: bySparsity,
     refLines,
-    note: BAND,
+    note: bandNote(bySparsity),
     source: 'dst results',
   };
   figs.push(vsSparsity);
@@ -86,7 +98,7 @@ export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
     ['training', 'trainingFlops'],
     ['inference', 'inferenceFlops'],
   ] as const) {
-    const series = accuracySeries(sparse, (r) => r[key], [SEED, SPARSITY]);
+    const series = accuracySeries(sparse, (r) => r[key], [SEED, SPARSITY], true);
     if (!series.length) continue;
     figs.push({
       type: 'line',
@@ -97,7 +109,7 @@ export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
       y: ACCURACY,
       series,
       refLines: [...refLines, { axis: 'x', value: 1, label: 'dense FLOPs', color: REFERENCE_COLOR }],
-      note: `${BAND}; one point per sparsity`,
+      note: `${bandNote(series)}; one point per sparsity`,
       source: 'dst results',
     });
   }
@@ -105,7 +117,7 @@ export function dstFigures(src: RunSource, runs: RunFacts[]): Figure[] {
   if (d) figs.push(d);
   const churn = churnFigure(sparse);
   if (churn) figs.push(churn);
-  figs.push(curvesFigure(src, runs));
+  figs.push(dstCurvesFigure(src, runs));
   return figs;
 }
 
@@ -140,7 +152,7 @@ function churnFigure(runs: RunFacts[]): LineFigure | undefined {
   const withU = runs.filter((r) => r.maskUpdates?.length);
   if (!withU.length) return undefined;
   const groups = groupRuns(withU, [SEED], (r) => `${r.method ?? ''} s=${+(r.sparsity ?? 0).toPrecision(3)}`);
-  const colors = palette(groups.length);
+  const styles = groupStyles(groups);
   return {
     type: 'line',
     id: 'dst:mask-churn',
@@ -156,7 +168,7 @@ function churnFigure(runs: RunFacts[]): LineFigure | undefined {
         x: pts.map((p) => p.x),
         y: pts.map((p) => p.y.mean),
         std: pts.map((p) => p.y.std),
-        color: colors[i]!,
+        ...styles[i]!,
       };
     }),
     note: 'fraction of the active weights of the sparse layers; RigL/SET/SNFS regrow as many as they drop; mean over seeds',
@@ -183,4 +195,42 @@ export function curvesFigure(
     }),
     source: 'metrics',
   };
+}
+
+/** DST runs over training: one line per method group (mean ± std over seeds), in its method's look. */
+function dstCurvesFigure(src: RunSource, runs: RunFacts[]): LineFigure {
+  const groups = groupRuns(runs, [SEED], (r) => r.method ?? r.row.kind);
+  const styles = groupStyles(groups);
+  const series = groups.map((g, i): LineSeries => {
+    const pts = pointsByX(
+      g.items.flatMap((r) => {
+        const p = metricPoints(src.metrics(r.row.runId), 'testAccuracy');
+        return p.x.map((x, j) => ({ x, y: pct(p.y[j]!) }));
+      }),
+    );
+    return {
+      label: g.label,
+      x: pts.map((p) => p.x),
+      y: pts.map((p) => p.y.mean),
+      std: pts.map((p) => p.y.std),
+      n: pts.map((p) => p.y.n),
+      ...styles[i]!,
+    };
+  });
+  return {
+    type: 'line',
+    id: 'dst:accuracy-over-training',
+    title: 'test accuracy over training',
+    x: { label: 'iteration', unit: 'integer' },
+    y: ACCURACY,
+    series,
+    note: bandNote(series),
+    source: 'metrics',
+  };
+}
+
+/** What the band is: ± 1 std over seeds, or nothing when every point has one seed. */
+export function bandNote(series: LineSeries[]): string {
+  const n = Math.max(1, ...series.flatMap((s) => s.n ?? [1]));
+  return n > 1 ? `bands: ± 1 std over seeds (up to ${n})` : 'one seed per point (no band)';
 }

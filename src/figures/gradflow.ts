@@ -4,7 +4,7 @@
  * prediction disagreement between runs; the distances and barriers as a table.
  */
 import type { Figure, LineSeries } from './types.js';
-import { palette } from './palette.js';
+import { gradflowStyle } from './styles.js';
 import { FILES } from '../store/names.js';
 
 interface RunReport {
@@ -40,42 +40,57 @@ const pct = (v: number) => v * 100;
 const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function gradflowFigures(report: GradflowReport, runId: string): Figure[] {
-  const figs: Figure[] = [];
+  return [
+    gradNormFigure(report, runId),
+    ...interpolationFigure(report, runId),
+    ...disagreementFigure(report, runId),
+    distancesTable(report, runId),
+  ];
+}
+
+/** Every run's gradient norm on one log axis (Evci et al. 2022, fig. 2). */
+function gradNormFigure(report: GradflowReport, runId: string): Figure {
   const withNorm = report.runs.filter((r) => r.gradNorm?.steps.length);
-  const c1 = palette(withNorm.length);
-  figs.push({
+  return {
     type: 'line',
     id: `gradflow:${runId}:grad-norm`,
     title: 'gradient norm during training',
     x: { label: 'iteration', unit: 'integer' },
     y: { label: 'gradient norm ‖∇L‖₂ (log scale)', unit: 'number', log: true },
-    series: withNorm.map((r, i) => ({
+    series: withNorm.map((r) => ({
       label: r.run,
       x: r.gradNorm!.steps,
       y: r.gradNorm!.total,
-      color: c1[i]!,
+      ...gradflowStyle(r.run),
     })),
     note: 'all prunable and unprunable parameters, on the same fixed batch for every run',
     source: FILES.gradflow,
-  });
+  };
+}
+
+/** Loss and error along the line to the pruning solution, on their own axes. */
+function interpolationFigure(report: GradflowReport, runId: string): Figure[] {
   const interp = report.runs.filter((r) => r.interpolationToPruned?.alphas.length);
-  if (interp.length) {
-    const c2 = palette(2 * interp.length);
-    const series: LineSeries[] = interp.flatMap((r, i) => {
-      const p = r.interpolationToPruned!;
-      return [
-        { label: `${r.run} loss`, x: p.alphas, y: p.loss, color: c2[2 * i]!, axis: 'y' as const },
-        {
-          label: `${r.run} error`,
-          x: p.alphas,
-          y: p.error.map(pct),
-          color: c2[2 * i + 1]!,
-          axis: 'y2' as const,
-          dashed: true,
-        },
-      ];
-    });
-    figs.push({
+  if (!interp.length) return [];
+  // A run's loss and error share its hue: solid loss on the left axis, dashed error on the right.
+  const series: LineSeries[] = interp.flatMap((r) => {
+    const p = r.interpolationToPruned!;
+    const { color, marker } = gradflowStyle(r.run);
+    return [
+      { label: `${r.run} loss`, x: p.alphas, y: p.loss, color, marker, axis: 'y' as const },
+      {
+        label: `${r.run} error`,
+        x: p.alphas,
+        y: p.error.map(pct),
+        color,
+        marker,
+        axis: 'y2' as const,
+        dashed: true,
+      },
+    ];
+  });
+  return [
+    {
       type: 'line',
       id: `gradflow:${runId}:interpolation`,
       title: 'linear interpolation to the pruning solution',
@@ -84,11 +99,16 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       y2: { label: 'test error (%, dashed)', unit: 'percent' },
       series,
       source: FILES.gradflow,
-    });
-  }
+    },
+  ];
+}
+
+/** The prediction disagreement between every pair of runs, in percent. */
+function disagreementFigure(report: GradflowReport, runId: string): Figure[] {
   const d = report.disagreement;
-  if (d?.names.length)
-    figs.push({
+  if (!d?.names.length) return [];
+  return [
+    {
       type: 'heatmap',
       id: `gradflow:${runId}:disagreement`,
       title: 'prediction disagreement between runs',
@@ -96,10 +116,15 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
       cols: d.names,
       values: d.matrix.map((row) => row.map((v) => (numOrNull(v) === null ? null : pct(v)))),
       unit: 'percent',
-      note: `fraction of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
+      note: `% of test examples two runs classify differently${report.ensembleAccuracy === undefined ? '' : `; ensemble of all runs: ${pct(report.ensembleAccuracy).toFixed(2)}% accuracy`}`,
       source: FILES.gradflow,
-    });
-  figs.push({
+    },
+  ];
+}
+
+/** The distances and barriers of each run, as a table. */
+function distancesTable(report: GradflowReport, runId: string): Figure {
+  return {
     type: 'table',
     id: `gradflow:${runId}:distances`,
     title: 'distances and barriers to the pruning solution',
@@ -132,6 +157,5 @@ export function gradflowFigures(report: GradflowReport, runId: string): Figure[]
     }),
     note: 'error barrier (Frankle et al. 2020): the highest error along the path minus the mean of its two ends',
     source: FILES.gradflow,
-  });
-  return figs;
+  };
 }

@@ -15,6 +15,12 @@ function flatten(v: unknown, prefix = '', out: Flat = new Map()): Flat {
   return out;
 }
 
+/** Runs with equal keys differ at most in their seed: the only runs a table may pool. */
+export function seedlessKey(hparams: unknown): string {
+  const flat = [...flatten(hparams)].filter(([p]) => p !== 'training.seed');
+  return JSON.stringify(flat.sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /**
  * Groups runs by their hyperparameters without `omit` (e.g. the seed and the sparsity), named by
  * `lead` (e.g. the method) and whatever else differs between the groups.
@@ -49,6 +55,7 @@ export function groupRuns<T extends { row: Pick<RunRow, 'hparams'> }>(
         const shown = v === undefined ? '–' : String(JSON.parse(v) ?? '–');
         const name = p.split('.').at(-1);
         if (shown === lead0) return '';
+        if (name === 'sparsity') return `s=${shown}`;
         return name === 'distribution' || name === 'method' ? shown : `${name}=${shown}`;
       })
       .filter(Boolean);

@@ -17,6 +17,7 @@ const DATASET = col('dataset', 'dataset.name');
 const SEED = col('seed', 'training.seed');
 const LR = col('lr', 'training.lr');
 const STEPS = col('steps', 'training.trainSteps');
+const SUBSET = col('subset', 'dataset.subset', 'subset');
 
 /** Hyperparameter columns per kind (nested kinds share their parent's). */
 const COLUMNS: Record<string, Column[]> = {
@@ -27,6 +28,7 @@ const COLUMNS: Record<string, Column[]> = {
     SEED,
     MODEL,
     DATASET,
+    SUBSET,
     LR,
     STEPS,
     col('deltaT', 'dst.deltaT', 'ΔT'),
@@ -34,6 +36,7 @@ const COLUMNS: Record<string, Column[]> = {
   lottery: [
     MODEL,
     DATASET,
+    SUBSET,
     col('pruneFraction', 'pruning.pruneFraction', 'prune rate'),
     col('scope', 'pruning.pruneScope'),
     col('rewind', 'pruning.rewind'),
@@ -41,11 +44,12 @@ const COLUMNS: Record<string, Column[]> = {
     LR,
     STEPS,
   ],
-  train: [MODEL, DATASET, col('optimizer', 'training.optimizer'), LR, SEED, STEPS],
+  train: [MODEL, DATASET, SUBSET, col('optimizer', 'training.optimizer'), LR, SEED, STEPS],
   bootstrap: [col('models', 'bootstrap.models'), DATASET, col('n', 'bootstrap.n'), SEED, STEPS],
   gradflow: [
     MODEL,
     DATASET,
+    SUBSET,
     col('sparsity', 'gradflow.sparsity'),
     col('distribution', 'gradflow.distribution'),
     SEED,
@@ -61,7 +65,17 @@ export function baseKind(kind: string): string {
 }
 
 export function columnsFor(kind: string): Column[] {
-  return COLUMNS[baseKind(kind)] ?? [MODEL, DATASET, LR, SEED, STEPS];
+  return COLUMNS[baseKind(kind)] ?? [MODEL, DATASET, SUBSET, LR, SEED, STEPS];
+}
+
+/**
+ * The runs table's columns for runs of these kinds: one kind's own columns, or for several kinds
+ * only those every kind has (all kinds' columns side by side are wider than a screen).
+ */
+export function tableColumns(kinds: string[]): Column[] {
+  const lists = [...new Set(kinds.map(baseKind))].map(columnsFor);
+  if (!lists.length) return [];
+  return lists[0]!.filter((c) => lists.every((l) => l.some((d) => d.key === c.key)));
 }
 
 export function hparam(row: Pick<RunRow, 'hparams'>, path: string): unknown {

@@ -7,7 +7,8 @@ import type { RunRow } from '../store/index-db.js';
 import type { Figure, LineSeries } from './types.js';
 import { metricPoints, type RunSource } from './runs.js';
 import { meanStd } from './stats.js';
-import { palette, REFERENCE_COLOR } from './palette.js';
+import { REFERENCE_COLOR } from './palette.js';
+import { branchStyle } from './styles.js';
 import { FILES } from '../store/names.js';
 
 interface Stat {
@@ -69,22 +70,21 @@ function lines(curve: LotteryCurve): { label: string; points: Stat[] }[] {
 
 export function lotteryFigures(src: RunSource, row: RunRow, curve: LotteryCurve, label: string): Figure[] {
   const ls = lines(curve);
-  const colors = palette(ls.length);
   const replicates = Math.max(...curve.levels.map((l) => l.replicates?.length ?? 1));
   const dense = curve.levels.find((l) => l.level === 0);
-  const series: LineSeries[] = ls.map((l, i) => ({
+  const series: LineSeries[] = ls.map((l) => ({
     label: l.label,
     x: l.points.map((p) => pct(p.remaining)),
     y: l.points.map((p) => pct(p.testAccuracy)),
     std: l.points.map((p) => pct(p.testAccuracyStd ?? 0)),
     n: l.points.map((p) => p.replicates?.length ?? 1),
-    color: colors[i]!,
+    ...branchStyle(l.label),
   }));
   const figs: Figure[] = [
     {
       type: 'line',
       id: `lottery:accuracy-vs-remaining:${row.runId}`,
-      title: `test accuracy vs remaining weights: ${label}`,
+      title: `test accuracy vs remaining weights: ${replicatesLabel(label, replicates)}`,
       x: {
         label: 'remaining weights (%, log scale)',
         unit: 'percent',
@@ -115,6 +115,12 @@ export function lotteryFigures(src: RunSource, row: RunRow, curve: LotteryCurve,
   if (early) figs.push(early);
   return figs;
 }
+
+/** Replicate r trains with seed + r: a many-replicate run is named by its seeds, not the first one. */
+export const replicatesLabel = (label: string, replicates: number) =>
+  replicates > 1
+    ? label.replace(/ seed=(\d+)$/, (_, s: string) => ` seeds ${s}–${Number(s) + replicates - 1}`)
+    : label;
 
 /** The iteration of minimum test loss of each level's (and branch's) run, mean ± std over replicates. */
 function earlyStopFigure(src: RunSource, row: RunRow, curve: LotteryCurve): Figure | undefined {
@@ -147,7 +153,6 @@ function earlyStopFigure(src: RunSource, row: RunRow, curve: LotteryCurve): Figu
     }
   }
   if (!byLine.size) return undefined;
-  const colors = palette(byLine.size);
   return {
     type: 'line',
     id: `lottery:early-stop:${row.runId}`,
@@ -160,7 +165,7 @@ function earlyStopFigure(src: RunSource, row: RunRow, curve: LotteryCurve): Figu
       ticksAtData: true,
     },
     y: { label: 'iteration of minimum test loss', unit: 'integer' },
-    series: [...byLine].map(([label, levels], i) => {
+    series: [...byLine].map(([label, levels]) => {
       const pts = [...levels]
         .filter(([l]) => remaining.has(l))
         .sort(([a], [b]) => a - b)
@@ -171,7 +176,7 @@ function earlyStopFigure(src: RunSource, row: RunRow, curve: LotteryCurve): Figu
         y: pts.map((p) => p.y.mean),
         std: pts.map((p) => p.y.std),
         n: pts.map((p) => p.y.n),
-        color: colors[i]!,
+        ...branchStyle(label),
       };
     }),
     note: 'Frankle & Carbin fig. 4: the iteration where the loss is lowest; bands ± 1 std over replicates',

@@ -4,7 +4,7 @@
  */
 import { scaleBand, scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import type { Axis, BarFigure, Figure, HeatmapFigure, LineFigure, TableFigure } from './types.js';
+import type { Axis, BarFigure, Figure, HeatmapFigure, LineFigure, LineSeries, TableFigure } from './types.js';
 import { domain, filterTicks, formatValue, tickFormatter } from './axes.js';
 
 export interface SvgOptions {
@@ -26,24 +26,42 @@ interface Frame {
 /** Legend columns: three, or two when labels are long. */
 const legendCols = (labels: string[]) => (labels.some((l) => l.length > 30) ? 2 : 3);
 
+/** A note broken into lines that fit the width (about 6.3 px a character at 11 px). */
+function wrap(text: string, width: number): string[] {
+  const max = Math.max(20, Math.floor((width - 20) / 6.3));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
 function open(fig: Figure, o: SvgOptions, labels: string[], right = 24): Frame {
   const width = o.width ?? 760;
   const rows = Math.ceil(labels.length / legendCols(labels));
-  const height = (o.height ?? 440) + rows * 16;
-  const top = 30 + (fig.note ? 16 : 0) + rows * 16 + 8;
+  const note = fig.note ? wrap(fig.note, width) : [];
+  const height = (o.height ?? 440) + rows * 16 + Math.max(0, note.length - 1) * 14;
+  const top = 30 + note.length * 14 + (note.length ? 2 : 0) + rows * 16 + 8;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, system-ui, sans-serif" font-size="12" data-figure="${esc(fig.id)}">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${esc(fig.title)}</text>`,
   ];
-  if (fig.note)
+  note.forEach((l, i) =>
     out.push(
-      `<text class="note" x="${width / 2}" y="34" text-anchor="middle" fill="#555" font-size="11">${esc(fig.note)}</text>`,
-    );
+      `<text class="note" x="${width / 2}" y="${34 + i * 14}" text-anchor="middle" fill="#555" font-size="11">${esc(l)}</text>`,
+    ),
+  );
   return { width, height, m: { top, right, bottom: 48, left: 70 }, out };
 }
 
-function legend(f: Frame, items: { label: string; color: string; dashed?: boolean; band?: boolean }[]): void {
+type LegendItem = Pick<LineSeries, 'label' | 'color' | 'dashed' | 'dotted' | 'marker'> & { band?: boolean };
+
+function legend(f: Frame, items: LegendItem[]): void {
   const cols = legendCols(items.map((i) => i.label));
   const colW = (f.width - f.m.left - f.m.right) / cols;
   const chars = Math.floor((colW - 30) / 7);
@@ -55,7 +73,8 @@ function legend(f: Frame, items: { label: string; color: string; dashed?: boolea
     f.out.push(
       it.band
         ? `<rect x="${x}" y="${y - 8}" width="18" height="9" fill="${it.color}" fill-opacity="0.25"/>`
-        : `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        : `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${dashArray(it)}/>` +
+            (it.marker ? markerSvg(it, x + 9, y - 4) : ''),
       `<text x="${x + 23}" y="${y}">${esc(it.label.length > chars ? it.label.slice(0, chars - 1) + '…' : it.label)}</text>`,
     );
   });
@@ -114,9 +133,9 @@ function axes(f: Frame, x: Scale, xa: Axis, xt: number[], y: Scale, ya: Axis, yt
 
 function lineSvg(fig: LineFigure, o: SvgOptions): string {
   const items = [
-    ...fig.series.map((s) => ({ label: s.label, color: s.color, dashed: s.dashed })),
+    ...fig.series.map((s) => ({ ...s, label: s.label })),
     ...(fig.refLines ?? []).map((r) => ({ label: r.label, color: r.color, dashed: true })),
-    ...(fig.shade ? [{ label: fig.shade.label, color: fig.shade.color, band: true }] : []),
+    ...shadeLegend(fig.shade),
   ];
   const f = open(
     fig,
@@ -170,6 +189,14 @@ function rightAxis(f: Frame, y2: Scale, axis: Axis): void {
   );
 }
 
+function shadeLegend(shade: LineFigure['shade']): LegendItem[] {
+  if (!shade) return [];
+  const above = { label: shade.label, color: shade.color, band: true };
+  return shade.belowColor
+    ? [above, { label: shade.belowLabel ?? '', color: shade.belowColor, band: true }]
+    : [above];
+}
+
 function shadeSvg(
   f: Frame,
   fig: LineFigure,
@@ -181,12 +208,29 @@ function shadeSvg(
   if (!a || !b) return;
   const bAt = new Map(b.x.map((v, i) => [v, b.y[i]!]));
   const pts = a.x.flatMap((v, i) => (bAt.has(v) ? [{ x: v, hi: a.y[i]!, lo: bAt.get(v)! }] : []));
-  const d = area<{ x: number; hi: number; lo: number }>()
-    .x((p) => x(p.x))
-    .y0((p) => y(p.lo))
-    .y1((p) => y(p.hi))
-    .digits(2)(pts);
-  f.out.push(`<path class="shade" d="${d ?? ''}" fill="${shade.color}" fill-opacity="0.18" stroke="none"/>`);
+  // Where upper is above lower in one colour, below in the other (the gap's sign).
+  const part = (cls: string, color: string, y0: (p: (typeof pts)[number]) => number, y1: typeof y0) => {
+    const d = area<(typeof pts)[number]>()
+      .x((p) => x(p.x))
+      .y0((p) => y(y0(p)))
+      .y1((p) => y(y1(p)))
+      .digits(2)(pts);
+    f.out.push(`<path class="${cls}" d="${d ?? ''}" fill="${color}" fill-opacity="0.22" stroke="none"/>`);
+  };
+  const below = shade.belowColor;
+  part(
+    'shade',
+    shade.color,
+    (p) => p.lo,
+    (p) => (below ? Math.max(p.hi, p.lo) : p.hi),
+  );
+  if (below)
+    part(
+      'shade below',
+      below,
+      (p) => p.hi,
+      (p) => Math.max(p.hi, p.lo),
+    );
 }
 
 /** One series: its ± std band (an error bar for one point), its line, and its points when few. */
@@ -217,13 +261,46 @@ function seriesSvg(f: Frame, fig: LineFigure, s: LineFigure['series'][number], s
       .x((p) => x(p.x))
       .y((p) => yy(p.y))
       .digits(2)(pts);
-    out.push(
-      `<path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
-    );
+    out.push(`<path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${dashArray(s)}/>`);
   }
-  if (pts.length <= 60)
-    for (const p of pts) out.push(`<circle cx="${r2(x(p.x))}" cy="${r2(yy(p.y))}" r="3" fill="${s.color}"/>`);
+  if (pts.length <= 60) for (const p of pts) out.push(markerSvg(s, x(p.x), yy(p.y)));
+  s.x.forEach((v, i) => {
+    const text = s.pointLabels?.[i];
+    if (text && ok(v, fig.x) && ok(s.y[i]!, fig.y))
+      out.push(
+        `<text class="point-label" x="${r2(x(v) + 6)}" y="${r2(yy(s.y[i]!) - 6)}" font-size="10" fill="${s.color}">${esc(text)}</text>`,
+      );
+  });
   out.push('</g>');
+}
+
+const dashArray = (s: { dashed?: boolean; dotted?: boolean }) =>
+  s.dotted ? ' stroke-dasharray="1.5 3"' : s.dashed ? ' stroke-dasharray="6 4"' : '';
+
+/** A point's marker: its series' shape (circle when none), so overlapping series stay apart. */
+export function markerSvg(s: Pick<LineSeries, 'color' | 'marker'>, cx: number, cy: number, r = 3.5): string {
+  const at = (pts: [number, number][]) =>
+    pts.map(([a, b]) => `${r2(cx + a * r)},${r2(cy + b * r)}`).join(' ');
+  const fill = `fill="${s.color}" class="marker ${s.marker ?? 'circle'}"`;
+  switch (s.marker) {
+    case 'square':
+      return `<rect x="${r2(cx - r * 0.85)}" y="${r2(cy - r * 0.85)}" width="${r2(r * 1.7)}" height="${r2(r * 1.7)}" ${fill}/>`;
+    case 'triangle':
+      return `<polygon points="${at([
+        [0, -1.2],
+        [1.1, 0.8],
+        [-1.1, 0.8],
+      ])}" ${fill}/>`;
+    case 'diamond':
+      return `<polygon points="${at([
+        [0, -1.25],
+        [1.1, 0],
+        [0, 1.25],
+        [-1.1, 0],
+      ])}" ${fill}/>`;
+    default:
+      return `<circle cx="${r2(cx)}" cy="${r2(cy)}" r="${r2(r * 0.9)}" ${fill}/>`;
+  }
 }
 
 function refLinesSvg(f: Frame, fig: LineFigure, { x, y }: LineScales): void {
@@ -301,8 +378,14 @@ export function heatColor(v: number, max: number): string {
 }
 
 function heatmapSvg(fig: HeatmapFigure, o: SvgOptions): string {
-  const cell = Math.max(28, Math.min(64, ((o.width ?? 760) - 200) / Math.max(1, fig.cols.length)));
-  const w = 140 + cell * fig.cols.length + 20;
+  // Wide enough for the longest column name, so neighbouring names do not run together.
+  const longest = Math.max(0, ...fig.cols.map((c) => c.length));
+  const cell = Math.max(
+    28,
+    longest * 7 + 10,
+    Math.min(64, ((o.width ?? 760) - 200) / Math.max(1, fig.cols.length)),
+  );
+  const w = 140 + cell * fig.cols.length + 90;
   const f = open(fig, { width: Math.max(o.width ?? 760, w), height: 120 + cell * fig.rows.length }, []);
   const { out, m } = f;
   const max = Math.max(0, ...fig.values.flat().filter((v): v is number => v !== null));
@@ -322,20 +405,48 @@ function heatmapSvg(fig: HeatmapFigure, o: SvgOptions): string {
       );
     });
   });
+  colorBar(f, x0 + cell * fig.cols.length + 16, y0, cell * fig.rows.length, max, fig.unit);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
 
+/** The heatmap's scale: white at 0 to dark blue at the largest value, with both ends labelled. */
+function colorBar(f: Frame, x: number, y: number, h: number, max: number, unit: Axis['unit']): void {
+  const steps = 20;
+  f.out.push('<g class="colorbar">');
+  for (let i = 0; i < steps; i++)
+    f.out.push(
+      `<rect x="${x}" y="${r2(y + (h * i) / steps)}" width="14" height="${r2(h / steps + 0.5)}" fill="${heatColor(max * (1 - i / steps), max)}"/>`,
+    );
+  f.out.push(
+    `<rect x="${x}" y="${y}" width="14" height="${r2(h)}" fill="none" stroke="#888"/>`,
+    `<text x="${x + 18}" y="${y + 10}" font-size="11">${formatValue(max, unit)}${unit === 'percent' ? '%' : ''}</text>`,
+    `<text x="${x + 18}" y="${r2(y + h)}" font-size="11">0${unit === 'percent' ? '%' : ''}</text>`,
+    '</g>',
+  );
+}
+
+/** Widths that fit the text: about 7 px a character at 11–12 px, so no header runs into the next. */
+const textWidth = (s: string) => s.length * 7 + 16;
+
 function tableSvg(fig: TableFigure, o: SvgOptions): string {
-  const colW = 110;
-  const width = Math.max(o.width ?? 760, 150 + colW * fig.columns.length);
+  const labelW = Math.max(90, ...fig.rows.map((r) => textWidth(r.label)));
+  const widths = fig.columns.map((c, j) =>
+    Math.max(
+      70,
+      textWidth(c.label),
+      ...fig.rows.map((r) => textWidth(formatValue(r.values[j] ?? null, c.unit))),
+    ),
+  );
+  const right = widths.map((_, j) => labelW + widths.slice(0, j + 1).reduce((a, b) => a + b, 0));
+  const width = Math.max(o.width ?? 760, (right.at(-1) ?? labelW) + 16);
   const f = open(fig, { width, height: 90 + 22 * fig.rows.length }, []);
   const { out, m } = f;
   const y0 = m.top + 10;
   out.push('<g class="table">');
   fig.columns.forEach((c, j) =>
     out.push(
-      `<text x="${150 + j * colW + colW - 8}" y="${y0}" text-anchor="end" font-weight="600" font-size="11">${esc(c.label)}</text>`,
+      `<text class="th" x="${right[j]! - 8}" y="${y0}" text-anchor="end" font-weight="600" font-size="11">${esc(c.label)}</text>`,
     ),
   );
   fig.rows.forEach((r, i) => {
@@ -343,7 +454,7 @@ function tableSvg(fig: TableFigure, o: SvgOptions): string {
     out.push(`<text x="8" y="${y}">${esc(r.label)}</text>`);
     r.values.forEach((v, j) =>
       out.push(
-        `<text x="${150 + j * colW + colW - 8}" y="${y}" text-anchor="end">${esc(formatValue(v, fig.columns[j]!.unit))}</text>`,
+        `<text x="${right[j]! - 8}" y="${y}" text-anchor="end">${esc(formatValue(v, fig.columns[j]!.unit))}</text>`,
       ),
     );
   });

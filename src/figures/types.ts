@@ -7,6 +7,9 @@
 /** How an axis shows its numbers: plain, percent (values already ×100), or whole numbers (levels). */
 export type Unit = 'number' | 'percent' | 'integer';
 
+/** A point marker: tells apart series that overlap (the same hue never stands for two methods). */
+export type Marker = 'circle' | 'square' | 'triangle' | 'diamond';
+
 export interface LineSeries {
   label: string;
   x: number[];
@@ -17,8 +20,13 @@ export interface LineSeries {
   n?: number[];
   color: string;
   dashed?: boolean;
+  /** Dotted: a third line of the same hue (the Real World's train error). */
+  dotted?: boolean;
   /** The right-hand axis (a second quantity with its own unit). */
   axis?: 'y' | 'y2';
+  marker?: Marker;
+  /** A short label per point, written beside it (the sparsity of a point on a FLOPs axis). */
+  pointLabels?: string[];
   /** Markers only, no connecting line. */
   pointsOnly?: boolean;
 }
@@ -43,12 +51,16 @@ export interface RefLine {
   color: string;
 }
 
-/** The area between two series shaded (the bootstrap gap), with what its sign means. */
+/** The area between two series shaded (the bootstrap gap), coloured by its sign. */
 export interface Shade {
   upper: number;
   lower: number;
   label: string;
+  /** Where `upper` is above `lower`. */
   color: string;
+  /** Where `upper` is below `lower` (default: `color`). */
+  belowColor?: string;
+  belowLabel?: string;
 }
 
 export interface LineFigure {

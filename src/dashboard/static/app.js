@@ -47,21 +47,21 @@ function meanStd(xs) {
 
 // ---------- runs table ----------
 
+const NAME = { key: 'label', label: 'run', get: (r) => r.label };
 const FIXED = [
-  { key: 'label', label: 'run', get: (r) => r.label },
   { key: 'kind', label: 'kind', get: (r) => r.kind },
   { key: 'status', label: 'status', get: (r) => r.status },
 ];
 const RESULT = [
   { key: 'acc', label: 'test acc (%)', num: true, get: (r) => r.result?.testAccuracy, stat: true },
   { key: 'remaining', label: 'remaining (%)', num: true, get: (r) => r.result?.remaining, stat: true },
-  {
-    key: 'updatedAt',
-    label: 'updated',
-    get: (r) => r.updatedAt,
-    show: (v) => (v ?? '').slice(0, 19).replace('T', ' '),
-  },
 ];
+const UPDATED = {
+  key: 'updatedAt',
+  label: 'updated',
+  get: (r) => r.updatedAt,
+  show: (v) => (v ?? '').slice(0, 19).replace('T', ' '),
+};
 const listState = {
   sort: 'updatedAt',
   desc: true,
@@ -74,14 +74,16 @@ const listState = {
   selected: new Set(),
 };
 
+/** The name, then the results, then what the run is; a column no listed run fills is left out. */
 function columnsOf(defs, runs) {
   const hp = defs.map((d) => ({
     key: `hp:${d.key}`,
     label: d.label,
     get: (r) => r.columns?.[d.key] ?? null,
   }));
-  const sweep = runs.some((r) => r.sweep) ? [{ key: 'sweep', label: 'sweep', get: (r) => r.sweep }] : [];
-  return [...FIXED, ...sweep, ...hp, ...RESULT];
+  const sweep = [{ key: 'sweep', label: 'sweep', get: (r) => r.sweep }];
+  const filled = (c) => runs.some((r) => c.get(r) !== null && c.get(r) !== undefined && c.get(r) !== '');
+  return [NAME, ...RESULT.filter(filled), ...FIXED, ...sweep.filter(filled), ...hp.filter(filled), UPDATED];
 }
 
 /** "text" matches any cell; "col=value" (or col<value, col>value) tests one column. */
@@ -116,21 +118,29 @@ const cmp = (x, y) =>
         ? x - y
         : String(x).localeCompare(String(y));
 
-/** Groups rows by a column (or by everything but the seed); result columns become mean ± std. */
+/**
+ * Groups runs that differ only in their seed (the server's seedGroup), ordered by the chosen column:
+ * grouping never pools other hyperparameters (0.9 and 0.95 sparsity stay apart).
+ */
 function grouped(runs, cols, group) {
-  const hp = cols.filter((c) => c.key.startsWith('hp:'));
-  const keyCols =
-    group === '*seed'
-      ? [...FIXED.slice(1, 2), ...hp.filter((c) => c.key !== 'hp:seed')]
-      : cols.filter((c) => c.key === group);
+  const hp = cols.filter((c) => c.key.startsWith('hp:') && c.key !== 'hp:seed');
+  const by = cols.find((c) => c.key === group);
+  const keyCols = by ? [by, ...hp.filter((c) => c !== by)] : [...FIXED.slice(0, 1), ...hp];
   const groups = new Map();
   for (const r of runs) {
-    const k = JSON.stringify(keyCols.map((c) => c.get(r)));
+    const k = `${r.kind}\u0000${r.seedGroup}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k).push(r);
   }
-  return [...groups.values()].map((rs) => ({ runs: rs, keyCols }));
+  const out = [...groups.values()].map((rs) => ({ runs: rs, keyCols }));
+  return by ? out.sort((a, b) => cmp(by.get(a.runs[0]), by.get(b.runs[0]))) : out;
 }
+
+/** What a group pooled: its runs' seeds. */
+const pooled = (runs) => {
+  const seeds = [...new Set(runs.map((r) => r.columns?.seed ?? r.hparams?.training?.seed))];
+  return seeds.every((s) => s === undefined || s === null) ? '' : `seeds ${seeds.join(', ')}`;
+};
 
 let listSignature = '';
 
@@ -325,6 +335,7 @@ function groupTable(runs, cols) {
         {},
         keyCols.map((c) => el('th', {}, c.label)),
         el('th', {}, 'runs'),
+        el('th', {}, 'pooled'),
         stats.map((c) => el('th', {}, `${c.label} mean ± std`)),
       ),
     ),
@@ -345,6 +356,7 @@ function groupTable(runs, cols) {
               String(g.runs.length),
             ),
           ),
+          el('td', { class: 'pooled' }, pooled(g.runs)),
           stats.map((c) => {
             const s = meanStd(g.runs.map(c.get).filter((v) => typeof v === 'number'));
             return el(

@@ -99,6 +99,27 @@ function axisOptions(axis, data, extra = {}) {
   return o;
 }
 
+// src/figures' markers as Chart.js point styles: overlapping series keep their own shapes.
+const POINT_STYLE = { circle: 'circle', square: 'rect', triangle: 'triangle', diamond: 'rectRot' };
+
+// Writes each point's label (its sparsity on a FLOPs axis) beside it, as the SVG does.
+const pointLabels = {
+  id: 'pointLabels',
+  afterDatasetsDraw(chart) {
+    const { ctx } = chart;
+    chart.data.datasets.forEach((d, i) => {
+      if (!d.data.some((p) => p?.tag) || !chart.isDatasetVisible(i)) return;
+      ctx.save();
+      ctx.font = '10px system-ui, sans-serif';
+      ctx.fillStyle = d.borderColor;
+      chart
+        .getDatasetMeta(i)
+        .data.forEach((el, j) => d.data[j]?.tag && ctx.fillText(d.data[j].tag, el.x + 6, el.y - 6));
+      ctx.restore();
+    });
+  },
+};
+
 function lineConfig(fig) {
   const datasets = [];
   const lineIndex = [];
@@ -106,7 +127,7 @@ function lineConfig(fig) {
   const [x0, x1] = fig.x.range ?? [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = fig.y.range ?? [0, 1];
   for (const s of fig.series) {
-    const pts = s.x.map((x, j) => ({ x, y: s.y[j], std: s.std?.[j], n: s.n?.[j] }));
+    const pts = s.x.map((x, j) => ({ x, y: s.y[j], std: s.std?.[j], n: s.n?.[j], tag: s.pointLabels?.[j] }));
     if (s.std?.some((v) => v > 0)) {
       datasets.push({
         label: `${s.label} +std`,
@@ -114,7 +135,7 @@ function lineConfig(fig) {
         data: pts.map((p) => ({ x: p.x, y: p.y + (p.std ?? 0) })),
         borderWidth: 0,
         pointRadius: 0,
-        backgroundColor: alpha(s.color, 0.2),
+        backgroundColor: alpha(s.color, 0.14),
         fill: '+1',
         yAxisID: s.axis === 'y2' ? 'y2' : 'y',
       });
@@ -149,9 +170,10 @@ function lineConfig(fig) {
       data: pts,
       borderColor: s.color,
       backgroundColor: s.color,
-      borderDash: s.dashed ? [6, 4] : undefined,
+      borderDash: s.dotted ? [1.5, 3] : s.dashed ? [6, 4] : undefined,
       showLine: !s.pointsOnly,
-      pointRadius: pts.length > 60 ? 0 : 3,
+      pointStyle: POINT_STYLE[s.marker] ?? 'circle',
+      pointRadius: pts.length > 60 ? 0 : 3.5,
       borderWidth: 2,
       tension: 0,
       fill: false,
@@ -162,8 +184,8 @@ function lineConfig(fig) {
     const up = datasets[lineIndex[fig.shade.upper]];
     up.fill = {
       target: lineIndex[fig.shade.lower],
-      above: alpha(fig.shade.color, 0.18),
-      below: alpha(fig.shade.color, 0.18),
+      above: alpha(fig.shade.color, 0.22),
+      below: alpha(fig.shade.belowColor ?? fig.shade.color, 0.22),
     };
   }
   for (const r of fig.refLines ?? [])
@@ -198,6 +220,7 @@ function lineConfig(fig) {
     scales.y2 = axisOptions(fig.y2, [], { options: { position: 'right', grid: { drawOnChartArea: false } } });
   return {
     type: 'line',
+    plugins: [pointLabels],
     data: { datasets },
     options: {
       animation: false,
@@ -207,7 +230,20 @@ function lineConfig(fig) {
       plugins: {
         title: { display: true, text: fig.title },
         subtitle: { display: !!fig.note, text: fig.note ?? '' },
-        legend: { labels: { boxWidth: 14, filter: (item, data) => !data.datasets[item.datasetIndex].band } },
+        legend: {
+          labels: {
+            boxWidth: 14,
+            boxHeight: 10,
+            usePointStyle: true,
+            // A dashed or dotted series shows its line (the dash is what tells it apart), others their marker.
+            generateLabels: (chart) =>
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                if (chart.data.datasets[item.datasetIndex]?.borderDash) item.pointStyle = 'line';
+                return item;
+              }),
+            filter: (item, data) => !data.datasets[item.datasetIndex].band,
+          },
+        },
         tooltip: {
           filter: (item) => !item.dataset.band && !item.dataset.ref,
           callbacks: {
@@ -216,7 +252,8 @@ function lineConfig(fig) {
               const unit = ctx.dataset.yAxisID === 'y2' ? fig.y2?.unit : fig.y.unit;
               const std = p.std ? ` ± ${formatValue(p.std, unit)}` : '';
               const n = p.n > 1 ? ` (n=${p.n})` : '';
-              return `${ctx.dataset.label}: ${formatValue(p.y, unit)}${std}${n} at ${formatValue(p.x, fig.x.unit)}`;
+              const tag = p.tag ? ` (${p.tag})` : '';
+              return `${ctx.dataset.label}${tag}: ${formatValue(p.y, unit)}${std}${n} at ${formatValue(p.x, fig.x.unit)}`;
             },
           },
         },
@@ -251,8 +288,25 @@ export function heatColor(v, max) {
   return `rgb(${c(247, 8)},${c(251, 48)},${c(255, 107)})`;
 }
 
+/** The heatmap's scale: its colour from 0 to the largest value, both ends labelled. */
+function colorBar(max, unit) {
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => `${heatColor(t * max, max)} ${t * 100}%`).join(',');
+  const end = (v) => `${formatValue(v, unit)}${unit === 'percent' ? '%' : ''}`;
+  return el(
+    'div',
+    { class: 'colorbar' },
+    el('span', {}, end(0)),
+    el('span', { class: 'ramp', style: `background:linear-gradient(to right,${stops})` }),
+    el('span', {}, end(max)),
+  );
+}
+
 function heatmapEl(fig) {
   const max = Math.max(0, ...fig.values.flat().filter((v) => v !== null));
+  return el('div', {}, heatmapTable(fig, max), colorBar(max, fig.unit));
+}
+
+function heatmapTable(fig, max) {
   return el(
     'table',
     { class: 'heatmap' },
