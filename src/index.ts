@@ -4,16 +4,19 @@
  * sparsity pieces for a training loop of your own.
  *
  * ```ts
- * import { dst, exportRun } from 'sprig';
+ * import { dst, exportRun, sparsify, exportModel } from 'sprig';
  * const r = dst({ model: { name: 'mnist_lenet_300_100' }, dst: { method: 'rigl', sparsity: 0.9 } });
  * await exportRun(r.runDir, { format: 'sparse', values: 'fp16', out: 'lenet.sprig' });
+ * // your own tf.LayersModel and tensors, on the same recipe
+ * const s = await sparsify(myModel, { x, y }, { sparsity: 0.9, root: 'runs' });
+ * await exportModel(s.model, { format: 'sparse', out: 'mine.sprig' });
  * ```
  *
  * The browser loader for exported files is a separate entry point, `sprig/loader`.
  * @packageDocumentation
  */
 import type { z } from 'zod';
-import { RunStore } from './store/store.js';
+import { observing, withStore, type RunOptions } from './api/run-options.js';
 import type { trainHparamsSchema } from './experiments/hparams.js';
 import type { RunResult } from './experiments/run.js';
 import type { LotteryResult } from './experiments/lottery.js';
@@ -23,8 +26,7 @@ import type { bootstrapHparamsSchema, BootstrapResult } from './experiments/boot
 import type { gradflowHparamsSchema, GradflowResult } from './experiments/gradflow.js';
 import type { pruneHparamsSchema, PruneResult } from './experiments/kinds/prune.js';
 import { KINDS, type ExperimentKind } from './experiments/kinds.js';
-import type { Callbacks } from './training/loop.js';
-import type { Logging } from './experiments/run-observers.js';
+import { underRecipe, type Groups } from './experiments/kind.js';
 import { withModelFileHash } from './models/layers-model.js';
 
 // ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
@@ -86,6 +88,10 @@ export type { RunResult, StoredWeights } from './experiments/run.js';
 export { loadWeights, WEIGHTS_FILE } from './experiments/run.js';
 export { loggingSchema, type Logging } from './experiments/run-observers.js';
 
+// ---- Your own model and data: sparse training of a tf.LayersModel in memory, on your own tensors. ----
+export { sparsify, type SparsifyOptions, type Sparsified } from './api/sparsify.js';
+export type { TensorData } from './data/tensors.js';
+
 // ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
 export {
   exportRun,
@@ -95,6 +101,7 @@ export {
   type ExportOptions,
   type ExportResult,
 } from './export/run.js';
+export { exportModel, type ModelExportOptions, type ModelExportResult } from './export/model.js';
 export { loadExport } from './export/load.js';
 export type { Int8Scale } from './export/sparse.js';
 
@@ -158,6 +165,7 @@ export { tf, engineStatus, type NativeStatus, type SparseLayerReport } from './e
 export { Rng, type RngState } from './util/rng.js';
 export { SprigError } from './util/errors.js';
 export { RunStore } from './store/store.js';
+export type { RunOptions } from './api/run-options.js';
 export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
 /**
  * Checks a store's runs against their manifests (`sprig verify`), `checkRun` one run directory;
@@ -165,18 +173,6 @@ export type { RunIndex, RunRow, MetricRow } from './store/index-db.js';
  */
 export { identifyStored } from './experiments/stored-identity.js';
 export { verifyStore, checkRun, type RunCheck, type StoreCheck } from './store/verify.js';
-
-/** Where runs are stored and how progress is reported; every experiment function takes these. */
-export interface RunOptions extends Logging {
-  /** Run store directory (default: SPRIG_ROOT or ./runs). Ignored when `store` is given. */
-  root?: string;
-  /** An open store to use (left open); by default one is opened at `root` and closed after. */
-  store?: RunStore;
-  /** Progress callbacks per training run (epoch ends, steps). */
-  callbacks?: (label: string) => Callbacks;
-  /** Human-readable notes (a level finished, repeats used); default none. */
-  log?: (line: string) => void;
-}
 
 /** Hyperparameters as a user writes them: every field optional, defaults filled in by the schema. */
 export type TrainHparamsInput = z.input<typeof trainHparamsSchema>;
@@ -194,23 +190,12 @@ function hashed<H extends { model?: object }>(hparams: H): H {
   return model ? { ...hparams, model } : hparams;
 }
 
-/** What an experiment function takes of the options besides the store: progress, notes, logging. */
-function observing(o: RunOptions) {
-  return { callbacks: o.callbacks, log: o.log, metricsEvery: o.metricsEvery };
-}
-
-function withStore<T>(o: RunOptions, fn: (store: RunStore) => T): T {
-  const store = o.store ?? new RunStore(o.root);
-  try {
-    return fn(store);
-  } finally {
-    if (!o.store) store.close();
-  }
-}
-
-/** Validates, identifies and runs one experiment of a kind of the list, the way its command does (without its recipe). */
-function runOf<H, R>(kind: ExperimentKind<H, R>, raw: unknown, o: RunOptions): R {
-  const { hp } = kind.identify(raw);
+/**
+ * Validates, identifies and runs one experiment of a kind of the list the way its command does: on
+ * the kind's recipe, so the same settings give the same run id as `sprig <kind>`.
+ */
+function runOf<H, R>(kind: ExperimentKind<H, R>, raw: Groups, o: RunOptions): R {
+  const { hp } = kind.identify(underRecipe(kind, raw));
   return withStore(o, (store) => kind.run(hp, { store, ...observing(o) }));
 }
 

@@ -1,17 +1,37 @@
 /**
  * The package as a user gets it: `npm pack` (which builds), the tarball unpacked into a fresh
- * project's node_modules (its dependencies linked from this checkout's, so no network is needed),
- * a consumer file type-checked against the published .d.ts, then run: `import … from 'sprig'` trains
- * a tiny sparse run, exports it, and `sprig/loader` loads the export.
+ * project's node_modules (its dependencies linked from this checkout's, so no network is needed;
+ * none of sprig's devDependencies' types), consumer files type-checked against the published .d.ts
+ * with skipLibCheck off, then run: `import … from 'sprig'` trains a tiny sparse run, exports it, and
+ * `sprig/loader` loads the export; and the README's ten-line example runs twice, on the native
+ * engine, the second time from the cache.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tempRoot } from './helpers.js';
 
 const REPO = join(import.meta.dirname, '..');
+const ADDON = join('native', 'build', 'Release', 'sprig_native.node');
+
+/** The README's example of sparsify on your own model and data: its first ts block after the marker. */
+function readmeExample(): string {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const at = readme.indexOf('**Your own TF.js model and data**');
+  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
+  assert.ok(at >= 0 && block, 'the README has the example');
+  return block[1]!;
+}
 
 const CONSUMER = `
 import { dst, exportRun, createModel, parameterCount, layerDensities, RiglUpdater, SprigError, type DstHparamsInput, type Model } from 'sprig';
@@ -39,7 +59,7 @@ console.log(JSON.stringify({
 }));
 `;
 
-test('npm pack → install → import { … } from "sprig" type-checks and runs', { timeout: 300_000 }, () => {
+test('npm pack → install → import { … } from "sprig" type-checks and runs', { timeout: 400_000 }, () => {
   const tmp = tempRoot('sprig-pack-');
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], {
@@ -62,8 +82,7 @@ test('npm pack → install → import { … } from "sprig" type-checks and runs'
   const proj = join(tmp, 'consumer');
   const nm = join(proj, 'node_modules');
   mkdirSync(join(nm, 'sprig'), { recursive: true });
-  for (const d of readdirSync(join(REPO, 'node_modules')))
-    if (d !== 'sprig') symlinkSync(join(REPO, 'node_modules', d), join(nm, d));
+  linkDependencies(nm);
   execFileSync('tar', [
     '-xzf',
     join(tmp, packed[0]!.filename),
@@ -71,11 +90,16 @@ test('npm pack → install → import { … } from "sprig" type-checks and runs'
     join(nm, 'sprig'),
     '--strip-components=1',
   ]);
+  // what building the addon at install makes (the checkout's, built by `npm run build:native`)
+  mkdirSync(join(nm, 'sprig', ADDON, '..'), { recursive: true });
+  copyFileSync(join(REPO, ADDON), join(nm, 'sprig', ADDON));
   writeFileSync(
     join(proj, 'package.json'),
     JSON.stringify({ name: 'consumer', type: 'module', private: true }),
   );
   writeFileSync(join(proj, 'consumer.ts'), CONSUMER);
+  const printEngine = "\nconsole.log((await import('sprig')).engineStatus().engine);\n";
+  writeFileSync(join(proj, 'readme.ts'), readmeExample() + printEngine);
   writeFileSync(
     join(proj, 'tsconfig.json'),
     JSON.stringify({
@@ -88,7 +112,7 @@ test('npm pack → install → import { … } from "sprig" type-checks and runs'
         types: ['node'],
         outDir: 'out',
       },
-      files: ['consumer.ts'],
+      files: ['consumer.ts', 'readme.ts'],
     }),
   );
   const tsc = join(nm, 'typescript', 'bin', 'tsc');
@@ -99,6 +123,8 @@ test('npm pack → install → import { … } from "sprig" type-checks and runs'
       `the consumer does not type-check against the published .d.ts:\n${(e as { stdout: string }).stdout}`,
     );
   }
+
+  assert.deepEqual(ownTypeErrors(tsc, proj), [], "sprig's .d.ts type-check without its devDependencies");
 
   const out = execFileSync(process.execPath, [join(proj, 'out', 'consumer.js'), join(tmp, 'runs')], {
     cwd: proj,
@@ -111,4 +137,53 @@ test('npm pack → install → import { … } from "sprig" type-checks and runs'
   assert.equal(r.error, true);
   assert.ok(Math.abs(r.exported - r.accuracy) <= 0.05, `export ${r.exported} vs run ${r.accuracy}`);
   assert.deepEqual(r.logits, [2, 4]);
+
+  // the README example, as a script run twice in the project: trained once, then read back
+  const runs = [1, 2].map(() =>
+    execFileSync(process.execPath, [join(proj, 'out', 'readme.js')], { cwd: proj, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .slice(-2),
+  );
+  const [[first, engine], [second]] = runs as [string[], string[]];
+  const [id1, cached1, acc] = first!.split(' ');
+  const [id2, cached2] = second!.split(' ');
+  assert.equal(engine, 'native', `the example runs on the native engine (got ${engine})`);
+  assert.equal(cached1, 'false');
+  assert.ok(Number(acc) > 0.5, `the example learns its task (accuracy ${acc})`);
+  assert.equal(id2, id1);
+  assert.equal(cached2, 'true', 'the second run of the script is a cache hit');
+  assert.ok(existsSync(join(proj, 'model.sprig')));
 });
+
+/**
+ * The errors of a type-check with skipLibCheck off that are sprig's: in its .d.ts, or about the
+ * types of its devDependencies. (TF.js's own .d.ts have errors under strict, which are not sprig's.)
+ */
+function ownTypeErrors(tsc: string, proj: string): string[] {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', proj, '--noEmit', '--skipLibCheck', 'false'], {
+      encoding: 'utf8',
+    });
+    return [];
+  } catch (e) {
+    const lines = (e as { stdout: string }).stdout.split('\n');
+    return lines.filter((l) => /node_modules\/sprig\/|better-sqlite3|^consumer|^readme/.test(l));
+  }
+}
+
+/** This checkout's node_modules in the project, less the types of sprig's devDependencies (but Node's). */
+function linkDependencies(nm: string): void {
+  const dev = Object.keys(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).devDependencies);
+  const skip = new Set(dev.filter((d) => d.startsWith('@types/') && d !== '@types/node'));
+  for (const d of readdirSync(join(REPO, 'node_modules'))) {
+    if (d === 'sprig') continue;
+    if (d !== '@types') {
+      symlinkSync(join(REPO, 'node_modules', d), join(nm, d));
+      continue;
+    }
+    mkdirSync(join(nm, d));
+    for (const t of readdirSync(join(REPO, 'node_modules', d)))
+      if (!skip.has(`@types/${t}`)) symlinkSync(join(REPO, 'node_modules', d, t), join(nm, d, t));
+  }
+}

@@ -52,6 +52,15 @@ test('enums come from the registries: --method, --distribution and --prune-scope
   assert.throws(() => parse('dst', ['--method', 'lottery']), /Allowed choices are dense, small_dense/);
 });
 
+test('a value of another flag names it: `sprig dst --init from-model` points to --model-init', () => {
+  assert.throws(
+    () => parse('dst', ['--init', 'from-model']),
+    /Allowed choices are dense, layer_scaled, unit_scaled\. 'from-model' is a choice of --model-init: did you mean --model-init from-model\?/,
+  );
+  assert.equal(parse('dst', ['--model-init', 'from-model']).modelInit, 'from-model');
+  assert.equal(parse('dst', ['--init', 'unit_scaled']).init, 'unit_scaled');
+});
+
 test('one type per field: --delta-t is an integer in dst and in gradflow', () => {
   assert.equal(parse('dst', ['--delta-t', '20']).deltaT, 20);
   for (const kind of ['dst', 'gradflow'] as const) {

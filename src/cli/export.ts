@@ -61,7 +61,7 @@ function human(r: ExportResult): string {
   ];
   if (r.exportTestAccuracy !== undefined)
     lines.push(
-      `  test accuracy: sprig ${pct(r.sprigTestAccuracy)}, export loaded with TF.js ${pct(r.exportTestAccuracy)} (same class on ${pct(r.agreement)} of examples; max logit difference ${r.maxLogitDiff!.toExponential(2)})`,
+      `  test accuracy: sprig ${pct(r.sprigTestAccuracy)}, export loaded with TF.js ${pct(r.exportTestAccuracy)} (same class on ${pct(r.agreement)} of examples; max ${r.compared === 'probabilities' ? 'probability' : 'logit'} difference ${r.maxLogitDiff!.toExponential(2)})`,
     );
   return lines.join('\n');
 }

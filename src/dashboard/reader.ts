@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { openReadOnly, queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index-db.js';
+import { openReadOnly } from '../store/index-read.js';
 import { artifactPath, BOOKKEEPING, FILES, INDEX_FILE, readJson } from '../store/artifacts.js';
 import { shownStatus } from '../store/status.js';
 import { ioError, sqliteAsErrno } from '../store/faults.js';

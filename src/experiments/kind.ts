@@ -79,3 +79,14 @@ export interface ExperimentKind<H = unknown, R = unknown> {
 /** Any kind, as the list holds it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKind = ExperimentKind<any, any>;
+
+/**
+ * The groups a run starts from, as its command builds them: the kind's recipe under what was given,
+ * group by group. Groups the kind lacks pass through, so validation names them.
+ */
+export function underRecipe(kind: AnyKind, given: Groups, recipe: Recipe = kind.recipe): Groups {
+  const out: Groups = { ...given };
+  for (const group of Object.keys(kind.groups))
+    out[group] = { ...(recipe[group] ?? {}), ...(given[group] ?? {}) };
+  return out;
+}

@@ -88,15 +88,8 @@ export function parseBranches(
     else if (name === 'kd')
       out.push(make('kd', { branch: name, alpha: plan.kdAlpha, temperature: plan.kdTemperature }));
     else if (name === 'kd_rewind' || name === 'rewind') {
-      const text = plan.kdRewind ?? (mainRewind.kind === 'step' ? mainRewind.text : undefined);
-      if (!text)
-        throw new SprigError(
-          `the ${name} branch needs a rewind step, and the main run rewinds to 'init' or 'lr'`,
-          "pass --kd-rewind STEP (e.g. '1ep') or --rewind STEP",
-        );
-      const kdRewind = parseRewind(text, s.iterations, s.totalSteps, `${name} step`);
-      const kd = name === 'kd_rewind' ? { alpha: plan.kdAlpha, temperature: plan.kdTemperature } : {};
-      out.push(make(name, { branch: name, ...kd, rewind: text }, { kdRewind }));
+      const { knobs, kdRewind } = rewindBranch(name, plan, s, mainRewind);
+      out.push(make(name, knobs, { kdRewind }));
     } else if (name === 'retrain') {
       if (!Object.keys(plan.retrain).length)
         throw new SprigError(
@@ -125,30 +118,40 @@ export function parseBranches(
         }),
       );
     } else {
-      const basisName = name.slice('basis:'.length);
-      const knobs: Record<string, unknown> = { branch: name, block: plan.basisBlock, seed: plan.basisSeed };
-      if (plan.basisRemainder !== 'ragged') knobs.remainder = plan.basisRemainder;
-      if (plan.basisImage) knobs.image = true;
-      const basis: Basis = makeBasis(basisName, {
-        block: plan.basisBlock,
-        seed: plan.basisSeed,
-        remainder: plan.basisRemainder,
-        image: plan.basisImage ? s.dataset.inputShape : undefined,
-      });
-      checkBasisFits(basis, s.model.specs);
-      out.push(
-        make('chain', knobs, {
-          chain: {
-            name,
-            key: runId(name.replace(':', '_'), knobs, LOTTERY_RECIPE_VERSION),
-            rewind: mainRewind,
-            basis,
-          },
-        }),
-      );
+      const { knobs, chain } = basisChain(name, plan, s, mainRewind);
+      out.push(make('chain', knobs, { chain }));
     }
   }
   return out;
+}
+
+/** kd_rewind and rewind: the θ_k they start from (--kd-rewind, else the main rewind step) and their knobs. */
+function rewindBranch(name: 'kd_rewind' | 'rewind', plan: LotteryPlan, s: Setup, mainRewind: Rewind) {
+  const text = plan.kdRewind ?? (mainRewind.kind === 'step' ? mainRewind.text : undefined);
+  if (!text)
+    throw new SprigError(
+      `the ${name} branch needs a rewind step, and the main run rewinds to 'init' or 'lr'`,
+      "pass --kd-rewind STEP (e.g. '1ep') or --rewind STEP",
+    );
+  const kdRewind = parseRewind(text, s.iterations, s.totalSteps, `${name} step`);
+  const kd = name === 'kd_rewind' ? { alpha: plan.kdAlpha, temperature: plan.kdTemperature } : {};
+  return { knobs: { branch: name, ...kd, rewind: text }, kdRewind };
+}
+
+/** basis:<b>: a chain of its own in that basis, checked to fit every prunable layer; its knobs. */
+function basisChain(name: string, plan: LotteryPlan, s: Setup, mainRewind: Rewind) {
+  const knobs: Record<string, unknown> = { branch: name, block: plan.basisBlock, seed: plan.basisSeed };
+  if (plan.basisRemainder !== 'ragged') knobs.remainder = plan.basisRemainder;
+  if (plan.basisImage) knobs.image = true;
+  const basis: Basis = makeBasis(name.slice('basis:'.length), {
+    block: plan.basisBlock,
+    seed: plan.basisSeed,
+    remainder: plan.basisRemainder,
+    image: plan.basisImage ? s.dataset.inputShape : undefined,
+  });
+  checkBasisFits(basis, s.model.specs);
+  const key = runId(name.replace(':', '_'), knobs, LOTTERY_RECIPE_VERSION);
+  return { knobs, chain: { name, key, rewind: mainRewind, basis } satisfies Chain };
 }
 
 /** The main chain's point at a level, and its predecessor (whose weights LR rewinding starts from). */

@@ -5,14 +5,14 @@
  * schema is on the command line, in `--help` and in config files with nothing else to write.
  */
 import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { z } from 'zod';
 import { SprigError } from '../util/errors.js';
 import { int, list, num } from '../util/parse.js';
 import { withModelFileHash } from '../models/layers-model.js';
 import { validate } from './hparams.js';
 import { loggingSchema, type Logging } from './run-observers.js';
-import type { FlagOverrides, Groups, Recipe } from './kind.js';
+import { underRecipe, type FlagOverrides, type Groups, type Recipe } from './kind.js';
 import { kindNamed, type KindName } from './kinds.js';
 
 export type { FlagOverrides, Recipe } from './kind.js';
@@ -225,6 +225,19 @@ const shown = (v: unknown) =>
         : 'none'
       : String(v);
 
+/**
+ * An enum flag's check (commander's, plus a pointer): a value that another flag of the command
+ * takes names that flag, e.g. `sprig dst --init from-model` points to `--model-init`.
+ */
+function choiceParser(f: FieldFlag, all: FieldFlag[]): (v: string) => string {
+  return (v) => {
+    if (f.choices!.includes(v)) return v;
+    const other = all.find((g) => g !== f && g.type === 'enum' && g.choices?.includes(v));
+    const hint = other ? ` '${v}' is a choice of --${other.flag}: did you mean --${other.flag} ${v}?` : '';
+    throw new InvalidArgumentError(`Allowed choices are ${f.choices!.join(', ')}.${hint}`);
+  };
+}
+
 /** Adds one flag per schema field of `kind`, with the schema's (or the recipe's) defaults in the help. */
 export function addSchemaFlags(
   cmd: Command,
@@ -232,7 +245,8 @@ export function addSchemaFlags(
   recipe: Recipe = kindNamed(kind).recipe,
   overrides: FlagOverrides = kindNamed(kind).flags ?? {},
 ): Command {
-  for (const f of [...flagsFor(kind), ...fieldFlags(RUN_OPTIONS)]) {
+  const all = [...flagsFor(kind), ...fieldFlags(RUN_OPTIONS)];
+  for (const f of all) {
     const where = `${f.group}.${f.key}`;
     const dflt = recipe[f.group]?.[f.key] ?? f.default;
     const open = overrides.openChoices?.includes(where);
@@ -249,7 +263,9 @@ export function addSchemaFlags(
     }
     const opt = new Option(`--${f.flag} <${ARG[f.type]}>`, text);
     if (f.type === 'enum' && !open) opt.choices(f.choices!);
-    const parse = overrides.parsers?.[where] ?? PARSERS[f.type as keyof typeof PARSERS];
+    const parse =
+      overrides.parsers?.[where] ??
+      (f.type === 'enum' && !open ? choiceParser(f, all) : PARSERS[f.type as keyof typeof PARSERS]);
     if (parse) opt.argParser(parse);
     cmd.addOption(opt);
   }
@@ -269,10 +285,7 @@ export function hparamsFromFlags(
   o: FlagValues,
   recipe: Recipe = kindNamed(kind).recipe,
 ): Groups {
-  const cfg = readConfig(o.config);
-  const out: Groups = { ...cfg };
-  for (const group of Object.keys(kindNamed(kind).groups))
-    out[group] = { ...(recipe[group] ?? {}), ...((cfg[group] as object) ?? {}) };
+  const out = underRecipe(kindNamed(kind), readConfig(o.config), recipe);
   for (const f of flagsFor(kind)) {
     const v = o[attribute(f.flag)];
     if (v !== undefined) out[f.group]![f.key] = v;

@@ -3,8 +3,8 @@
  * weights.bin) or as sprig's compact sparse file, checked by loading the export back the way a user
  * would and predicting the run's test set from [0, 1] pixels.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../engine/index.js';
 import { trainHparamsSchema, validate } from '../experiments/hparams.js';
@@ -12,54 +12,37 @@ import { setup } from '../experiments/setup.js';
 import { loadWeights, type StoredWeights } from '../experiments/run.js';
 import { artifactPath, readJson } from '../store/artifacts.js';
 import { finishedResult } from '../store/verify.js';
-import { writeAtomic } from '../store/atomic.js';
-import { ioError } from '../store/faults.js';
-import { ensureDir } from '../store/store.js';
+import { defaultRoot } from '../store/store.js';
 import type { Dataset, Split } from '../data/types.js';
 import type { Model } from '../models/types.js';
 import { predict, metricsFromLogits } from '../training/evaluate.js';
 import { SprigError } from '../util/errors.js';
-import type { Layout, ValueFormat } from '../loader/format.js';
-import { artifactsOf, layersModelOf, modelJsonOf, setLayersWeights, weightBytes } from './tfjs.js';
-import { sparseExportOf, type Int8Scale } from './sparse.js';
+import { artifactsOf, layersModelOf, setLayersWeights } from './tfjs.js';
 import { loadExport } from './load.js';
-import { decodeSparse } from '../loader/decode.js';
+import { writeExport, type ModelExportOptions, type ModelExportResult } from './model.js';
+import { TENSOR_DATASET_PREFIX } from '../data/tensors.js';
 
-import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 export { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 
-export interface ExportOptions {
-  format: ExportFormat;
-  /** tfjs: a directory (model.json, weights.bin); sparse: a file (default extension .sprig). */
-  out: string;
-  /** Sparse format: how prunable weights' values are stored (default fp16). */
-  values?: ValueFormat;
-  /** int8: one scale per output channel (default) or per tensor. */
-  int8Scale?: Int8Scale;
+export interface ExportOptions extends ModelExportOptions {
   /** Load the export back and measure its test accuracy (default true). */
   evaluate?: boolean;
   /** The run store the run is in (named in the fix when its files are damaged). */
   root?: string;
 }
 
-export interface ExportResult {
+export interface ExportResult extends ModelExportResult {
   runDir: string;
-  format: ExportFormat;
-  files: { path: string; bytes: number }[];
-  /** Bytes written, all files. */
-  bytes: number;
-  /** The same weights as dense fp32 (what the TF.js format's weights.bin holds). */
-  denseWeightBytes: number;
-  /** bytes / denseWeightBytes. */
-  sizeRatio: number;
-  values?: ValueFormat;
-  layouts?: Record<string, Layout>;
   /** Test accuracy of the stored weights in sprig, and of the export loaded with TF.js from [0, 1] pixels. */
   sprigTestAccuracy?: number;
   exportTestAccuracy?: number;
-  /** Fraction of test examples where both predict the same class, and the largest logit difference. */
+  /**
+   * Fraction of test examples where both predict the same class, and the largest difference of their
+   * outputs: logits, or probabilities where the model ends in a softmax (`compared`).
+   */
   agreement?: number;
   maxLogitDiff?: number;
+  compared?: 'logits' | 'probabilities';
 }
 
 /** A run directory from a path or a run id under the store root. */
@@ -92,6 +75,11 @@ function loadRun(dir: string, root?: string): LoadedRun {
     throw new SprigError(
       `run ${dir} is not a single training run (its hparams.json has no model/dataset/training groups)`,
       'export one of its training runs: a train or dst run, or a lottery level directory',
+    );
+  if (String((hp.dataset as { name?: unknown }).name).startsWith(TENSOR_DATASET_PREFIX))
+    throw new SprigError(
+      `run ${dir} trained on tensors in memory, which the store does not keep, so it cannot be checked here`,
+      'export the model that sparsify returned: exportModel(result.model, { format, out })',
     );
   const s = setup(
     validate(trainHparamsSchema, { dataset: hp.dataset, model: hp.model, training: hp.training }),
@@ -126,11 +114,18 @@ export function predictLayers(
   for (let s = 0; s < split.n; s += 500) {
     const n = Math.min(500, split.n - s);
     tf.tidy(() => {
-      const x = tf.tensor4d(split.x.subarray(s * per, (s + n) * per), [n, ...shape] as never);
+      // in the model's own input shape: a model read from a file may take the pixels flat
+      const x = tf.tensor(split.x.subarray(s * per, (s + n) * per), [n, ...inputShapeOf(lm, shape)]);
       out.set((lm.predict(x) as tf.Tensor).dataSync(), s * classes);
     });
   }
   return out;
+}
+
+/** The shape of one input of `lm`, where it fixes one; else `shape`. */
+function inputShapeOf(lm: tfl.LayersModel, shape: number[]): number[] {
+  const own = lm.inputs[0]!.shape.slice(1);
+  return own.every((d) => d !== null) ? (own as number[]) : shape;
 }
 
 function argmaxAgreement(
@@ -150,32 +145,25 @@ function argmaxAgreement(
   return { agreement: same / (a.length / k), maxDiff };
 }
 
-/** Writes atomically: a full or read-only disk ends in one error with the fix, and no partial file. */
-function write(path: string, bytes: Uint8Array | ArrayBuffer): { path: string; bytes: number } {
-  try {
-    ensureDir(dirname(path));
-  } catch (e) {
-    throw ioError('create the export directory', dirname(path), e);
-  }
-  writeAtomic(path, [bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)]);
-  return { path, bytes: statSync(path).size };
+/**
+ * The run as an export names it: its path under the store root (a run id, or a lottery level's
+ * place), never the absolute path of the machine it was exported on.
+ */
+function runName(runDir: string, root = defaultRoot()): string {
+  const rel = relative(resolve(root), resolve(runDir));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(resolve(runDir));
 }
 
 /** Exports a finished run; see ExportOptions. */
 export async function exportRun(runDir: string, o: ExportOptions): Promise<ExportResult> {
-  if (!(EXPORT_FORMATS as readonly string[]).includes(o.format))
-    throw new SprigError(
-      `unknown export format '${o.format}'`,
-      `use --format ${EXPORT_FORMATS.join(' or ')}`,
-    );
   const run = loadRun(runDir, o.root);
   const { model, dataset, weights } = run;
   const lm = await layersModelOf(model, dataset.normalisation);
   setLayersWeights(lm, weights);
   const artifacts = await artifactsOf(lm);
-  const data = weightBytes(artifacts);
+  lm.dispose();
   const metadata = {
-    run: runDir,
+    run: runName(runDir, o.root),
     model: model.name,
     dataset: dataset.name,
     inputShape: model.inputShape,
@@ -184,40 +172,9 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
     normalisation: dataset.normalisation ?? null,
     testAccuracy: run.testAccuracy ?? null,
   };
-  let files: ExportResult['files'];
-  let layouts: Record<string, Layout> | undefined;
-  let path: string;
-  if (o.format === 'tfjs') {
-    path = join(o.out, 'model.json');
-    // weights first: a model.json on disk always has its weights beside it
-    const weights = write(join(o.out, 'weights.bin'), data);
-    files = [write(path, Buffer.from(JSON.stringify(modelJsonOf(artifacts, metadata)))), weights];
-  } else {
-    const bytes = sparseExportOf(model, artifacts, {
-      values: o.values ?? 'fp16',
-      int8Scale: o.int8Scale ?? 'channel',
-      metadata,
-    });
-    path = /\.[a-z0-9]+$/i.test(o.out) ? o.out : `${o.out}.sprig`;
-    files = [write(path, bytes)];
-    const { manifest } = decodeSparse(bytes, path);
-    layouts = Object.fromEntries(
-      manifest.weights
-        .filter((w) => w.layout !== 'dense' || w.values !== 'fp32')
-        .map((w) => [w.name, w.layout]),
-    );
-  }
-  lm.dispose();
-  const total = files.reduce((a, f) => a + f.bytes, 0);
-  const result: ExportResult = {
-    runDir,
-    format: o.format,
-    files,
-    bytes: total,
-    denseWeightBytes: data.byteLength,
-    sizeRatio: total / data.byteLength,
-    ...(o.format === 'sparse' ? { values: o.values ?? 'fp16', layouts } : {}),
-  };
+  const prunable = new Set(model.specs.filter((s) => s.prunable).map((s) => s.name.replace(/\.weight$/, '')));
+  const { path, ...written } = writeExport(artifacts, prunable, o, metadata);
+  const result: ExportResult = { runDir, ...written };
   if (o.evaluate === false) return result;
   return { ...result, ...(await evaluateExport(path, run)) };
 }
@@ -239,12 +196,33 @@ async function evaluateExport(path: string, run: LoadedRun) {
   tf.dispose([...vars.values()]);
   const lm = await loadExport(path);
   const theirs = predictLayers(lm, pixels01(dataset.test, dataset), model.inputShape, model.numClasses);
+  // sprig computes logits (a final softmax belongs to its loss); a model that keeps it outputs probabilities
+  const compared = endsInSoftmax(lm) ? 'probabilities' : 'logits';
   lm.dispose();
-  const { agreement, maxDiff } = argmaxAgreement(ours, theirs, model.numClasses);
+  const like = compared === 'logits' ? ours : softmaxRows(ours, model.numClasses);
+  const { agreement, maxDiff } = argmaxAgreement(like, theirs, model.numClasses);
   return {
     sprigTestAccuracy: metricsFromLogits(ours, dataset.test.y, model.numClasses).accuracy,
     exportTestAccuracy: metricsFromLogits(theirs, dataset.test.y, model.numClasses).accuracy,
     agreement,
     maxLogitDiff: maxDiff,
-  };
+    compared,
+  } as const;
+}
+
+function endsInSoftmax(lm: tfl.LayersModel): boolean {
+  return lm.outputs[0]!.sourceLayer.getConfig().activation === 'softmax';
+}
+
+/** Row-wise softmax of k-wide rows, max-shifted so large logits do not overflow. */
+function softmaxRows(v: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let r = 0; r < v.length; r += k) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, v[r + j]!);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += out[r + j] = Math.exp(v[r + j]! - max);
+    for (let j = 0; j < k; j++) out[r + j]! /= sum;
+  }
+  return out;
 }

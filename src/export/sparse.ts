@@ -166,13 +166,24 @@ export function encodeSparse(tensors: SparseTensorInput[], o: EncodeOptions): Ui
  * A model's TF.js artifacts as a sparse file: kernels of prunable layers take the chosen value
  * format and the cheapest layout; every other tensor stays dense fp32.
  */
-export function sparseExportOf(
-  model: Model,
+export function sparseExportOf(model: Model, a: io.ModelArtifacts, o: SparseExportOptions): Uint8Array {
+  const prunable = new Set(model.specs.filter((s) => s.prunable).map((s) => s.name.replace(/\.weight$/, '')));
+  return sparseExportOfLayers(prunable, a, o);
+}
+
+export interface SparseExportOptions {
+  values: ValueFormat;
+  int8Scale: Int8Scale;
+  metadata?: Record<string, unknown>;
+}
+
+/** As sparseExportOf, for the kernels of the layers named in `prunable` (a TF.js model's own layers). */
+export function sparseExportOfLayers(
+  prunable: Set<string>,
   a: io.ModelArtifacts,
-  o: { values: ValueFormat; int8Scale: Int8Scale; metadata?: Record<string, unknown> },
+  o: SparseExportOptions,
 ): Uint8Array {
   const layerOf = (n: string) => n.slice(0, n.lastIndexOf('/')).replace(/^.*\//, '');
-  const prunable = new Set(model.specs.filter((s) => s.prunable).map((s) => s.name.replace(/\.weight$/, '')));
   const d = a.weightData!;
   const data = Array.isArray(d) ? new Uint8Array(d.reduce((x, y) => x + y.byteLength, 0)) : new Uint8Array(d);
   if (Array.isArray(d)) d.reduce((at, b) => (data.set(new Uint8Array(b), at), at + b.byteLength), 0);

@@ -69,7 +69,11 @@ export function readModelFile(path: string): ModelFile {
 
 /** sha256 of model.json and its weight files: the model's identity in run ids. */
 export function modelFileSha256(path: string): string {
-  const f = readModelFile(path);
+  return modelSha256(readModelFile(path));
+}
+
+/** sha256 of a model's topology, weight specs and weight bytes (a file's, or a model's in memory). */
+export function modelSha256(f: ModelFile): string {
   return createHash('sha256')
     .update(JSON.stringify(f.topology))
     .update(JSON.stringify(f.weightSpecs))

@@ -3,12 +3,11 @@
  * directories are the truth; the index makes listing and filtering fast and can be rebuilt.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { ioError, sqliteAsErrno } from './faults.js';
-import { INDEX_FILE } from './names.js';
+import { openReadOnly } from './index-read.js';
 
 /** What the index records of a run; `corrupt` when reindex found its files damaged. */
 export const INDEXED_STATUSES = ['running', 'finished', 'failed', 'corrupt'] as const;
@@ -220,28 +219,6 @@ const SCHEMA = `
     PRIMARY KEY (run_id, step, name));
   CREATE INDEX IF NOT EXISTS runs_kind ON runs(kind);`;
 
-/**
- * Opens the index without writing anything. A WAL database on a read-only disk cannot be opened in
- * place (SQLite needs its -shm file), so then a private copy in the temp directory is read.
- */
-export function openReadOnly(path: string): [Database.Database, string?] {
-  if (!existsSync(path)) throw Object.assign(new Error(`ENOENT: no such file, ${path}`), { code: 'ENOENT' });
-  try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
-    return [db];
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'SQLITE_CANTOPEN') throw e;
-  }
-  const copy = mkdtempSync(join(tmpdir(), 'sprig-index-'));
-  for (const ext of ['', '-wal'])
-    if (existsSync(path + ext)) copyFileSync(path + ext, join(copy, INDEX_FILE + ext));
-  const db = new Database(join(copy, INDEX_FILE));
-  db.pragma('query_only = ON');
-  return [db, copy];
-}
-
 const hasRunsTable = (db: Database.Database) =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() !== undefined;
 
@@ -260,8 +237,13 @@ export function toRow(r: Record<string, string>, root: string): RunRow {
   };
 }
 
+/** What queryMetrics uses of a connection, by shape: the public types need no @types/better-sqlite3. */
+interface Queryable {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+}
+
 /** A run's metrics in step order (shared with the dashboard's read-only connection). */
-export function queryMetrics(db: Database.Database, runId: string): MetricRow[] {
+export function queryMetrics(db: Queryable, runId: string): MetricRow[] {
   return (
     db
       .prepare('SELECT run_id, step, name, value FROM metrics WHERE run_id = ? ORDER BY step, name')
