@@ -7,6 +7,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CLI = ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')];
 
+/** Flags of a tiny, quiet training run on synthetic data: the stores' tests train it many times. */
+export const TINY_TRAIN = [
+  '--dataset',
+  'synthetic',
+  '--model',
+  'mlp_16',
+  '--train-steps',
+  '2ep',
+  '--batch-size',
+  '32',
+  '--quiet',
+];
+
 export function tempRoot(prefix = 'sprig-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -18,19 +18,7 @@ import {
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serveDashboard } from '../src/dashboard/server.js';
-import { killWhen, sprig, sprigJson, tempRoot } from './helpers.js';
-
-const TINY = [
-  '--dataset',
-  'synthetic',
-  '--model',
-  'mlp_16',
-  '--train-steps',
-  '2ep',
-  '--batch-size',
-  '32',
-  '--quiet',
-];
+import { killWhen, sprig, sprigJson, tempRoot, TINY_TRAIN } from './helpers.js';
 
 interface Trained {
   runId: string;
@@ -40,7 +28,7 @@ interface Trained {
 }
 
 const train = (root: string, extra: string[] = []) =>
-  sprigJson<Trained>(['train', ...TINY, ...extra, '--root', root]);
+  sprigJson<Trained>(['train', ...TINY_TRAIN, ...extra, '--root', root]);
 
 /** Flips one bit of the byte at `at` (negative: from the end): an exponent bit of a float32. */
 function flipBit(path: string, at: number): void {
@@ -98,7 +86,7 @@ test('flipped bits in weights.bin: corrupt in runs, show, verify and the dashboa
   );
 
   // A re-run does not return the damaged run as finished: it stops, naming the fix.
-  const again = sprig(['train', ...TINY, '--root', root]);
+  const again = sprig(['train', ...TINY_TRAIN, '--root', root]);
   assert.equal(again.status, 2);
   assert.match(
     again.stderr,
@@ -299,7 +287,7 @@ test('an index without its runs table (copied without its -wal) is rebuilt from 
     [run.runId],
   );
   tableless();
-  const again = sprig(['train', ...TINY, '--root', root, '--json']); // a writer rebuilds it in place
+  const again = sprig(['train', ...TINY_TRAIN, '--root', root, '--json']); // a writer rebuilds it in place
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /index\.sqlite has no runs table; rebuilding it/);
   assert.equal(listed(root).get(run.runId)?.status, 'finished');
@@ -307,7 +295,7 @@ test('an index without its runs table (copied without its -wal) is rebuilt from 
 
 test('a truncated masks.bin is named with its path and a fix a user can run, which works', () => {
   const root = tempRoot();
-  const args = ['lottery', ...TINY, '--levels', '1', '--root', root];
+  const args = ['lottery', ...TINY_TRAIN, '--levels', '1', '--root', root];
   const first = sprigJson<{ runId: string }>(args);
   const masks = join(root, first.runId, 'replicate_0', 'level_1', 'masks.bin');
   const good = readFileSync(masks);
@@ -357,7 +345,7 @@ test('hparams.json is checked against the run id, also in a run stored before ma
   const run = train(root, ['--lr', '0.05']);
   const dst = sprigJson<{ runId: string; runDir: string }>([
     'dst',
-    ...TINY,
+    ...TINY_TRAIN,
     '--sparsity',
     '0.5',
     '--root',

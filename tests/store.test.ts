@@ -6,7 +6,7 @@ import { canonical, trainHparamsSchema, validate } from '../src/experiments/hpar
 import { train } from '../src/experiments/kinds/train.js';
 import { RunStore } from '../src/store/store.js';
 import { SprigError } from '../src/util/errors.js';
-import { sprig, sprigJson, tempRoot } from './helpers.js';
+import { sprig, sprigJson, tempRoot, TINY_TRAIN } from './helpers.js';
 
 test('run ids are pinned hashes of the non-default hyperparameters', () => {
   const id = (v: unknown) => train.identify(v).runId;
@@ -49,29 +49,17 @@ test('a store that is not writable is refused with the fix', () => {
   assert.match(r.stderr, /not writable/);
 });
 
-const tiny = [
-  '--dataset',
-  'synthetic',
-  '--model',
-  'mlp_16',
-  '--train-steps',
-  '2ep',
-  '--batch-size',
-  '32',
-  '--quiet',
-];
-
 test('a finished run re-run trains nothing and returns its stored result; runs and show list it', () => {
   const root = tempRoot();
   const first = sprigJson<{ runId: string; runDir: string; cached: boolean; testAccuracy: number }>([
     'train',
-    ...tiny,
+    ...TINY_TRAIN,
     '--root',
     root,
   ]);
   assert.equal(first.cached, false);
   const before = readFileSync(join(first.runDir, 'result.json'), 'utf8');
-  const again = sprigJson<typeof first>(['train', ...tiny, '--root', root]);
+  const again = sprigJson<typeof first>(['train', ...TINY_TRAIN, '--root', root]);
   // cached, and its stored result untouched: no timing needed to show nothing trained
   assert.equal(again.cached, true);
   assert.equal(again.testAccuracy, first.testAccuracy);
@@ -99,9 +87,9 @@ test('bad input gets a clear error and exit code 2', () => {
       /unknown model 'nope'[\s\S]*mnist_lenet_300_100/,
     ],
     [['train', '--dataset', 'imagenet'], /unknown dataset 'imagenet'[\s\S]*fashion_mnist/],
-    [['train', ...tiny, '--batch-size', '100000'], /batch size 100000 is larger/],
+    [['train', ...TINY_TRAIN, '--batch-size', '100000'], /batch size 100000 is larger/],
     [['train', '--dataset', 'mnist'], /--data-dir/],
-    [['train', ...tiny, '--train-steps', 'soon'], /training\.trainSteps/],
+    [['train', ...TINY_TRAIN, '--train-steps', 'soon'], /training\.trainSteps/],
   ];
   for (const [args, re] of cases) {
     const r = sprig([...args, '--root', root]);
