@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tCdf, tQuantile } from '../src/util/student-t.js';
 import { kendallTau } from '../src/util/stats.js';
-import { claim, interval95, overall, paired, verdictOf } from '../src/reproduce/claims.js';
+import { claim, collapsed, interval95, overall, paired, verdictOf } from '../src/reproduce/claims.js';
 import { parseSeeds } from '../src/cli/reproduce.js';
 
 const near = (a: number, b: number, tol: number, what: string) =>
@@ -56,6 +56,21 @@ test('verdicts: holds above the margin, fails below it, not shown when the inter
   assert.equal(overall([claim('a', [2, 3, 4]), c]), 'not shown');
   assert.equal(overall([claim('a', [2, 3, 4]), claim('b', [-2, -3, -4])]), 'fails');
   assert.equal(overall([claim('a', [2, 3, 4])]), 'holds');
+});
+
+test('a collapsed arm voids its claims: chance accuracy on a seed makes the verdict not shown', () => {
+  // seeds 1 and 2 at chance (10 % of 10 classes, within 1 pp); seed 0 trained
+  assert.equal(
+    collapsed('KD ticket', [0.801, 0.1, 0.109], [0, 1, 2], 10),
+    'KD ticket stayed at chance (10 %) on seeds 1, 2: its training collapsed',
+  );
+  assert.equal(collapsed('KD ticket', [0.801, 0.111, 0.85], [0, 1, 2], 10), undefined);
+  // a clear "fails" interval becomes "not shown" with the caveat kept for the report
+  const c = claim('KD beats rewinding', [-0.09, -0.1, -0.11], { caveat: 'KD ticket stayed at chance' });
+  assert.equal(claim('KD beats rewinding', [-0.09, -0.1, -0.11]).verdict, 'fails');
+  assert.equal(c.verdict, 'not shown');
+  assert.equal(c.caveat, 'KD ticket stayed at chance');
+  assert.equal(claim('x', [1, 2, 3]).caveat, undefined);
 });
 
 test("Kendall's τ-b by hand: same order 1, reversed −1, one swapped pair of four 4/6", () => {

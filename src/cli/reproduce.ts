@@ -76,7 +76,9 @@ export function register(program: Command): void {
           `${paper.title}`,
           `claim: ${paper.claim}`,
           `seeds: ${seeds.join(', ')}`,
-          ...report.checks.map((c) => `  ${c.verdict}: ${c.what}: ${intervalText(c)}`),
+          ...report.checks.map(
+            (c) => `  ${c.verdict}: ${c.what}: ${intervalText(c)}${c.caveat ? ` (${c.caveat})` : ''}`,
+          ),
           `verdict at this scale: ${report.verdict} (${report.wallSeconds.toFixed(0)} s)`,
           `report: ${files[0]}`,
         ].join('\n'),

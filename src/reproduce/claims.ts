@@ -24,13 +24,42 @@ export function verdictOf([lo, hi]: [number, number], margin: number): Verdict {
 
 /**
  * The claim "the per-seed differences are above `margin` on average", stated as `what`; `pp`: the
- * differences are accuracies or errors, printed in percentage points.
+ * differences are accuracies or errors, printed in percentage points. A `caveat` (an arm that did not
+ * train, say) makes the verdict `not shown` whatever the interval: such differences test nothing.
  */
-export function claim(what: string, diffs: number[], opts: { margin?: number; pp?: boolean } = {}): Check {
+export function claim(
+  what: string,
+  diffs: number[],
+  opts: { margin?: number; pp?: boolean; caveat?: string } = {},
+): Check {
   const margin = opts.margin ?? 0;
   const interval = interval95(diffs);
-  const verdict = verdictOf(interval, margin);
-  return { what, diffs, mean: meanStd(diffs).mean, interval, margin, pp: opts.pp ?? true, verdict };
+  const verdict = opts.caveat ? 'not shown' : verdictOf(interval, margin);
+  const check: Check = {
+    what,
+    diffs,
+    mean: meanStd(diffs).mean,
+    interval,
+    margin,
+    pp: opts.pp ?? true,
+    verdict,
+  };
+  return opts.caveat ? { ...check, caveat: opts.caveat } : check;
+}
+
+/**
+ * Which seeds of an arm ended at chance accuracy (within 1 pp of 1 / classes): its training collapsed,
+ * so a comparison with it says nothing about the claim. `undefined` when none did.
+ */
+export function collapsed(
+  arm: string,
+  accuracies: number[],
+  seeds: number[],
+  classes: number,
+): string | undefined {
+  const at = seeds.filter((_, i) => accuracies[i]! <= 1 / classes + 0.01);
+  if (at.length === 0) return undefined;
+  return `${arm} stayed at chance (${(100 / classes).toFixed(0)} %) on seed${at.length > 1 ? 's' : ''} ${at.join(', ')}: its training collapsed`;
 }
 
 /** Per-seed a − b: the paired differences of two arms measured on the same seeds. */

@@ -9,7 +9,8 @@
  */
 import type { LotteryResult } from '../experiments/lottery.js';
 import { createModel } from '../models/registry.js';
-import { claim, paired } from './claims.js';
+import { datasetInfo } from '../data/registry.js';
+import { claim, collapsed, paired } from './claims.js';
 import { series, sparsityChart } from './figures.js';
 import { accuracyOver, datasetOf, lotteryArms, lotteryPerSeed, perSeed, QUICK_MODEL } from './common.js';
 import { pct, pctPm } from './stats.js';
@@ -53,8 +54,8 @@ function settings(ctx: ReproContext) {
   return { hparams, plan };
 }
 
-/** The paper's comparisons at each sparsity, paired over seeds. */
-function checks(rs: LotteryResult[], sparsities: number[]): Check[] {
+/** The paper's comparisons at each sparsity, paired over seeds; an arm that collapsed voids its claims. */
+function checks(rs: LotteryResult[], sparsities: number[], seeds: number[], classes: number): Check[] {
   const dense = perSeed(rs, (r) => r.levels[0]!);
   const at = (i: number, b: string) => perSeed(rs, (r) => r.oneShot[i]!, b);
   const bestTaught = dense.map((_, s) =>
@@ -66,7 +67,13 @@ function checks(rs: LotteryResult[], sparsities: number[]): Check[] {
       paired(dense, bestTaught),
     ),
     ...sparsities.flatMap((sp, i) => {
-      const [lt, rw, kd, kdr] = ['', 'rewind', 'kd', 'kd_rewind'].map((b) => at(i, b)) as [
+      const acc = Object.fromEntries(ARMS.map((a) => [a.branch, at(i, a.branch)]));
+      const caveat = (...branches: string[]) =>
+        branches
+          .map((b) => collapsed(ARMS.find((a) => a.branch === b)!.arm, acc[b]!, seeds, classes))
+          .filter((c) => c !== undefined)
+          .join('; ') || undefined;
+      const [lt, rw, kd, kdr] = ['', 'rewind', 'kd', 'kd_rewind'].map((b) => acc[b]!) as [
         number[],
         number[],
         number[],
@@ -77,17 +84,18 @@ function checks(rs: LotteryResult[], sparsities: number[]): Check[] {
         claim(
           `at ${s}, the KD ticket is on par with or better than rewinding (KD − rewinding, margin −0.5 pp)`,
           paired(kd, rw),
-          {
-            margin: -0.005,
-          },
+          { margin: -0.005, caveat: caveat('kd', 'rewind') },
         ),
-        claim(`at ${s}, the KD ticket beats the lottery ticket (KD − θ0 ticket)`, paired(kd, lt)),
+        claim(`at ${s}, the KD ticket beats the lottery ticket (KD − θ0 ticket)`, paired(kd, lt), {
+          caveat: caveat('kd', ''),
+        }),
         claim(
           `at ${s}, KD rewinding beats both the KD ticket and rewinding (KD rewinding − the better of them)`,
           paired(
             kdr,
             kd.map((x, j) => Math.max(x, rw[j]!)),
           ),
+          { caveat: caveat('kd_rewind', 'rewind') },
         ),
       ];
     }),
@@ -126,7 +134,7 @@ function run(ctx: ReproContext): Outcome {
         ),
       },
     ],
-    checks: checks(rs, sp),
+    checks: checks(rs, sp, ctx.seeds, datasetInfo(hparams.dataset.name).numClasses),
     arms: sp.flatMap((s, i) =>
       lotteryArms(ctx, rs, plan, { tag: pct(s, 0), point: (r) => r.oneShot[i]! }, ARMS),
     ),

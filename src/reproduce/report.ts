@@ -16,7 +16,7 @@ function markdownTable(t: Table): string {
 function checkLines(r: Report): string[] {
   return r.checks.map(
     (c) =>
-      `- **${c.verdict}**: ${c.what}. Per seed (${r.seeds.join(', ')}): ${diffsText(c)}; mean and 95 % t interval ${intervalText(c)}, claim: above ${c.pp ? `${+(c.margin * 100).toFixed(2)} pp` : c.margin}.`,
+      `- **${c.verdict}**: ${c.what}. Per seed (${r.seeds.join(', ')}): ${diffsText(c)}; mean and 95 % t interval ${intervalText(c)}, claim: above ${c.pp ? `${+(c.margin * 100).toFixed(2)} pp` : c.margin}.${c.caveat ? ` Not a test of the claim: ${c.caveat}.` : ''}`,
   );
 }
 

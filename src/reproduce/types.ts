@@ -52,6 +52,8 @@ export interface Check {
   /** Accuracies or errors: printed in percentage points. */
   pp: boolean;
   verdict: Verdict;
+  /** Why the verdict cannot test the claim although the interval might (e.g. an arm's training collapsed). */
+  caveat?: string;
 }
 
 /**
