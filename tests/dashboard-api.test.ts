@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { sprig, sprigJson, tempRoot } from './helpers.js';
@@ -162,6 +162,48 @@ test('API: runs, one run, its metrics and curves; nothing in the store changes',
     reader.close();
   }
   assert.equal(digest(store.root), before, 'the dashboard wrote nothing to the store');
+});
+
+test('API: a corrupt run is corrupt with the fix `sprig runs` prints, also when caught only by its id', async () => {
+  const root = join(tempRoot('sprig-dash-corrupt-'), 'runs');
+  cpSync(store.root, root, { recursive: true }); // the index's paths are relative: the copy is a store
+  const [flipped, edited] = store.runs.map((r) => join(root, r.runId));
+  const weights = readFileSync(join(flipped!, 'weights.bin'));
+  weights[weights.length - 1]! ^= 0x40;
+  writeFileSync(join(flipped!, 'weights.bin'), weights);
+  // no manifest (a store from before checksums): only hashing hparams.json against the id catches the edit
+  unlinkSync(join(edited!, 'manifest.json'));
+  const hp = join(edited!, 'hparams.json');
+  writeFileSync(
+    hp,
+    readFileSync(hp, 'utf8').replace(/"lr": ([0-9.]+)/, (_, lr) => `"lr": ${Number(lr) * 2}`),
+  );
+  const cli = sprig(['runs', '--root', root]).stdout;
+  const reader = new StoreReader(root);
+  const app = createDashboard(reader);
+  try {
+    const get = async (url: string) => (await app.inject({ method: 'GET', url })).json();
+    const rows = new Map((await get('/api/runs')).runs.map((r: { runId: string }) => [r.runId, r])) as Map<
+      string,
+      { status: string; fix: string | null }
+    >;
+    for (const r of store.runs) {
+      const row = rows.get(r.runId)!;
+      assert.equal(row.status, 'corrupt', r.runId);
+      assert.match(
+        row.fix ?? '',
+        new RegExp(`sprig verify --move-aside --root ${root}\`, then run the command`),
+      );
+      assert.ok(cli.includes(`fix: ${row.fix}`), 'the same line as `sprig runs`');
+      const one = await get(`/api/runs/${r.runId}`);
+      assert.deepEqual([one.status, one.fix], [row.status, row.fix]);
+    }
+    assert.equal(rows.get(LOTTERY)?.fix, null, 'a finished run has no fix');
+    assert.equal((await get('/api/runs?status=corrupt')).runs.length, 2);
+  } finally {
+    await app.close();
+    reader.close();
+  }
 });
 
 test('serve: a clear error for a store without an index, and for a taken port', async () => {

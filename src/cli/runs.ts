@@ -6,7 +6,7 @@ import { RUN_STATUSES, type MetricRow, type RunRow } from '../store/index-db.js'
 import type { RunRecord } from '../store/artifacts.js';
 import { checkRun, type RunCheck } from '../store/verify.js';
 import { identifyStored } from '../experiments/stored-identity.js';
-import { retrainFix } from '../store/faults.js';
+import { statusFix } from '../store/status.js';
 import { SprigError, unknownName } from '../util/errors.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit, pct, table } from './output.js';
@@ -16,17 +16,6 @@ import { StoreReader } from '../dashboard/reader.js';
 export function readStore(root: string): RunStore {
   checkStoreRoot(resolve(root));
   return new RunStore(root, { readOnly: true, identify: identifyStored });
-}
-
-/** What to do about a run in this status (none for the ordinary ones). */
-function statusFix(status: RunRow['status'], root: string): string | undefined {
-  if (status === 'interrupted')
-    return 'its process is gone; run the same command again to resume it from its last checkpoint';
-  if (status === 'corrupt')
-    return `its files fail their check (\`sprig verify --root ${root}\` names them); ${retrainFix(root)}`;
-  if (status === 'missing')
-    return `its directory is gone; run the command that made it again to train it, or \`sprig reindex --root ${root}\` to drop it`;
-  return undefined;
 }
 
 export function register(program: Command): void {

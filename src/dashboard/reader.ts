@@ -11,6 +11,7 @@ import { queryMetrics, toRow, type MetricRow, type RunRow } from '../store/index
 import { openReadOnly } from '../store/index-read.js';
 import { artifactPath, BOOKKEEPING, FILES, INDEX_FILE, readJson } from '../store/artifacts.js';
 import { shownStatus } from '../store/status.js';
+import { identifyStored } from '../experiments/stored-identity.js';
 import { ioError, sqliteAsErrno } from '../store/faults.js';
 import { SprigError } from '../util/errors.js';
 /** Extra JSON files bigger than this are listed but not parsed (they would stall the page). */
@@ -111,8 +112,11 @@ export class StoreReader {
 
   private row = (r: Record<string, string>): RunRow => toRow(r, this.root);
 
-  /** The status its directory and owner's lock say (a dead owner's run is `interrupted`). */
-  private live = (row: RunRow): RunRow => ({ ...row, status: shownStatus(row, this.dir(row)) });
+  /** The status its directory, files and owner's lock say, as `sprig runs` shows it (a dead owner's run is `interrupted`). */
+  private live = (row: RunRow): RunRow => ({
+    ...row,
+    status: shownStatus(row, this.dir(row), identifyStored),
+  });
 
   findByPrefix(prefix: string): RunRow[] {
     const rows = (

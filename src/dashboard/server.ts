@@ -26,6 +26,7 @@ import { columnsFor, columnValue, runLabel, tableColumns, uniqueLabels } from '.
 import { seedlessKey } from '../figures/groups.js';
 import type { RunRow } from '../store/index-db.js';
 import { FILES } from '../store/artifacts.js';
+import { statusFix } from '../store/status.js';
 
 export interface DashboardOptions {
   root: string;
@@ -54,7 +55,7 @@ export function allowedHost(listen: string): (name: string) => boolean {
 }
 
 /** A run row as the runs table shows it: readable label, hyperparameter columns of its kind. */
-function tableRow(r: RunRow, sweepNames: Map<string, string> = new Map()) {
+function tableRow(r: RunRow, root: string, sweepNames: Map<string, string> = new Map()) {
   // `sprig sweep` records which sweeps a run belongs to (reader.list); the table filters and groups on them.
   const sweeps = (r as { sweeps?: string[] }).sweeps ?? [];
   const columns = Object.fromEntries(columnsFor(r.kind).map((c) => [c.key, columnValue(r, c)]));
@@ -64,6 +65,8 @@ function tableRow(r: RunRow, sweepNames: Map<string, string> = new Map()) {
   return {
     ...r,
     label: runLabel(r),
+    // what to do about a corrupt, interrupted or missing run: the line `sprig runs` prints
+    fix: statusFix(r.status, root) ?? null,
     columns,
     sweeps,
     // Runs a group may pool: equal in everything but the seed.
@@ -140,14 +143,18 @@ function runRoutes(app: FastifyInstance, reader: StoreReader): void {
       sweep: q.sweep || undefined,
     });
     const names = reader.sweepNames();
-    return { root: reader.root, runs: runs.map((r) => tableRow(r, names)), columns: columnDefs(runs) };
+    return {
+      root: reader.root,
+      runs: runs.map((r) => tableRow(r, reader.root, names)),
+      columns: columnDefs(runs),
+    };
   });
   app.get('/api/runs/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(reader, id));
     return {
-      ...tableRow(run),
+      ...tableRow(run, reader.root),
       root: reader.root,
       dir: reader.dir(run) ?? null,
       files: reader.files(run),
@@ -218,7 +225,7 @@ function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
     const metric = q.metric ? [compareFigure(reader, rows, q.metric, labels)] : [];
     return {
       root: reader.root,
-      runs: rows.map((r) => ({ ...tableRow(r), label: labels.get(r.runId) })),
+      runs: rows.map((r) => ({ ...tableRow(r, reader.root), label: labels.get(r.runId) })),
       missing,
       figures: rows.length ? [...metric, ...figuresFor(reader, rows, KINDS)] : [],
     };

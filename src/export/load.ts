@@ -7,16 +7,18 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../engine/index.js';
 import { readModelFile } from '../models/layers-model.js';
-import { loadSparseModel, type DecodedModel } from '../loader/index.js';
+import { loadSparseModel, type DecodedModel, type SizeLimits } from '../loader/index.js';
 
 /**
  * A loaded export. Sparse files pass their decoded sparse tensors to `onDecoded`: the hook where the
  * native sparse kernels of the sparse-speed issue (13) will take over the sparse layers in Node;
- * today every layer runs dense on TF.js's CPU backend.
+ * today every layer runs dense on TF.js's CPU backend. A sparse file is checked as the browser
+ * loader checks it, within `limits.maxBytes` (default 256 MiB).
  */
 export async function loadExport(
   path: string,
   onDecoded?: (d: DecodedModel) => void,
+  limits: SizeLimits = {},
 ): Promise<tfl.LayersModel> {
   if (statSync(path).isDirectory()) path = join(path, 'model.json');
   if (path.endsWith('.json')) {
@@ -30,5 +32,5 @@ export async function loadExport(
       }),
     );
   }
-  return loadSparseModel(new Uint8Array(readFileSync(path)), { onDecoded, name: path });
+  return loadSparseModel(new Uint8Array(readFileSync(path)), { onDecoded, name: path, ...limits });
 }

@@ -96,7 +96,7 @@ export function writeExport(
   const bytes = sparseExportOfLayers(prunable, a, { values, int8Scale: o.int8Scale ?? 'channel', metadata });
   const path = /\.[a-z0-9]+$/i.test(o.out) ? o.out : `${o.out}.sprig`;
   const r = sized(path, [write(path, bytes)]);
-  const { manifest } = decodeSparse(bytes, path);
+  const { manifest } = decodeSparse(bytes, path, { maxBytes: Infinity }); // its own bytes: no limit
   const layouts = Object.fromEntries(
     manifest.weights
       .filter((w) => w.layout !== 'dense' || w.values !== 'fp32')

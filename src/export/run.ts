@@ -194,7 +194,7 @@ async function evaluateExport(path: string, run: LoadedRun) {
   const params = Object.fromEntries(vars);
   const ours = predict(model, () => params, dataset.test);
   tf.dispose([...vars.values()]);
-  const lm = await loadExport(path);
+  const lm = await loadExport(path, undefined, { maxBytes: Infinity }); // sprig wrote it just now
   const theirs = predictLayers(lm, pixels01(dataset.test, dataset), model.inputShape, model.numClasses);
   // sprig computes logits (a final softmax belongs to its loss); a model that keeps it outputs probabilities
   const compared = endsInSoftmax(lm) ? 'probabilities' : 'logits';

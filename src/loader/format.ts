@@ -11,16 +11,26 @@
  * stored element, the zeros skipped since the previous one as bytes, where 255 means "skip 255 more
  * and read on". Values are fp32, fp16 (IEEE half) or int8 times a scale (one per tensor, or one per
  * output channel = last axis). The exporter picks the cheaper layout per tensor.
+ *
+ * What a valid file must hold beyond this (sizes that add up, limits) is checked in sizes.ts, before
+ * anything is allocated; the manifest's shape is MANIFEST_SCHEMA below.
  */
+import { z } from 'zod';
+
 export const MAGIC = 'SPRS';
 export const FORMAT_VERSION = 1;
 export const HEADER_BYTES = 20;
 /** Name of the Rescaling layer sprig puts in front of exported models: (x − mean)/std. */
 export const NORMALISATION_LAYER = 'sprig_input_normalization';
 
-export type Layout = 'dense' | 'bitmask' | 'gaps';
-export type ValueFormat = 'fp32' | 'fp16' | 'int8';
-export const VALUE_FORMATS: readonly ValueFormat[] = ['fp32', 'fp16', 'int8'];
+export const LAYOUTS = ['dense', 'bitmask', 'gaps'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+export const VALUE_FORMATS = ['fp32', 'fp16', 'int8'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+/** The manifest's JSON may take this much (a thousand-layer topology takes under 1 MiB). */
+export const MAX_MANIFEST_BYTES = 16 * 2 ** 20;
+/** Most axes a tensor may have (TF.js's own kernels stop at 6). */
+export const MAX_RANK = 8;
 
 export interface TensorEntry {
   /** TF.js weight name, e.g. 'fc1/kernel'. */
@@ -49,6 +59,29 @@ export interface SparseManifest {
   /** Where the model came from (run id, dataset, accuracy, normalisation); informational. */
   metadata?: Record<string, unknown>;
 }
+
+const count = z.int().nonnegative();
+const tensorEntrySchema = z.object({
+  name: z.string().min(1),
+  shape: z.array(count).max(MAX_RANK),
+  layout: z.enum(LAYOUTS),
+  values: z.enum(VALUE_FORMATS),
+  nnz: count,
+  scaleCount: z.int().positive().optional(),
+  offset: count,
+  positionBytes: count,
+  valueBytes: count,
+});
+
+/** The manifest's shape: layouts and value formats from the closed lists above, sizes whole numbers. */
+export const MANIFEST_SCHEMA: z.ZodType<SparseManifest> = z.object({
+  format: z.literal('sprig-sparse'),
+  version: z.literal(FORMAT_VERSION),
+  modelTopology: z.record(z.string(), z.unknown()),
+  weights: z.array(tensorEntrySchema),
+  payloadCrc32: z.int().nonnegative().max(0xffffffff),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** A loader error: what is wrong with which file, and what to do. */
 export class SparseFormatError extends Error {

@@ -9,14 +9,28 @@
  * const model = await loadSparseModel('/models/lenet.sprig');
  * const logits = model.predict(pixels01) as tf.Tensor; // pixels in [0, 1], NHWC
  * ```
+ *
+ * Every file is treated as untrusted: its header, manifest (a schema) and every declared size are
+ * checked against the file before anything is allocated, and a load reads or allocates at most
+ * `maxBytes` of weights (default 256 MiB), so a hostile file or URL ends in a SparseFormatError.
  * @module
  */
 import type { io } from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { decodeSparse, densify, type DecodedModel } from './decode.js';
 import { SparseFormatError, type SparseManifest } from './format.js';
+import { fetchCapped } from './fetch.js';
+import type { SizeLimits } from './sizes.js';
 
-export { decodeSparse, densify, type DecodedModel, type SparseTensor } from './decode.js';
+export {
+  decodeSparse,
+  densify,
+  parseSparse,
+  type DecodedModel,
+  type ParsedSparse,
+  type SparseTensor,
+} from './decode.js';
+export { DEFAULT_MAX_BYTES, type SizeLimits } from './sizes.js';
 export {
   SparseFormatError,
   FORMAT_VERSION,
@@ -30,15 +44,13 @@ export {
 /** A URL (fetched), or the file's bytes. */
 export type SparseSource = string | ArrayBuffer | Uint8Array;
 
-async function bytesOf(source: SparseSource, fetchFn: typeof fetch): Promise<Uint8Array> {
+async function bytesOf(source: SparseSource, opts: LoadOptions): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const r = await fetchFn(source);
-  if (!r.ok) throw new SparseFormatError(`cannot fetch ${source}: HTTP ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
+  return fetchCapped(source, opts.fetch ?? globalThis.fetch, opts.maxBytes);
 }
 
-export interface LoadOptions {
+export interface LoadOptions extends SizeLimits {
   /** What to fetch a URL with (default: the global fetch). */
   fetch?: typeof fetch;
   /** Sees the sparse tensors before they are made dense (e.g. to run them on sparse kernels). */
@@ -76,19 +88,33 @@ export function sparseHandler(source: SparseSource, opts: LoadOptions = {}): io.
   const name = opts.name ?? (typeof source === 'string' ? source : 'the sparse export');
   return {
     load: async () => {
-      const decoded = decodeSparse(await bytesOf(source, opts.fetch ?? globalThis.fetch), name);
+      const decoded = decodeSparse(await bytesOf(source, opts), name, opts);
       opts.onDecoded?.(decoded);
       return artifactsOf(decoded);
     },
   };
 }
 
-/** Loads a sprig sparse export as a tf.LayersModel that takes pixels in [0, 1] and returns logits. */
+/**
+ * Loads a sprig sparse export as a tf.LayersModel that takes pixels in [0, 1] and returns logits.
+ * Any file that is not a valid export (TF.js refusing its topology included) is a SparseFormatError.
+ */
 export async function loadSparseModel(source: SparseSource, opts: LoadOptions = {}): Promise<LayersModel> {
-  return loadLayersModel(sparseHandler(source, opts));
+  try {
+    return await loadLayersModel(sparseHandler(source, opts));
+  } catch (e) {
+    if (e instanceof SparseFormatError) throw e;
+    const name = opts.name ?? (typeof source === 'string' ? source : 'the sparse export');
+    const why = String((e as Error).message)
+      .replace(/\s+/g, ' ')
+      .replace(/[.\s]+$/, ''); // one line
+    throw new SparseFormatError(
+      `TF.js cannot build a model from ${name}: ${why}. Re-export it with \`sprig export RUN --format sparse\`.`,
+    );
+  }
 }
 
-/** Just the manifest (format, layouts, value formats, metadata) of a sparse export's bytes. */
-export function manifestOf(bytes: Uint8Array, source?: string): SparseManifest {
-  return decodeSparse(bytes, source).manifest;
+/** Just the manifest (format, layouts, value formats, metadata) of a sparse export's bytes, checked. */
+export function manifestOf(bytes: Uint8Array, source?: string, limits: SizeLimits = {}): SparseManifest {
+  return decodeSparse(bytes, source, limits).manifest;
 }

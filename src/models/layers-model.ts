@@ -4,13 +4,14 @@
  * and as initialisation either fresh draws (Kaiming, as the zoo) or the file's weights.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { tf } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import { SpecBuilder, batchNorm, conv, dense, initParams, validOut } from './layers.js';
 import { parseTopology, type LayerConfig, type LayerNode, type Topology } from './layers-model-topology.js';
 import type { Model, ParamTensors } from './types.js';
+import { readModelFile, type ModelFile } from './model-file.js';
+
+export { readModelFile, type ModelFile } from './model-file.js';
 
 export { SUPPORTED_LAYERS } from './layers-model-topology.js';
 
@@ -18,19 +19,6 @@ export { SUPPORTED_LAYERS } from './layers-model-topology.js';
 const NORMALISATION_LAYER = 'sprig_input_normalization';
 export const MODEL_INITS = ['fresh', 'from-model'] as const;
 export type ModelInit = (typeof MODEL_INITS)[number];
-
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype?: string;
-  quantization?: unknown;
-}
-
-export interface ModelFile {
-  topology: object;
-  weightSpecs: WeightSpec[];
-  weightData: Uint8Array;
-}
 
 const TOPOLOGY = new WeakMap<Model, object>();
 
@@ -41,31 +29,6 @@ export function layersTopologyOf(m: Model): object | undefined {
 
 /** True for a --model value that names a TF.js model file rather than a zoo model. */
 export const isModelFile = (nameOrPath: string) => nameOrPath.endsWith('.json');
-
-/** model.json and its weight files from disk. */
-export function readModelFile(path: string): ModelFile {
-  let json: {
-    modelTopology?: object;
-    weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
-  };
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new SprigError(
-      `cannot read TF.js model ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'pass the model.json of a TF.js LayersModel (tf.LayersModel.save writes one)',
-    );
-  }
-  if (!json.modelTopology)
-    throw new SprigError(`${path} has no modelTopology`, 'pass the model.json of a TF.js LayersModel');
-  const groups = json.weightsManifest ?? [];
-  const data = Buffer.concat(groups.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(path), p)))));
-  return {
-    topology: json.modelTopology,
-    weightSpecs: groups.flatMap((g) => g.weights),
-    weightData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  };
-}
 
 /** sha256 of model.json and its weight files: the model's identity in run ids. */
 export function modelFileSha256(path: string): string {

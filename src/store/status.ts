@@ -8,6 +8,7 @@ import type { RunRow, RunStatus } from './index-db.js';
 import { ownerAlive } from './owner.js';
 import { checkRun } from './verify.js';
 import type { Identify } from './identity.js';
+import { retrainFix } from './faults.js';
 
 export function shownStatus(
   row: Pick<RunRow, 'status' | 'dir'>,
@@ -23,4 +24,15 @@ export function shownStatus(
   if (row.status === 'running') return ownerAlive(dir) === true ? 'running' : 'interrupted';
   if (row.status === 'finished' && checkRun(dir, identify).state === 'corrupt') return 'corrupt';
   return row.status;
+}
+
+/** What to do about a run in this status (none for the ordinary ones): `runs`, `show` and the dashboard say it. */
+export function statusFix(status: RunStatus, root: string): string | undefined {
+  if (status === 'interrupted')
+    return 'its process is gone; run the same command again to resume it from its last checkpoint';
+  if (status === 'corrupt')
+    return `its files fail their check (\`sprig verify --root ${root}\` names them); ${retrainFix(root)}`;
+  if (status === 'missing')
+    return `its directory is gone; run the command that made it again to train it, or \`sprig reindex --root ${root}\` to drop it`;
+  return undefined;
 }

@@ -210,7 +210,7 @@ async function runsView(params, refreshing) {
       ),
       select(
         'status',
-        ['running', 'finished', 'interrupted', 'failed'].map((s) => [s, s]),
+        ['running', 'finished', 'interrupted', 'failed', 'corrupt', 'missing'].map((s) => [s, s]),
         'any status',
       ),
       sweeps.length
@@ -258,6 +258,7 @@ async function runsView(params, refreshing) {
     filterBox.focus();
     filterBox.setSelectionRange(filterBox.value.length, filterBox.value.length);
   }
+  view.append(...fixNotes(shown));
   if (!shown.length) view.append(el('p', { class: 'muted' }, 'no runs match.'));
   else view.append(listState.group ? groupTable(shown, cols) : runsTable(shown, cols, compareBtn));
   refreshLater(); // the list follows the store: new runs appear, running ones finish
@@ -396,6 +397,20 @@ function kvTable(obj) {
   );
 }
 
+/** One line per status that needs action (corrupt, interrupted, missing): its runs and the fix, as `sprig runs` prints. */
+function fixNotes(runs) {
+  const byStatus = new Map();
+  for (const r of runs) if (r.fix) byStatus.set(r.status, [...(byStatus.get(r.status) ?? []), r]);
+  return [...byStatus].map(([s, rs]) =>
+    el(
+      'p',
+      { class: 'fix', 'data-status': s },
+      status(s),
+      ` ${rs.map((r) => r.runId).join(', ')} · fix: ${rs[0].fix}`,
+    ),
+  );
+}
+
 function childRows(children, depth = 0) {
   return children.flatMap((c) => [
     el(
@@ -417,6 +432,7 @@ async function runView(id) {
   clear();
   view.append(
     el('h1', {}, run.label, ' ', status(run.status)),
+    run.fix ? el('p', { class: 'fix', 'data-status': run.status }, `fix: ${run.fix}`) : '',
     el(
       'p',
       { class: 'muted' },
