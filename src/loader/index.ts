@@ -13,8 +13,10 @@
  */
 import type { io } from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import { decodeSparse, densify, type DecodedModel } from './decode.js';
-import { SparseFormatError, type SparseManifest } from './format.js';
+import { decodeSparse, type DecodedModel } from './decode.js';
+import type { SparseManifest } from './format.js';
+import { artifactsOf } from './artifacts.js';
+import { bytesOf, type SparseSource } from './source.js';
 
 export { decodeSparse, densify, type DecodedModel, type SparseTensor } from './decode.js';
 export {
@@ -26,17 +28,8 @@ export {
   type Layout,
   type ValueFormat,
 } from './format.js';
-
-/** A URL (fetched), or the file's bytes. */
-export type SparseSource = string | ArrayBuffer | Uint8Array;
-
-async function bytesOf(source: SparseSource, fetchFn: typeof fetch): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const r = await fetchFn(source);
-  if (!r.ok) throw new SparseFormatError(`cannot fetch ${source}: HTTP ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
-}
+export { artifactsOf } from './artifacts.js';
+export type { SparseSource } from './source.js';
 
 export interface LoadOptions {
   /** What to fetch a URL with (default: the global fetch). */
@@ -45,27 +38,6 @@ export interface LoadOptions {
   onDecoded?: (d: DecodedModel) => void;
   /** Names the file in errors when the source is bytes. */
   name?: string;
-}
-
-/** The decoded model as TF.js model artifacts (dense float32 weights in TF.js's order). */
-export function artifactsOf(decoded: DecodedModel): io.ModelArtifacts {
-  const { manifest, tensors } = decoded;
-  const total = tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-  const data = new Float32Array(total);
-  let at = 0;
-  for (const t of tensors) {
-    const d = densify(t);
-    data.set(d, at);
-    at += d.length;
-  }
-  return {
-    modelTopology: manifest.modelTopology,
-    format: 'layers-model',
-    generatedBy: 'sprig',
-    weightSpecs: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' as const })),
-    weightData: data.buffer,
-    userDefinedMetadata: { sprig: (manifest.metadata ?? {}) as object },
-  };
 }
 
 /**

@@ -1,0 +1,97 @@
+/**
+ * Layers that move values between positions: the model's input and output (the user's NHWC or
+ * [batch][f] order to and from the runtime's layouts), Flatten, pooling and global average pooling.
+ */
+import type { LayerConfig } from '../../models/layers-model-topology.js';
+import { pairOf, sizeOf, unsupported, window, type Layer } from './layer.js';
+
+/** NHWC examples → planes [c][h][w] per example; [batch][f] → [f][batch]. */
+export function toRuntime(x: Float32Array, y: Float32Array, shape: number[], batch: number): void {
+  if (shape.length === 1) return transpose(x, y, batch, shape[0]!);
+  const [h, w, c] = shape as [number, number, number];
+  const hw = h * w;
+  for (let b = 0; b < batch; b++)
+    for (let p = 0; p < hw; p++)
+      for (let ch = 0; ch < c; ch++) y[(b * c + ch) * hw + p] = x[(b * hw + p) * c + ch]!;
+}
+
+/** The inverse of toRuntime: back to the user's order. */
+export function fromRuntime(x: Float32Array, y: Float32Array, shape: number[], batch: number): void {
+  if (shape.length === 1) return transpose(x, y, shape[0]!, batch);
+  const [h, w, c] = shape as [number, number, number];
+  const hw = h * w;
+  for (let b = 0; b < batch; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let p = 0; p < hw; p++) y[(b * hw + p) * c + ch] = x[(b * c + ch) * hw + p]!;
+}
+
+/** [rows][cols] → [cols][rows]. */
+function transpose(x: Float32Array, y: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) y[c * rows + r] = x[r * cols + c]!;
+}
+
+/** Keras Flatten: an image's features in (h, w, c) order, as a vector [f][batch]. */
+export function flattenLayer(x: number[]): Layer {
+  const f = sizeOf(x);
+  return {
+    shape: [f],
+    run({ mem, batch }, [p], y) {
+      const src = mem.f32(p!, f * batch);
+      const dst = mem.f32(y, f * batch);
+      if (x.length === 1) return dst.set(src);
+      const [hw, c] = [x[0]! * x[1]!, x[2]!];
+      for (let b = 0; b < batch; b++)
+        for (let ch = 0; ch < c; ch++)
+          for (let p = 0; p < hw; p++) dst[(p * c + ch) * batch + b] = src[(b * c + ch) * hw + p]!;
+    },
+  };
+}
+
+export function globalAveragePoolLayer(layer: string, x: number[]): Layer {
+  if (x.length !== 3) throw unsupported(layer, `global pooling of a rank-${x.length} input`);
+  const [hw, c] = [x[0]! * x[1]!, x[2]!];
+  return {
+    shape: [c],
+    run({ mem, batch }, [p], y) {
+      const src = mem.f32(p!, hw * c * batch);
+      const dst = mem.f32(y, c * batch);
+      for (let b = 0; b < batch; b++)
+        for (let ch = 0; ch < c; ch++) {
+          let s = 0;
+          for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) s += src[i]!;
+          dst[ch * batch + b] = s / hw;
+        }
+    },
+  };
+}
+
+/** Max or average pooling; 'same' windows at the border count only the positions inside (as TF.js). */
+export function poolLayer(layer: string, c: LayerConfig, x: number[], max: boolean): Layer {
+  if (x.length !== 3) throw unsupported(layer, `pooling of a rank-${x.length} input`);
+  const [kh, kw] = pairOf(c.pool_size, 2);
+  const [sh, sw] = c.strides == null ? [kh, kw] : pairOf(c.strides, 1);
+  const [h, w, ch] = x as [number, number, number];
+  const rows = window(h, kh, sh, c.padding);
+  const cols = window(w, kw, sw, c.padding);
+  const [ho, wo] = [rows.out, cols.out];
+  return {
+    shape: [ho, wo, ch],
+    run({ mem, batch }, [p], y) {
+      const src = mem.f32(p!, h * w * ch * batch);
+      const dst = mem.f32(y, ho * wo * ch * batch);
+      for (let plane = 0; plane < batch * ch; plane++)
+        for (let r = 0; r < ho; r++)
+          for (let q = 0; q < wo; q++) {
+            const [r0, q0] = [r * sh - rows.before, q * sw - cols.before];
+            let acc = max ? -Infinity : 0;
+            let n = 0;
+            for (let i = Math.max(r0, 0); i < Math.min(r0 + kh, h); i++)
+              for (let j = Math.max(q0, 0); j < Math.min(q0 + kw, w); j++, n++) {
+                const v = src[(plane * h + i) * w + j]!;
+                acc = max ? Math.max(acc, v) : acc + v;
+              }
+            dst[(plane * ho + r) * wo + q] = max ? acc : acc / n;
+          }
+    },
+  };
+}
