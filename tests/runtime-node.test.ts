@@ -53,7 +53,7 @@ for (const [name, shape, values] of CASES)
     assert.deepEqual(model.inputShape, shape);
     assert.deepEqual(model.outputShape, [10]);
     const rng = new Rng(3);
-    for (const n of [1, 5, 1]) {
+    for (const n of [1, 23]) {
       const x = Float32Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => rng.next());
       assertClose(model.predict(x), await tfjsLogits(bytes, x, [n, ...shape]), `${name} batch ${n}`);
     }
