@@ -39,7 +39,9 @@ function serve(files: Files): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const f = files[path];
-    const type = TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream';
+    const type = path.endsWith('/')
+      ? TYPES.html
+      : (TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream');
     res.writeHead(f === undefined ? 404 : 200, { 'content-type': f === undefined ? 'text/plain' : type });
     res.end(f ?? 'not found');
   }).listen(0, '127.0.0.1');

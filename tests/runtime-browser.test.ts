@@ -103,7 +103,7 @@ test(
               new Float32Array(x),
               shape,
             ),
-          [Array.from(x), [n, 28, 28, 1]] as const,
+          [Array.from(x), [n, 28, 28, 1]] as [number[], number[]],
         )) as Got;
         close(got.sparse, node, `${path} runtime`);
         assert.deepEqual(

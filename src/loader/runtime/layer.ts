@@ -20,6 +20,15 @@ export interface Layer {
   scratch?: (batch: number) => number;
   /** Computes the output at `out` from the inputs at `ins` (byte pointers into the kernels' memory). */
   run(c: RunContext, ins: number[], out: number, scratch: number): void;
+  /** A per-channel x·scale + shift (the input step can apply it while it copies the input). */
+  affine?: Affine;
+  /** A Flatten (the input step can write the input flat at once). */
+  flatten?: true;
+}
+
+export interface Affine {
+  scale: Float32Array;
+  shift: Float32Array;
 }
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

@@ -4,7 +4,7 @@ import type { LayerConfig } from '../../models/layers-model-topology.js';
 import { activationOf } from './activation.js';
 import { csrOf, type Csr } from './csr.js';
 import { pairOf, sizeOf, unsupported, window, type Layer } from './layer.js';
-import type { Arena } from './wasm.js';
+import { READ_SLACK, type Arena } from './wasm.js';
 
 /** A layer's weights by field ('kernel', 'bias', 'gamma', …). */
 export type LayerWeights = Map<string, SparseTensor>;
@@ -65,7 +65,10 @@ export function convLayer(layer: string, c: LayerConfig, x: number[], w: LayerWe
   const rows = window(h, kh, stride, c.padding);
   const cols = window(wd, kw, stride, c.padding);
   const [ho, wo, hp, wp] = [rows.out, cols.out, h + rows.total, wd + cols.total];
-  const padded = rows.total + cols.total > 0;
+  // unpadded, the kernel reads the previous layer's buffer in place, up to kw + 14 floats past an image
+  const padded = rows.total + cols.total > 0 || kw + 14 > READ_SLACK;
+  const padFloats = padded ? cin * hp * wp + READ_SLACK : 0;
+  const planeFloats = Math.ceil((ho * wp) / 16) * 16 + 16; // one output plane at the padded width
   // offset of tap (dy, dx) of channel ci in one padded image [cin][hp][wp]
   const csr = put(
     mem,
@@ -83,14 +86,28 @@ export function convLayer(layer: string, c: LayerConfig, x: number[], w: LayerWe
   const outBytes = 4 * ho * wo * cout;
   return {
     shape: [ho, wo, cout],
-    ...(padded ? { scratch: () => cin * hp * wp } : {}),
+    scratch: () => padFloats + planeFloats,
     run({ k, mem, batch }, [x], y, scratch) {
       for (let b = 0; b < batch; b++) {
         const img = x! + b * inBytes;
         if (padded) k.pad(img, scratch, cin, h, wd, hp, wp, rows.before, cols.before);
         const src = padded ? scratch : img;
         const dst = y + b * outBytes;
-        if (stride === 1) k.conv_s1(src, dst, csr.rowptr, csr.off, csr.val, bias, cout, ho, wo, wp, relu);
+        if (stride === 1)
+          k.conv_s1(
+            src,
+            dst,
+            scratch + 4 * padFloats,
+            csr.rowptr,
+            csr.off,
+            csr.val,
+            bias,
+            cout,
+            ho,
+            wo,
+            wp,
+            relu,
+          );
         else k.conv_strided(src, dst, csr.rowptr, csr.off, csr.val, bias, cout, ho, wo, wp, stride, relu);
       }
       act.after?.(mem.f32(y, sizeOf([ho, wo, cout]) * batch), [ho, wo, cout], batch);

@@ -5,9 +5,9 @@
 import { parseTopology } from '../../models/layers-model-topology.js';
 import type { DecodedModel } from '../decode.js';
 import { layersOfModel } from './layers.js';
-import { sizeOf, unsupported, type Layer } from './layer.js';
+import { unsupported, type Layer } from './layer.js';
 import type { LayerWeights } from './linear.js';
-import { toRuntime } from './spatial.js';
+import { fuseIntoInput, inputLayer } from './input.js';
 import type { Arena } from './wasm.js';
 
 export interface Step {
@@ -37,17 +37,6 @@ function weightsByLayer(d: DecodedModel): Map<string, LayerWeights> {
   return out;
 }
 
-/** The model's input in the runtime's layout. */
-function inputLayer(shape: number[]): Layer {
-  if (shape.length !== 1 && shape.length !== 3)
-    throw unsupported('input', `an input of rank ${shape.length}`, 'feed images (h, w, c) or flat vectors');
-  return {
-    shape,
-    run: ({ mem, batch }, [x], y) =>
-      toRuntime(mem.f32(x!, sizeOf(shape) * batch), mem.f32(y, sizeOf(shape) * batch), shape, batch),
-  };
-}
-
 /** Plans a decoded model, putting its weights (as CSR where sparse) into `mem`. */
 export function planOf(d: DecodedModel, mem: Arena): Plan {
   const t = parseTopology(d.manifest.modelTopology, (cls) => cls === 'Rescaling');
@@ -66,8 +55,9 @@ export function planOf(d: DecodedModel, mem: Arena): Plan {
     index.set(node.name, steps.length);
     steps.push({ layer, ins, inPlace: 'inPlace' in layer });
   }
+  fuseIntoInput(steps, t.inputShape);
   // a layer may overwrite its input only when it is that input's only reader
-  for (const s of steps) s.inPlace &&= consumers.get(s.ins[0]!) === 1 && s.ins[0]! >= 0;
+  for (const s of steps) s.inPlace = 'inPlace' in s.layer && consumers.get(s.ins[0]!) === 1 && s.ins[0]! >= 0;
   const out = index.get(t.output)!;
   if (out !== steps.length - 1) throw unsupported(t.output, 'a model whose output is not its last layer');
   return { inputShape: t.inputShape, outputShape: steps[out]!.layer.shape, steps };

@@ -20,6 +20,7 @@ function affine(shape: number[], scale: Float32Array, shift: Float32Array): InPl
   return {
     shape,
     inPlace: true,
+    affine: { scale, shift },
     run({ mem, batch }, _ins, y) {
       const v = mem.f32(y, sizeOf(shape) * batch);
       if (shape.length === 3)

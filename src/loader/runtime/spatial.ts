@@ -1,24 +1,15 @@
 /**
- * Layers that move values between positions: the model's input and output (the user's NHWC or
- * [batch][f] order to and from the runtime's layouts), Flatten, pooling and global average pooling.
+ * Layers that move values between positions: Flatten, pooling and global average pooling, and the
+ * model's output back in the user's order (NHWC or [batch][f]).
  */
 import type { LayerConfig } from '../../models/layers-model-topology.js';
 import { pairOf, sizeOf, unsupported, window, type Layer } from './layer.js';
 
-/** NHWC examples → planes [c][h][w] per example; [batch][f] → [f][batch]. */
-export function toRuntime(x: Float32Array, y: Float32Array, shape: number[], batch: number): void {
-  if (shape.length === 1) return transpose(x, y, batch, shape[0]!);
-  const [h, w, c] = shape as [number, number, number];
-  const hw = h * w;
-  for (let b = 0; b < batch; b++)
-    for (let p = 0; p < hw; p++)
-      for (let ch = 0; ch < c; ch++) y[(b * c + ch) * hw + p] = x[(b * hw + p) * c + ch]!;
-}
-
-/** The inverse of toRuntime: back to the user's order. */
+/** Planes [c][h][w] per example → NHWC; [f][batch] → [batch][f]: the user's order. */
 export function fromRuntime(x: Float32Array, y: Float32Array, shape: number[], batch: number): void {
   if (shape.length === 1) return transpose(x, y, shape[0]!, batch);
   const [h, w, c] = shape as [number, number, number];
+  if (c === 1) return y.set(x);
   const hw = h * w;
   for (let b = 0; b < batch; b++)
     for (let ch = 0; ch < c; ch++)
@@ -26,7 +17,8 @@ export function fromRuntime(x: Float32Array, y: Float32Array, shape: number[], b
 }
 
 /** [rows][cols] → [cols][rows]. */
-function transpose(x: Float32Array, y: Float32Array, rows: number, cols: number): void {
+export function transpose(x: Float32Array, y: Float32Array, rows: number, cols: number): void {
+  if (rows === 1 || cols === 1) return y.set(x);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) y[c * rows + r] = x[r * cols + c]!;
 }
 
@@ -35,6 +27,7 @@ export function flattenLayer(x: number[]): Layer {
   const f = sizeOf(x);
   return {
     shape: [f],
+    flatten: true,
     run({ mem, batch }, [p], y) {
       const src = mem.f32(p!, f * batch);
       const dst = mem.f32(y, f * batch);

@@ -22,6 +22,7 @@ export interface Kernels {
   conv_s1(
     x: number,
     y: number,
+    t: number,
     rowptr: number,
     off: number,
     val: number,
@@ -89,6 +90,11 @@ export async function instantiateKernels(): Promise<Kernels> {
 }
 
 const PAGE = 65536;
+/**
+ * Floats left free after every buffer: the stride-1 conv kernel computes whole planes at the padded
+ * width and reads up to kw + 14 floats past its input (into discarded lanes); they must stay in memory.
+ */
+export const READ_SLACK = 64;
 const align16 = (n: number) => (n + 15) & ~15;
 
 /** A bump allocator over the kernels' memory; sizes are in floats (4 bytes), results are byte pointers. */
@@ -99,10 +105,10 @@ export class Arena {
     this.top = align16(Number(k.__heap_base.value));
   }
 
-  /** Room for `floats` 4-byte elements, 16-byte aligned (for SIMD loads); grows the memory if needed. */
+  /** Room for `floats` 4-byte elements (and READ_SLACK more), 16-byte aligned; grows the memory if needed. */
   alloc(floats: number): number {
     const at = this.top;
-    this.top = align16(at + 4 * floats);
+    this.top = align16(at + 4 * (floats + READ_SLACK));
     const have = this.k.memory.buffer.byteLength;
     if (this.top > have) this.k.memory.grow(Math.ceil((this.top - have) / PAGE));
     return at;
