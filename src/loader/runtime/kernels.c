@@ -137,3 +137,29 @@ __attribute__((export_name("pad"))) void pad(const float *x, float *y, int n, in
       for (int c = 0; c < w; c++) dst[c] = src[c];
     }
 }
+
+/*
+ * Max or average pooling of planes [n][h][w] → [n][ho][wo]; windows start at (r*sh - top, c*sw - left)
+ * and are clipped to the plane, so 'same' borders count only the positions inside (as TF.js).
+ */
+__attribute__((export_name("pool"))) void pool(const float *x, float *y, int n, int h, int w, int ho, int wo,
+                                               int kh, int kw, int sh, int sw, int top, int left, int max) {
+  for (int p = 0; p < n; p++, x += h * w)
+    for (int r = 0; r < ho; r++) {
+      int r0 = r * sh - top, r1 = r0 + kh;
+      if (r0 < 0) r0 = 0;
+      if (r1 > h) r1 = h;
+      for (int c = 0; c < wo; c++, y++) {
+        int c0 = c * sw - left, c1 = c0 + kw;
+        if (c0 < 0) c0 = 0;
+        if (c1 > w) c1 = w;
+        float acc = max ? x[r0 * w + c0] : 0.0f;
+        for (int i = r0; i < r1; i++)
+          for (int j = c0; j < c1; j++) {
+            float v = x[i * w + j];
+            acc = max ? (v > acc ? v : acc) : acc + v;
+          }
+        *y = max ? acc : acc / (float)((r1 - r0) * (c1 - c0));
+      }
+    }
+}

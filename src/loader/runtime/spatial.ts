@@ -58,7 +58,7 @@ export function globalAveragePoolLayer(layer: string, x: number[]): Layer {
   };
 }
 
-/** Max or average pooling; 'same' windows at the border count only the positions inside (as TF.js). */
+/** Max or average pooling (in the kernels); 'same' windows at the border count only the positions inside. */
 export function poolLayer(layer: string, c: LayerConfig, x: number[], max: boolean): Layer {
   if (x.length !== 3) throw unsupported(layer, `pooling of a rank-${x.length} input`);
   const [kh, kw] = pairOf(c.pool_size, 2);
@@ -69,22 +69,7 @@ export function poolLayer(layer: string, c: LayerConfig, x: number[], max: boole
   const [ho, wo] = [rows.out, cols.out];
   return {
     shape: [ho, wo, ch],
-    run({ mem, batch }, [p], y) {
-      const src = mem.f32(p!, h * w * ch * batch);
-      const dst = mem.f32(y, ho * wo * ch * batch);
-      for (let plane = 0; plane < batch * ch; plane++)
-        for (let r = 0; r < ho; r++)
-          for (let q = 0; q < wo; q++) {
-            const [r0, q0] = [r * sh - rows.before, q * sw - cols.before];
-            let acc = max ? -Infinity : 0;
-            let n = 0;
-            for (let i = Math.max(r0, 0); i < Math.min(r0 + kh, h); i++)
-              for (let j = Math.max(q0, 0); j < Math.min(q0 + kw, w); j++, n++) {
-                const v = src[(plane * h + i) * w + j]!;
-                acc = max ? Math.max(acc, v) : acc + v;
-              }
-            dst[(plane * ho + r) * wo + q] = max ? acc : acc / n;
-          }
-    },
+    run: ({ k, batch }, [p], y) =>
+      k.pool(p!, y, batch * ch, h, w, ho, wo, kh, kw, sh, sw, rows.before, cols.before, max ? 1 : 0),
   };
 }

@@ -58,6 +58,22 @@ export interface Kernels {
     top: number,
     left: number,
   ): void;
+  pool(
+    x: number,
+    y: number,
+    n: number,
+    h: number,
+    w: number,
+    ho: number,
+    wo: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    max: number,
+  ): void;
   __heap_base: WebAssembly.Global;
 }
 
