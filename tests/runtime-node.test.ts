@@ -79,10 +79,7 @@ async function oddModel(): Promise<tfl.LayersModel> {
   m.setWeights(
     m.weights.map((v) =>
       tf.tensor(
-        Float32Array.from(
-          { length: v.shape.reduce((a, b) => a! * b!, 1)! },
-          () => 0.05 + rng.next(),
-        ),
+        Float32Array.from({ length: v.shape.reduce((a, b) => a! * b!, 1)! }, () => 0.05 + rng.next()),
         v.shape as number[],
       ),
     ),

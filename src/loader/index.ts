@@ -2,6 +2,8 @@
  * `sprig/loader`: loads a sprig sparse export (`sprig export RUN --format sparse`) as a TF.js
  * LayersModel, in the browser or in Node, without sprig's native addon or any Node-only import.
  * It needs `@tensorflow/tfjs-core` with a backend, and `@tensorflow/tfjs-layers`.
+ * To run the model on its sparse weights without TF.js, and in a page without a bundler, use
+ * `sprig/runtime` (runtime/index.ts) or its single-file builds.
  *
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu'; // or webgl
