@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything sprig needs on a fresh Debian machine with Node 20: Debian packages (the
 # Fashion-MNIST dataset, oneDNN/OpenBLAS for the native engine, PyTorch as the benchmark peer,
-# Chromium for the dashboard tests), npm packages, the native addon and the TypeScript build.
+# Chromium for the browser tests, clang + lld for sprig/runtime's WebAssembly kernels), npm
+# packages, the native addon and the TypeScript build.
 # Idempotent: steps already done are skipped quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(dataset-fashion-mnist libdnnl-dev libopenblas-dev python3-torch chromium g++ make python3 redis-server)
+PKGS=(dataset-fashion-mnist libdnnl-dev libopenblas-dev python3-torch chromium g++ make python3 redis-server clang lld)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -1,5 +1,5 @@
 /** Decoder of sprig's sparse format (layout in format.ts). Browser-safe: no Node imports. */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import {
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -43,7 +43,7 @@ export interface ParsedSparse {
   payload: Uint8Array;
 }
 
-function schemaProblems(e: z.ZodError): string {
+function schemaProblems(e: z.core.$ZodError): string {
   const where = (path: PropertyKey[]) =>
     path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('') || 'it';
   const got = (i: z.core.$ZodIssue) =>

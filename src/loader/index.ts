@@ -2,6 +2,8 @@
  * `sprig/loader`: loads a sprig sparse export (`sprig export RUN --format sparse`) as a TF.js
  * LayersModel, in the browser or in Node, without sprig's native addon or any Node-only import.
  * It needs `@tensorflow/tfjs-core` with a backend, and `@tensorflow/tfjs-layers`.
+ * To run the model on its sparse weights without TF.js, and in a page without a bundler, use
+ * `sprig/runtime` (runtime/index.ts) or its single-file builds.
  *
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu'; // or webgl
@@ -17,10 +19,11 @@
  */
 import type { io } from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import { decodeSparse, densify, type DecodedModel } from './decode.js';
+import { decodeSparse, type DecodedModel } from './decode.js';
 import { SparseFormatError, type SparseManifest } from './format.js';
-import { fetchCapped } from './fetch.js';
 import type { SizeLimits } from './sizes.js';
+import { artifactsOf } from './artifacts.js';
+import { bytesOf, type SparseSource } from './source.js';
 
 export {
   decodeSparse,
@@ -40,15 +43,8 @@ export {
   type Layout,
   type ValueFormat,
 } from './format.js';
-
-/** A URL (fetched), or the file's bytes. */
-export type SparseSource = string | ArrayBuffer | Uint8Array;
-
-async function bytesOf(source: SparseSource, opts: LoadOptions): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  return fetchCapped(source, opts.fetch ?? globalThis.fetch, opts.maxBytes);
-}
+export { artifactsOf } from './artifacts.js';
+export type { SparseSource } from './source.js';
 
 export interface LoadOptions extends SizeLimits {
   /** What to fetch a URL with (default: the global fetch). */
@@ -59,27 +55,6 @@ export interface LoadOptions extends SizeLimits {
   name?: string;
 }
 
-/** The decoded model as TF.js model artifacts (dense float32 weights in TF.js's order). */
-export function artifactsOf(decoded: DecodedModel): io.ModelArtifacts {
-  const { manifest, tensors } = decoded;
-  const total = tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-  const data = new Float32Array(total);
-  let at = 0;
-  for (const t of tensors) {
-    const d = densify(t);
-    data.set(d, at);
-    at += d.length;
-  }
-  return {
-    modelTopology: manifest.modelTopology,
-    format: 'layers-model',
-    generatedBy: 'sprig',
-    weightSpecs: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' as const })),
-    weightData: data.buffer,
-    userDefinedMetadata: { sprig: (manifest.metadata ?? {}) as object },
-  };
-}
-
 /**
  * A `tf.io.IOHandler` for a sprig sparse export: `tf.loadLayersModel(sparseHandler(url))`.
  * `onDecoded` sees the sparse tensors before they are made dense (e.g. to run them on sparse kernels).
@@ -88,7 +63,11 @@ export function sparseHandler(source: SparseSource, opts: LoadOptions = {}): io.
   const name = opts.name ?? (typeof source === 'string' ? source : 'the sparse export');
   return {
     load: async () => {
-      const decoded = decodeSparse(await bytesOf(source, opts), name, opts);
+      const decoded = decodeSparse(
+        await bytesOf(source, opts.fetch ?? globalThis.fetch, opts.maxBytes),
+        name,
+        opts,
+      );
       opts.onDecoded?.(decoded);
       return artifactsOf(decoded);
     },
