@@ -351,3 +351,39 @@ test('generic charts: a branch or method keeps its look; seeds of one run share 
   assert.ok(!a!.dashed && b!.dashed, 'the second seed is dashed');
   assert.equal(c!.color, BRANCH_STYLES.reinit!.color);
 });
+
+test("gradflow: the gradient-norm plot marks GMP's pruning and RigL's update windows, a tick per step", async () => {
+  const { gradflowFigures } = await import('../src/figures/gradflow.js');
+  const { GRADFLOW_STYLES } = await import('../src/figures/styles.js');
+  const norm = { steps: [0, 10, 20, 30, 40], total: [1, 0.5, 0.4, 0.3, 0.2] };
+  const report = {
+    runs: ['pruned', 'rigl', 'lottery'].map((run) => ({ run, gradNorm: norm })),
+    updateSteps: { gmp: [10, 15, 20, 25], rigl: [5, 10, 15, 20, 25, 30] },
+  };
+  const fig = gradflowFigures(report, 'g').find((f) => f.id.endsWith(':grad-norm')) as LineFigure;
+  assert.deepEqual(
+    fig.spans?.map((s) => [s.label, s.from, s.to, s.at?.length, s.color]),
+    [
+      ['GMP pruning, steps 10–25', 10, 25, 4, GRADFLOW_STYLES.pruned.color],
+      ['RigL updates, steps 5–30', 5, 30, 6, GRADFLOW_STYLES.rigl.color],
+    ],
+  );
+  const svg = figureSvg(withRanges(fig));
+  assert.deepEqual(
+    [...svg.matchAll(/<g class="span" data-label="([^"]+)" data-events="(\d+)"/g)].map((m) => [m[1], m[2]]),
+    [
+      ['GMP pruning, steps 10–25', '4'],
+      ['RigL updates, steps 5–30', '6'],
+    ],
+  );
+  assert.match(svg, /<text x="[\d.]+" y="[\d.]+">RigL updates, steps 5–30<\/text>/, 'in the legend');
+  // Without RigL runs drawn, no RigL window; a report from before the marks draws none.
+  const noRigl = { ...report, runs: report.runs.filter((r) => r.run !== 'rigl') };
+  const only = gradflowFigures(noRigl, 'g')[0] as LineFigure;
+  assert.deepEqual(
+    only.spans?.map((s) => s.label),
+    ['GMP pruning, steps 10–25'],
+  );
+  const old = gradflowFigures({ runs: report.runs }, 'g')[0] as LineFigure;
+  assert.deepEqual(old.spans, []);
+});

@@ -75,12 +75,15 @@ export function formatValue(v: number | string | null | undefined, unit: Axis['u
 }
 
 /**
- * Sets each axis's range from the data, the ± std bands and the reference lines, so the dashboard
+ * Sets each axis's range from the data, the ± std bands, the reference lines and the marked spans, so the dashboard
  * and the SVG draw the same window (and a one-point run gets a sane one).
  */
 export function withRanges(f: Figure): Figure {
   if (f.type !== 'line') return f;
-  const refs = (a: 'x' | 'y') => (f.refLines ?? []).filter((r) => r.axis === a).map((r) => r.value);
+  const refs = (a: 'x' | 'y') => [
+    ...(f.refLines ?? []).filter((r) => r.axis === a).map((r) => r.value),
+    ...(a === 'x' ? (f.spans ?? []).flatMap((s) => [s.from, s.to]) : []),
+  ];
   const ys = (axis: 'y' | 'y2') =>
     f.series
       .filter((s) => (s.axis ?? 'y') === axis)

@@ -135,6 +135,7 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
   const items = [
     ...fig.series.map((s) => ({ ...s, label: s.label })),
     ...(fig.refLines ?? []).map((r) => ({ label: r.label, color: r.color, dashed: true })),
+    ...(fig.spans ?? []).map((s) => ({ label: s.label, color: s.color, band: true })),
     ...shadeLegend(fig.shade),
   ];
   const f = open(
@@ -145,7 +146,8 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
   );
   const sc = lineScales(f, fig);
   if (sc.y2 && fig.y2) rightAxis(f, sc.y2, fig.y2);
-  // The shaded gap between two series (the bootstrap gap), under everything else.
+  // Marked spans and the shaded gap between two series (the bootstrap gap), under everything else.
+  spansSvg(f, fig, sc.x);
   if (fig.shade) shadeSvg(f, fig, fig.shade, sc);
   for (const s of fig.series) seriesSvg(f, fig, s, sc);
   refLinesSvg(f, fig, sc);
@@ -164,6 +166,7 @@ function lineScales(f: Frame, fig: LineFigure): LineScales {
   const xs = [
     ...fig.series.flatMap((s) => s.x),
     ...(fig.refLines ?? []).filter((r) => r.axis === 'x').map((r) => r.value),
+    ...(fig.spans ?? []).flatMap((s) => [s.from, s.to]),
   ];
   const withBand = (ss: typeof left) =>
     ss.flatMap((s) => s.y.flatMap((v, i) => [v, v + (s.std?.[i] ?? 0), v - (s.std?.[i] ?? 0)]));
@@ -187,6 +190,28 @@ function rightAxis(f: Frame, y2: Scale, axis: Axis): void {
     `<text transform="translate(${width - 14} ${(m.top + height - m.bottom) / 2}) rotate(90)" text-anchor="middle">${esc(axis.label)}</text>`,
     '</g>',
   );
+}
+
+/**
+ * Each span as a light band over the plot's height, and its events as ticks in a lane of their own
+ * along the bottom (lanes stack upwards), so overlapping windows stay apart.
+ */
+function spansSvg(f: Frame, fig: LineFigure, x: Scale): void {
+  const { m, height, out } = f;
+  const bottom = height - m.bottom;
+  (fig.spans ?? []).forEach((s, i) => {
+    const [a, b] = [x(s.from), x(s.to)].sort((p, q) => p - q) as [number, number];
+    const lane = bottom - 3 - i * 9;
+    out.push(
+      `<g class="span" data-label="${esc(s.label)}" data-events="${s.at?.length ?? 0}">`,
+      `<rect x="${r2(a)}" y="${m.top}" width="${r2(Math.max(1, b - a))}" height="${r2(bottom - m.top)}" fill="${s.color}" fill-opacity="0.07"/>`,
+      ...(s.at ?? []).map(
+        (v) =>
+          `<line x1="${r2(x(v))}" x2="${r2(x(v))}" y1="${r2(lane - 6)}" y2="${r2(lane)}" stroke="${s.color}" stroke-width="1.2"/>`,
+      ),
+      '</g>',
+    );
+  });
 }
 
 function shadeLegend(shade: LineFigure['shade']): LegendItem[] {
