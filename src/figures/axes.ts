@@ -97,3 +97,13 @@ export function withRanges(f: Figure): Figure {
     y2: f.y2 ? { ...f.y2, range: domain(ys('y2'), f.y2) } : undefined,
   };
 }
+
+/**
+ * A running run's step axes span the whole planned run, 0 to its last step, so the curve drawn so
+ * far shows how much is left (not a 0–1 axis, or one that grows as the run goes).
+ */
+export function spanPlanned(f: Figure, totalSteps: number): Figure {
+  if (f.type !== 'line' || f.x.log || !/^(step|iteration)/.test(f.x.label)) return f;
+  const [lo, hi] = f.x.range ?? [0, totalSteps];
+  return { ...f, x: { ...f.x, range: [Math.min(lo, 0), Math.max(hi, totalSteps)] } };
+}

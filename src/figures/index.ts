@@ -12,7 +12,7 @@ import { withRanges } from './axes.js';
 import { FILES, type ArtifactName } from '../store/names.js';
 
 export type { Figure } from './types.js';
-export { withRanges } from './axes.js';
+export { spanPlanned, withRanges } from './axes.js';
 export { chartFigure } from './charts.js';
 
 /** What figures need of an experiment kind (experiments/kind.ts): its report file and how to draw it. */
