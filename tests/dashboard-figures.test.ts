@@ -254,6 +254,42 @@ async function drawn(page: Page): Promise<Map<string, number>> {
   return new Map(list);
 }
 
+/** [first word of the label, line colour] of every drawn line (no bands, reference lines or spans) under `sel`. */
+async function lineColours(page: Page, sel: string): Promise<[string, string][]> {
+  return page.$$eval(`${sel} canvas`, (cs) =>
+    cs.flatMap((c) =>
+      (
+        window as unknown as {
+          Chart: {
+            getChart(c: Element): {
+              data: {
+                datasets: {
+                  label: string;
+                  borderColor?: string;
+                  band?: boolean;
+                  ref?: boolean;
+                  span?: boolean;
+                }[];
+              };
+            };
+          };
+        }
+      ).Chart.getChart(c)!
+        .data.datasets.filter((d) => !d.band && !d.ref && !d.span && typeof d.borderColor === 'string')
+        .map((d) => [d.label.split(' ')[0]!, d.borderColor!] as [string, string]),
+    ),
+  );
+}
+
+/** The colours each name was drawn in. */
+function byName(pairs: [string, string][]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [m, c] of pairs) out.set(m, (out.get(m) ?? new Set()).add(c));
+  return out;
+}
+
+const show = (m: Map<string, Set<string>>) => JSON.stringify([...m].map(([k, c]) => [k, [...c]]));
+
 test(
   'dashboard walk-through in Chromium: every figure on its page, grouping over seeds, screenshots',
   { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 180_000 },
@@ -279,7 +315,22 @@ test(
         /sprig-figures-/,
         `${shot}: the store path is shown`,
       );
+      await fitsWidth(shot); // every view of the walk-through, no wider than its viewport
       return drawn(page);
+    };
+    /** Every value of a run page's panels inside its panel: nothing pushed out by a long path or id. */
+    const valuesInPanels = async (what: string) => {
+      const out = await page.$$eval('.panel', (ps) =>
+        ps.flatMap((p) => {
+          const box = p.getBoundingClientRect();
+          const over = p.scrollWidth > p.clientWidth ? [`${p.id} scrolls sideways`] : [];
+          const cells = [...p.querySelectorAll('td, pre')].filter(
+            (c) => c.getBoundingClientRect().right > box.right + 0.5,
+          );
+          return [...over, ...cells.map((c) => `${p.id}: '${c.textContent}' runs past the panel`)];
+        }),
+      );
+      assert.deepEqual(out, [], what);
     };
     const expectFigures = (figs: Map<string, number>, want: string[]) => {
       for (const w of want) {
@@ -291,9 +342,7 @@ test(
 
     // The runs table: readable labels and the kind's columns; grouping by all but the seed.
     await visit('/', 'runs-all');
-    await fitsWidth('all runs');
     await visit('/?kind=dst', 'runs-dst');
-    await fitsWidth('dst runs');
     const heads = await page.$$eval('table#runs th[data-key]', (hs) =>
       hs.map((h) => h.getAttribute('data-key')),
     );
@@ -345,29 +394,16 @@ test(
       'dst:mask-churn',
     ]);
     assert.match(await page.locator('#missing').innerText(), /'nope'/, 'a bad id is dropped with a notice');
-    await fitsWidth('dst compare');
-    // A method keeps its colour across the figures of the page.
-    const colours = await page.$$eval('[data-figure-id^="dst:"] canvas', (cs) =>
-      cs.flatMap((c) =>
-        (
-          window as unknown as {
-            Chart: {
-              getChart(c: Element): {
-                data: { datasets: { label: string; borderColor?: string; band?: boolean; ref?: boolean }[] };
-              };
-            };
-          }
-        ).Chart.getChart(c)!
-          .data.datasets.filter((d) => !d.band && !d.ref && typeof d.borderColor === 'string')
-          .map((d) => [d.label.split(' ')[0]!, d.borderColor!] as [string, string]),
-      ),
-    );
-    const byMethod = new Map<string, Set<string>>();
-    for (const [m, c] of colours) byMethod.set(m, (byMethod.get(m) ?? new Set()).add(c));
-    assert.ok(
-      byMethod.get('rigl')?.size === 1 && byMethod.get('static')?.size === 1,
-      JSON.stringify([...byMethod].map(([m, c]) => [m, [...c]])),
-    );
+    // A method keeps its colour across the DST figures, the mask churn among them.
+    const dstHues = byName(await lineColours(page, '[data-figure-id^="dst:"]'));
+    assert.ok(dstHues.get('rigl')?.size === 1 && dstHues.get('static')?.size === 1, show(dstHues));
+    const rigl = [...dstHues.get('rigl')!][0]!;
+    const churn = byName(await lineColours(page, '[data-figure-id="dst:mask-churn"]'));
+    assert.deepEqual([...(churn.get('rigl') ?? [])], [rigl], `mask churn: ${show(churn)}`);
+    // …and in the compare view's chart of one metric over steps, every seed and sparsity.
+    await visit(`/compare/${dstIds.join(',')}?metric=testAccuracy`, 'dst-compare-metric');
+    const compared = byName(await lineColours(page, '#compare-charts'));
+    assert.deepEqual([...(compared.get('rigl') ?? [])], [rigl], `compare view: ${show(compared)}`);
     expectFigures(await visit(`/run/${ids.lottery}`, 'lottery'), [
       'lottery:accuracy-vs-remaining',
       'lottery:early-stop',
@@ -376,6 +412,22 @@ test(
       (await page.locator('#children').innerText()).includes('reinit level 1 replicate 0'),
       'branches listed',
     );
+    // A branch keeps its colour between the main figure and the secondary ones (early stop, curves).
+    const main = byName(await lineColours(page, '[data-figure-id^="lottery:accuracy-vs-remaining"]'));
+    const secondary = byName(
+      await lineColours(page, '[data-figure-id]:not([data-figure-id^="lottery:accuracy-vs-remaining"])'),
+    );
+    assert.equal(main.get('reinit')?.size, 1, show(main));
+    assert.deepEqual([...(secondary.get('reinit') ?? [])], [...main.get('reinit')!], show(secondary));
+    // Nested level and branch pages keep their long ids and paths inside the result panel.
+    const level = `${ids.lottery}.r0.L1`;
+    await visit(`/run/${level}`, 'lottery-level');
+    await valuesInPanels('level page');
+    const branch = await page.getAttribute('tr[data-child*=".reinit_"] a', 'href');
+    assert.ok(branch, 'the level lists its branch');
+    await visit(branch.slice(1), 'lottery-branch');
+    assert.match(await page.locator('h1').innerText(), /^reinit level 1/);
+    await valuesInPanels('branch page');
     expectFigures(await visit(`/run/${ids.bootstrap}`, 'bootstrap'), [':mlp_32', ':mlp_8', ':ranking']);
     expectFigures(await visit(`/run/${ids.gradflow}`, 'gradflow'), [
       ':grad-norm',

@@ -370,12 +370,18 @@ test("gradflow: the gradient-norm plot marks GMP's pruning and RigL's update win
   );
   const svg = figureSvg(withRanges(fig));
   assert.deepEqual(
-    [...svg.matchAll(/<g class="span" data-label="([^"]+)" data-events="(\d+)"/g)].map((m) => [m[1], m[2]]),
+    [...svg.matchAll(/<g class="span-events" data-label="([^"]+)" data-events="(\d+)"/g)].map((m) => [
+      m[1],
+      m[2],
+    ]),
     [
       ['GMP pruning, steps 10–25', '4'],
       ['RigL updates, steps 5–30', '6'],
     ],
   );
+  assert.equal(svg.match(/<rect class="span"/g)?.length, 2, 'each window shaded');
+  // The ticks come after the lines: no marker hides an event.
+  assert.ok(svg.lastIndexOf('class="series"') < svg.indexOf('class="span-events"'));
   assert.match(svg, /<text x="[\d.]+" y="[\d.]+">RigL updates, steps 5–30<\/text>/, 'in the legend');
   // Without RigL runs drawn, no RigL window; a report from before the marks draws none.
   const noRigl = { ...report, runs: report.runs.filter((r) => r.run !== 'rigl') };

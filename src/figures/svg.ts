@@ -147,9 +147,10 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
   const sc = lineScales(f, fig);
   if (sc.y2 && fig.y2) rightAxis(f, sc.y2, fig.y2);
   // Marked spans and the shaded gap between two series (the bootstrap gap), under everything else.
-  spansSvg(f, fig, sc.x);
+  spansSvg(f, fig, sc.x, 'bands');
   if (fig.shade) shadeSvg(f, fig, fig.shade, sc);
   for (const s of fig.series) seriesSvg(f, fig, s, sc);
+  spansSvg(f, fig, sc.x, 'ticks'); // over the lines: a marker never hides an event
   refLinesSvg(f, fig, sc);
   legend(f, items);
   f.out.push('</svg>');
@@ -193,24 +194,28 @@ function rightAxis(f: Frame, y2: Scale, axis: Axis): void {
 }
 
 /**
- * Each span as a light band over the plot's height, and its events as ticks in a lane of their own
- * along the bottom (lanes stack upwards), so overlapping windows stay apart.
+ * Each span as a light band over the plot's height (drawn first), and its events as ticks in a lane
+ * of their own along the bottom (drawn last; lanes stack upwards), so overlapping windows stay apart.
  */
-function spansSvg(f: Frame, fig: LineFigure, x: Scale): void {
+function spansSvg(f: Frame, fig: LineFigure, x: Scale, part: 'bands' | 'ticks'): void {
   const { m, height, out } = f;
   const bottom = height - m.bottom;
   (fig.spans ?? []).forEach((s, i) => {
     const [a, b] = [x(s.from), x(s.to)].sort((p, q) => p - q) as [number, number];
     const lane = bottom - 3 - i * 9;
-    out.push(
-      `<g class="span" data-label="${esc(s.label)}" data-events="${s.at?.length ?? 0}">`,
-      `<rect x="${r2(a)}" y="${m.top}" width="${r2(Math.max(1, b - a))}" height="${r2(bottom - m.top)}" fill="${s.color}" fill-opacity="0.07"/>`,
-      ...(s.at ?? []).map(
-        (v) =>
-          `<line x1="${r2(x(v))}" x2="${r2(x(v))}" y1="${r2(lane - 6)}" y2="${r2(lane)}" stroke="${s.color}" stroke-width="1.2"/>`,
-      ),
-      '</g>',
-    );
+    if (part === 'bands')
+      out.push(
+        `<rect class="span" data-label="${esc(s.label)}" x="${r2(a)}" y="${m.top}" width="${r2(Math.max(1, b - a))}" height="${r2(bottom - m.top)}" fill="${s.color}" fill-opacity="0.07"/>`,
+      );
+    else
+      out.push(
+        `<g class="span-events" data-label="${esc(s.label)}" data-events="${s.at?.length ?? 0}">`,
+        ...(s.at ?? []).map(
+          (v) =>
+            `<line x1="${r2(x(v))}" x2="${r2(x(v))}" y1="${r2(lane - 6)}" y2="${r2(lane)}" stroke="${s.color}" stroke-width="1.2"/>`,
+        ),
+        '</g>',
+      );
   });
 }
 

@@ -120,21 +120,26 @@ const pointLabels = {
   },
 };
 
-// Marked spans (GMP's pruning window, RigL's updates) behind the data, as the SVG draws them: a
-// light band over the plot's height and a tick per event in a lane along the bottom.
+// Marked spans (GMP's pruning window, RigL's updates), as the SVG draws them: a light band behind
+// the data, and a tick per event in a lane along the bottom, drawn over the data so none is hidden.
+const spanList = (chart) => chart.config.options.plugins.spans?.list ?? [];
 const spans = {
   id: 'spans',
   beforeDatasetsDraw(chart) {
-    const list = chart.config.options.plugins.spans?.list ?? [];
     const { ctx, chartArea: area, scales } = chart;
-    list.forEach((s, i) => {
-      const [a, b] = [scales.x.getPixelForValue(s.from), scales.x.getPixelForValue(s.to)].sort(
-        (p, q) => p - q,
-      );
-      const lane = area.bottom - 3 - i * 9;
+    for (const s of spanList(chart)) {
+      const [a, b] = [s.from, s.to].map((v) => scales.x.getPixelForValue(v)).sort((p, q) => p - q);
       ctx.save();
       ctx.fillStyle = alpha(s.color, 0.07);
       ctx.fillRect(a, area.top, Math.max(1, b - a), area.bottom - area.top);
+      ctx.restore();
+    }
+  },
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea: area, scales } = chart;
+    spanList(chart).forEach((s, i) => {
+      const lane = area.bottom - 3 - i * 9;
+      ctx.save();
       ctx.strokeStyle = s.color;
       ctx.lineWidth = 1.2;
       ctx.beginPath();
