@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sprigAsync, sprigJson, tempRoot } from './helpers.js';
+import { figureKindOf } from '../src/figures/catalog.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.env.SPRIG_TEST_OUTPUT ?? join(tmpdir(), 'sprig-test-output'), 'dashboard');
@@ -124,6 +125,7 @@ test('sprig plot: the DST comparison with error bars over seeds, densities, FLOP
     dir,
   ]);
   const byId = new Map(r.figures.map((f) => [f.id, f]));
+  for (const id of byId.keys()) assert.ok(figureKindOf(id), `${id} is of a listed kind`);
   for (const id of [
     'dst:accuracy-vs-sparsity',
     'dst:accuracy-vs-training-flops',
@@ -175,7 +177,17 @@ test('sprig plot: the DST comparison with error bars over seeds, densities, FLOP
 test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflow overlay and heatmap', () => {
   // Three experiments in one call: each gets its own figures.
   const dir = join(root, 'plots');
-  sprigJson(['plot', ids.lottery!, ids.bootstrap!, ids.gradflow!, '--root', root, '--out-dir', dir]);
+  const drawnIds = sprigJson<{ figures: { id: string }[] }>([
+    'plot',
+    ids.lottery!,
+    ids.bootstrap!,
+    ids.gradflow!,
+    '--root',
+    root,
+    '--out-dir',
+    dir,
+  ]).figures.map((f) => f.id);
+  for (const id of drawnIds) assert.ok(figureKindOf(id), `${id} is of a listed kind`);
   const read = (_: string, id: string) => readFileSync(join(dir, `${id.replace(/:/g, '_')}.svg`), 'utf8');
   const lot = read('lottery', `lottery:accuracy-vs-remaining:${ids.lottery}`);
   assert.equal(count(lot, /class="band"/g), 2, 'IMP and reinit each have a ± std band');
@@ -191,6 +203,7 @@ test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflo
   assert.match(read('bootstrap', `bootstrap:${ids.bootstrap}:ranking`), /Real rank/);
   const gn = read('gradflow', `gradflow:${ids.gradflow}:grad-norm`);
   assert.equal(count(gn, /<g class="series"/g), 7, 'all seven runs (random_mask among them) on one axis');
+  assert.equal(count(gn, /<rect class="span"/g), 2, "GMP's pruning and RigL's update windows marked");
   assert.match(gn, /log scale/);
   const heat = read('gradflow', `gradflow:${ids.gradflow}:disagreement`);
   assert.equal(count(heat, /class="cell"/g), 49);
@@ -316,7 +329,10 @@ test(
         `${shot}: the store path is shown`,
       );
       await fitsWidth(shot); // every view of the walk-through, no wider than its viewport
-      return drawn(page);
+      const figs = await drawn(page);
+      // Every figure is of a kind the catalog lists (and so the docs' gallery shows).
+      for (const id of figs.keys()) assert.ok(figureKindOf(id), `${shot}: ${id} is of no listed kind`);
+      return figs;
     };
     /** Every value of a run page's panels inside its panel: nothing pushed out by a long path or id. */
     const valuesInPanels = async (what: string) => {

@@ -21,7 +21,7 @@ import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
 import { pageProgress } from './progress.js';
 import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
-import { chartFigure, figuresFor, reportFile, runFigures, spanPlanned } from '../figures/index.js';
+import { chartFigure, fileCharts, figuresFor, runFigures, spanPlanned } from '../figures/index.js';
 import { KINDS } from '../experiments/kinds.js';
 import { columnsFor, columnValue, runLabel, tableColumns, uniqueLabels } from '../figures/labels.js';
 import { seedlessKey } from '../figures/groups.js';
@@ -230,14 +230,10 @@ function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(reader, id));
     const xLabel = metricsXLabel(run.kind);
-    const files = reader.files(run).filter((f) => f.name !== FILES.result);
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
-    const extra = files
-      .filter((f) => run.parent !== null || f.name !== reportFile(KINDS, run.kind))
-      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
     const figures = [
       ...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel), KINDS),
-      ...extra,
+      ...fileCharts(reader, run, KINDS),
     ];
     // A running run's step axes span the whole planned run.
     const planned = pageProgress(reader, run);
