@@ -3,7 +3,7 @@
 // (src/figures/catalog.ts) under docs/img/, and the gallery page docs/figures.md. It trains small
 // runs of every experiment kind into a temporary store with the real CLI (dist/, so build first),
 // then draws each figure with `sprig plot`. The runs are short: they show the figures, not the
-// papers' numbers. Usage: node scripts/figures-docs.mjs [--out-dir docs/img] [--keep]
+// papers' numbers. Usage: node scripts/figures-docs.mjs [--out-dir docs/img] [--keep | --root DIR]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,9 @@ export const COMMON = [
   '--quiet',
 ];
 const LENET = ['--model', 'mnist_lenet_300_100'];
+// The other kinds train a 64-unit MLP: a fifth of LeNet-300-100's weights, so the whole gallery stays
+// a few CPU minutes.
+const MLP = ['--model', 'mlp_64'];
 
 /** The runs, by name: each a `sprig` command (COMMON and --root added). */
 export const RUNS = {
@@ -56,7 +59,7 @@ export const RUNS = {
   ],
   lottery: [
     'lottery',
-    ...LENET,
+    ...MLP,
     '--levels',
     '3',
     '--prune-fraction',
@@ -67,10 +70,10 @@ export const RUNS = {
     'reinit',
   ],
   // n = 512 Real World samples: 300 steps of 32 reuse each about 19 times, so the worlds part.
-  bootstrap: ['bootstrap', '--models', 'mnist_lenet_300_100,mlp_64', '--n', '512', '--log-every', '20it'],
+  bootstrap: ['bootstrap', '--models', 'mlp_64,mlp_16', '--n', '512', '--log-every', '20it'],
   gradflow: [
     'gradflow',
-    ...LENET,
+    ...MLP,
     '--sparsity',
     '0.9',
     '--log-every',
@@ -84,8 +87,8 @@ export const RUNS = {
     '--interpolation-points',
     '11',
   ],
-  lenet: ['train', ...LENET],
-  mlp: ['train', '--model', 'mlp_64'],
+  mlp64: ['train', ...MLP],
+  mlp16: ['train', '--model', 'mlp_16'],
 };
 
 /**
@@ -101,15 +104,15 @@ export const GALLERY = [
   { kind: 'dst:accuracy-over-training', ofKind: 'dst', figure: 'dst:accuracy-over-training' },
   { kind: 'lottery:accuracy-vs-remaining', runs: ['lottery'], figure: 'lottery:accuracy-vs-remaining' },
   { kind: 'lottery:early-stop', runs: ['lottery'], figure: 'lottery:early-stop' },
-  { kind: 'bootstrap:worlds', runs: ['bootstrap'], figure: ':mnist_lenet_300_100' },
+  { kind: 'bootstrap:worlds', runs: ['bootstrap'], figure: ':mlp_64' },
   { kind: 'bootstrap:ranking', runs: ['bootstrap'], figure: ':ranking' },
   { kind: 'gradflow:grad-norm', runs: ['gradflow'], figure: ':grad-norm' },
   { kind: 'gradflow:interpolation', runs: ['gradflow'], figure: ':interpolation' },
   { kind: 'gradflow:disagreement', runs: ['gradflow'], figure: ':disagreement' },
   { kind: 'gradflow:distances', runs: ['gradflow'], figure: ':distances' },
-  { kind: 'runs:accuracy-over-training', runs: ['lenet', 'mlp'], figure: 'runs:accuracy-over-training' },
-  { kind: 'metrics', runs: ['lenet'], figure: 'metrics:Loss' },
-  { kind: 'metric', runs: ['lenet'], metric: 'testAccuracy,trainLoss' },
+  { kind: 'runs:accuracy-over-training', runs: ['mlp64', 'mlp16'], figure: 'runs:accuracy-over-training' },
+  { kind: 'metrics', runs: ['mlp64'], figure: 'metrics:Loss' },
+  { kind: 'metric', runs: ['mlp64'], metric: 'testAccuracy,trainLoss' },
   { kind: 'file', runs: ['gradflow:rigl'], figure: 'gradnorm.json::layers' },
 ];
 
@@ -141,26 +144,34 @@ function train(root) {
 /** Draws one PNG per gallery entry, checking that `sprig plot` drew a figure of the entry's kind. */
 function draw(root, ids, outDir, figureKindOf) {
   for (const g of GALLERY) {
-    const runs = g.ofKind ? ['--kind', g.ofKind] : g.runs.map((r) => ids[r]);
-    const pick = g.metric ? ['--metric', g.metric] : ['--figure', g.figure];
     const out = join(outDir, fileOf(g.kind));
-    const r = sprig(['plot', ...runs, ...pick, '--out', out, '--root', root, '--json']);
+    const r = sprig([...plotArgs(g, out, (name) => ids[name]), '--root', root, '--json']);
     const id = r.figures[0].id;
     if (figureKindOf(id) !== g.kind) throw new Error(`${out}: drew ${id}, not a ${g.kind} figure`);
     console.log(`wrote ${relative(REPO, out)}: ${id}`);
   }
 }
 
-/** docs/figures.md: every PNG with what it shows (the catalog's words) and how it was made. */
+/** The `sprig plot` arguments of one gallery entry, with run ids written as <name run>. */
+const plotArgs = (g, out, ids = (r) => `<${r} run>`) => [
+  'plot',
+  ...(g.ofKind ? ['--kind', g.ofKind] : g.runs.map(ids)),
+  ...(g.metric ? ['--metric', g.metric] : ['--figure', g.figure]),
+  '--out',
+  out,
+];
+
+/** docs/figures.md: every PNG with what it shows (the catalog's words) and the commands that made it. */
 function gallery(outDir, kinds) {
   const cmd = (args) => `npx sprig ${[...args, ...COMMON].join(' ')}`;
   const lines = [
     '# Figure gallery',
     '',
-    'One figure of every kind the dashboard and `sprig plot` draw, made by one command,',
-    '`npm run figures:docs` (scripts/figures-docs.mjs): it trains these runs into a temporary store,',
-    'LeNet-300-100 (and a 64-unit MLP) on Fashion-MNIST for 300 iterations of 32 examples each (short: they show the',
-    "figures, not the papers' numbers), then draws each figure with `sprig plot ... --out FILE.png`.",
+    'One figure of every kind the dashboard and `sprig plot` draw, all made by one command,',
+    '`npm run figures:docs` ([scripts/figures-docs.mjs](../scripts/figures-docs.mjs)). It trains these',
+    'runs into a temporary store on Fashion-MNIST, 300 iterations of 32 examples each (DST on',
+    'LeNet-300-100, the other kinds on 64- and 16-unit MLPs): short runs that show the figures, not the',
+    "papers' numbers. Then it draws each figure with `sprig plot`, as given under it.",
     '',
     '```bash',
     ...Object.values(RUNS).map(cmd),
@@ -168,8 +179,10 @@ function gallery(outDir, kinds) {
     '',
   ];
   for (const g of GALLERY) {
-    const img = relative(join(REPO, 'docs'), join(outDir, fileOf(g.kind)));
+    const file = fileOf(g.kind);
+    const img = relative(join(REPO, 'docs'), join(outDir, file));
     lines.push(`## ${g.kind}`, '', kinds[g.kind].about, '', `![${g.kind}](${img})`, '');
+    lines.push('```bash', `npx sprig ${plotArgs(g, `docs/img/${file}`).join(' ')}`, '```', '');
   }
   writeFileSync(join(REPO, 'docs', 'figures.md'), lines.join('\n'));
 }
@@ -184,13 +197,15 @@ async function main() {
   );
   const missing = Object.keys(FIGURE_KINDS).filter((k) => !GALLERY.some((g) => g.kind === k));
   if (missing.length) throw new Error(`the gallery lacks figure kinds: ${missing.join(', ')}`);
-  const root = mkdtempSync(join(tmpdir(), 'sprig-figures-docs-'));
+  // --root DIR: train into (and keep) that store; runs already there are not trained again.
+  const given = args.indexOf('--root');
+  const root = given >= 0 ? resolve(args[given + 1]) : mkdtempSync(join(tmpdir(), 'sprig-figures-docs-'));
   mkdirSync(outDir, { recursive: true });
   try {
     draw(root, train(root), outDir, figureKindOf);
     gallery(outDir, FIGURE_KINDS);
   } finally {
-    if (args.includes('--keep')) console.log(`runs kept in ${root}`);
+    if (args.includes('--keep') || given >= 0) console.log(`runs kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
 }
