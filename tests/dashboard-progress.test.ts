@@ -35,6 +35,12 @@ test('progress: written every 2 s and at the ends, with the rate since this proc
   assert.equal(v.epochs, 10);
   assert.ok(Math.abs(v.etaSeconds! - (399 / 100.5 - 1)) < 1e-9, `${v.etaSeconds}`);
   assert.equal(progressView({ step: 3 }, now), undefined, 'not a progress file');
+  // Logging only: a progress file that cannot be written never stops the run.
+  const nowhere = progressRecorder(join(tempRoot(), 'gone', 'progress.json'), {
+    totalSteps: 9,
+    itersPerEpoch: 3,
+  });
+  assert.doesNotThrow(() => nowhere.onStep!(1, 9, 0, 0));
 });
 
 test(

@@ -44,7 +44,7 @@ export function progressRecorder(
       const t = now();
       // The first step seen is where this process began: step − 1 steps were done before it.
       start ??= { step: step - 1, at: t };
-      if (t - last < EVERY_MS && step !== 1 && step !== totalSteps) return;
+      if (last === Infinity || (t - last < EVERY_MS && step !== 1 && step !== totalSteps)) return;
       last = t;
       const seconds = (t - start.at) / 1000;
       const p: RunProgress = {
@@ -56,7 +56,13 @@ export function progressRecorder(
         updatedAt: new Date(t).toISOString(),
         stepsPerSecond: seconds > 0 ? (step - start.step) / seconds : 0,
       };
-      writeJson(path, p);
+      try {
+        writeJson(path, p);
+      } catch {
+        // Progress is for the page only: a full or read-only disk fails the run where it writes
+        // what matters (metrics, checkpoints), not here; stop trying.
+        last = Infinity;
+      }
     },
   };
 }
