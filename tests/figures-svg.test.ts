@@ -393,3 +393,17 @@ test("gradflow: the gradient-norm plot marks GMP's pruning and RigL's update win
   const old = gradflowFigures({ runs: report.runs }, 'g')[0] as LineFigure;
   assert.deepEqual(old.spans, []);
 });
+
+test('svg: a log axis over less than two decades is labelled 1-2-5, not at one power of ten', () => {
+  const fig = withRanges({
+    type: 'line',
+    id: 'log',
+    title: 'log',
+    x: { label: 'iteration', unit: 'integer' },
+    y: { label: 'norm', unit: 'number', log: true },
+    series: [{ label: 'a', x: [0, 1, 2], y: [0.25, 1, 6], color: '#000000' }],
+    source: 'test',
+  });
+  const ticks = [...figureSvg(fig).matchAll(/class="ytick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+  assert.deepEqual(ticks, ['0.5', '1', '2', '5']);
+});

@@ -101,7 +101,11 @@ function ticksOf(s: Scale, axis: Axis, data: number[], n: number): number[] {
   }
   if (axis.log) {
     const t = s.ticks(n);
-    return t.length > 12 ? t.filter((v) => Number.isInteger(Math.log10(v))) : t;
+    if (t.length <= 12) return t;
+    // Powers of ten, or, when the range spans less than two decades, 1-2-5 (as the dashboard does).
+    const decades = t.filter((v) => Number.isInteger(+Math.log10(v).toFixed(9)));
+    const lead = (v: number) => +(v / 10 ** Math.floor(+Math.log10(v).toFixed(9))).toPrecision(2);
+    return decades.length >= 3 ? decades : t.filter((v) => [1, 2, 5].includes(lead(v)));
   }
   return filterTicks(s.ticks(n), axis);
 }
