@@ -407,3 +407,17 @@ test('svg: a log axis over less than two decades is labelled 1-2-5, not at one p
   const ticks = [...figureSvg(fig).matchAll(/class="ytick"[^>]*>([^<]*)</g)].map((m) => m[1]);
   assert.deepEqual(ticks, ['0.5', '1', '2', '5']);
 });
+
+test('svg: a bar chart’s legend swatches are as solid as its bars', () => {
+  const svg = figureSvg({
+    type: 'bar',
+    id: 'bars',
+    title: 'bars',
+    categories: ['fc1', 'fc2'],
+    y: { label: 'density (%)', unit: 'percent' },
+    series: [{ label: 'erk s=0.9', values: [8, 23], color: '#0072b2' }],
+    source: 'test',
+  });
+  const legend = svg.slice(svg.indexOf('<g class="legend">'));
+  assert.match(legend, /<rect [^>]*fill="#0072b2" fill-opacity="1"\/>/);
+});

@@ -59,7 +59,11 @@ function open(fig: Figure, o: SvgOptions, labels: string[], right = 24): Frame {
   return { width, height, m: { top, right, bottom: 48, left: 70 }, out };
 }
 
-type LegendItem = Pick<LineSeries, 'label' | 'color' | 'dashed' | 'dotted' | 'marker'> & { band?: boolean };
+type LegendItem = Pick<LineSeries, 'label' | 'color' | 'dashed' | 'dotted' | 'marker'> & {
+  band?: boolean;
+  /** A bar's swatch: solid, as the bars are (a band's is as faint as the band). */
+  bar?: boolean;
+};
 
 function legend(f: Frame, items: LegendItem[]): void {
   const cols = legendCols(items.map((i) => i.label));
@@ -72,7 +76,7 @@ function legend(f: Frame, items: LegendItem[]): void {
     const y = y0 + Math.floor(i / cols) * 16;
     f.out.push(
       it.band
-        ? `<rect x="${x}" y="${y - 8}" width="18" height="9" fill="${it.color}" fill-opacity="0.25"/>`
+        ? `<rect x="${x}" y="${y - 8}" width="18" height="9" fill="${it.color}" fill-opacity="${it.bar ? 1 : 0.25}"/>`
         : `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${dashArray(it)}/>` +
             (it.marker ? markerSvg(it, x + 9, y - 4) : ''),
       `<text x="${x + 23}" y="${y}">${esc(it.label.length > chars ? it.label.slice(0, chars - 1) + '…' : it.label)}</text>`,
@@ -398,7 +402,7 @@ function barSvg(fig: BarFigure, o: SvgOptions): string {
   }
   legend(
     f,
-    fig.series.map((s) => ({ label: s.label, color: s.color, band: true })),
+    fig.series.map((s) => ({ label: s.label, color: s.color, band: true, bar: true })),
   );
   out.push('</svg>');
   return out.join('\n') + '\n';
