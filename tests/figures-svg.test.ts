@@ -102,6 +102,18 @@ test('labels and groups: readable names; groups over seeds named by what differs
     ],
     'the ΔT static ignores does not name a group',
   );
+  // A dense baseline is named `dense`, not by the sparsity it ignores.
+  const dense = row('dst_e', { method: 'dense', sparsity: 0.9, distribution: 'erk', deltaT: 100 }, 0);
+  const withDense = groupRuns(
+    [
+      ...rows,
+      dense,
+      row('dst_f', { method: 'rigl', sparsity: 0.8, distribution: 'erk', deltaT: 100 }, 0),
+    ].map((r) => ({ row: r })),
+    ['training.seed'],
+    (t) => String((t.row.hparams.dst as { method: string }).method),
+  );
+  assert.equal(withDense.find((x) => x.items[0]!.row === dense)?.label, 'dense');
   const twins = uniqueLabels([rows[0]!, { ...rows[0]!, runId: 'dst_ffff00' }]);
   assert.notEqual(twins.get('dst_a'), twins.get('dst_ffff00'), 'equal labels are told apart');
 });
