@@ -52,8 +52,14 @@ test(
       // Offline: every request the page makes goes to our server.
       page.on('request', (r) => !r.url().startsWith(url) && failed.push(`outside request: ${r.url()}`));
 
+      /** A view no wider than the viewport: nothing to scroll sideways. */
+      const fits = async (what: string) => {
+        const w = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(w <= 1280, `${what}: the page is ${w} px wide at a 1280 px viewport`);
+      };
       await page.goto(url);
       await page.waitForSelector('body[data-ready="1"] table#runs');
+      await fits('runs');
       for (const r of store.runs)
         assert.equal(await page.locator(`tr[data-run="${r.runId}"]`).count(), 1, `${r.runId} is listed`);
 
@@ -65,6 +71,7 @@ test(
       const run = store.runs[0]!;
       await page.click(`tr[data-run="${run.runId}"] a`);
       await page.waitForSelector('body[data-ready="1"] #metric-charts canvas');
+      await fits('run page');
       // Readable label as the title, the id beside it.
       assert.match(await page.locator('h1').innerText(), /^train mlp_16 seed=0/);
       assert.match(await page.locator('main p.muted code').innerText(), new RegExp(run.runId));
@@ -112,6 +119,7 @@ test(
       // Compare both runs' test accuracy on one chart.
       await page.goto(`${url}#/compare/${store.runs.map((r) => r.runId).join(',')}?metric=testAccuracy`);
       await page.waitForSelector('body[data-ready="1"] #compare-charts canvas');
+      await fits('compare view');
       const series = await page.$eval('#compare-charts canvas', (c) =>
         (
           window as unknown as {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sprigAsync, sprigJson, tempRoot } from './helpers.js';
+import { figureKindOf } from '../src/figures/catalog.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.env.SPRIG_TEST_OUTPUT ?? join(tmpdir(), 'sprig-test-output'), 'dashboard');
@@ -124,6 +125,7 @@ test('sprig plot: the DST comparison with error bars over seeds, densities, FLOP
     dir,
   ]);
   const byId = new Map(r.figures.map((f) => [f.id, f]));
+  for (const id of byId.keys()) assert.ok(figureKindOf(id), `${id} is of a listed kind`);
   for (const id of [
     'dst:accuracy-vs-sparsity',
     'dst:accuracy-vs-training-flops',
@@ -175,7 +177,17 @@ test('sprig plot: the DST comparison with error bars over seeds, densities, FLOP
 test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflow overlay and heatmap', () => {
   // Three experiments in one call: each gets its own figures.
   const dir = join(root, 'plots');
-  sprigJson(['plot', ids.lottery!, ids.bootstrap!, ids.gradflow!, '--root', root, '--out-dir', dir]);
+  const drawnIds = sprigJson<{ figures: { id: string }[] }>([
+    'plot',
+    ids.lottery!,
+    ids.bootstrap!,
+    ids.gradflow!,
+    '--root',
+    root,
+    '--out-dir',
+    dir,
+  ]).figures.map((f) => f.id);
+  for (const id of drawnIds) assert.ok(figureKindOf(id), `${id} is of a listed kind`);
   const read = (_: string, id: string) => readFileSync(join(dir, `${id.replace(/:/g, '_')}.svg`), 'utf8');
   const lot = read('lottery', `lottery:accuracy-vs-remaining:${ids.lottery}`);
   assert.equal(count(lot, /class="band"/g), 2, 'IMP and reinit each have a ± std band');
@@ -191,6 +203,7 @@ test('sprig plot: lottery bands over replicates, bootstrap gap and stop, gradflo
   assert.match(read('bootstrap', `bootstrap:${ids.bootstrap}:ranking`), /Real rank/);
   const gn = read('gradflow', `gradflow:${ids.gradflow}:grad-norm`);
   assert.equal(count(gn, /<g class="series"/g), 7, 'all seven runs (random_mask among them) on one axis');
+  assert.equal(count(gn, /<rect class="span"/g), 2, "GMP's pruning and RigL's update windows marked");
   assert.match(gn, /log scale/);
   const heat = read('gradflow', `gradflow:${ids.gradflow}:disagreement`);
   assert.equal(count(heat, /class="cell"/g), 49);
@@ -254,6 +267,42 @@ async function drawn(page: Page): Promise<Map<string, number>> {
   return new Map(list);
 }
 
+/** [first word of the label, line colour] of every drawn line (no bands, reference lines or spans) under `sel`. */
+async function lineColours(page: Page, sel: string): Promise<[string, string][]> {
+  return page.$$eval(`${sel} canvas`, (cs) =>
+    cs.flatMap((c) =>
+      (
+        window as unknown as {
+          Chart: {
+            getChart(c: Element): {
+              data: {
+                datasets: {
+                  label: string;
+                  borderColor?: string;
+                  band?: boolean;
+                  ref?: boolean;
+                  span?: boolean;
+                }[];
+              };
+            };
+          };
+        }
+      ).Chart.getChart(c)!
+        .data.datasets.filter((d) => !d.band && !d.ref && !d.span && typeof d.borderColor === 'string')
+        .map((d) => [d.label.split(' ')[0]!, d.borderColor!] as [string, string]),
+    ),
+  );
+}
+
+/** The colours each name was drawn in. */
+function byName(pairs: [string, string][]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [m, c] of pairs) out.set(m, (out.get(m) ?? new Set()).add(c));
+  return out;
+}
+
+const show = (m: Map<string, Set<string>>) => JSON.stringify([...m].map(([k, c]) => [k, [...c]]));
+
 test(
   'dashboard walk-through in Chromium: every figure on its page, grouping over seeds, screenshots',
   { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 180_000 },
@@ -279,7 +328,25 @@ test(
         /sprig-figures-/,
         `${shot}: the store path is shown`,
       );
-      return drawn(page);
+      await fitsWidth(shot); // every view of the walk-through, no wider than its viewport
+      const figs = await drawn(page);
+      // Every figure is of a kind the catalog lists (and so the docs' gallery shows).
+      for (const id of figs.keys()) assert.ok(figureKindOf(id), `${shot}: ${id} is of no listed kind`);
+      return figs;
+    };
+    /** Every value of a run page's panels inside its panel: nothing pushed out by a long path or id. */
+    const valuesInPanels = async (what: string) => {
+      const out = await page.$$eval('.panel', (ps) =>
+        ps.flatMap((p) => {
+          const box = p.getBoundingClientRect();
+          const over = p.scrollWidth > p.clientWidth ? [`${p.id} scrolls sideways`] : [];
+          const cells = [...p.querySelectorAll('td, pre')].filter(
+            (c) => c.getBoundingClientRect().right > box.right + 0.5,
+          );
+          return [...over, ...cells.map((c) => `${p.id}: '${c.textContent}' runs past the panel`)];
+        }),
+      );
+      assert.deepEqual(out, [], what);
     };
     const expectFigures = (figs: Map<string, number>, want: string[]) => {
       for (const w of want) {
@@ -291,9 +358,7 @@ test(
 
     // The runs table: readable labels and the kind's columns; grouping by all but the seed.
     await visit('/', 'runs-all');
-    await fitsWidth('all runs');
     await visit('/?kind=dst', 'runs-dst');
-    await fitsWidth('dst runs');
     const heads = await page.$$eval('table#runs th[data-key]', (hs) =>
       hs.map((h) => h.getAttribute('data-key')),
     );
@@ -345,29 +410,16 @@ test(
       'dst:mask-churn',
     ]);
     assert.match(await page.locator('#missing').innerText(), /'nope'/, 'a bad id is dropped with a notice');
-    await fitsWidth('dst compare');
-    // A method keeps its colour across the figures of the page.
-    const colours = await page.$$eval('[data-figure-id^="dst:"] canvas', (cs) =>
-      cs.flatMap((c) =>
-        (
-          window as unknown as {
-            Chart: {
-              getChart(c: Element): {
-                data: { datasets: { label: string; borderColor?: string; band?: boolean; ref?: boolean }[] };
-              };
-            };
-          }
-        ).Chart.getChart(c)!
-          .data.datasets.filter((d) => !d.band && !d.ref && typeof d.borderColor === 'string')
-          .map((d) => [d.label.split(' ')[0]!, d.borderColor!] as [string, string]),
-      ),
-    );
-    const byMethod = new Map<string, Set<string>>();
-    for (const [m, c] of colours) byMethod.set(m, (byMethod.get(m) ?? new Set()).add(c));
-    assert.ok(
-      byMethod.get('rigl')?.size === 1 && byMethod.get('static')?.size === 1,
-      JSON.stringify([...byMethod].map(([m, c]) => [m, [...c]])),
-    );
+    // A method keeps its colour across the DST figures, the mask churn among them.
+    const dstHues = byName(await lineColours(page, '[data-figure-id^="dst:"]'));
+    assert.ok(dstHues.get('rigl')?.size === 1 && dstHues.get('static')?.size === 1, show(dstHues));
+    const rigl = [...dstHues.get('rigl')!][0]!;
+    const churn = byName(await lineColours(page, '[data-figure-id="dst:mask-churn"]'));
+    assert.deepEqual([...(churn.get('rigl') ?? [])], [rigl], `mask churn: ${show(churn)}`);
+    // …and in the compare view's chart of one metric over steps, every seed and sparsity.
+    await visit(`/compare/${dstIds.join(',')}?metric=testAccuracy`, 'dst-compare-metric');
+    const compared = byName(await lineColours(page, '#compare-charts'));
+    assert.deepEqual([...(compared.get('rigl') ?? [])], [rigl], `compare view: ${show(compared)}`);
     expectFigures(await visit(`/run/${ids.lottery}`, 'lottery'), [
       'lottery:accuracy-vs-remaining',
       'lottery:early-stop',
@@ -376,6 +428,22 @@ test(
       (await page.locator('#children').innerText()).includes('reinit level 1 replicate 0'),
       'branches listed',
     );
+    // A branch keeps its colour between the main figure and the secondary ones (early stop, curves).
+    const main = byName(await lineColours(page, '[data-figure-id^="lottery:accuracy-vs-remaining"]'));
+    const secondary = byName(
+      await lineColours(page, '[data-figure-id]:not([data-figure-id^="lottery:accuracy-vs-remaining"])'),
+    );
+    assert.equal(main.get('reinit')?.size, 1, show(main));
+    assert.deepEqual([...(secondary.get('reinit') ?? [])], [...main.get('reinit')!], show(secondary));
+    // Nested level and branch pages keep their long ids and paths inside the result panel.
+    const level = `${ids.lottery}.r0.L1`;
+    await visit(`/run/${level}`, 'lottery-level');
+    await valuesInPanels('level page');
+    const branch = await page.getAttribute('tr[data-child*=".reinit_"] a', 'href');
+    assert.ok(branch, 'the level lists its branch');
+    await visit(branch.slice(1), 'lottery-branch');
+    assert.match(await page.locator('h1').innerText(), /^reinit level 1/);
+    await valuesInPanels('branch page');
     expectFigures(await visit(`/run/${ids.bootstrap}`, 'bootstrap'), [':mlp_32', ':mlp_8', ':ranking']);
     expectFigures(await visit(`/run/${ids.gradflow}`, 'gradflow'), [
       ':grad-norm',

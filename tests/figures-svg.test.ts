@@ -102,6 +102,18 @@ test('labels and groups: readable names; groups over seeds named by what differs
     ],
     'the ΔT static ignores does not name a group',
   );
+  // A dense baseline is named `dense`, not by the sparsity it ignores.
+  const dense = row('dst_e', { method: 'dense', sparsity: 0.9, distribution: 'erk', deltaT: 100 }, 0);
+  const withDense = groupRuns(
+    [
+      ...rows,
+      dense,
+      row('dst_f', { method: 'rigl', sparsity: 0.8, distribution: 'erk', deltaT: 100 }, 0),
+    ].map((r) => ({ row: r })),
+    ['training.seed'],
+    (t) => String((t.row.hparams.dst as { method: string }).method),
+  );
+  assert.equal(withDense.find((x) => x.items[0]!.row === dense)?.label, 'dense');
   const twins = uniqueLabels([rows[0]!, { ...rows[0]!, runId: 'dst_ffff00' }]);
   assert.notEqual(twins.get('dst_a'), twins.get('dst_ffff00'), 'equal labels are told apart');
 });
@@ -350,4 +362,74 @@ test('generic charts: a branch or method keeps its look; seeds of one run share 
   assert.equal(b!.color, METHOD_STYLES.rigl.color);
   assert.ok(!a!.dashed && b!.dashed, 'the second seed is dashed');
   assert.equal(c!.color, BRANCH_STYLES.reinit!.color);
+});
+
+test("gradflow: the gradient-norm plot marks GMP's pruning and RigL's update windows, a tick per step", async () => {
+  const { gradflowFigures } = await import('../src/figures/gradflow.js');
+  const { GRADFLOW_STYLES } = await import('../src/figures/styles.js');
+  const norm = { steps: [0, 10, 20, 30, 40], total: [1, 0.5, 0.4, 0.3, 0.2] };
+  const report = {
+    runs: ['pruned', 'rigl', 'lottery'].map((run) => ({ run, gradNorm: norm })),
+    updateSteps: { gmp: [10, 15, 20, 25], rigl: [5, 10, 15, 20, 25, 30] },
+  };
+  const fig = gradflowFigures(report, 'g').find((f) => f.id.endsWith(':grad-norm')) as LineFigure;
+  assert.deepEqual(
+    fig.spans?.map((s) => [s.label, s.from, s.to, s.at?.length, s.color]),
+    [
+      ['GMP pruning, steps 10–25', 10, 25, 4, GRADFLOW_STYLES.pruned.color],
+      ['RigL updates, steps 5–30', 5, 30, 6, GRADFLOW_STYLES.rigl.color],
+    ],
+  );
+  const svg = figureSvg(withRanges(fig));
+  assert.deepEqual(
+    [...svg.matchAll(/<g class="span-events" data-label="([^"]+)" data-events="(\d+)"/g)].map((m) => [
+      m[1],
+      m[2],
+    ]),
+    [
+      ['GMP pruning, steps 10–25', '4'],
+      ['RigL updates, steps 5–30', '6'],
+    ],
+  );
+  assert.equal(svg.match(/<rect class="span"/g)?.length, 2, 'each window shaded');
+  // The ticks come after the lines: no marker hides an event.
+  assert.ok(svg.lastIndexOf('class="series"') < svg.indexOf('class="span-events"'));
+  assert.match(svg, /<text x="[\d.]+" y="[\d.]+">RigL updates, steps 5–30<\/text>/, 'in the legend');
+  // Without RigL runs drawn, no RigL window; a report from before the marks draws none.
+  const noRigl = { ...report, runs: report.runs.filter((r) => r.run !== 'rigl') };
+  const only = gradflowFigures(noRigl, 'g')[0] as LineFigure;
+  assert.deepEqual(
+    only.spans?.map((s) => s.label),
+    ['GMP pruning, steps 10–25'],
+  );
+  const old = gradflowFigures({ runs: report.runs }, 'g')[0] as LineFigure;
+  assert.deepEqual(old.spans, []);
+});
+
+test('svg: a log axis over less than two decades is labelled 1-2-5, not at one power of ten', () => {
+  const fig = withRanges({
+    type: 'line',
+    id: 'log',
+    title: 'log',
+    x: { label: 'iteration', unit: 'integer' },
+    y: { label: 'norm', unit: 'number', log: true },
+    series: [{ label: 'a', x: [0, 1, 2], y: [0.25, 1, 6], color: '#000000' }],
+    source: 'test',
+  });
+  const ticks = [...figureSvg(fig).matchAll(/class="ytick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+  assert.deepEqual(ticks, ['0.5', '1', '2', '5']);
+});
+
+test('svg: a bar chart’s legend swatches are as solid as its bars', () => {
+  const svg = figureSvg({
+    type: 'bar',
+    id: 'bars',
+    title: 'bars',
+    categories: ['fc1', 'fc2'],
+    y: { label: 'density (%)', unit: 'percent' },
+    series: [{ label: 'erk s=0.9', values: [8, 23], color: '#0072b2' }],
+    source: 'test',
+  });
+  const legend = svg.slice(svg.indexOf('<g class="legend">'));
+  assert.match(legend, /<rect [^>]*fill="#0072b2" fill-opacity="1"\/>/);
 });

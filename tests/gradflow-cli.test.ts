@@ -60,6 +60,9 @@ test('sprig gradflow --json: gradient-norm curves per run and the landscape meas
   assert.ok(by['lottery']!.initDistanceToPruned < by['pruned']!.distanceToInit);
   assert.equal(r.disagreement.names.length, 7);
   assert.ok(r.ensembleAccuracy > 0);
+  // Where the masks change, for the gradient-norm figure: GMP from 25 % to 60 % of the 30 steps
+  // every 5, RigL every ΔT = 10 up to T_end = 75 %.
+  assert.deepEqual(r.updateSteps, { gmp: [8, 13, 18], rigl: [10, 20] });
   const again = sprigJson<GradflowResult>([...ARGS, '--root', root]);
   assert.ok(again.runs.every((x) => x.cached));
   assert.deepEqual(

@@ -10,7 +10,8 @@ import {
   metricsXLabel,
   namedMetricsFigure,
 } from '../figures/charts.js';
-import { figuresFor, runFigures, type Figure } from '../figures/index.js';
+import { fileCharts, figuresFor, runFigures, spanPlanned, type Figure } from '../figures/index.js';
+import { pageProgress } from '../dashboard/progress.js';
 import { KINDS } from '../experiments/kinds.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
@@ -158,7 +159,14 @@ function summary(written: Written[], figs: Figure[], o: PlotOptions): string {
 function plotFigures(reader: StoreReader, rows: RunRow[]): Figure[] {
   if (rows.length > 1) return figuresFor(reader, rows, KINDS);
   const row = rows[0]!;
-  return runFigures(reader, row, metricCharts(reader.metrics(row.runId), metricsXLabel(row.kind)), KINDS);
+  // The run page's figures: its experiment's, its curves, and the charts in its files.
+  const figs = [
+    ...runFigures(reader, row, metricCharts(reader.metrics(row.runId), metricsXLabel(row.kind)), KINDS),
+    ...fileCharts(reader, row, KINDS),
+  ];
+  // A running run's step axes span the whole planned run, as on its dashboard page.
+  const planned = pageProgress(reader, row);
+  return planned?.own ? figs.map((f) => spanPlanned(f, planned.totalSteps)) : figs;
 }
 
 function metricFigure(reader: StoreReader, rows: RunRow[], metric: string): Figure {

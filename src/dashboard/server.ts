@@ -3,7 +3,7 @@
  * static files, and Chart.js served from node_modules (no CDN: the dashboard works offline).
  *
  *   GET /api/runs?kind=&status=&all=1&sweep=   runs (top level unless all; of one sweep)
- *   GET /api/runs/:id                   one run: row, directory, files, children
+ *   GET /api/runs/:id                   one run: row, directory, files, children, progress while it trains
  *   GET /api/runs/:id/metrics           index metrics as series and charts
  *   GET /api/runs/:id/curves            charts found in the run directory's JSON files
  *   GET /api/runs/:id/figures           the run's figures (src/figures): its paper figure, its curves
@@ -19,8 +19,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SprigError } from '../util/errors.js';
 import { StoreReader } from './reader.js';
+import { pageProgress } from './progress.js';
 import { chartsFromJson, humanize, metricCharts, metricSeries, metricsXLabel } from '../figures/charts.js';
-import { chartFigure, figuresFor, reportFile, runFigures } from '../figures/index.js';
+import { chartFigure, fileCharts, figuresFor, runFigures, spanPlanned } from '../figures/index.js';
 import { KINDS } from '../experiments/kinds.js';
 import { columnsFor, columnValue, runLabel, tableColumns, uniqueLabels } from '../figures/labels.js';
 import { seedlessKey } from '../figures/groups.js';
@@ -159,6 +160,7 @@ function runRoutes(app: FastifyInstance, reader: StoreReader): void {
       dir: reader.dir(run) ?? null,
       files: reader.files(run),
       children: runChildren(reader, run),
+      progress: pageProgress(reader, run) ?? null,
     };
   });
   app.get('/api/runs/:id/metrics', async (req, reply) => {
@@ -235,15 +237,17 @@ function figureRoutes(app: FastifyInstance, reader: StoreReader): void {
     const run = reader.get(id);
     if (!run) return reply.code(404).send(notFound(reader, id));
     const xLabel = metricsXLabel(run.kind);
-    const files = reader.files(run).filter((f) => f.name !== FILES.result);
     // Curve files the paper figures do not cover (per-layer norms, level curves) stay as generic charts.
-    const extra = files
-      .filter((f) => run.parent !== null || f.name !== reportFile(KINDS, run.kind))
-      .flatMap((f) => chartsFromJson(reader.readJson(run, f.name), f.name));
+    const figures = [
+      ...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel), KINDS),
+      ...fileCharts(reader, run, KINDS),
+    ];
+    // A running run's step axes span the whole planned run.
+    const planned = pageProgress(reader, run);
     return {
       runId: run.runId,
       label: runLabel(run),
-      figures: [...runFigures(reader, run, metricCharts(reader.metrics(run.runId), xLabel), KINDS), ...extra],
+      figures: planned?.own ? figures.map((f) => spanPlanned(f, planned.totalSteps)) : figures,
     };
   });
 }

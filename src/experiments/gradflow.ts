@@ -22,6 +22,8 @@ import {
   denseMasks,
   sparseInit,
   INIT_SCALE,
+  isGmpPruneStep,
+  isUpdateStep,
   maskSha256,
   sparsityReport,
   type LayerDensities,
@@ -193,6 +195,13 @@ export interface GradflowResult {
   disagreement: { names: string[]; matrix: number[][] };
   /** Accuracy of the ensemble of all the reported runs' solutions (averaged softmax). */
   ensembleAccuracy: number;
+  /** The steps where GMP pruned the pruning solution, and where RigL updated its masks (when it ran). */
+  updateSteps: UpdateSteps;
+}
+
+export interface UpdateSteps {
+  gmp: number[];
+  rigl?: number[];
 }
 
 export interface GradflowOptions extends Logging {
@@ -515,6 +524,7 @@ function measureLandscape(
     sparsity: hp.gradflow.sparsity,
     gradBatch: hp.gradflow.gradBatch,
     totalSteps: plan.setup.totalSteps,
+    updateSteps: updateSteps(hp, plan),
     runs: reports,
     disagreement: { names, matrix },
     ensembleAccuracy: ensembleAccuracy(
@@ -522,6 +532,20 @@ function measureLandscape(
       test.y,
       model.numClasses,
     ),
+  };
+}
+
+/**
+ * The steps where the masks change, by the schedules' own rules (sparsity/schedules.ts): the
+ * gradient-norm figure marks them, since the norm jumps where weights are pruned or regrown.
+ */
+function updateSteps(hp: GradflowHparams, plan: GradflowPlan): UpdateSteps {
+  const steps = Array.from({ length: plan.setup.totalSteps + 1 }, (_, t) => t);
+  const gmp = { ...plan.gmp, finalSparsity: hp.gradflow.sparsity };
+  const rigl = hp.gradflow.runs.some((r) => RUN_STARTS[r as keyof typeof RUN_STARTS]?.method === 'rigl');
+  return {
+    gmp: steps.filter((t) => isGmpPruneStep(gmp, t)),
+    ...(rigl ? { rigl: steps.filter((t) => isUpdateStep(plan.drop, t)) } : {}),
   };
 }
 

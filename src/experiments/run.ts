@@ -14,6 +14,7 @@ import {
 import { StoreFault } from '../store/faults.js';
 import { artifactPath, FILES, removeArtifact, saveWeights } from '../store/artifacts.js';
 import { observeRun, type Logging } from './run-observers.js';
+import { progressRecorder } from './run-progress.js';
 
 export interface RunResult {
   runId: string;
@@ -94,7 +95,15 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
   try {
     // Metrics every N steps and mask churn go to the index too (run-observers.ts).
     const observed = observeRun(
-      { ...spec.options, callbacks: composeCallbacks(spec.options.callbacks, user, { onEpoch: record }) },
+      {
+        ...spec.options,
+        callbacks: composeCallbacks(
+          spec.options.callbacks,
+          user,
+          { onEpoch: record },
+          progressRecorder(artifactPath(dir, 'progress'), spec.options),
+        ),
+      },
       (step, m) => store.index.addMetrics(runId, step, m),
       { metricsEvery: spec.metricsEvery },
     );
@@ -127,6 +136,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
   };
   store.writeResult(dir, result);
   removeArtifact(artifactPath(dir, 'checkpoint')); // weights.bin holds the final state
+  removeArtifact(artifactPath(dir, 'progress'));
   store.index.upsertRun({ ...row, status: 'finished', result: summary(result) });
   return { ...result, trained };
 }

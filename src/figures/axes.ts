@@ -75,12 +75,15 @@ export function formatValue(v: number | string | null | undefined, unit: Axis['u
 }
 
 /**
- * Sets each axis's range from the data, the ± std bands and the reference lines, so the dashboard
+ * Sets each axis's range from the data, the ± std bands, the reference lines and the marked spans, so the dashboard
  * and the SVG draw the same window (and a one-point run gets a sane one).
  */
 export function withRanges(f: Figure): Figure {
   if (f.type !== 'line') return f;
-  const refs = (a: 'x' | 'y') => (f.refLines ?? []).filter((r) => r.axis === a).map((r) => r.value);
+  const refs = (a: 'x' | 'y') => [
+    ...(f.refLines ?? []).filter((r) => r.axis === a).map((r) => r.value),
+    ...(a === 'x' ? (f.spans ?? []).flatMap((s) => [s.from, s.to]) : []),
+  ];
   const ys = (axis: 'y' | 'y2') =>
     f.series
       .filter((s) => (s.axis ?? 'y') === axis)
@@ -93,4 +96,14 @@ export function withRanges(f: Figure): Figure {
     y: { ...f.y, range: yr },
     y2: f.y2 ? { ...f.y2, range: domain(ys('y2'), f.y2) } : undefined,
   };
+}
+
+/**
+ * A running run's step axes span the whole planned run, 0 to its last step, so the curve drawn so
+ * far shows how much is left (not a 0–1 axis, or one that grows as the run goes).
+ */
+export function spanPlanned(f: Figure, totalSteps: number): Figure {
+  if (f.type !== 'line' || f.x.log || !/^(step|iteration)/.test(f.x.label)) return f;
+  const [lo, hi] = f.x.range ?? [0, totalSteps];
+  return { ...f, x: { ...f.x, range: [Math.min(lo, 0), Math.max(hi, totalSteps)] } };
 }

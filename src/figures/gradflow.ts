@@ -3,7 +3,7 @@
  * linear interpolation to the pruning solution with loss and error on their own axes; the
  * prediction disagreement between runs; the distances and barriers as a table.
  */
-import type { Figure, LineSeries } from './types.js';
+import type { Figure, LineSeries, Span } from './types.js';
 import { gradflowStyle } from './styles.js';
 import { FILES } from '../store/names.js';
 
@@ -29,6 +29,8 @@ export interface GradflowReport {
   sparsity?: number;
   disagreement?: { names: string[]; matrix: number[][] };
   ensembleAccuracy?: number;
+  /** Where the masks change: GMP's pruning steps (the pruning solution), RigL's updates. */
+  updateSteps?: { gmp?: number[]; rigl?: number[] };
 }
 
 export function isGradflowReport(v: unknown): v is GradflowReport {
@@ -63,9 +65,37 @@ function gradNormFigure(report: GradflowReport, runId: string): Figure {
       y: r.gradNorm!.total,
       ...gradflowStyle(r.run),
     })),
-    note: 'all prunable and unprunable parameters, on the same fixed batch for every run',
+    spans: updateSpans(report, new Set(withNorm.map((r) => r.run))),
+    note: 'all prunable and unprunable parameters, on the same fixed batch for every run; shaded: the windows where GMP (pruned) and RigL (rigl, rigl+) change masks, a tick at each step that does',
     source: FILES.gradflow,
   };
+}
+
+/**
+ * GMP's pruning window (the pruning solution) and RigL's update window, each in its run's hue and
+ * ticked at every step that changes a mask: the gradient norm jumps there (Evci et al. 2022, fig. 2).
+ */
+function updateSpans(report: GradflowReport, shown: Set<string>): Span[] {
+  const u = report.updateSteps ?? {};
+  const rigl = ['rigl', 'rigl+'].filter((r) => shown.has(r));
+  // Short labels keep the legend in three columns; the ticks show each step.
+  const windows: [string, number[] | undefined, string][] = [
+    ['GMP pruning', shown.has('pruned') ? u.gmp : undefined, 'pruned'],
+    ['RigL updates', rigl.length ? u.rigl : undefined, 'rigl'],
+  ];
+  return windows.flatMap(([what, at, look]) =>
+    at?.length
+      ? [
+          {
+            from: at[0]!,
+            to: at.at(-1)!,
+            at,
+            color: gradflowStyle(look).color,
+            label: `${what}, steps ${at[0]}–${at.at(-1)}`,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Loss and error along the line to the pruning solution, on their own axes. */

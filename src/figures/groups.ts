@@ -55,6 +55,8 @@ export function groupRuns<T extends { row: Pick<RunRow, 'hparams'> }>(
         const shown = v === undefined ? '–' : String(JSON.parse(v) ?? '–');
         const name = p.split('.').at(-1);
         if (shown === lead0) return '';
+        // A dense baseline's stored sparsity and distribution are unused defaults (as in the runs table).
+        if (lead0 === 'dense' && (name === 'sparsity' || name === 'distribution')) return '';
         if (name === 'sparsity') return `s=${shown}`;
         return name === 'distribution' || name === 'method' ? shown : `${name}=${shown}`;
       })

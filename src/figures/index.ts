@@ -5,6 +5,7 @@
  */
 import type { RunRow } from '../store/index-db.js';
 import type { Figure, LineFigure } from './types.js';
+import { chartsFromJson } from './charts.js';
 import { runFacts, type RunSource } from './runs.js';
 import { baseKind, uniqueLabels } from './labels.js';
 import { curvesFigure, dstFigures } from './dst.js';
@@ -12,8 +13,9 @@ import { withRanges } from './axes.js';
 import { FILES, type ArtifactName } from '../store/names.js';
 
 export type { Figure } from './types.js';
-export { withRanges } from './axes.js';
+export { spanPlanned, withRanges } from './axes.js';
 export { chartFigure } from './charts.js';
+export { FIGURE_KINDS, FIGURE_KIND_NAMES, figureKindOf, type FigureKindName } from './catalog.js';
 
 /** What figures need of an experiment kind (experiments/kind.ts): its report file and how to draw it. */
 export interface FigureKind {
@@ -79,4 +81,19 @@ export function runFigures(
   const own = figuresFor(src, [row], kinds).filter((f) => !f.id.endsWith('accuracy-over-training'));
   // Mask churn has its own figure (dst:mask-churn); its raw metrics would repeat it.
   return [...own, ...metricCharts.filter((c) => !/^metrics:mask(Dropped|Grown)$/.test(c.id))];
+}
+
+/**
+ * Charts found by shape in a run's own JSON files (per-layer gradient norms, a world's curves):
+ * all but its result (the index has those metrics) and an experiment's report (its paper figures).
+ */
+export function fileCharts(
+  src: RunSource & { files(row: RunRow): { name: string }[] },
+  row: RunRow,
+  kinds: FigureKinds,
+): LineFigure[] {
+  return src
+    .files(row)
+    .filter((f) => f.name !== FILES.result && (row.parent !== null || f.name !== reportFile(kinds, row.kind)))
+    .flatMap((f) => chartsFromJson(src.readJson(row, f.name), f.name));
 }

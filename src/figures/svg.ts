@@ -59,7 +59,11 @@ function open(fig: Figure, o: SvgOptions, labels: string[], right = 24): Frame {
   return { width, height, m: { top, right, bottom: 48, left: 70 }, out };
 }
 
-type LegendItem = Pick<LineSeries, 'label' | 'color' | 'dashed' | 'dotted' | 'marker'> & { band?: boolean };
+type LegendItem = Pick<LineSeries, 'label' | 'color' | 'dashed' | 'dotted' | 'marker'> & {
+  band?: boolean;
+  /** A bar's swatch: solid, as the bars are (a band's is as faint as the band). */
+  bar?: boolean;
+};
 
 function legend(f: Frame, items: LegendItem[]): void {
   const cols = legendCols(items.map((i) => i.label));
@@ -72,7 +76,7 @@ function legend(f: Frame, items: LegendItem[]): void {
     const y = y0 + Math.floor(i / cols) * 16;
     f.out.push(
       it.band
-        ? `<rect x="${x}" y="${y - 8}" width="18" height="9" fill="${it.color}" fill-opacity="0.25"/>`
+        ? `<rect x="${x}" y="${y - 8}" width="18" height="9" fill="${it.color}" fill-opacity="${it.bar ? 1 : 0.25}"/>`
         : `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${it.color}" stroke-width="2.5"${dashArray(it)}/>` +
             (it.marker ? markerSvg(it, x + 9, y - 4) : ''),
       `<text x="${x + 23}" y="${y}">${esc(it.label.length > chars ? it.label.slice(0, chars - 1) + '…' : it.label)}</text>`,
@@ -101,7 +105,11 @@ function ticksOf(s: Scale, axis: Axis, data: number[], n: number): number[] {
   }
   if (axis.log) {
     const t = s.ticks(n);
-    return t.length > 12 ? t.filter((v) => Number.isInteger(Math.log10(v))) : t;
+    if (t.length <= 12) return t;
+    // Powers of ten, or, when the range spans less than two decades, 1-2-5 (as the dashboard does).
+    const decades = t.filter((v) => Number.isInteger(+Math.log10(v).toFixed(9)));
+    const lead = (v: number) => +(v / 10 ** Math.floor(+Math.log10(v).toFixed(9))).toPrecision(2);
+    return decades.length >= 3 ? decades : t.filter((v) => [1, 2, 5].includes(lead(v)));
   }
   return filterTicks(s.ticks(n), axis);
 }
@@ -135,6 +143,7 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
   const items = [
     ...fig.series.map((s) => ({ ...s, label: s.label })),
     ...(fig.refLines ?? []).map((r) => ({ label: r.label, color: r.color, dashed: true })),
+    ...(fig.spans ?? []).map((s) => ({ label: s.label, color: s.color, band: true })),
     ...shadeLegend(fig.shade),
   ];
   const f = open(
@@ -145,9 +154,11 @@ function lineSvg(fig: LineFigure, o: SvgOptions): string {
   );
   const sc = lineScales(f, fig);
   if (sc.y2 && fig.y2) rightAxis(f, sc.y2, fig.y2);
-  // The shaded gap between two series (the bootstrap gap), under everything else.
+  // Marked spans and the shaded gap between two series (the bootstrap gap), under everything else.
+  spansSvg(f, fig, sc.x, 'bands');
   if (fig.shade) shadeSvg(f, fig, fig.shade, sc);
   for (const s of fig.series) seriesSvg(f, fig, s, sc);
+  spansSvg(f, fig, sc.x, 'ticks'); // over the lines: a marker never hides an event
   refLinesSvg(f, fig, sc);
   legend(f, items);
   f.out.push('</svg>');
@@ -164,6 +175,7 @@ function lineScales(f: Frame, fig: LineFigure): LineScales {
   const xs = [
     ...fig.series.flatMap((s) => s.x),
     ...(fig.refLines ?? []).filter((r) => r.axis === 'x').map((r) => r.value),
+    ...(fig.spans ?? []).flatMap((s) => [s.from, s.to]),
   ];
   const withBand = (ss: typeof left) =>
     ss.flatMap((s) => s.y.flatMap((v, i) => [v, v + (s.std?.[i] ?? 0), v - (s.std?.[i] ?? 0)]));
@@ -187,6 +199,32 @@ function rightAxis(f: Frame, y2: Scale, axis: Axis): void {
     `<text transform="translate(${width - 14} ${(m.top + height - m.bottom) / 2}) rotate(90)" text-anchor="middle">${esc(axis.label)}</text>`,
     '</g>',
   );
+}
+
+/**
+ * Each span as a light band over the plot's height (drawn first), and its events as ticks in a lane
+ * of their own along the bottom (drawn last; lanes stack upwards), so overlapping windows stay apart.
+ */
+function spansSvg(f: Frame, fig: LineFigure, x: Scale, part: 'bands' | 'ticks'): void {
+  const { m, height, out } = f;
+  const bottom = height - m.bottom;
+  (fig.spans ?? []).forEach((s, i) => {
+    const [a, b] = [x(s.from), x(s.to)].sort((p, q) => p - q) as [number, number];
+    const lane = bottom - 3 - i * 9;
+    if (part === 'bands')
+      out.push(
+        `<rect class="span" data-label="${esc(s.label)}" x="${r2(a)}" y="${m.top}" width="${r2(Math.max(1, b - a))}" height="${r2(bottom - m.top)}" fill="${s.color}" fill-opacity="0.07"/>`,
+      );
+    else
+      out.push(
+        `<g class="span-events" data-label="${esc(s.label)}" data-events="${s.at?.length ?? 0}">`,
+        ...(s.at ?? []).map(
+          (v) =>
+            `<line x1="${r2(x(v))}" x2="${r2(x(v))}" y1="${r2(lane - 6)}" y2="${r2(lane)}" stroke="${s.color}" stroke-width="1.2"/>`,
+        ),
+        '</g>',
+      );
+  });
 }
 
 function shadeLegend(shade: LineFigure['shade']): LegendItem[] {
@@ -364,7 +402,7 @@ function barSvg(fig: BarFigure, o: SvgOptions): string {
   }
   legend(
     f,
-    fig.series.map((s) => ({ label: s.label, color: s.color, band: true })),
+    fig.series.map((s) => ({ label: s.label, color: s.color, band: true, bar: true })),
   );
   out.push('</svg>');
   return out.join('\n') + '\n';

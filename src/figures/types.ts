@@ -51,6 +51,19 @@ export interface RefLine {
   color: string;
 }
 
+/**
+ * A stretch of x marked behind the data, with a tick at each event in it: GMP's pruning window and
+ * RigL's update window on the gradient-norm plot, where the norm jumps.
+ */
+export interface Span {
+  from: number;
+  to: number;
+  label: string;
+  color: string;
+  /** The x of each event (a pruning step, a mask update), ticked along the bottom of the plot. */
+  at?: number[];
+}
+
 /** The area between two series shaded (the bootstrap gap), coloured by its sign. */
 export interface Shade {
   upper: number;
@@ -72,6 +85,7 @@ export interface LineFigure {
   y2?: Axis;
   series: LineSeries[];
   refLines?: RefLine[];
+  spans?: Span[];
   shade?: Shade;
   /** One line under the title: a sign convention, what the band is. */
   note?: string;

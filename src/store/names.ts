@@ -18,6 +18,8 @@ export const FILES = {
   gradflow: 'gradflow.json',
   /** Who the run is (id, kind, parent) and the engine and thread count it started with. */
   run: 'run.json',
+  /** A running run's step, planned total and rate (experiments/run-progress.ts); gone once it finishes. */
+  progress: 'progress.json',
   /** Each artifact's sha-256 and size (manifest.ts). */
   manifest: 'manifest.json',
   /** The owner's OS lock (a SQLite file, see owner.ts) and who holds it. */
@@ -34,10 +36,19 @@ export const BOOKKEEPING: ReadonlySet<string> = new Set([
   FILES.run,
   FILES.owner,
   FILES.manifest,
+  FILES.progress,
 ]);
 
-/** Files the manifest does not list: the owner's lock and note change with every process. */
-export const UNSEALED: ReadonlySet<string> = new Set([FILES.lock, FILES.owner, FILES.manifest]);
+/**
+ * Files the manifest does not list: the owner's lock and note change with every process, the
+ * progress every few seconds.
+ */
+export const UNSEALED: ReadonlySet<string> = new Set([
+  FILES.lock,
+  FILES.owner,
+  FILES.manifest,
+  FILES.progress,
+]);
 
 /** A run directory moved aside because its files failed their check: `<dir>.corrupt-<time>`. */
 export const ASIDE_MARK = '.corrupt-';

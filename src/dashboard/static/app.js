@@ -376,6 +376,35 @@ function groupTable(runs, cols) {
 
 // ---------- one run ----------
 
+/** "2 h 5 min", "3 min 20 s", "40 s". */
+function duration(s) {
+  const t = Math.round(s);
+  if (t >= 3600) return `${Math.floor(t / 3600)} h ${Math.round((t % 3600) / 60)} min`;
+  if (t >= 60) return `${Math.floor(t / 60)} min ${t % 60} s`;
+  return `${t} s`;
+}
+
+/** A running run's step of its planned total, its epoch, its rate and an ETA at that rate. */
+function progressEl(p) {
+  const epochs = p.epochs >= 1 ? ` · epoch ${p.epoch.toFixed(1)} of ${+p.epochs.toFixed(2)}` : '';
+  const rate = p.stepsPerSecond > 0 ? ` · ${formatValue(p.stepsPerSecond, 'number')} steps/s` : '';
+  const eta =
+    p.etaSeconds === undefined || p.etaSeconds === null
+      ? ' · ETA: after its first steps'
+      : ` · ETA ${duration(p.etaSeconds)} (about ${new Date(Date.now() + p.etaSeconds * 1000).toLocaleTimeString([], { hour12: false })})`;
+  return el(
+    'div',
+    { class: 'progress', id: 'progress' },
+    el('progress', { max: p.totalSteps, value: p.step }),
+    el(
+      'span',
+      {},
+      p.own ? '' : ['training ', runLink(p.runId, p.label), ': '],
+      `step ${p.step} of ${p.totalSteps} (${(p.fraction * 100).toFixed(1)}%)${epochs}${rate}${eta}`,
+    ),
+  );
+}
+
 function kvTable(obj) {
   return el(
     'table',
@@ -444,6 +473,7 @@ async function runView(id) {
       ' · ',
       el('a', { href: `#/compare/${enc}` }, 'compare…'),
     ),
+    run.progress ? progressEl(run.progress) : '',
   );
   const result = run.result ?? {};
   const nested = childRows(run.children);

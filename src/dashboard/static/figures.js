@@ -120,6 +120,40 @@ const pointLabels = {
   },
 };
 
+// Marked spans (GMP's pruning window, RigL's updates), as the SVG draws them: a light band behind
+// the data, and a tick per event in a lane along the bottom, drawn over the data so none is hidden.
+const spanList = (chart) => chart.config.options.plugins.spans?.list ?? [];
+const spans = {
+  id: 'spans',
+  beforeDatasetsDraw(chart) {
+    const { ctx, chartArea: area, scales } = chart;
+    for (const s of spanList(chart)) {
+      const [a, b] = [s.from, s.to].map((v) => scales.x.getPixelForValue(v)).sort((p, q) => p - q);
+      ctx.save();
+      ctx.fillStyle = alpha(s.color, 0.07);
+      ctx.fillRect(a, area.top, Math.max(1, b - a), area.bottom - area.top);
+      ctx.restore();
+    }
+  },
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea: area, scales } = chart;
+    spanList(chart).forEach((s, i) => {
+      const lane = area.bottom - 3 - i * 9;
+      ctx.save();
+      ctx.strokeStyle = s.color;
+      ctx.lineWidth = 1.2;
+      ctx.beginPath();
+      for (const v of s.at ?? []) {
+        const x = scales.x.getPixelForValue(v);
+        ctx.moveTo(x, lane - 6);
+        ctx.lineTo(x, lane);
+      }
+      ctx.stroke();
+      ctx.restore();
+    });
+  },
+};
+
 function lineConfig(fig) {
   const datasets = [];
   const lineIndex = [];
@@ -209,6 +243,16 @@ function lineConfig(fig) {
       fill: false,
       ref: true,
     });
+  // A span's legend entry: a dataset without points, in the span's colour.
+  for (const sp of fig.spans ?? [])
+    datasets.push({
+      label: sp.label,
+      data: [],
+      borderColor: sp.color,
+      backgroundColor: alpha(sp.color, 0.25),
+      pointStyle: 'rect',
+      span: true,
+    });
   const scales = {
     x: axisOptions(fig.x, xs),
     y: axisOptions(
@@ -220,7 +264,7 @@ function lineConfig(fig) {
     scales.y2 = axisOptions(fig.y2, [], { options: { position: 'right', grid: { drawOnChartArea: false } } });
   return {
     type: 'line',
-    plugins: [pointLabels],
+    plugins: [pointLabels, spans],
     data: { datasets },
     options: {
       animation: false,
@@ -230,6 +274,7 @@ function lineConfig(fig) {
       plugins: {
         title: { display: true, text: fig.title },
         subtitle: { display: !!fig.note, text: fig.note ?? '' },
+        spans: { list: fig.spans ?? [] },
         legend: {
           labels: {
             boxWidth: 14,
