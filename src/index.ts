@@ -28,6 +28,11 @@ import type { pruneHparamsSchema, PruneResult } from './experiments/kinds/prune.
 import { KINDS, type ExperimentKind } from './experiments/kinds.js';
 import { underRecipe, type Groups } from './experiments/kind.js';
 import { withModelFileHash } from './models/layers-model.js';
+import { SprigError } from './util/errors.js';
+import type { Sparsified } from './api/sparsify.js';
+import type { Ticket } from './api/lottery-ticket.js';
+import type { DataArg, ModelArg } from './api/inputs.js';
+import { pruneModel, type GmpPruneOptions, type ImpPruneOptions } from './api/prune-model.js';
 
 // ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
 export {
@@ -90,7 +95,11 @@ export { loggingSchema, type Logging } from './experiments/run-observers.js';
 
 // ---- Your own model and data: sparse training of a tf.LayersModel in memory, on your own tensors. ----
 export { sparsify, type SparsifyOptions, type Sparsified } from './api/sparsify.js';
+export { lotteryTicket, type LotteryTicketOptions, type Ticket } from './api/lottery-ticket.js';
+export { PRUNE_SCHEDULES, type GmpPruneOptions, type ImpPruneOptions } from './api/prune-model.js';
+export type { ModelArg, DataArg, InMemoryOptions } from './api/inputs.js';
 export type { TensorData } from './data/tensors.js';
+export type { TfDataset } from './data/tfdata.js';
 
 // ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
 export {
@@ -228,7 +237,29 @@ export function gradflow(hparams: GradflowHparamsInput = {}, o: RunOptions = {})
   return runOf(KINDS.gradflow, hashed(hparams), o);
 }
 
-/** One-shot magnitude pruning of a finished train or dst run, then fine-tuning (`sprig prune`). */
-export function prune(hparams: PruneHparamsInput, o: RunOptions = {}): PruneResult {
-  return runOf(KINDS.prune, hparams, o);
+/**
+ * Two functions under one name. `prune(hparams, options)`: one-shot magnitude pruning of a finished
+ * train or dst run, then fine-tuning (`sprig prune`). `prune(model, data, { schedule })`: your
+ * tf.LayersModel (or a zoo name) pruned while it trains on your data, by gradual magnitude pruning
+ * (`'gmp'`, as `sprig dst --method gmp`; returns what `sparsify` does) or by iterative magnitude
+ * pruning with rewinding (`'imp'`, as `sprig lottery`; returns what `lotteryTicket` does).
+ */
+export function prune(hparams: PruneHparamsInput, o?: RunOptions): PruneResult;
+export function prune(model: ModelArg, data: DataArg, o: GmpPruneOptions): Promise<Sparsified>;
+export function prune(model: ModelArg, data: DataArg, o: ImpPruneOptions): Promise<Ticket>;
+export function prune(
+  first: PruneHparamsInput | ModelArg,
+  second?: RunOptions | DataArg,
+  third?: GmpPruneOptions | ImpPruneOptions,
+): PruneResult | Promise<Sparsified | Ticket> {
+  // a model is a zoo name or a LayersModel (it predicts); hyperparameters are a plain object
+  if (typeof first === 'string' || typeof (first as Partial<ModelArg & object>).predict === 'function') {
+    if (!third)
+      throw new SprigError(
+        'prune(model, data, options) needs its options',
+        "pass { schedule: 'gmp' } or { schedule: 'imp' } as the third argument",
+      );
+    return pruneModel(first as ModelArg, second as DataArg, third as GmpPruneOptions);
+  }
+  return runOf(KINDS.prune, first as PruneHparamsInput, (second ?? {}) as RunOptions);
 }
