@@ -111,6 +111,7 @@ export {
   type ExportResult,
 } from './export/run.js';
 export { exportModel, type ModelExportOptions, type ModelExportResult } from './export/model.js';
+export { TFJS_QUANTIZE, type TfjsQuantize } from './export/formats.js';
 export { loadExport } from './export/load.js';
 export type { Int8Scale } from './export/sparse.js';
 

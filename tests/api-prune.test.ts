@@ -64,7 +64,7 @@ test("prune(…, { schedule: 'imp' }) and lotteryTicket run the lottery kind: on
   assert.match(first.result.runId, /^lottery_/);
   // per layer at 20 % a level (the output layer at 10 %): the lottery kind's defaults
   const [fc1, fc2] = [16 * 32, 32 * 4];
-  const kept = (Math.round(fc1 * 0.8 ** 2 * 1) + Math.round(fc2 * 0.9 ** 2)) / (fc1 + fc2);
+  const kept = (Math.round(fc1 * 0.8 ** 2) + Math.round(fc2 * 0.9 ** 2)) / (fc1 + fc2);
   assert.ok(Math.abs(first.density - kept) < 0.01, `density ${first.density} against ${kept}`);
   assert.equal(kernelDensity(first.model), first.density);
   // the ticket: the same mask on θ0, which the trained model has moved away from
