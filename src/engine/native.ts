@@ -104,8 +104,10 @@ function notBuilt(path: string): string {
   }
   if (s?.reason) return `native addon not built at install: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`;
   // a consumer's copy lives in node_modules and has no `npm run build:native`; a checkout has
-  const again = path.split(sep).includes('node_modules') ? 'npm rebuild sprig' : 'npm run build:native';
-  return `native addon not built (run \`${again}\`; it needs g++, make, python3, libdnnl-dev and libopenblas-dev)`;
+  const again = path.split(sep).includes('node_modules')
+    ? '`npm rebuild sprig` (after `npm approve-scripts sprig` where npm blocks install scripts)'
+    : '`npm run build:native`';
+  return `native addon not built: its build never ran (run ${again}; it needs g++, make, python3, libdnnl-dev and libopenblas-dev)`;
 }
 
 function fail(reason: string): NativeStatus {

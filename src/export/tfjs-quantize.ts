@@ -47,7 +47,10 @@ export function quantizeWeights(
 function toUint8(v: Float32Array) {
   let lo = 0;
   let hi = 0;
-  for (const x of v) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
+  for (const x of v) {
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
   const scale = hi > lo ? (hi - lo) / 255 : 1;
   const zero = Math.round(-lo / scale);
   const min = -zero * scale;
