@@ -39,7 +39,7 @@ test('tfjs export --quantize uint8|float16: tf.loadLayersModel loads it, close, 
       training: { trainSteps: '2ep', batchSize: 64 },
     },
   );
-  const want = (sparse.predict(x) as tf.Tensor).dataSync();
+  const want = Float32Array.from((sparse.predict(x) as tf.Tensor).dataSync());
   const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   const fp32 = await exportModel(sparse, { format: 'tfjs', out: join(dir, 'fp32') });
   const bins: Record<string, number> = {};
@@ -50,7 +50,7 @@ test('tfjs export --quantize uint8|float16: tf.loadLayersModel loads it, close, 
     const r = await exportModel(sparse, { format: 'tfjs', quantize, out: join(dir, quantize) });
     assert.equal(r.quantize, quantize);
     const lm = await plainLoad(join(dir, quantize));
-    const got = (lm.predict(x) as tf.Tensor).dataSync();
+    const got = Float32Array.from((lm.predict(x) as tf.Tensor).dataSync());
     const diff = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
     assert.ok(diff < tol * scale, `${quantize}: max difference ${diff} (outputs up to ${scale})`);
     // a pruned weight is exactly 0 after loading (0 is a code; tiny weights may round to it too)
