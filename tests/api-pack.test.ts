@@ -170,7 +170,7 @@ function buildsAtInstall(proj: string, packed: string[]): void {
   const scripts = JSON.parse(readFileSync(join(sprig, 'package.json'), 'utf8')).scripts;
   assert.equal(scripts.install, 'node scripts/build-native.mjs');
   assert.ok(!existsSync(join(sprig, ADDON)));
-  // the build dominates this test: about 2 min on an idle 2-core machine, 17 min at load 30
+  // the build dominates this test: `npm run build:native` took 17 min here at load 30-40
   const started = Date.now();
   const out = execFileSync('npm', ['rebuild', 'sprig', '--foreground-scripts', '--offline'], {
     cwd: proj,
