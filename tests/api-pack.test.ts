@@ -35,7 +35,7 @@ function readmeExample(): string {
 }
 
 const CONSUMER = `
-import { dst, exportRun, createModel, parameterCount, layerDensities, RiglUpdater, SprigError, type DstHparamsInput, type Model } from 'sprig';
+import { dst, exportRun, createModel, parameterCount, layerDensities, RiglUpdater, SprigError, prune, lotteryTicket, type DstHparamsInput, type Model, type Ticket, type Sparsified, type TfDataset, type PruneResult } from 'sprig';
 import { loadSparseModel, type SparseManifest } from 'sprig/loader';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
@@ -53,6 +53,15 @@ const e = await exportRun(r.runDir, { format: 'sparse', values: 'int8', out: pro
 const lm = await loadSparseModel(new Uint8Array(readFileSync(e.files[0]!.path)));
 const logits = lm.predict(tf.zeros([2, 8, 8, 1])) as tf.Tensor;
 const manifest: SparseManifest | undefined = undefined;
+// the in-memory API's types as published (prune's overloads), not run here
+type M = Parameters<typeof lotteryTicket>[0];
+const typed = async (m: M, d: TfDataset): Promise<[Ticket, Sparsified, Ticket, PruneResult]> => [
+  await prune(m, d, { schedule: 'imp', levels: 1 }),
+  await prune(m, d, { schedule: 'gmp', sparsity: 0.5 }),
+  await lotteryTicket(m, 'synthetic', { rewind: 'init' }),
+  prune({ prune: { from: 'dst_x' } }),
+];
+void typed;
 console.log(JSON.stringify({
   params: parameterCount(model), densities: [...densities.values()], updater: typeof RiglUpdater,
   error: new SprigError('x', 'y') instanceof Error, accuracy: r.testAccuracy, exported: e.exportTestAccuracy,
