@@ -10,6 +10,9 @@
  * // your own tf.LayersModel and tensors, on the same recipe
  * const s = await sparsify(myModel, { x, y }, { sparsity: 0.9, root: 'runs' });
  * await exportModel(s.model, { format: 'sparse', out: 'mine.sprig' });
+ * // or pruned by GMP / IMP (a tf.data.Dataset works in place of { x, y }), a TF.js export quantised
+ * const t = await lotteryTicket(myModel, ds, { levels: 5, root: 'runs' }); // = prune(…, { schedule: 'imp' })
+ * await exportModel(t.model, { format: 'tfjs', quantize: 'uint8', out: 'ticket' });
  * ```
  *
  * The browser loader for exported files is a separate entry point, `sprig/loader`.
