@@ -18,12 +18,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+ci=0
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci" >&2
+  echo "setup: npm ci (its install script builds the native engine)" >&2
   npm ci --no-audit --no-fund
+  ci=1
 fi
 
-echo "setup: building the native engine" >&2
-npm run --silent build:native
+# npm hides an install script's output: when npm ci left no addon, build again to show why
+if [ "$ci" = 0 ] || [ ! -f native/build/Release/sprig_native.node ]; then
+  echo "setup: building the native engine" >&2
+  npm run --silent build:native
+fi
 echo "setup: compiling TypeScript" >&2
 npm run --silent build

@@ -10,6 +10,9 @@
  * // your own tf.LayersModel and tensors, on the same recipe
  * const s = await sparsify(myModel, { x, y }, { sparsity: 0.9, root: 'runs' });
  * await exportModel(s.model, { format: 'sparse', out: 'mine.sprig' });
+ * // or pruned by GMP / IMP (a tf.data.Dataset works in place of { x, y }), a TF.js export quantised
+ * const t = await lotteryTicket(myModel, ds, { levels: 5, root: 'runs' }); // = prune(…, { schedule: 'imp' })
+ * await exportModel(t.model, { format: 'tfjs', quantize: 'uint8', out: 'ticket' });
  * ```
  *
  * The browser loader for exported files is a separate entry point, `sprig/loader`.
@@ -28,6 +31,11 @@ import type { pruneHparamsSchema, PruneResult } from './experiments/kinds/prune.
 import { KINDS, type ExperimentKind } from './experiments/kinds.js';
 import { underRecipe, type Groups } from './experiments/kind.js';
 import { withModelFileHash } from './models/layers-model.js';
+import { SprigError } from './util/errors.js';
+import type { Sparsified } from './api/sparsify.js';
+import type { Ticket } from './api/lottery-ticket.js';
+import type { DataArg, ModelArg } from './api/inputs.js';
+import { pruneModel, type GmpPruneOptions, type ImpPruneOptions } from './api/prune-model.js';
 
 // ---- Hyperparameters: the zod schemas (source of truth) and their types. ----
 export {
@@ -90,7 +98,11 @@ export { loggingSchema, type Logging } from './experiments/run-observers.js';
 
 // ---- Your own model and data: sparse training of a tf.LayersModel in memory, on your own tensors. ----
 export { sparsify, type SparsifyOptions, type Sparsified } from './api/sparsify.js';
+export { lotteryTicket, type LotteryTicketOptions, type Ticket } from './api/lottery-ticket.js';
+export { PRUNE_SCHEDULES, type GmpPruneOptions, type ImpPruneOptions } from './api/prune-model.js';
+export type { ModelArg, DataArg, InMemoryOptions } from './api/inputs.js';
 export type { TensorData } from './data/tensors.js';
+export type { TfDataset } from './data/tfdata.js';
 
 // ---- Export: TF.js LayersModel or sprig's compact sparse file; loading an export in Node. ----
 export {
@@ -102,6 +114,7 @@ export {
   type ExportResult,
 } from './export/run.js';
 export { exportModel, type ModelExportOptions, type ModelExportResult } from './export/model.js';
+export { TFJS_QUANTIZE, type TfjsQuantize } from './export/formats.js';
 export { loadExport } from './export/load.js';
 export type { Int8Scale } from './export/sparse.js';
 
@@ -228,7 +241,29 @@ export function gradflow(hparams: GradflowHparamsInput = {}, o: RunOptions = {})
   return runOf(KINDS.gradflow, hashed(hparams), o);
 }
 
-/** One-shot magnitude pruning of a finished train or dst run, then fine-tuning (`sprig prune`). */
-export function prune(hparams: PruneHparamsInput, o: RunOptions = {}): PruneResult {
-  return runOf(KINDS.prune, hparams, o);
+/**
+ * Two functions under one name. `prune(hparams, options)`: one-shot magnitude pruning of a finished
+ * train or dst run, then fine-tuning (`sprig prune`). `prune(model, data, { schedule })`: your
+ * tf.LayersModel (or a zoo name) pruned while it trains on your data, by gradual magnitude pruning
+ * (`'gmp'`, as `sprig dst --method gmp`; returns what `sparsify` does) or by iterative magnitude
+ * pruning with rewinding (`'imp'`, as `sprig lottery`; returns what `lotteryTicket` does).
+ */
+export function prune(hparams: PruneHparamsInput, o?: RunOptions): PruneResult;
+export function prune(model: ModelArg, data: DataArg, o: GmpPruneOptions): Promise<Sparsified>;
+export function prune(model: ModelArg, data: DataArg, o: ImpPruneOptions): Promise<Ticket>;
+export function prune(
+  first: PruneHparamsInput | ModelArg,
+  second?: RunOptions | DataArg,
+  third?: GmpPruneOptions | ImpPruneOptions,
+): PruneResult | Promise<Sparsified | Ticket> {
+  // a model is a zoo name or a LayersModel (it predicts); hyperparameters are a plain object
+  if (typeof first === 'string' || typeof (first as Partial<ModelArg & object>).predict === 'function') {
+    if (!third)
+      throw new SprigError(
+        'prune(model, data, options) needs its options',
+        "pass { schedule: 'gmp' } or { schedule: 'imp' } as the third argument",
+      );
+    return pruneModel(first as ModelArg, second as DataArg, third as GmpPruneOptions);
+  }
+  return runOf(KINDS.prune, first as PruneHparamsInput, (second ?? {}) as RunOptions);
 }

@@ -1,28 +1,26 @@
 /**
  * `sparsify(model, data, options)`: sparse training of a tf.LayersModel in memory (or a zoo model)
- * on your own tensors (or a built-in dataset), as `sprig dst` runs it: the dst kind's recipe and
- * defaults, the same run ids, stored and cached. The result comes back as a tf.LayersModel.
+ * on your own tensors or tf.data.Dataset (or a built-in dataset), as `sprig dst` runs it: the dst
+ * kind's recipe and defaults, the same run ids, stored and cached. The result comes back as a
+ * tf.LayersModel.
  */
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { KINDS } from '../experiments/kinds.js';
-import { underRecipe, type Groups } from '../experiments/kind.js';
-import type { dstSchema, DstHparams, DstResult } from '../experiments/dst.js';
-import type { trainingSchema } from '../experiments/hparams.js';
+import { underRecipe } from '../experiments/kind.js';
+import type { dstSchema, DstResult } from '../experiments/dst.js';
 import { loadData } from '../experiments/setup.js';
 import { loadWeights, WEIGHTS_FILE } from '../experiments/run.js';
-import type { Dataset } from '../data/types.js';
-import { createModelFrom } from '../models/registry.js';
-import type { ModelInit } from '../models/layers-model.js';
-import { layersModelOf, setLayersWeights } from '../export/tfjs.js';
-import { observing, withStoreOrTemporary, type RunOptions } from './run-options.js';
-import { tensorDataset, type TensorData } from '../data/tensors.js';
-import { storeLayersModel } from './in-memory-model.js';
+import { SprigError } from '../util/errors.js';
+import { methodDef } from '../algorithms/index.js';
+import { observing, withStoreOrTemporary } from './run-options.js';
+import { inputsOf, type DataArg, type InMemoryOptions, type ModelArg } from './inputs.js';
+import { layersModelFrom } from './run-models.js';
 
 type DstInput = z.input<typeof dstSchema>;
 
-export interface SparsifyOptions extends RunOptions {
+export interface SparsifyOptions extends InMemoryOptions {
   /** Sparse-training method (default rigl, as `sprig dst`). */
   method?: DstInput['method'];
   /** Target sparsity S, the fraction of prunable weights that are zero (default 0.9). */
@@ -31,12 +29,6 @@ export interface SparsifyOptions extends RunOptions {
   distribution?: DstInput['distribution'];
   /** Any other field of `sprig dst`'s dst group (deltaT, dropFraction, tEnd, …). */
   dst?: DstInput;
-  /** The training recipe over `sprig dst`'s (SGD momentum 0.9, lr 0.05 cosine, wd 5e-4, batch 128, 10 epochs). */
-  training?: z.input<typeof trainingSchema>;
-  /** 'fresh' (default, as `sprig dst`): weights drawn from the seed; 'from-model': start from the model's own. */
-  init?: ModelInit;
-  /** Test data for the accuracy reported; default: the training data. */
-  test?: TensorData;
 }
 
 export interface Sparsified {
@@ -50,44 +42,29 @@ export interface Sparsified {
  * `store`) the run is stored there and cached by its id, which hashes the model's topology (and its
  * weights under 'from-model'), the data's content and the settings: the same script runs once.
  */
-export async function sparsify(
-  model: tfl.LayersModel | string,
-  data: TensorData | string,
-  o: SparsifyOptions = {},
-): Promise<Sparsified> {
+export async function sparsify(model: ModelArg, data: DataArg, o: SparsifyOptions = {}): Promise<Sparsified> {
   return withStoreOrTemporary(o, async (store) => {
-    const given = typeof data === 'string' ? undefined : ownData(model, data, o.test);
-    const modelGroup =
-      typeof model === 'string'
-        ? { name: model, init: o.init }
-        : await storeLayersModel(model, store.root, o.init ?? 'fresh');
-    const { hp } = KINDS.dst.identify(
-      underRecipe(KINDS.dst, groupsOf(modelGroup, given?.name ?? (data as string), o)),
-    );
-    const dataset = given ?? loadData(hp.dataset, hp.training.seed);
+    const inputs = await inputsOf(store, model, data, o);
+    const groups = { ...inputs.groups, training: { ...o.training }, dst: dstGroup(o) };
+    const { hp } = KINDS.dst.identify(underRecipe(KINDS.dst, groups));
+    if (hp.dst.method === 'small_dense' && typeof model !== 'string')
+      throw new SprigError(
+        "small_dense trains a narrower MLP than the model given, so it cannot come back as that model's layers",
+        "run small_dense on a zoo MLP (sparsify('mlp_300_100', data, { method: 'small_dense' })), or compare with `sprig dst --method small_dense`",
+      );
+    const dataset = inputs.dataset ?? loadData(hp.dataset, hp.training.seed);
     const result = KINDS.dst.run(hp, { store, dataset, ...observing(o) });
-    return { model: await trainedModel(hp, dataset, result.runDir), result };
+    // a method that trains another network than the reference (small_dense) names it in the result
+    const trained = methodDef(hp.dst.method).model
+      ? { name: result.model, init: 'fresh' as const }
+      : hp.model;
+    const weights = loadWeights(join(result.runDir, WEIGHTS_FILE));
+    return { model: await layersModelFrom(trained, dataset, weights), result };
   });
 }
 
-/** The user's tensors as a dataset with the model's class count. */
-function ownData(model: tfl.LayersModel | string, data: TensorData, test?: TensorData): Dataset {
-  const numClasses = typeof model === 'string' ? undefined : (model.outputs[0]!.shape.at(-1) ?? undefined);
-  return tensorDataset(data, { test, numClasses });
-}
-
-/** The hyperparameter groups the options name (unset fields left to the recipe and the schema). */
-function groupsOf(model: object, dataset: string, o: SparsifyOptions): Groups {
+/** The dst group the options name (unset fields left to the recipe and the schema). */
+function dstGroup(o: SparsifyOptions): Record<string, unknown> {
   const picked = { method: o.method, sparsity: o.sparsity, distribution: o.distribution };
-  const dst = { ...o.dst, ...Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) };
-  const defined = Object.fromEntries(Object.entries(model).filter(([, v]) => v !== undefined));
-  return { dataset: { name: dataset }, model: defined, training: { ...o.training }, dst };
-}
-
-/** The run's final weights in a LayersModel of the model's own layers (built-in data: normalisation first). */
-async function trainedModel(hp: DstHparams, ds: Dataset, runDir: string): Promise<tfl.LayersModel> {
-  const m = createModelFrom(hp.model, ds.inputShape, ds.numClasses);
-  const lm = await layersModelOf(m, ds.normalisation);
-  setLayersWeights(lm, loadWeights(join(runDir, WEIGHTS_FILE)));
-  return lm;
+  return { ...o.dst, ...Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) };
 }

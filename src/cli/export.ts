@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SprigError } from '../util/errors.js';
 import { VALUE_FORMATS, type ValueFormat } from '../loader/format.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../export/formats.js';
+import { EXPORT_FORMATS, TFJS_QUANTIZE, type ExportFormat } from '../export/formats.js';
 import type { ExportResult } from '../export/run.js';
 import { addOutputFlags, type CommonOptions } from './flags.js';
 import { emit, pct } from './output.js';
@@ -29,11 +29,17 @@ export function register(program: Command): void {
       "int8: 'channel' (one scale per output channel, default) or 'tensor'",
       'channel',
     )
+    .option(
+      '--quantize <dtype>',
+      `tfjs: store the prunable kernels with TF.js's own weight quantisation, ${TFJS_QUANTIZE.join('|')} (tf.loadLayersModel dequantises; default none, fp32)`,
+    )
     .option('--no-evaluate', 'skip loading the export back and measuring its test accuracy')
     .action(async (run: string, o: CommonOptions) => {
       const format = oneOf<ExportFormat>('export format', String(o.format), EXPORT_FORMATS);
       const values = oneOf<ValueFormat>('value format', String(o.values), VALUE_FORMATS);
       const int8Scale = oneOf('int8 scale', String(o.int8Scale), ['channel', 'tensor'] as const);
+      const quantize =
+        o.quantize === undefined ? undefined : oneOf('quantisation', String(o.quantize), TFJS_QUANTIZE);
       // loaded here: TF.js layers cost every sprig command ~0.1 s to import
       const { exportRun, resolveRun } = await import('../export/run.js');
       const dir = resolveRun(run, o.root);
@@ -45,6 +51,7 @@ export function register(program: Command): void {
         out,
         values,
         int8Scale,
+        quantize,
         evaluate: o.evaluate !== false,
         root: o.root,
       });
@@ -55,7 +62,7 @@ export function register(program: Command): void {
 function human(r: ExportResult): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const lines = [
-    `exported ${r.runDir} as ${r.format}${r.values ? ` (${r.values} values)` : ''}:`,
+    `exported ${r.runDir} as ${r.format}${r.values ? ` (${r.values} values)` : ''}${r.quantize ? ` (kernels quantised to ${r.quantize})` : ''}:`,
     ...r.files.map((f) => `  ${f.path}  ${kb(f.bytes)}`),
     `  ${kb(r.bytes)} in all = ${(r.sizeRatio * 100).toFixed(2)}% of the dense fp32 weights (${kb(r.denseWeightBytes)})`,
   ];

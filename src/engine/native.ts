@@ -1,12 +1,13 @@
 /**
- * Loads the native addon (native/, built by node-gyp against oneDNN/OpenBLAS: `npm run build:native`)
- * and registers its kernels for the TF.js CPU backend over the JS ones. Without it sprig runs in pure
- * JS and says so once. `SPRIG_NATIVE=0` turns it off.
+ * Loads the native addon (native/, built by node-gyp against oneDNN/OpenBLAS at install, or by
+ * `npm run build:native`) and registers its kernels for the TF.js CPU backend over the JS ones.
+ * Without it sprig runs in pure JS and says so once, with why and the fix. `SPRIG_NATIVE=0` turns
+ * it off.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   nativeAddon,
@@ -40,9 +41,7 @@ function load(): NativeStatus {
     return { engine: 'js', reason: 'native engine disabled by SPRIG_NATIVE=0', kernels: [] };
   }
   const path = addonPath();
-  if (!existsSync(path)) {
-    return fail('native addon not built (run `npm run build:native`; needs libdnnl-dev and libopenblas-dev)');
-  }
+  if (!existsSync(path)) return fail(notBuilt(path));
   // With a fixed thread count, a team member that another process descheduled holds up every
   // barrier; libgomp's default 300k-iteration spin then burns the time slice the other thread needs.
   // A short spin yields soon on a busy machine and still catches the team on an idle one. libgomp
@@ -89,6 +88,26 @@ export function pinThreads(n: number): void {
   if (!addon || n === engineThreads()) return;
   pinned = n;
   addon.setThreads(n);
+}
+
+/**
+ * Why the addon is missing, and the fix: what the install's build recorded beside it
+ * (scripts/build-native.mjs writes status.json, since npm hides an install script's output), or,
+ * without a record, that the build never ran (an install with --ignore-scripts).
+ */
+function notBuilt(path: string): string {
+  let s: { reason?: string; fix?: string } | undefined;
+  try {
+    s = JSON.parse(readFileSync(join(dirname(dirname(path)), 'status.json'), 'utf8'));
+  } catch {
+    // no record: the build script never ran here
+  }
+  if (s?.reason) return `native addon not built at install: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`;
+  // a consumer's copy lives in node_modules and has no `npm run build:native`; a checkout has
+  const again = path.split(sep).includes('node_modules')
+    ? '`npm rebuild sprig` (after `npm approve-scripts sprig` where npm blocks install scripts)'
+    : '`npm run build:native`';
+  return `native addon not built: its build never ran (run ${again}; it needs g++, make, python3, libdnnl-dev and libopenblas-dev)`;
 }
 
 function fail(reason: string): NativeStatus {

@@ -95,7 +95,7 @@ export function makeReplicate(ctx: LotteryContext, r: number, saveSteps: Set<num
     ctx,
     r,
     trainHp,
-    dir: join(ctx.expDir, `replicate_${r}`),
+    dir: replicateDir(ctx.expDir, r),
     id: `${ctx.expId}.r${r}`,
     specs: s.model.specs,
     saveSteps,
@@ -103,14 +103,18 @@ export function makeReplicate(ctx: LotteryContext, r: number, saveSteps: Set<num
   };
 }
 
-export const levelDir = (rep: Replicate, level: number) => join(rep.dir, `level_${level}`);
+/** Replicate r's directory in an experiment: its levels, one-shot points and rewind weights. */
+export const replicateDir = (expDir: string, r: number) => join(expDir, `replicate_${r}`);
+export const levelDir = (rep: Pick<Replicate, 'dir'>, level: number) => join(rep.dir, `level_${level}`);
 export const oneShotDir = (rep: Replicate, sparsity: number) =>
   join(rep.dir, `oneshot_${+sparsity.toFixed(6)}`);
-const rewindPath = (rep: Replicate, step: number) => join(rep.dir, 'rewind', `step_${step}.bin`);
+/** θ_k as level 0 saved it (θ0 at step 0). */
+export const rewindPath = (rep: Pick<Replicate, 'dir'>, step: number) =>
+  join(rep.dir, 'rewind', `step_${step}.bin`);
 
 export const isTrained = hasResult;
 
-function readMasks(dir: string): Masks | undefined {
+export function readMasks(dir: string): Masks | undefined {
   return readBinary(artifactPath(dir, 'masks'), deserialiseMasks);
 }
 

@@ -15,7 +15,8 @@ import type { Layout, ValueFormat } from '../loader/format.js';
 import { decodeSparse } from '../loader/decode.js';
 import { artifactsOf, modelJsonOf, weightBytes } from './tfjs.js';
 import { sparseExportOfLayers, type Int8Scale } from './sparse.js';
-import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
+import { EXPORT_FORMATS, TFJS_QUANTIZE, type ExportFormat, type TfjsQuantize } from './formats.js';
+import { quantizeWeights } from './tfjs-quantize.js';
 
 export interface ModelExportOptions {
   format: ExportFormat;
@@ -25,6 +26,11 @@ export interface ModelExportOptions {
   values?: ValueFormat;
   /** int8: one scale per output channel (default) or per tensor. */
   int8Scale?: Int8Scale;
+  /**
+   * TF.js format: store the prunable kernels with TF.js's own weight quantisation (uint8 or
+   * float16 in the weights manifest), which tf.loadLayersModel undoes; default none (fp32).
+   */
+  quantize?: TfjsQuantize;
 }
 
 /** What an export wrote. */
@@ -39,6 +45,7 @@ export interface ModelExportResult {
   sizeRatio: number;
   values?: ValueFormat;
   layouts?: Record<string, Layout>;
+  quantize?: TfjsQuantize;
 }
 
 /** The layers whose kernels sprig prunes, as in its model readers: every Dense and Conv2D. */
@@ -86,12 +93,14 @@ export function writeExport(
     return { path, format: o.format, files, bytes, denseWeightBytes: data.byteLength };
   };
   if (o.format === 'tfjs') {
-    const path = join(o.out, 'model.json');
-    // weights first: a model.json on disk always has its weights beside it
-    const weights = write(join(o.out, 'weights.bin'), data);
-    const r = sized(path, [write(path, Buffer.from(JSON.stringify(modelJsonOf(a, metadata)))), weights]);
-    return { ...r, sizeRatio: r.bytes / data.byteLength };
+    const r = sized(...writeTfjs(a, data, prunable, o, metadata));
+    return { ...r, sizeRatio: r.bytes / data.byteLength, ...(o.quantize && { quantize: o.quantize }) };
   }
+  if (o.quantize)
+    throw new SprigError(
+      `quantize '${o.quantize}' is TF.js's weight quantisation, for the tfjs format`,
+      'use --format tfjs --quantize …, or the sparse format’s own --values fp16|int8',
+    );
   const values = o.values ?? 'fp16';
   const bytes = sparseExportOfLayers(prunable, a, { values, int8Scale: o.int8Scale ?? 'channel', metadata });
   const path = /\.[a-z0-9]+$/i.test(o.out) ? o.out : `${o.out}.sprig`;
@@ -103,4 +112,27 @@ export function writeExport(
       .map((w) => [w.name, w.layout]),
   );
   return { ...r, sizeRatio: r.bytes / data.byteLength, values, layouts };
+}
+
+/** model.json + weights.bin, the prunable kernels quantised by TF.js's rule when asked. */
+function writeTfjs(
+  a: tf.io.ModelArtifacts,
+  data: ArrayBuffer,
+  prunable: Set<string>,
+  o: ModelExportOptions,
+  metadata: Record<string, unknown>,
+): [string, { path: string; bytes: number }[]] {
+  if (o.quantize && !(TFJS_QUANTIZE as readonly string[]).includes(o.quantize))
+    throw new SprigError(
+      `unknown TF.js quantisation '${o.quantize}'`,
+      `use --quantize ${TFJS_QUANTIZE.join(' or ')}`,
+    );
+  const q = o.quantize
+    ? quantizeWeights(a.weightSpecs ?? [], data, prunable, o.quantize)
+    : { specs: a.weightSpecs ?? [], data };
+  const path = join(o.out, 'model.json');
+  // weights first: a model.json on disk always has its weights beside it
+  const weights = write(join(o.out, 'weights.bin'), q.data);
+  const json = modelJsonOf({ ...a, weightSpecs: q.specs }, metadata);
+  return [path, [write(path, Buffer.from(JSON.stringify(json))), weights]];
 }

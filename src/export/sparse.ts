@@ -177,13 +177,18 @@ export interface SparseExportOptions {
   metadata?: Record<string, unknown>;
 }
 
+/** Whether a TF.js weight is the kernel of a layer named in `prunable` ('fc1/kernel' of 'fc1'). */
+export function isPrunableKernel(prunable: Set<string>, weightName: string): boolean {
+  const layer = weightName.slice(0, weightName.lastIndexOf('/')).replace(/^.*\//, '');
+  return weightName.endsWith('/kernel') && prunable.has(layer);
+}
+
 /** As sparseExportOf, for the kernels of the layers named in `prunable` (a TF.js model's own layers). */
 export function sparseExportOfLayers(
   prunable: Set<string>,
   a: io.ModelArtifacts,
   o: SparseExportOptions,
 ): Uint8Array {
-  const layerOf = (n: string) => n.slice(0, n.lastIndexOf('/')).replace(/^.*\//, '');
   const d = a.weightData!;
   const data = Array.isArray(d) ? new Uint8Array(d.reduce((x, y) => x + y.byteLength, 0)) : new Uint8Array(d);
   if (Array.isArray(d)) d.reduce((at, b) => (data.set(new Uint8Array(b), at), at + b.byteLength), 0);
@@ -196,7 +201,7 @@ export function sparseExportOfLayers(
       name: spec.name,
       shape: spec.shape,
       values,
-      prunable: spec.name.endsWith('/kernel') && prunable.has(layerOf(spec.name)),
+      prunable: isPrunableKernel(prunable, spec.name),
     };
   });
   return encodeSparse(tensors, { ...o, modelTopology: a.modelTopology as object });
