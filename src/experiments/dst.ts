@@ -177,7 +177,8 @@ function checkRange(what: string, v: number, lo: number, hi: number, fix: string
     throw new SprigError(`${what} = ${v} is outside [${lo}, ${hi}${hiOpen ? ')' : ']'}`, fix);
 }
 
-function checkDstGroup(dst: DstGroup): void {
+/** The dst group's ranges: checked by identify too, so a sweep's --dry-run refuses what a run would. */
+export function checkDstGroup(dst: DstGroup): void {
   checkRange(
     'sparsity',
     dst.sparsity,
@@ -348,6 +349,8 @@ export interface DstResult extends RunResult {
   densities: Record<string, number>;
   flops: DstFlops;
   sparsity: SparsityReport;
+  /** What made the run pointless as planned (dst-warnings.ts), e.g. no mask update before the end. */
+  warnings?: string[];
 }
 
 export interface RunDstSpec extends Logging {

@@ -62,7 +62,8 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
           onLine: (line) => (s.progress = line),
         });
         const acc = out.result.testAccuracy;
-        change(s, { state: 'finished', testAccuracy: typeof acc === 'number' ? acc : undefined });
+        const warnings = out.result.warnings as string[] | undefined;
+        change(s, { state: 'finished', testAccuracy: typeof acc === 'number' ? acc : undefined, warnings });
       } catch (e) {
         change(s, { state: 'failed', error: (e as Error).message });
       }
@@ -74,4 +75,24 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
     Array.from({ length: Math.min(o.workers, pending.length) }, (_, i) => worker(`local-${i + 1}`)),
   );
   return states;
+}
+
+/**
+ * A local sweep's state from the store alone, training nothing (`--status` without --queue): a
+ * finished run, one a live process trains now, one whose process died (stalled: started again, it
+ * resumes), and the rest not started.
+ */
+export function localStates(sweep: Sweep, store: RunStore): RunState[] {
+  return sweep.runs.map((run) => {
+    const s: RunState = { runId: run.runId, label: run.label, state: 'queued', progress: 'not started' };
+    if (isFinished(store, run))
+      return { ...s, state: 'finished', progress: undefined, testAccuracy: storedAccuracy(store, run.runId) };
+    const row = store.index.get(run.runId);
+    const status = row && store.status(row);
+    if (status === 'running') return { ...s, state: 'running', progress: undefined };
+    if (status === 'interrupted')
+      return { ...s, state: 'stalled', progress: 'interrupted: the sweep, run again, resumes it' };
+    if (status === 'failed') return { ...s, state: 'failed', progress: undefined };
+    return s;
+  });
 }

@@ -2,7 +2,8 @@
 import { pct, table } from '../util/format.js';
 import type { Sweep, SweepRun } from './expand.js';
 
-export const STATES = ['exists', 'queued', 'running', 'finished', 'failed'] as const;
+/** `stalled`: its worker's heartbeat stopped; another worker takes it over once its lock expires. */
+export const STATES = ['exists', 'queued', 'running', 'stalled', 'finished', 'failed'] as const;
 export type StateName = (typeof STATES)[number];
 
 export interface RunState {
@@ -17,6 +18,10 @@ export interface RunState {
   testAccuracy?: number;
   /** Where the artifacts are, when another machine wrote them. */
   location?: string;
+  /** What made the run pointless as planned (e.g. a DST run that ends before its first mask update). */
+  warnings?: string[];
+  /** Redis lost its job and nobody trains it: the submitter queues it again. */
+  lost?: boolean;
 }
 
 export interface SweepSummary {
@@ -59,7 +64,7 @@ export function stateTable(s: SweepSummary): string {
   const rows = s.runs.map((r) => [
     r.runId,
     r.label || '–',
-    r.state === 'running' && r.worker ? `running (${r.worker})` : r.state,
+    (r.state === 'running' || r.state === 'stalled') && r.worker ? `${r.state} (${r.worker})` : r.state,
     r.state === 'running' ? (r.progress ?? '').slice(0, 60) : '',
     r.testAccuracy === undefined ? '–' : pct(r.testAccuracy),
   ]);
@@ -69,9 +74,11 @@ export function stateTable(s: SweepSummary): string {
   const errors = s.runs
     .filter((r) => r.state === 'failed')
     .map((r) => `  ${r.runId}: ${(r.error ?? 'unknown error').split('\n').join('\n    ')}`);
+  const warnings = s.runs.flatMap((r) => (r.warnings ?? []).map((w) => `  ${r.runId}: ${w}`));
   return [
     `sweep ${s.name} (${s.sweepId}), ${s.kind}: ${countsLine(s)}`,
     table(drop(header), rows.map(drop)),
     ...(errors.length ? ['failed:', ...errors] : []),
+    ...(warnings.length ? ['warnings:', ...warnings] : []),
   ].join('\n');
 }
