@@ -153,7 +153,7 @@ async function viaQueue(
   }
 }
 
-const settled = (s: RunState) => s.state === 'finished' || s.state === 'failed' || s.state === 'exists';
+const settled = (s: RunState) => ['finished', 'failed', 'exists', 'cancelled'].includes(s.state);
 
 /**
  * Polls the queue until every run is finished or failed, reporting changes, ingesting results and

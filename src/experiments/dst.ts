@@ -4,6 +4,7 @@
  * them through the cached, resumable `runTraining`. Reports accuracy, final per-layer densities and
  * theoretical FLOPs (RigL App. H).
  */
+import { dstWarnings } from './dst-warnings.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Dataset } from '../data/types.js';
@@ -381,7 +382,8 @@ export function runDst(spec: RunDstSpec): DstResult {
     // Stored with the result, so figures read them without rebuilding the model.
     extraResult: (t) => {
       const { sparsity, ...facts } = dstFacts(plan, plan.masks ? t.masks : undefined);
-      return { ...facts, sparsity: 1 - sparsity.density };
+      const warnings = dstWarnings(plan);
+      return { ...facts, sparsity: 1 - sparsity.density, ...(warnings.length ? { warnings } : {}) };
     },
   });
   const { trained, ...result } = r;

@@ -75,3 +75,9 @@ export function remoteLocation(store: RunStore, runId: string): Location | undef
   const loc = store.index.get(runId)?.result?.location as Partial<Location> | undefined;
   return loc?.host && loc.root ? (loc as Location) : undefined;
 }
+
+/** What a stored run's result warns of (dst-warnings.ts), for the table's rows of runs that existed before. */
+export function storedWarnings(store: RunStore, runId: string): string[] | undefined {
+  const w = store.index.get(runId)?.result?.warnings;
+  return Array.isArray(w) && w.length ? (w as string[]) : undefined;
+}

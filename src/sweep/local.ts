@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { RunStore } from '../store/store.js';
 import type { Sweep } from './expand.js';
 import { runJob } from './job.js';
-import { isFinished, storedAccuracy } from './ingest.js';
+import { isFinished, storedAccuracy, storedWarnings } from './ingest.js';
 import { initialStates, type RunState } from './state.js';
 
 /** Concurrent jobs and engine threads each: on 2 cores one job with both threads, as a single run would use. */
@@ -30,7 +30,11 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
     sweep.name,
   );
   const states = initialStates(sweep, (run) => isFinished(store, run));
-  for (const s of states) if (s.state === 'exists') s.testAccuracy = storedAccuracy(store, s.runId);
+  for (const s of states.filter((s) => s.state === 'exists'))
+    Object.assign(s, {
+      testAccuracy: storedAccuracy(store, s.runId),
+      warnings: storedWarnings(store, s.runId),
+    });
   const pending = sweep.runs.filter((_, i) => states[i]!.state === 'queued');
   const stateOf = new Map(sweep.runs.map((r, i) => [r.key, states[i]!]));
   // Jobs of one run id (a lottery's branch sets) share its directory: never two at once.

@@ -9,7 +9,7 @@
 import type { RunStore } from '../store/store.js';
 import type { Sweep, SweepRun } from './expand.js';
 import type { JobOutcome } from './job.js';
-import { ingest, isFinished, storedAccuracy } from './ingest.js';
+import { ingest, isFinished, storedAccuracy, storedWarnings } from './ingest.js';
 import { holder, isAlive, keys, longestBeat, outcome } from './ledger.js';
 import { addJob, jobId, type JobProgress, type Remote, type SubmitOptions } from './queue.js';
 import type { RunState } from './state.js';
@@ -17,7 +17,12 @@ import { DEFAULT_LOCK_MS } from './worker.js';
 
 export async function queueStates(remote: Remote, sweep: Sweep, store: RunStore): Promise<RunState[]> {
   const states: RunState[] = [];
-  for (const run of sweep.runs) states.push(await stateOf(remote, run, store));
+  const cancelled = (await remote.redis.exists(keys.cancelled(sweep.id))) === 1;
+  for (const run of sweep.runs) {
+    const s = await stateOf(remote, run, store);
+    // a cancelled sweep's removed jobs are not lost: nobody is to queue them again
+    states.push(s.lost && cancelled ? { ...s, state: 'cancelled', lost: undefined, progress: undefined } : s);
+  }
   return states;
 }
 
@@ -74,9 +79,9 @@ function finished(s: RunState, out: JobOutcome, store: RunStore): RunState {
 /** No job on the queue: finished by this sweep (its result names a worker's location) or before it. */
 function fromIndex(s: RunState, store: RunStore): RunState {
   const loc = store.index.get(s.runId)?.result?.location as { host?: string; runDir?: string } | undefined;
-  const testAccuracy = storedAccuracy(store, s.runId);
-  if (!loc?.host) return { ...s, state: 'exists', testAccuracy };
-  return { ...s, state: 'finished', worker: loc.host, location: `${loc.host}:${loc.runDir}`, testAccuracy };
+  const stored = { testAccuracy: storedAccuracy(store, s.runId), warnings: storedWarnings(store, s.runId) };
+  if (!loc?.host) return { ...s, state: 'exists', ...stored };
+  return { ...s, state: 'finished', worker: loc.host, location: `${loc.host}:${loc.runDir}`, ...stored };
 }
 
 /**

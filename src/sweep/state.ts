@@ -3,7 +3,7 @@ import { pct, table } from '../util/format.js';
 import type { Sweep, SweepRun } from './expand.js';
 
 /** `stalled`: its worker's heartbeat stopped; another worker takes it over once its lock expires. */
-export const STATES = ['exists', 'queued', 'running', 'stalled', 'finished', 'failed'] as const;
+export const STATES = ['exists', 'queued', 'running', 'stalled', 'finished', 'failed', 'cancelled'] as const;
 export type StateName = (typeof STATES)[number];
 
 export interface RunState {

@@ -85,7 +85,7 @@ export async function startWorker(o: WorkerOptions): Promise<SprigWorker> {
         ? 'stored result, nothing trained'
         : trainedBy === 'me'
           ? 'trained'
-          : `trained by ${trainedBy}, not here`;
+          : `trained earlier on ${trainedBy}; nothing trained now`;
       o.log(`done ${runId} (${how})`);
       return out;
     } catch (e) {

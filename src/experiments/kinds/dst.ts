@@ -32,10 +32,9 @@ export const dst = {
   },
   run: (hp, ctx) => {
     const plan = planDst(hp, ctx.dataset);
-    const warnings = dstWarnings(plan);
-    for (const w of warnings) ctx.log?.(`warning: ${w}`);
-    const r = runDst({ store: ctx.store, plan, callbacks: ctx.callbacks, metricsEvery: ctx.metricsEvery });
-    return warnings.length ? { ...r, warnings } : r;
+    // said before training; the result keeps them too (runDst), so a sweep shows them
+    for (const w of dstWarnings(plan)) ctx.log?.(`warning: ${w}`);
+    return runDst({ store: ctx.store, plan, callbacks: ctx.callbacks, metricsEvery: ctx.metricsEvery });
   },
   intro: (hp) => `${hp.dst.method} on ${hp.model.name} / ${hp.dataset.name}`,
   summary: (r) =>
