@@ -34,11 +34,6 @@ after(() => {
 
 const logs = () => workers.map((w) => w.out()).join('\n');
 
-interface Summary {
-  counts: Record<string, number>;
-  runs: { runId: string; state: string }[];
-}
-
 async function crashMidSweep(name: string, seeds: number[], keepData: boolean, downMs: number) {
   const file = join(dir, `${name}.json`);
   writeFileSync(

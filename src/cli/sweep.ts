@@ -8,7 +8,8 @@ import { isFinished } from '../sweep/ingest.js';
 import { openRemote, submit, type Remote, type Submitted } from '../sweep/queue.js';
 import { queueStates, requeuer } from '../sweep/reconcile.js';
 import { cancelSweep, isCancelled, type Cancelled } from '../sweep/cancel.js';
-import { stateTable, summarise, type RunState } from '../sweep/state.js';
+import { stateTable, type RunState, type SweepSummary } from '../sweep/state.js';
+import { boardOf, settled, watch } from './sweep-board.js';
 import { addOutputFlags, int, type CommonOptions } from './flags.js';
 import { emit, table } from './output.js';
 import { SprigError } from '../util/errors.js';
@@ -22,6 +23,8 @@ interface SweepOptions extends CommonOptions {
   attempts: number;
   dryRun?: boolean;
   set?: string[];
+  watch?: boolean;
+  metric: string;
 }
 
 export function register(program: Command): void {
@@ -39,6 +42,8 @@ export function register(program: Command): void {
       '--status',
       "show the sweep's state, training nothing (with --queue: the queue's, bringing finished results into --root)",
     )
+    .option('--watch', 'with --status: redraw it every 2 s until no run is queued or running')
+    .option('--metric <name>', 'result field that ranks the runs (best run, grid figure)', 'testAccuracy')
     .option('--cancel', "with --queue: remove the sweep's queued jobs (runs in progress finish)")
     .option('--no-wait', 'with --queue: submit and return without following the runs')
     .option('--attempts <n>', 'with --queue: tries per run before it counts as failed', int, 3)
@@ -59,10 +64,15 @@ export function register(program: Command): void {
             '--cancel needs --queue',
             'a local sweep stops with Ctrl-C; pass the --queue URL it was submitted to',
           );
+        const board = boardOf(store, sweep, o.metric);
         const { states, ...extra } = o.queue
-          ? await viaQueue(sweep, store, o.queue, o)
-          : { states: o.status ? localStates(sweep, store) : await locally(sweep, store, o) };
-        const summary = { ...summarise(sweep, states), ...extra };
+          ? await viaQueue(sweep, store, o.queue, o, board)
+          : {
+              states: o.status
+                ? await statusOf(() => localStates(sweep, store), board, o)
+                : await locally(sweep, store, o, board),
+            };
+        const summary = { ...board(states), ...extra };
         emit(o.json, summary, () => stateTable(summary));
         if (summary.counts.failed) process.exitCode = 1;
       } finally {
@@ -94,9 +104,10 @@ function dryRun(sweep: Sweep, store: RunStore, o: SweepOptions): void {
   );
 }
 
-/** One line per state change, on stderr. */
-function reporter(o: SweepOptions, total: number) {
+/** One line per state change, on stderr; with a board, the status is saved for the dashboard too. */
+function reporter(o: SweepOptions, total: number, board?: Board) {
   return (s: RunState, all: RunState[]) => {
+    board?.(all);
     if (o.quiet || o.json) return;
     const done = all.filter((r) => ['finished', 'failed', 'exists'].includes(r.state)).length;
     const where = s.state === 'running' && s.worker ? ` on ${s.worker}` : '';
@@ -105,13 +116,27 @@ function reporter(o: SweepOptions, total: number) {
   };
 }
 
-async function locally(sweep: Sweep, store: RunStore, o: SweepOptions): Promise<RunState[]> {
+type Board = (states: RunState[]) => SweepSummary;
+
+/** `--status`: the states once, or with --watch until every run is settled. */
+async function statusOf(read: () => Promise<RunState[]> | RunState[], board: Board, o: SweepOptions) {
+  return o.watch ? watch(read, board, o.json) : read();
+}
+
+async function locally(sweep: Sweep, store: RunStore, o: SweepOptions, board: Board): Promise<RunState[]> {
   const workers = Math.max(1, o.workers ?? defaultWorkers());
   if (!o.quiet && !o.json)
     process.stderr.write(
       `sprig sweep ${sweep.name}: ${sweep.runs.length} ${sweep.kind} runs, ${workers} local worker(s)\n`,
     );
-  return runLocal(sweep, store, { workers, onChange: reporter(o, sweep.runs.length) });
+  const report = reporter(o, sweep.runs.length);
+  return runLocal(sweep, store, {
+    workers,
+    onChange: (s, all) => {
+      report(s, all);
+      board(all); // the dashboard's sweep page follows
+    },
+  });
 }
 
 async function viaQueue(
@@ -119,6 +144,7 @@ async function viaQueue(
   store: RunStore,
   url: string,
   o: SweepOptions,
+  board: Board,
 ): Promise<{ states: RunState[]; submitted?: Submitted; cancelled?: Cancelled }> {
   const say = (line: string) => (o.quiet || o.json ? undefined : process.stderr.write(line + '\n'));
   const remote = await openRemote(url, say);
@@ -131,7 +157,7 @@ async function viaQueue(
       );
       return { states: await queueStates(remote, sweep, store), cancelled };
     }
-    if (o.status) return { states: await queueStates(remote, sweep, store) };
+    if (o.status) return { states: await statusOf(() => queueStates(remote, sweep, store), board, o) };
     const submitOptions = { attempts: o.attempts, backoffMs: 2000 };
     const n = await submit(remote, sweep, store, submitOptions);
     say(
@@ -152,8 +178,6 @@ async function viaQueue(
     await remote.close();
   }
 }
-
-const settled = (s: RunState) => ['finished', 'failed', 'exists', 'cancelled'].includes(s.state);
 
 /**
  * Polls the queue until every run is finished or failed, reporting changes, ingesting results and

@@ -88,7 +88,13 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
  */
 export function localStates(sweep: Sweep, store: RunStore): RunState[] {
   return sweep.runs.map((run) => {
-    const s: RunState = { runId: run.runId, label: run.label, state: 'queued', progress: 'not started' };
+    const s: RunState = {
+      runId: run.runId,
+      label: run.label,
+      values: run.values,
+      state: 'queued',
+      progress: 'not started',
+    };
     if (isFinished(store, run))
       return { ...s, state: 'finished', progress: undefined, testAccuracy: storedAccuracy(store, run.runId) };
     const row = store.index.get(run.runId);

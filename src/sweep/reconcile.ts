@@ -27,7 +27,7 @@ export async function queueStates(remote: Remote, sweep: Sweep, store: RunStore)
 }
 
 async function stateOf({ queue, redis }: Remote, run: SweepRun, store: RunStore): Promise<RunState> {
-  const s: RunState = { runId: run.runId, label: run.label, state: 'queued' };
+  const s: RunState = { runId: run.runId, label: run.label, values: run.values, state: 'queued' };
   const id = jobId(run.key);
   const job = await queue.getJob(id);
   const state = job ? await job.getState() : undefined;
