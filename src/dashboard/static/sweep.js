@@ -7,12 +7,13 @@ import { drawFigure, el, formatValue } from './figures.js';
 
 const STATES = ['queued', 'running', 'stalled', 'finished', 'exists', 'failed', 'cancelled'];
 const LIVE_MS = 2000;
+const ACTIVE = ['queued', 'running', 'stalled'];
 
 const fmt = (metric, v) =>
   typeof v !== 'number'
     ? '–'
     : /accuracy|error/i.test(metric)
-      ? formatValue(v * 100, 'percent')
+      ? `${formatValue(v * 100, 'percent')}%`
       : formatValue(v);
 const runLink = (id) => el('a', { href: `#/run/${encodeURIComponent(id)}` }, id);
 
@@ -95,7 +96,11 @@ function runsTable(s) {
           el('td', {}, el('span', { class: `status ${r.state}` }, r.state)),
           el('td', {}, r.worker ?? '–'),
           el('td', {}, r.location ?? '–'),
-          el('td', { class: 'muted' }, (r.state === 'failed' ? r.error : r.progress) ?? ''),
+          el(
+            'td',
+            { class: 'muted' },
+            (r.state === 'failed' ? r.error : ACTIVE.includes(r.state) ? r.progress : '') ?? '',
+          ),
           el('td', {}, fmt('testAccuracy', r.testAccuracy)),
         ),
       ),
