@@ -73,7 +73,9 @@ export function register(program: Command): void {
                 : await locally(sweep, store, o, board),
             };
         const summary = { ...board(states), ...extra };
-        emit(o.json, summary, () => stateTable(summary));
+        // --watch --json: one JSON document per line, the last one too
+        if (o.watch && o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else emit(o.json, summary, () => stateTable(summary));
         if (summary.counts.failed) process.exitCode = 1;
       } finally {
         store.close();
