@@ -73,19 +73,18 @@ export async function startWorker(o: WorkerOptions): Promise<SprigWorker> {
       throw new UnrecoverableError(`sweep ${sweepId} was cancelled (sprig sweep FILE --cancel)`);
     o.log(`start ${runId} (attempt ${starts})`);
     await job.updateProgress({ worker: name } satisfies JobProgress);
-    let work = running.get(id);
-    if (!work) {
-      work = trainOnce(ctx, id, runId, (signal) => train(o, job, name, signal));
-      running.set(id, work);
-    }
+    // a second delivery of a job this worker trains now waits for that training
+    const again = running.get(id);
+    const work = again ?? trainOnce(ctx, id, runId, (signal) => train(o, job, name, signal));
+    if (!again) running.set(id, work);
     try {
       const { out, trainedBy } = await work;
-      if (trainedBy === 'me') remember(recent, id, out);
+      if (trainedBy === 'me' && !again) remember(recent, id, out);
       const how = out.cached
         ? 'stored result, nothing trained'
-        : trainedBy === 'me'
+        : trainedBy === 'me' && !again
           ? 'trained'
-          : `trained earlier on ${trainedBy}; nothing trained now`;
+          : `trained ${again ? 'by this worker under an earlier delivery' : `earlier on ${trainedBy}`}; nothing trained now`;
       o.log(`done ${runId} (${how})`);
       return out;
     } catch (e) {
@@ -100,7 +99,7 @@ export async function startWorker(o: WorkerOptions): Promise<SprigWorker> {
         throw new UnrecoverableError((e as Error).message);
       throw e;
     } finally {
-      running.delete(id);
+      if (!again) running.delete(id);
     }
   };
   const worker = new Worker<JobData, JobOutcome>(QUEUE_NAME, process_, {
