@@ -171,7 +171,7 @@ async function viaQueue(
           remote,
           sweep,
           store,
-          reporter(o, sweep.runs.length),
+          reporter(o, sweep.runs.length, board),
           requeuer(remote, sweep, submitOptions, say),
         )
       : await queueStates(remote, sweep, store);
