@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { tempRoot } from './helpers.js';
 import { count, startCli, startWorker, TestRedis, until, type Proc } from './redis-fixtures.js';
 
@@ -64,6 +65,16 @@ async function crashMidSweep(name: string, seeds: number[], keepData: boolean, d
   assert.match(table, /: 12 finished\n/);
   for (const runId of runIds)
     assert.equal(count(logs(), `done ${runId} (trained)`), 1, `${runId} trained once`);
+  // The board (the dashboard's sweep page) has the status the submitter saw last, each run's worker in it.
+  const db = new Database(join(dir, `home-${name}`, 'index.sqlite'), { readonly: true });
+  const saved = db.prepare('SELECT status FROM sweep_status').get() as { status: string };
+  db.close();
+  const board = JSON.parse(saved.status) as { counts: Record<string, number>; runs: { worker?: string }[] };
+  assert.equal(board.counts.finished, 12);
+  assert.ok(
+    board.runs.every((r) => r.worker),
+    'each run names its worker',
+  );
   return out;
 }
 
