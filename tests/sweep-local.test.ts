@@ -32,7 +32,15 @@ test('the embedded default runs a 6-run sweep in two local workers, then finds e
   const root = join(dir, 'runs');
   const first = sprigJson<Summary>(['sweep', file, '--root', root, '--workers', '2']);
   assert.equal(first.runs.length, 6);
-  assert.deepEqual(first.counts, { exists: 0, queued: 0, running: 0, finished: 6, failed: 0 });
+  assert.deepEqual(first.counts, {
+    exists: 0,
+    queued: 0,
+    running: 0,
+    stalled: 0,
+    finished: 6,
+    failed: 0,
+    cancelled: 0,
+  });
   assert.equal(new Set(first.runs.map((r) => r.runId)).size, 6);
   for (const r of first.runs) assert.ok(existsSync(join(root, r.runId, 'result.json')), r.runId);
 

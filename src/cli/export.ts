@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SprigError } from '../util/errors.js';
+import { RunStore } from '../store/store.js';
+import { INDEX_FILE } from '../store/artifacts.js';
+import { remoteLocation } from '../sweep/ingest.js';
 import { VALUE_FORMATS, type ValueFormat } from '../loader/format.js';
 import { EXPORT_FORMATS, TFJS_QUANTIZE, type ExportFormat } from '../export/formats.js';
 import type { ExportResult } from '../export/run.js';
@@ -42,7 +47,7 @@ export function register(program: Command): void {
         o.quantize === undefined ? undefined : oneOf('quantisation', String(o.quantize), TFJS_QUANTIZE);
       // loaded here: TF.js layers cost every sprig command ~0.1 s to import
       const { exportRun, resolveRun } = await import('../export/run.js');
-      const dir = resolveRun(run, o.root);
+      const dir = resolveOrSayWhere(resolveRun, run, o.root);
       const out =
         (o.out as string | undefined) ??
         `${dir}/export/${format === 'tfjs' ? 'tfjs' : `model.${values}.sprig`}`;
@@ -57,6 +62,32 @@ export function register(program: Command): void {
       });
       emit(o.json, r, () => human(r));
     });
+}
+
+/**
+ * A run trained by a sweep worker on another machine is in this store's index but not on its disk:
+ * the error names the machine and directory that hold its files.
+ */
+function resolveOrSayWhere(resolveRun: (run: string, root: string) => string, run: string, root: string) {
+  try {
+    return resolveRun(run, root);
+  } catch (e) {
+    if (!(e instanceof SprigError) || !existsSync(join(root, INDEX_FILE))) throw e;
+    const store = new RunStore(root);
+    const loc = (() => {
+      try {
+        return remoteLocation(store, run);
+      } finally {
+        store.close();
+      }
+    })();
+    if (!loc) throw e;
+    const dir = loc.runDir ?? join(loc.root, run);
+    throw new SprigError(
+      `run ${run} was trained by a sweep worker on ${loc.host}; its files are in ${loc.host}:${dir}, not under ${root}`,
+      `copy that directory here (e.g. rsync -a ${loc.host}:${dir} ${join(root, run)}) or run export on ${loc.host}`,
+    );
+  }
 }
 
 function human(r: ExportResult): string {

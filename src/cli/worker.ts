@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { RunStore, defaultRoot } from '../store/store.js';
-import { startWorker } from '../sweep/worker.js';
+import { DEFAULT_LOCK_MS, startWorker } from '../sweep/worker.js';
 import { int } from './flags.js';
 
 interface WorkerFlags {
@@ -27,7 +27,12 @@ export function register(program: Command): void {
     )
     .option('--concurrency <n>', 'jobs at once on this machine', int, 1)
     .option('--threads <n>', 'engine threads per job (default: cores / concurrency)', int)
-    .option('--lock-duration <ms>', "how soon a dead worker's job goes to another worker", int, 30000)
+    .option(
+      '--lock-duration <ms>',
+      "how soon a dead worker's job goes to another worker (and its heartbeat's lifetime)",
+      int,
+      DEFAULT_LOCK_MS,
+    )
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', int, 30000)
     .option('--quiet', 'no log lines')
     .action(async (o: WorkerFlags) => {
@@ -49,8 +54,8 @@ export function register(program: Command): void {
         `worker ${worker.name} on ${o.queue}, store ${store.root}, ${o.concurrency} job(s) × ${threads} thread(s)`,
       );
       const stop = async () => {
-        log('stopping (a job in progress goes back to the queue)');
-        await worker.close(true);
+        log('stopping: a job in progress goes back to the queue now');
+        await worker.stop();
         store.close();
         process.exit(0);
       };

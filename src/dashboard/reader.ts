@@ -88,6 +88,18 @@ export class StoreReader {
     return out;
   }
 
+  /** Each sweep's status as its submitter last saved it (sweep/state.ts), by id, with when. */
+  sweepStatuses(): { sweepId: string; status: unknown; updatedAt: string }[] {
+    const table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sweep_status'";
+    if (!this.db.prepare(table).get()) return [];
+    const rows = this.db.prepare('SELECT sweep_id, status, updated_at FROM sweep_status').all() as {
+      sweep_id: string;
+      status: string;
+      updated_at: string;
+    }[];
+    return rows.map((r) => ({ sweepId: r.sweep_id, status: JSON.parse(r.status), updatedAt: r.updated_at }));
+  }
+
   /** Each sweep's name (its file's name, or `name:` in it) by id, for labels. */
   sweepNames(): Map<string, string> {
     const table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sweeps'";

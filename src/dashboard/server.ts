@@ -8,12 +8,14 @@
  *   GET /api/runs/:id/curves            charts found in the run directory's JSON files
  *   GET /api/runs/:id/figures           the run's figures (src/figures): its paper figure, its curves
  *   GET /api/figures?ids=a,b&kind=dst   figures comparing runs (a kind: all its top-level runs)
+ *   GET /api/sweeps, /api/sweeps/:id    sweeps' status pages (sweep-routes.ts)
  *
  * Every request must name this machine in its Host header (a DNS-rebinding page cannot), and a
  * query parameter given twice is a 400, not a guess.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { sweepRoutes } from './sweep-routes.js';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -103,6 +105,7 @@ export function createDashboard(reader: StoreReader, opts: { host?: string } = {
   });
   runRoutes(app, reader);
   figureRoutes(app, reader);
+  sweepRoutes(app, reader);
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such page: ${req.url}` }));
   return app;
 }

@@ -4,6 +4,7 @@
  * them through the cached, resumable `runTraining`. Reports accuracy, final per-layer densities and
  * theoretical FLOPs (RigL App. H).
  */
+import { dstWarnings } from './dst-warnings.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Dataset } from '../data/types.js';
@@ -177,7 +178,8 @@ function checkRange(what: string, v: number, lo: number, hi: number, fix: string
     throw new SprigError(`${what} = ${v} is outside [${lo}, ${hi}${hiOpen ? ')' : ']'}`, fix);
 }
 
-function checkDstGroup(dst: DstGroup): void {
+/** The dst group's ranges: checked by identify too, so a sweep's --dry-run refuses what a run would. */
+export function checkDstGroup(dst: DstGroup): void {
   checkRange(
     'sparsity',
     dst.sparsity,
@@ -348,6 +350,8 @@ export interface DstResult extends RunResult {
   densities: Record<string, number>;
   flops: DstFlops;
   sparsity: SparsityReport;
+  /** What made the run pointless as planned (dst-warnings.ts), e.g. no mask update before the end. */
+  warnings?: string[];
 }
 
 export interface RunDstSpec extends Logging {
@@ -378,7 +382,8 @@ export function runDst(spec: RunDstSpec): DstResult {
     // Stored with the result, so figures read them without rebuilding the model.
     extraResult: (t) => {
       const { sparsity, ...facts } = dstFacts(plan, plan.masks ? t.masks : undefined);
-      return { ...facts, sparsity: 1 - sparsity.density };
+      const warnings = dstWarnings(plan);
+      return { ...facts, sparsity: 1 - sparsity.density, ...(warnings.length ? { warnings } : {}) };
     },
   });
   const { trained, ...result } = r;

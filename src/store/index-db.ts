@@ -204,6 +204,15 @@ export class RunIndex {
     })();
   }
 
+  /** A sweep's status as its submitter last computed it (sweep/state.ts), for the dashboard's sweep page. */
+  saveSweepStatus(sweepId: string, status: unknown): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sweep_status (
+      sweep_id TEXT PRIMARY KEY, status TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+    this.db
+      .prepare('INSERT OR REPLACE INTO sweep_status (sweep_id, status, updated_at) VALUES (?, ?, ?)')
+      .run(sweepId, JSON.stringify(status), new Date().toISOString());
+  }
+
   close(): void {
     this.db.close();
     if (this.copy) rmSync(this.copy, { recursive: true, force: true });

@@ -18,6 +18,8 @@ export interface SweepRun {
   args: string[];
   /** The values that vary across the sweep (grid axes, override keys, seed), for the table. */
   label: string;
+  /** The same values by key, for the board's figure of the grid. */
+  values: Record<string, string | number | boolean>;
 }
 
 export interface Sweep {
@@ -48,6 +50,9 @@ function gridPoints(grid: SweepFile['grid']): Point[] {
   }
   return points;
 }
+
+const scalar = (v: unknown) =>
+  typeof v === 'number' || typeof v === 'boolean' ? v : Array.isArray(v) ? v.join(',') : String(v);
 
 export function expandSweep(file: SweepFile, path: string): Sweep {
   const baseFields = Object.fromEntries(Object.keys(file.base).map((k) => [k, `base.${k}`]));
@@ -85,7 +90,8 @@ export function expandSweep(file: SweepFile, path: string): Sweep {
       continue;
     }
     const label = p.varying.map((k) => `${k}=${String(params[k])}`).join(' ');
-    runs.set(planned.key, { ...planned, kind: file.kind, label });
+    const values = Object.fromEntries(p.varying.map((k) => [k, scalar(params[k])]));
+    runs.set(planned.key, { ...planned, kind: file.kind, label, values });
   }
   const ids = [...runs.keys()];
   const hash = createHash('sha256')

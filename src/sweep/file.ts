@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SprigError } from '../util/errors.js';
 import { validate } from '../experiments/hparams.js';
-import { KIND_NAMES } from './kinds.js';
+import { checkParam, KIND_NAMES } from './kinds.js';
 
 /** A hyperparameter value as a flag would take it: a scalar, or a list for list-valued flags. */
 const value = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]);
@@ -54,13 +54,33 @@ export function loadSweepFile(path: string): SweepFile {
   return validate(sweepFileSchema, raw, `sweep file ${path}`);
 }
 
-/** `--set key=value` on the command line: changes the base (e.g. a shorter trainSteps on a busy machine). */
+/**
+ * `--set key=value` on the command line: changes a base value (e.g. a shorter trainSteps on a busy
+ * machine). Each key and value is checked now, as the command would check them, and a key the file
+ * varies is refused: the grid's, an override's or the seeds' values would silently win over it.
+ */
 export function withSets(file: SweepFile, sets: string[]): SweepFile {
   const base = { ...file.base };
+  const varied = new Map<string, string>([
+    ...Object.keys(file.grid ?? {}).map((k): [string, string] => [k, `grid.${k}`]),
+    ...(file.overrides ?? []).flatMap((o, i) =>
+      Object.keys(o).map((k): [string, string] => [k, `overrides[${i}].${k}`]),
+    ),
+    ...(file.seeds ? [['seed', 'seeds'] as [string, string]] : []),
+  ]);
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new SprigError(`--set '${s}' is not key=value`, 'write e.g. --set trainSteps=1ep');
-    base[s.slice(0, eq)] = parseYaml(s.slice(eq + 1)) as Params[string];
+    const key = s.slice(0, eq);
+    const where = varied.get(key);
+    if (where)
+      throw new SprigError(
+        `--set ${key}: the sweep file varies ${key} (${where}), which would override it`,
+        `change ${where} in the file; --set changes base values only`,
+      );
+    const value = parseYaml(s.slice(eq + 1)) as Params[string];
+    checkParam(file.kind, key, value, `--set ${key}`);
+    base[key] = value;
   }
   return validate(sweepFileSchema, { ...file, base }, 'sweep file with --set');
 }

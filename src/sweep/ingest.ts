@@ -5,9 +5,16 @@
 import type { RunStore } from '../store/store.js';
 import type { JobOutcome } from './job.js';
 
+/** Where a run that a sweep worker trained keeps its artifacts (its result's `location`). */
+export interface Location {
+  host: string;
+  root: string;
+  runDir?: string;
+}
+
 export function ingest(store: RunStore, o: JobOutcome): void {
   const idx = store.index;
-  const location = { host: o.host, root: o.root, runDir: o.result.runDir };
+  const location: Location = { host: o.host, root: o.root, runDir: o.result.runDir as string | undefined };
   const own = o.rows.find((r) => r.runId === o.runId);
   idx.upsertRun({
     runId: o.runId,
@@ -61,4 +68,16 @@ export function isFinished(store: RunStore, run: { runId: string; complete: bool
 export function storedAccuracy(store: RunStore, runId: string): number | undefined {
   const acc = store.index.get(runId)?.result?.testAccuracy;
   return typeof acc === 'number' ? acc : undefined;
+}
+
+/** The location of a run this store knows only from a sweep worker's report, if it is one. */
+export function remoteLocation(store: RunStore, runId: string): Location | undefined {
+  const loc = store.index.get(runId)?.result?.location as Partial<Location> | undefined;
+  return loc?.host && loc.root ? (loc as Location) : undefined;
+}
+
+/** What a stored run's result warns of (dst-warnings.ts), for the table's rows of runs that existed before. */
+export function storedWarnings(store: RunStore, runId: string): string[] | undefined {
+  const w = store.index.get(runId)?.result?.warnings;
+  return Array.isArray(w) && w.length ? (w as string[]) : undefined;
 }

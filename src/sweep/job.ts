@@ -48,12 +48,17 @@ export interface JobOptions {
   threads?: number;
   /** Each line the command writes on stderr (its progress). */
   onLine?: (line: string) => void;
+  /** Ends the child at once (the worker stops, or another worker took the run over). */
+  signal?: AbortSignal;
 }
 
 export function runJob(run: Pick<SweepRun, 'runId' | 'kind' | 'args'>, o: JobOptions): Promise<JobOutcome> {
   const argv = [...process.execArgv, CHILD, run.kind, ...run.args, '--root', o.root, '--json'];
   const env = { ...process.env, ...(o.threads ? { SPRIG_THREADS: String(o.threads) } : {}) };
   const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = () => child.kill('SIGTERM');
+  if (o.signal?.aborted) stop();
+  o.signal?.addEventListener('abort', stop, { once: true });
   let stdout = '';
   const tail: string[] = [];
   let partial = '';
@@ -70,6 +75,11 @@ export function runJob(run: Pick<SweepRun, 'runId' | 'kind' | 'args'>, o: JobOpt
   return new Promise((resolve, reject) => {
     child.on('error', (e) => reject(new JobError(`cannot start sprig ${run.kind}: ${e.message}`, false)));
     child.on('close', (code, signal) => {
+      o.signal?.removeEventListener('abort', stop);
+      if (o.signal?.aborted) {
+        reject(o.signal.reason);
+        return;
+      }
       if (code !== 0) {
         const why =
           tail

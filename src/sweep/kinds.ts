@@ -62,17 +62,23 @@ function flagArgs(options: readonly Option[], key: string, v: Value, field: stri
   try {
     takes.parseArg?.(text, undefined);
   } catch (e) {
-    throw new SprigError(
-      `${field}: ${(e as Error).message.split('\n')[0]}`,
-      `correct ${field} in the sweep file`,
-    );
+    throw new SprigError(`${field}: ${(e as Error).message.split('\n')[0]}`, `correct ${fixWhere(field)}`);
   }
   if (takes.argChoices && !takes.argChoices.includes(text))
     throw new SprigError(
       `${field}: '${text}' is not one of ${takes.argChoices.join(', ')}`,
-      `correct ${field} in the sweep file`,
+      `correct ${fixWhere(field)}`,
     );
   return [takes.long!, text];
+}
+
+/** Where a value came from, for the fix: the sweep file, or the command line's --set. */
+const fixWhere = (field: string) => (field.startsWith('--set') ? field : `${field} in the sweep file`);
+
+/** One key and value checked as the command would take them (for --set, before it joins the base). */
+export function checkParam(kind: KindName, key: string, v: Value, field: string): void {
+  const cmd = commandOf(kind);
+  flagArgs(cmd.options, attributeOf(kind, cmd.options, key), v, field);
 }
 
 export interface PlannedRun {

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { RunStore } from '../store/store.js';
 import type { Sweep } from './expand.js';
 import { runJob } from './job.js';
-import { isFinished, storedAccuracy } from './ingest.js';
+import { isFinished, storedAccuracy, storedWarnings } from './ingest.js';
 import { initialStates, type RunState } from './state.js';
 
 /** Concurrent jobs and engine threads each: on 2 cores one job with both threads, as a single run would use. */
@@ -30,7 +30,11 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
     sweep.name,
   );
   const states = initialStates(sweep, (run) => isFinished(store, run));
-  for (const s of states) if (s.state === 'exists') s.testAccuracy = storedAccuracy(store, s.runId);
+  for (const s of states.filter((s) => s.state === 'exists'))
+    Object.assign(s, {
+      testAccuracy: storedAccuracy(store, s.runId),
+      warnings: storedWarnings(store, s.runId),
+    });
   const pending = sweep.runs.filter((_, i) => states[i]!.state === 'queued');
   const stateOf = new Map(sweep.runs.map((r, i) => [r.key, states[i]!]));
   // Jobs of one run id (a lottery's branch sets) share its directory: never two at once.
@@ -62,7 +66,8 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
           onLine: (line) => (s.progress = line),
         });
         const acc = out.result.testAccuracy;
-        change(s, { state: 'finished', testAccuracy: typeof acc === 'number' ? acc : undefined });
+        const warnings = out.result.warnings as string[] | undefined;
+        change(s, { state: 'finished', testAccuracy: typeof acc === 'number' ? acc : undefined, warnings });
       } catch (e) {
         change(s, { state: 'failed', error: (e as Error).message });
       }
@@ -74,4 +79,30 @@ export async function runLocal(sweep: Sweep, store: RunStore, o: LocalOptions): 
     Array.from({ length: Math.min(o.workers, pending.length) }, (_, i) => worker(`local-${i + 1}`)),
   );
   return states;
+}
+
+/**
+ * A local sweep's state from the store alone, training nothing (`--status` without --queue): a
+ * finished run, one a live process trains now, one whose process died (stalled: started again, it
+ * resumes), and the rest not started.
+ */
+export function localStates(sweep: Sweep, store: RunStore): RunState[] {
+  return sweep.runs.map((run) => {
+    const s: RunState = {
+      runId: run.runId,
+      label: run.label,
+      values: run.values,
+      state: 'queued',
+      progress: 'not started',
+    };
+    if (isFinished(store, run))
+      return { ...s, state: 'finished', progress: undefined, testAccuracy: storedAccuracy(store, run.runId) };
+    const row = store.index.get(run.runId);
+    const status = row && store.status(row);
+    if (status === 'running') return { ...s, state: 'running', progress: undefined };
+    if (status === 'interrupted')
+      return { ...s, state: 'stalled', progress: 'interrupted: the sweep, run again, resumes it' };
+    if (status === 'failed') return { ...s, state: 'failed', progress: undefined };
+    return s;
+  });
 }

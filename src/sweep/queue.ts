@@ -5,13 +5,14 @@
  * BullMQ's; this file only names jobs, reads their state and brings results home.
  */
 import { connect } from 'node:net';
-import type { ConnectionOptions, Job, Queue } from 'bullmq';
+import type { ConnectionOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { SprigError } from '../util/errors.js';
 import type { RunStore } from '../store/store.js';
 import type { Sweep, SweepRun } from './expand.js';
-import type { JobOutcome } from './job.js';
-import { ingest, isFinished, storedAccuracy } from './ingest.js';
-import type { RunState } from './state.js';
+import { isFinished } from './ingest.js';
+import { keys, ledgerClient } from './ledger.js';
+import { quietErrors } from './outage.js';
 
 export const QUEUE_NAME = 'sprig-runs';
 
@@ -21,6 +22,8 @@ export interface JobData {
   kind: SweepRun['kind'];
   args: string[];
   sweepId: string;
+  /** Times a stopping worker handed the job back: those starts do not count against --attempts. */
+  handBacks?: number;
 }
 
 /** Progress a worker reports on its job. */
@@ -47,25 +50,39 @@ export function parseQueueUrl(url: string): { host: string; port: number } {
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) };
 }
 
-/** Fails within `timeoutMs` when nothing listens at the URL (ioredis alone would retry forever). */
+/**
+ * Fails within `timeoutMs` unless a Redis answers at the URL: a PING must get a Redis reply
+ * ('+PONG', or an error such as '-NOAUTH' from a Redis with a password). ioredis alone would retry
+ * forever where nothing listens, and loop on "Protocol error" where something else does.
+ */
 export function probe(url: string, timeoutMs = 3000): Promise<void> {
   const { host, port } = parseQueueUrl(url);
+  const noRedis = `start Redis there (Debian: \`redis-server --port ${port}\`) or pass the right --queue URL`;
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
-    const fail = (why: string) => {
+    let reply = '';
+    const fail = (what: string, why: string) => {
       socket.destroy();
-      reject(
-        new SprigError(
-          `nothing answers at ${url} (${why})`,
-          `start Redis there (Debian: \`redis-server --port ${port}\`) or pass the right --queue URL`,
-        ),
-      );
+      reject(new SprigError(`${what} at ${url} (${why})`, noRedis));
     };
-    socket.setTimeout(timeoutMs, () => fail(`no answer in ${timeoutMs / 1000} s`));
-    socket.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    socket.setTimeout(timeoutMs, () =>
+      socket.readyState !== 'open'
+        ? fail('nothing answers', `no answer in ${timeoutMs / 1000} s`)
+        : fail('no Redis answers', `no reply to PING in ${timeoutMs / 1000} s`),
+    );
+    socket.once('error', (e: NodeJS.ErrnoException) => fail('nothing answers', e.code ?? e.message));
     socket.once('connect', () => {
-      socket.end();
-      resolve();
+      socket.write('PING\r\n');
+      socket.once('close', () => fail('a server that is not Redis answers', 'it hung up on a PING'));
+    });
+    socket.setEncoding('latin1').on('data', (d: string) => {
+      reply += d;
+      if (!reply.includes('\n') && reply.length < 64) return;
+      const first = reply.split(/\r?\n/)[0]!.slice(0, 40);
+      if (/^[+-]/.test(first)) {
+        socket.destroy();
+        resolve();
+      } else fail('a server that is not Redis answers', `it said ${JSON.stringify(first)} to PING`);
     });
   });
 }
@@ -75,13 +92,31 @@ export function connection(url: string): ConnectionOptions {
   return { url, maxRetriesPerRequest: null };
 }
 
-export async function openQueue(url: string): Promise<Queue<JobData>> {
+/** The submitter's side of the queue: BullMQ's jobs, and the sweep's ledger beside them. */
+export interface Remote {
+  queue: Queue<JobData>;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/** Opens the queue; Redis errors later (an outage) are said once per outage, in one line. */
+export async function openRemote(url: string, say: (line: string) => void): Promise<Remote> {
   await probe(url);
   // loaded here, not at startup: bullmq and ioredis cost every sprig command ~0.2 s to import
   const { Queue } = await import('bullmq');
+  const onError = quietErrors(say);
   const queue = new Queue<JobData>(QUEUE_NAME, { connection: connection(url) });
+  queue.on('error', onError);
   await queue.waitUntilReady();
-  return queue;
+  const redis = await ledgerClient(url, onError);
+  return {
+    queue,
+    redis,
+    async close() {
+      await queue.close();
+      await redis.quit().catch(() => {});
+    },
+  };
 }
 
 export interface SubmitOptions {
@@ -98,13 +133,17 @@ export interface Submitted {
   finishedHere: number;
 }
 
-/** Queues each run not yet finished in this store; a run already queued is left alone, a failed one retried. */
+/**
+ * Queues each run not yet finished in this store; a run already queued is left alone, a failed one
+ * retried. Submitting a cancelled sweep again lifts its cancellation.
+ */
 export async function submit(
-  queue: Queue<JobData>,
+  { queue, redis }: Remote,
   sweep: Sweep,
   store: RunStore,
   o: SubmitOptions,
 ): Promise<Submitted> {
+  await redis.del(keys.cancelled(sweep.id));
   const n: Submitted = { added: 0, alreadyQueued: 0, retried: 0, finishedHere: 0 };
   store.index.tagSweep(
     sweep.id,
@@ -122,55 +161,25 @@ export async function submit(
       n.retried++;
     } else if (existing) n.alreadyQueued++;
     else {
-      const data: JobData = { runId: run.runId, kind: run.kind, args: run.args, sweepId: sweep.id };
-      await queue.add(run.kind, data, {
-        jobId: jobId(run.key),
-        attempts: o.attempts,
-        backoff: { type: 'exponential', delay: o.backoffMs },
-        removeOnComplete: false,
-        removeOnFail: false,
-      });
+      await addJob(queue, sweep, run, o);
       n.added++;
     }
   }
   return n;
 }
 
-/** Each run's state on the queue; completed jobs' results are written into this store's index. */
-export async function queueStates(queue: Queue<JobData>, sweep: Sweep, store: RunStore): Promise<RunState[]> {
-  const states: RunState[] = [];
-  for (const run of sweep.runs) {
-    const s: RunState = { runId: run.runId, label: run.label, state: 'queued' };
-    const job = await queue.getJob(jobId(run.key));
-    if (!job) {
-      s.state = isFinished(store, run) ? 'exists' : 'queued';
-      if (s.state === 'queued') s.progress = 'not submitted';
-      else s.testAccuracy = storedAccuracy(store, run.runId);
-    } else await fromJob(job, s, store);
-    states.push(s);
-  }
-  return states;
-}
-
-async function fromJob(job: Job<JobData>, s: RunState, store: RunStore): Promise<void> {
-  const state = await job.getState();
-  const p = job.progress as Partial<JobProgress> | number;
-  if (typeof p === 'object' && p) {
-    s.worker = p.worker;
-    s.progress = p.line;
-  }
-  if (state === 'completed') {
-    const out = job.returnvalue as unknown as JobOutcome;
-    if (store.index.get(out.runId)?.status !== 'finished' || !store.index.get(out.runId)?.result?.location)
-      ingest(store, out);
-    s.state = 'finished';
-    s.worker = `${out.host}`;
-    s.location = `${out.host}:${String(out.result.runDir ?? out.root)}`;
-    const acc = out.result.testAccuracy;
-    if (typeof acc === 'number') s.testAccuracy = acc;
-  } else if (state === 'failed') {
-    s.state = 'failed';
-    s.error = `${job.failedReason} (after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'})`;
-  } else if (state === 'active') s.state = 'running';
-  else s.state = 'queued';
+export async function addJob(
+  queue: Queue<JobData>,
+  sweep: Sweep,
+  run: SweepRun,
+  o: SubmitOptions,
+): Promise<void> {
+  const data: JobData = { runId: run.runId, kind: run.kind, args: run.args, sweepId: sweep.id };
+  await queue.add(run.kind, data, {
+    jobId: jobId(run.key),
+    attempts: o.attempts,
+    backoff: { type: 'exponential', delay: o.backoffMs },
+    removeOnComplete: false,
+    removeOnFail: false,
+  });
 }

@@ -220,6 +220,9 @@ async function runsView(params, refreshing) {
             'any sweep',
           )
         : null,
+      listState.sweep
+        ? el('a', { href: `#/sweep/${encodeURIComponent(listState.sweep)}` }, 'sweep page')
+        : null,
       filterBox,
       select(
         'group',
@@ -629,6 +632,10 @@ async function route(refreshing = false) {
   const parts = path.split('/').filter(Boolean);
   try {
     if (parts[0] === 'run' && parts[1]) await runView(decodeURIComponent(parts[1]));
+    else if (parts[0] === 'sweep' && parts[1])
+      await (
+        await import('./sweep.js')
+      ).sweepView(decodeURIComponent(parts[1]), { api, clear, refreshLater });
     else if (parts[0] === 'compare' && parts[1])
       await compareView(parts[1].split(',').map(decodeURIComponent), params);
     else await runsView(params, refreshing);

@@ -3,6 +3,7 @@ import { datasetSchema, modelSchema, trainingSchema, validate } from '../hparams
 import {
   DST_RECIPE_VERSION,
   dstHparamsSchema,
+  checkDstGroup,
   dstRunId,
   dstSchema,
   normaliseDst,
@@ -11,6 +12,7 @@ import {
   type DstHparams,
   type DstResult,
 } from '../dst.js';
+import { dstWarnings } from '../dst-warnings.js';
 import { FLAGSHIP_DENSE } from '../flagship.js';
 import { pct, table } from '../../util/format.js';
 import type { ExperimentKind } from '../kind.js';
@@ -25,15 +27,15 @@ export const dst = {
   identify(raw, recipe?: number) {
     // the fields its method ignores are reset first: dense at S = 0.9 and 0.95 is one run
     const hp = normaliseDst(validate(dstHparamsSchema, raw));
+    checkDstGroup(hp.dst);
     return { hp, runId: dstRunId(hp, recipe) };
   },
-  run: (hp, ctx) =>
-    runDst({
-      store: ctx.store,
-      plan: planDst(hp, ctx.dataset),
-      callbacks: ctx.callbacks,
-      metricsEvery: ctx.metricsEvery,
-    }),
+  run: (hp, ctx) => {
+    const plan = planDst(hp, ctx.dataset);
+    // said before training; the result keeps them too (runDst), so a sweep shows them
+    for (const w of dstWarnings(plan)) ctx.log?.(`warning: ${w}`);
+    return runDst({ store: ctx.store, plan, callbacks: ctx.callbacks, metricsEvery: ctx.metricsEvery });
+  },
   intro: (hp) => `${hp.dst.method} on ${hp.model.name} / ${hp.dataset.name}`,
   summary: (r) =>
     [
@@ -46,6 +48,7 @@ export const dst = {
         .map((l) => `  ${l}`)
         .join('\n'),
       `  run directory ${r.runDir}`,
+      ...(r.warnings ?? []).map((w) => `  warning: ${w}`),
     ].join('\n'),
   label: (hp) => hp.dst.method,
 } satisfies ExperimentKind<DstHparams, DstResult>;
