@@ -4,9 +4,18 @@
  * so a comparison of methods at that length compares nothing. Said before training and kept in the
  * result, so sweeps (which run the command in a child) show it too.
  */
-import type { DstPlan } from './dst.js';
+import type { GmpPlan } from '../algorithms/index.js';
+import type { DropSchedule } from '../sparsity/index.js';
 
-export function dstWarnings(plan: Pick<DstPlan, 'method' | 'schedule' | 'gmp' | 'totalSteps'>): string[] {
+/** The parts of a DstPlan (dst.ts) the warnings read. */
+export interface PlannedUpdates {
+  method: string;
+  schedule?: DropSchedule;
+  gmp?: GmpPlan;
+  totalSteps: number;
+}
+
+export function dstWarnings(plan: PlannedUpdates): string[] {
   const out: string[] = [];
   const s = plan.schedule;
   if (s) {

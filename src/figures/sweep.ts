@@ -3,12 +3,17 @@
  * at each value (over seeds, and over the other axes where there are several). A numeric axis is
  * a line with its band; any other (a method, a distribution) is bars with error bars.
  */
-import type { SweepSummary } from '../sweep/state.js';
 import { withRanges } from './axes.js';
 import { HUES } from './styles.js';
 import type { Figure, Unit } from './types.js';
 
-export function sweepFigures(s: Pick<SweepSummary, 'sweepId' | 'metric' | 'axes' | 'runs'>): Figure[] {
+/** One swept axis: the metric's mean ± std over the finished runs at each of its values. */
+export interface AxisPoints {
+  axis: string;
+  points: { value: string | number | boolean; mean: number; std: number; n: number }[];
+}
+
+export function sweepFigures(s: { sweepId: string; metric: string; axes: AxisPoints[] }): Figure[] {
   const percent = /accuracy|error/i.test(s.metric);
   const scale = (v: number) => (percent ? v * 100 : v);
   const y = { label: percent ? `${s.metric} (%)` : s.metric, unit: (percent ? 'percent' : 'number') as Unit };

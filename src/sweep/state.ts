@@ -2,6 +2,7 @@
 import { pct, table } from '../util/format.js';
 import { meanStd } from '../util/stats.js';
 import type { Sweep, SweepRun } from './expand.js';
+import type { AxisPoints } from '../figures/sweep.js';
 
 /** `stalled`: its worker's heartbeat stopped; another worker takes it over once its lock expires. */
 export const STATES = ['exists', 'queued', 'running', 'stalled', 'finished', 'failed', 'cancelled'] as const;
@@ -28,10 +29,7 @@ export interface RunState {
 }
 
 /** One swept axis's points: the chosen metric's mean ± std over every run with that value. */
-export interface AxisPoints {
-  axis: string;
-  points: { value: string | number | boolean; mean: number; std: number; n: number }[];
-}
+export type { AxisPoints } from '../figures/sweep.js';
 
 export interface SweepSummary {
   sweepId: string;

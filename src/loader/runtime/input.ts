@@ -3,8 +3,7 @@
  * layers right after the input that only re-order or rescale it (sprig's normalisation layer, then a
  * Flatten in MLPs), so the input is read once.
  */
-import type { Step } from './plan.js';
-import { sizeOf, unsupported, type Affine, type Layer } from './layer.js';
+import { sizeOf, unsupported, type Affine, type Layer, type Step } from './layer.js';
 import { identityLayer } from './pointwise.js';
 
 /** NHWC → planes [c][h][w] per example, with x·scale + shift per channel. */

@@ -61,3 +61,12 @@ export function window(size: number, k: number, stride: number, padding: unknown
     throw new SparseFormatError(`unknown padding '${String(padding)}'`);
   return { out: Math.floor((size - k) / stride) + 1, before: 0, total: 0 };
 }
+
+/** One layer of a plan (plan.ts) and where its inputs come from. */
+export interface Step {
+  layer: Layer;
+  /** Indices of the steps whose outputs this one reads; -1 is the user's input as given. */
+  ins: number[];
+  /** Runs in the memory of its only input (which nothing else reads). */
+  inPlace: boolean;
+}

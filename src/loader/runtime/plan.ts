@@ -5,18 +5,12 @@
 import { parseTopology } from '../../models/layers-model-topology.js';
 import type { DecodedModel } from '../decode.js';
 import { layersOfModel } from './layers.js';
-import { unsupported, type Layer } from './layer.js';
+import { unsupported, type Step } from './layer.js';
+
+export type { Step } from './layer.js';
 import type { LayerWeights } from './linear.js';
 import { fuseIntoInput, inputLayer } from './input.js';
 import type { Arena } from './wasm.js';
-
-export interface Step {
-  layer: Layer;
-  /** Indices of the steps whose outputs this one reads; -1 is the user's input as given. */
-  ins: number[];
-  /** Runs in the memory of its only input (which nothing else reads). */
-  inPlace: boolean;
-}
 
 export interface Plan {
   /** One example's input and output shapes, as the user holds them (NHWC, or flat). */
