@@ -1,0 +1,113 @@
+/**
+ * The compiled engine against TF.js, the reference: LeNet-300-100 (on synthetic 8×8 inputs) trained
+ * a few hundred steps with each engine ends at the same weights to float tolerance and the same
+ * masks, for {SGD with momentum, Adam} × {dense, static, RigL}; evaluation inside the run agrees;
+ * what the plan cannot compile runs on TF.js and says why.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadDataset } from '../src/data/registry.js';
+import { createModel } from '../src/models/registry.js';
+import { train, type TrainOptions, type TrainResult } from '../src/training/loop.js';
+import { streamSource } from '../src/training/sources.js';
+import { crossEntropyLoss, kdLoss } from '../src/training/losses.js';
+import { Rng } from '../src/util/rng.js';
+import { randomMasks } from '../src/sparsity/index.js';
+import { METHODS } from '../src/algorithms/index.js';
+import { nativeAddon, tf } from '../src/engine/index.js';
+
+const STEPS = 300;
+const ds = loadDataset({ name: 'synthetic' });
+const native = !!nativeAddon();
+
+type Method = 'dense' | 'static' | 'rigl';
+
+function options(method: Method, optimizer: 'sgd' | 'adam', engine: 'tfjs' | 'compiled'): TrainOptions {
+  const model = createModel('mnist_lenet_300_100', ds.inputShape, ds.numClasses);
+  // the hidden layers at 10 % run on the sparse kernels; the small output layer stays masked-dense
+  const densities = new Map(model.specs.filter((s) => s.prunable).map((s) => [s.name, 0.1]));
+  const sparse =
+    method === 'dense'
+      ? undefined
+      : METHODS[method].create({
+          specs: model.specs,
+          masks: randomMasks(model.specs, densities, new Rng(11)),
+          densities,
+          schedule: { dropFraction: 0.3, deltaT: 50, tEnd: 250, decay: 'cosine' },
+        });
+  return {
+    model,
+    source: streamSource(ds.train, { batchSize: 24, seed: 3 }),
+    test: ds.test,
+    inputShape: ds.inputShape,
+    optimizer: {
+      optimizer,
+      momentum: 0.9,
+      nesterov: optimizer === 'sgd',
+      weightDecay: 5e-4,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
+    lr: { lr: optimizer === 'adam' ? 1e-3 : 0.02, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
+    totalSteps: STEPS,
+    itersPerEpoch: 100,
+    seed: 5,
+    sparse,
+    loss: crossEntropyLoss(0.1),
+    engine,
+  };
+}
+
+function compare(label: string, a: TrainResult, b: TrainResult): void {
+  for (const [n, m] of a.masks ?? []) assert.deepEqual(b.masks!.get(n), m, `${label}: mask ${n}`);
+  for (const [n, w] of a.weights) {
+    const v = b.weights.get(n)!;
+    let scale = 1e-3,
+      err = 0;
+    for (let i = 0; i < w.length; i++) {
+      scale = Math.max(scale, Math.abs(w[i]!));
+      err = Math.max(err, Math.abs(w[i]! - v[i]!));
+    }
+    assert.ok(err / scale < 2e-4, `${label}: ${n} differs by ${err} (max |w| ${scale})`);
+  }
+  for (const [i, e] of a.history.entries()) {
+    const f = b.history[i]!;
+    assert.ok(Math.abs(e.test.loss - f.test.loss) < 1e-3, `${label}: epoch ${e.epoch} test loss ${e.test.loss} vs ${f.test.loss}`);
+    assert.ok(Math.abs(e.trainLoss - f.trainLoss) < 1e-3, `${label}: epoch ${e.epoch} train loss`);
+  }
+}
+
+for (const optimizer of ['sgd', 'adam'] as const)
+  for (const method of ['dense', 'static', 'rigl'] as const)
+    test(`LeNet-300-100, ${method}, ${optimizer}: the compiled step ends where TF.js ends`, { skip: !native }, () => {
+      const compiled = train(options(method, optimizer, 'compiled'));
+      assert.deepEqual(compiled.stepEngine, { engine: 'compiled', reason: undefined });
+      if (method !== 'dense') assert.ok(compiled.sparseLayers?.some((l) => l.engine === 'sparse'));
+      compare(`${method}/${optimizer}`, train(options(method, optimizer, 'tfjs')), compiled);
+    });
+
+test('a loss the plan cannot compile (KD) runs on TF.js and says why', { skip: !native }, () => {
+  const o = options('dense', 'sgd', 'compiled');
+  const teacher = (x: tf.Tensor4D) => tf.zeros([x.shape[0], ds.numClasses]) as tf.Tensor2D;
+  const r = train({ ...o, totalSteps: 5, loss: kdLoss(teacher, 0.5, 4) });
+  assert.equal(r.stepEngine?.engine, 'tfjs');
+  assert.match(r.stepEngine!.reason!, /knowledge distillation/);
+});
+
+test('a conv net runs on TF.js and says why', { skip: !native }, () => {
+  const model = createModel('mnist_lenet5', [28, 28, 1], 10);
+  const o = options('dense', 'sgd', 'compiled');
+  assert.equal(model.chain, undefined);
+  const img = loadDataset({ name: 'synthetic', synthetic: { inputShape: [28, 28, 1], numClasses: 10 } });
+  const r = train({
+    ...o,
+    model,
+    inputShape: [28, 28, 1],
+    source: streamSource(img.train, { batchSize: 8, seed: 1 }),
+    test: img.test,
+    totalSteps: 2,
+  });
+  assert.equal(r.stepEngine?.engine, 'tfjs');
+  assert.match(r.stepEngine!.reason!, /not a chain/);
+});
