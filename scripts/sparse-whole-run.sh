@@ -7,6 +7,7 @@
 # then the medians and the ratios to dense of both.
 # RECIPE=flagship instead runs the flagship's rows (10 epochs, ERK, its defaults): dense, GMP,
 # static, SET and RigL on the sparse engine.
+# RECIPE=compiled runs dense and SET on the TF.js step and on the compiled one (--engine compiled).
 # Usage: REPS=3 EPOCHS=3ep scripts/sparse-whole-run.sh; RECIPE=flagship REPS=3 scripts/sparse-whole-run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,10 @@ if [ "${RECIPE:-}" = flagship ]; then
   common=(dst --sparsity 0.9 --quiet --json)
   variants=("dense:--method dense" "gmp:--method gmp" "static:--method static" "set:--method set"
     "rigl:--method rigl")
+fi
+if [ "${RECIPE:-}" = compiled ]; then
+  variants=("dense:--method dense" "dense-compiled:--method dense --engine compiled" "set:--method set"
+    "set-compiled:--method set --engine compiled")
 fi
 for rep in $(seq "$REPS"); do
   for v in "${variants[@]}"; do
