@@ -6,6 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { artifactsOf, modelJsonOf, weightBytes } from '../src/export/tfjs.js';
+import { readLayersModel } from '../src/models/layers-model.js';
+import { tempRoot } from './helpers.js';
 import { loadDataset } from '../src/data/registry.js';
 import { createModel } from '../src/models/registry.js';
 import { train, type TrainOptions, type TrainResult } from '../src/training/loop.js';
@@ -59,6 +65,27 @@ function options(method: Method, optimizer: 'sgd' | 'adam', engine: 'tfjs' | 'co
   };
 }
 
+/** A Sequential LayersModel with Dropout and tanh/sigmoid layers, saved and read back as a sprig model. */
+async function userMlp(): Promise<ReturnType<typeof readLayersModel>> {
+  const lm = tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [8, 8, 1] }),
+      tfl.layers.dense({ units: 96, activation: 'relu' }),
+      tfl.layers.dropout({ rate: 0.2 }),
+      tfl.layers.dense({ units: 48 }),
+      tfl.layers.activation({ activation: 'tanh' }),
+      tfl.layers.dense({ units: 32, activation: 'sigmoid' }),
+      tfl.layers.dense({ units: ds.numClasses, activation: 'softmax' }),
+    ],
+  });
+  const a = await artifactsOf(lm);
+  const dir = join(tempRoot(), 'mlp');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJsonOf(a, {})));
+  writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weightBytes(a)));
+  return readLayersModel(join(dir, 'model.json'), ds.inputShape, ds.numClasses);
+}
+
 function compare(label: string, a: TrainResult, b: TrainResult): void {
   for (const [n, m] of a.masks ?? []) assert.deepEqual(b.masks!.get(n), m, `${label}: mask ${n}`);
   for (const [n, w] of a.weights) {
@@ -86,6 +113,25 @@ for (const optimizer of ['sgd', 'adam'] as const)
       if (method !== 'dense') assert.ok(compiled.sparseLayers?.some((l) => l.engine === 'sparse'));
       compare(`${method}/${optimizer}`, train(options(method, optimizer, 'tfjs')), compiled);
     });
+
+for (const optimizer of ['sgd', 'adam'] as const)
+  test(`a LayersModel MLP (dropout, tanh, sigmoid), static 30 %, ${optimizer}: compiled ends where TF.js ends`, { skip: !native }, async () => {
+    const model = await userMlp();
+    assert.deepEqual(
+      model.chain?.map((l) => l.activation),
+      ['relu', 'tanh', 'sigmoid', 'linear'],
+    );
+    const densities = new Map(model.specs.filter((s) => s.prunable).map((s) => [s.name, 0.3]));
+    const run = (engine: 'tfjs' | 'compiled') =>
+      train({
+        ...options('dense', optimizer, engine),
+        model,
+        sparse: { masks: randomMasks(model.specs, densities, new Rng(2)) },
+      });
+    const compiled = run('compiled');
+    assert.equal(compiled.stepEngine?.engine, 'compiled');
+    compare(`layers/${optimizer}`, run('tfjs'), compiled);
+  });
 
 test('a loss the plan cannot compile (KD) runs on TF.js and says why', { skip: !native }, () => {
   const o = options('dense', 'sgd', 'compiled');
