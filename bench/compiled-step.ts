@@ -30,13 +30,27 @@ async function sprig(engine: 'tfjs' | 'compiled', density: number): Promise<numb
 function torch(density: number): number {
   const out = execFileSync(
     '/usr/bin/python3',
-    [TORCH, 'train', 'lenet300', '--steps', '300', '--warmup', '300', '--threads', '1', '--density', String(density)],
+    [
+      TORCH,
+      'train',
+      'lenet300',
+      '--steps',
+      '300',
+      '--warmup',
+      '300',
+      '--threads',
+      '1',
+      '--density',
+      String(density),
+    ],
     { encoding: 'utf8' },
   );
   return JSON.parse(out.trim().split('\n').at(-1)!).examplesPerS as number;
 }
 
-const r = new Map(densities.map((d) => [d, { tfjs: [] as number[], compiled: [] as number[], torch: [] as number[] }]));
+const r = new Map(
+  densities.map((d) => [d, { tfjs: [] as number[], compiled: [] as number[], torch: [] as number[] }]),
+);
 for (let i = 0; i < reps; i++)
   for (const d of densities) {
     const x = r.get(d)!;
@@ -49,8 +63,12 @@ const med = (d: number) => {
   return { t: median(x.tfjs), c: median(x.compiled), p: x.torch.length ? median(x.torch) : NaN };
 };
 const dense = med(1);
-console.log(`LeNet-300-100 training step, batch ${B}, examples/s, medians of ${reps} interleaved repetitions\n`);
-console.log('| density | TF.js step | compiled | PyTorch | compiled / TF.js | compiled / PyTorch | ×dense TF.js | ×dense compiled |');
+console.log(
+  `LeNet-300-100 training step, batch ${B}, examples/s, medians of ${reps} interleaved repetitions\n`,
+);
+console.log(
+  '| density | TF.js step | compiled | PyTorch | compiled / TF.js | compiled / PyTorch | ×dense TF.js | ×dense compiled |',
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const d of densities) {
   const { t, c, p } = med(d);

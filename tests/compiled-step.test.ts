@@ -55,7 +55,13 @@ function options(method: Method, optimizer: 'sgd' | 'adam', engine: 'tfjs' | 'co
       beta2: 0.999,
       epsilon: 1e-8,
     },
-    lr: { lr: optimizer === 'adam' ? 1e-3 : 0.02, lrSchedule: 'constant', milestones: [], gamma: 0.1, warmup: 0 },
+    lr: {
+      lr: optimizer === 'adam' ? 1e-3 : 0.02,
+      lrSchedule: 'constant',
+      milestones: [],
+      gamma: 0.1,
+      warmup: 0,
+    },
     totalSteps: STEPS,
     itersPerEpoch: 100,
     seed: 5,
@@ -100,38 +106,49 @@ function compare(label: string, a: TrainResult, b: TrainResult): void {
   }
   for (const [i, e] of a.history.entries()) {
     const f = b.history[i]!;
-    assert.ok(Math.abs(e.test.loss - f.test.loss) < 1e-3, `${label}: epoch ${e.epoch} test loss ${e.test.loss} vs ${f.test.loss}`);
+    assert.ok(
+      Math.abs(e.test.loss - f.test.loss) < 1e-3,
+      `${label}: epoch ${e.epoch} test loss ${e.test.loss} vs ${f.test.loss}`,
+    );
     assert.ok(Math.abs(e.trainLoss - f.trainLoss) < 1e-3, `${label}: epoch ${e.epoch} train loss`);
   }
 }
 
 for (const optimizer of ['sgd', 'adam'] as const)
   for (const method of ['dense', 'static', 'rigl'] as const)
-    test(`LeNet-300-100, ${method}, ${optimizer}: the compiled step ends where TF.js ends`, { skip: !native }, () => {
-      const compiled = train(options(method, optimizer, 'compiled'));
-      assert.deepEqual(compiled.stepEngine, { engine: 'compiled', reason: undefined });
-      if (method !== 'dense') assert.ok(compiled.sparseLayers?.some((l) => l.engine === 'sparse'));
-      compare(`${method}/${optimizer}`, train(options(method, optimizer, 'tfjs')), compiled);
-    });
+    test(
+      `LeNet-300-100, ${method}, ${optimizer}: the compiled step ends where TF.js ends`,
+      { skip: !native },
+      () => {
+        const compiled = train(options(method, optimizer, 'compiled'));
+        assert.deepEqual(compiled.stepEngine, { engine: 'compiled', reason: undefined });
+        if (method !== 'dense') assert.ok(compiled.sparseLayers?.some((l) => l.engine === 'sparse'));
+        compare(`${method}/${optimizer}`, train(options(method, optimizer, 'tfjs')), compiled);
+      },
+    );
 
 for (const optimizer of ['sgd', 'adam'] as const)
-  test(`a LayersModel MLP (dropout, tanh, sigmoid), static 30 %, ${optimizer}: compiled ends where TF.js ends`, { skip: !native }, async () => {
-    const model = await userMlp();
-    assert.deepEqual(
-      model.chain?.map((l) => l.activation),
-      ['relu', 'tanh', 'sigmoid', 'linear'],
-    );
-    const densities = new Map(model.specs.filter((s) => s.prunable).map((s) => [s.name, 0.3]));
-    const run = (engine: 'tfjs' | 'compiled') =>
-      train({
-        ...options('dense', optimizer, engine),
-        model,
-        sparse: { masks: randomMasks(model.specs, densities, new Rng(2)) },
-      });
-    const compiled = run('compiled');
-    assert.equal(compiled.stepEngine?.engine, 'compiled');
-    compare(`layers/${optimizer}`, run('tfjs'), compiled);
-  });
+  test(
+    `a LayersModel MLP (dropout, tanh, sigmoid), static 30 %, ${optimizer}: compiled ends where TF.js ends`,
+    { skip: !native },
+    async () => {
+      const model = await userMlp();
+      assert.deepEqual(
+        model.chain?.map((l) => l.activation),
+        ['relu', 'tanh', 'sigmoid', 'linear'],
+      );
+      const densities = new Map(model.specs.filter((s) => s.prunable).map((s) => [s.name, 0.3]));
+      const run = (engine: 'tfjs' | 'compiled') =>
+        train({
+          ...options('dense', optimizer, engine),
+          model,
+          sparse: { masks: randomMasks(model.specs, densities, new Rng(2)) },
+        });
+      const compiled = run('compiled');
+      assert.equal(compiled.stepEngine?.engine, 'compiled');
+      compare(`layers/${optimizer}`, run('tfjs'), compiled);
+    },
+  );
 
 test('a loss the plan cannot compile (KD) runs on TF.js and says why', { skip: !native }, () => {
   const o = options('dense', 'sgd', 'compiled');

@@ -342,7 +342,8 @@ function denseChain(t: Topology): ChainLayer[] | undefined {
       chain.push({ weight: `${node.name}.weight`, bias, activation: chainActivation(c.activation, isLast) });
       continue;
     }
-    const act = node.className === 'ReLU' ? 'relu' : node.className === 'Activation' ? c.activation : undefined;
+    const act =
+      node.className === 'ReLU' ? 'relu' : node.className === 'Activation' ? c.activation : undefined;
     const last = chain.at(-1);
     if (act === undefined || !last || last.activation !== 'linear') return undefined;
     last.activation = chainActivation(act, isLast);

@@ -27,7 +27,11 @@ export function mlp(
     bnStats: b.bnStats,
     init: (rng) => initParams(b.specs, rng),
     chain: [
-      ...hidden.map((_, i) => ({ weight: `fc${i + 1}.weight`, bias: `fc${i + 1}.bias`, activation: 'relu' as const })),
+      ...hidden.map((_, i) => ({
+        weight: `fc${i + 1}.weight`,
+        bias: `fc${i + 1}.bias`,
+        activation: 'relu' as const,
+      })),
       { weight: 'fc.weight', bias: 'fc.bias', activation: 'linear' },
     ],
     forward(p, x) {

@@ -56,10 +56,21 @@ export interface CompiledMlpAddon {
     x: Float32Array,
     labels: Int32Array,
     sparse: Int32Array,
-    o: { B: number; labelSmoothing: number; denseGrads: boolean; update: boolean } & Partial<NativeOptimizerOptions>,
+    o: {
+      B: number;
+      labelSmoothing: number;
+      denseGrads: boolean;
+      update: boolean;
+    } & Partial<NativeOptimizerOptions>,
   ): number;
   compiledMlpApply(plan: object, o: NativeOptimizerOptions): void;
-  compiledMlpForward(plan: object, logits: Float32Array, x: Float32Array, sparse: Int32Array, o: { B: number }): void;
+  compiledMlpForward(
+    plan: object,
+    logits: Float32Array,
+    x: Float32Array,
+    sparse: Int32Array,
+    o: { B: number },
+  ): void;
 }
 
 /** The compiled MLP functions, when the addon is loaded and has them. */

@@ -78,7 +78,12 @@ export class CompiledMlp {
       if (layer.bias) this.grads.set(layer.bias, new Float32Array(N));
       return { layer, K, N, key: [] };
     });
-    const spec = this.bound.flatMap((l) => [l.K, l.N, CHAIN_ACTIVATIONS[l.layer.activation], l.layer.bias ? 1 : 0]);
+    const spec = this.bound.flatMap((l) => [
+      l.K,
+      l.N,
+      CHAIN_ACTIVATIONS[l.layer.activation],
+      l.layer.bias ? 1 : 0,
+    ]);
     this.plan = nat.compiledMlpCreate(Int32Array.from(spec));
     this.sparse = new Int32Array(layers.length);
   }

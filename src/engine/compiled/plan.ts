@@ -23,7 +23,8 @@ export interface CompileRequest {
   state: ChainState;
 }
 
-export type CompileResult = { compiled: CompiledMlp; reason?: undefined } | { compiled?: undefined; reason: string };
+export type CompileResult =
+  { compiled: CompiledMlp; reason?: undefined } | { compiled?: undefined; reason: string };
 
 /** A compiled plan for the run, or the reason it runs on TF.js. */
 export function compilePlan(r: CompileRequest): CompileResult {
