@@ -174,3 +174,32 @@ test('a conv net runs on TF.js and says why', { skip: !native }, () => {
   assert.equal(r.stepEngine?.engine, 'tfjs');
   assert.match(r.stepEngine!.reason!, /not a chain/);
 });
+
+test(
+  'a compiled RigL run with Adam, killed mid-epoch, resumes from its checkpoint to the same bits',
+  { skip: !native },
+  () => {
+    const path = join(tempRoot(), 'checkpoint.bin');
+    const reference = train({
+      ...options('rigl', 'adam', 'compiled'),
+      checkpointPath: join(tempRoot(), 'c.bin'),
+    });
+    const kill = new Error('killed');
+    assert.throws(
+      () =>
+        train({
+          ...options('rigl', 'adam', 'compiled'),
+          checkpointPath: path,
+          callbacks: {
+            onStep: (step) => {
+              if (step === 170) throw kill;
+            },
+          },
+        }),
+      (e) => e === kill,
+    );
+    const resumed = train({ ...options('rigl', 'adam', 'compiled'), checkpointPath: path });
+    for (const [n, w] of reference.weights) assert.deepEqual(resumed.weights.get(n), w, n);
+    assert.deepEqual(resumed.masks, reference.masks);
+  },
+);
