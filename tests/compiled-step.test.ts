@@ -18,7 +18,7 @@ import { train, type TrainOptions, type TrainResult } from '../src/training/loop
 import { streamSource } from '../src/training/sources.js';
 import { crossEntropyLoss, kdLoss } from '../src/training/losses.js';
 import { Rng } from '../src/util/rng.js';
-import { randomMasks } from '../src/sparsity/index.js';
+import { denseMasks, randomMasks } from '../src/sparsity/index.js';
 import { METHODS } from '../src/algorithms/index.js';
 import { nativeAddon, tf } from '../src/engine/index.js';
 
@@ -26,9 +26,14 @@ const STEPS = 300;
 const ds = loadDataset({ name: 'synthetic' });
 const native = !!nativeAddon();
 
-type Method = 'dense' | 'static' | 'rigl';
+type Method = 'dense' | 'static' | 'rigl' | 'set' | 'gmp';
 
-function options(method: Method, optimizer: 'sgd' | 'adam', engine: 'tfjs' | 'compiled'): TrainOptions {
+function options(
+  method: Method,
+  optimizer: 'sgd' | 'adam',
+  engine: 'tfjs' | 'compiled',
+  batchSize = 24,
+): TrainOptions {
   const model = createModel('mnist_lenet_300_100', ds.inputShape, ds.numClasses);
   // the hidden layers at 10 % run on the sparse kernels; the small output layer stays masked-dense
   const densities = new Map(model.specs.filter((s) => s.prunable).map((s) => [s.name, 0.1]));
@@ -37,13 +42,17 @@ function options(method: Method, optimizer: 'sgd' | 'adam', engine: 'tfjs' | 'co
       ? undefined
       : METHODS[method].create({
           specs: model.specs,
-          masks: randomMasks(model.specs, densities, new Rng(11)),
+          masks:
+            METHODS[method].start === 'dense'
+              ? denseMasks(model.specs)
+              : randomMasks(model.specs, densities, new Rng(11)),
           densities,
           schedule: { dropFraction: 0.3, deltaT: 50, tEnd: 250, decay: 'cosine' },
+          gmp: { begin: 20, end: 160, frequency: 20, initialSparsity: 0 },
         });
   return {
     model,
-    source: streamSource(ds.train, { batchSize: 24, seed: 3 }),
+    source: streamSource(ds.train, { batchSize, seed: 3 }),
     test: ds.test,
     inputShape: ds.inputShape,
     optimizer: {
@@ -126,6 +135,20 @@ for (const optimizer of ['sgd', 'adam'] as const)
         compare(`${method}/${optimizer}`, train(options(method, optimizer, 'tfjs')), compiled);
       },
     );
+
+for (const method of ['set', 'gmp'] as const)
+  test(`LeNet-300-100, ${method}, sgd: the compiled step ends where TF.js ends`, { skip: !native }, () => {
+    compare(method, train(options(method, 'sgd', 'tfjs')), train(options(method, 'sgd', 'compiled')));
+  });
+
+test(
+  'LeNet-300-100, static at batch 4 (the small-batch sparse forward): compiled ends where TF.js ends',
+  { skip: !native },
+  () => {
+    const o = (engine: 'tfjs' | 'compiled') => ({ ...options('static', 'sgd', engine, 4), totalSteps: 120 });
+    compare('batch 4', train(o('tfjs')), train(o('compiled')));
+  },
+);
 
 for (const optimizer of ['sgd', 'adam'] as const)
   test(
