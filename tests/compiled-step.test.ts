@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { artifactsOf, modelJsonOf, weightBytes } from '../src/export/tfjs.js';
 import { readLayersModel } from '../src/models/layers-model.js';
-import { tempRoot } from './helpers.js';
+import { sprigJson, tempRoot, TINY_TRAIN } from './helpers.js';
 import { loadDataset } from '../src/data/registry.js';
 import { createModel } from '../src/models/registry.js';
 import { train, type TrainOptions, type TrainResult } from '../src/training/loop.js';
@@ -226,3 +226,14 @@ test(
     assert.deepEqual(resumed.masks, reference.masks);
   },
 );
+
+test('--engine compiled enters the run id and the result says which engine ran', { skip: !native }, () => {
+  type R = { runId: string; testAccuracy: number; stepEngine?: { engine: string } };
+  const root = tempRoot();
+  const tfjs = sprigJson<R>(['train', ...TINY_TRAIN, '--root', root]);
+  const compiled = sprigJson<R>(['train', ...TINY_TRAIN, '--engine', 'compiled', '--root', root]);
+  assert.notEqual(compiled.runId, tfjs.runId);
+  assert.equal(tfjs.stepEngine, undefined);
+  assert.equal(compiled.stepEngine?.engine, 'compiled');
+  assert.ok(Math.abs(compiled.testAccuracy - tfjs.testAccuracy) < 0.02);
+});
