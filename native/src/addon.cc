@@ -83,6 +83,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sprig::registerOptimizers(env, exports);
   sprig::registerSparseLinear(env, exports);
   sprig::registerSparseConv(env, exports);
+  sprig::registerCompiledMlp(env, exports);
   sprig::registerPeak(env, exports);
   return exports;
 }

@@ -44,6 +44,11 @@ constexpr int64_t kParMin = 1 << 16;
 // /proc/stat at most every 250 ms. A count fixed with setThreads() turns the adaptation off.
 void adaptThreads();
 
+// C [M, N] = op(A)·op(B), row-major, with the implementation matmul picks for the size (gemm.cc).
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C);
+// bias and activation in place over rows × N (gemm.cc's fused epilogue).
+void epilogue(float* C, int64_t rows, int64_t N, const float* bias, int a, float alpha);
+
 void registerGemm(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 // One per kernel family (its .cc file); addon.cc calls them all.
@@ -55,6 +60,7 @@ void registerSoftmax(Napi::Env env, Napi::Object exports);
 void registerOptimizers(Napi::Env env, Napi::Object exports);
 void registerSparseLinear(Napi::Env env, Napi::Object exports);
 void registerSparseConv(Napi::Env env, Napi::Object exports);
+void registerCompiledMlp(Napi::Env env, Napi::Object exports);
 void registerPeak(Napi::Env env, Napi::Object exports);
 
 }  // namespace sprig

@@ -148,6 +148,12 @@ static inline float act(float v, int a, float alpha) {
   }
 }
 
+// One product with the implementation `matmul` would pick for its size (compiled_mlp.cc calls it).
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C) {
+  if (K == 0) std::fill(C, C + M * N, 0.0f);
+  else gemmOne(G_AUTO, ta, tb, M, N, K, A, B, C);
+}
+
 // bias (length N, broadcast over rows; or nullptr) and activation applied in place to rows x N.
 void epilogue(float* C, int64_t rows, int64_t N, const float* bias, int a, float alpha) {
   if (!bias && a == ACT_LINEAR) return;

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "options.h"
 #include "sparse_linear_kern.h"
+#include "sparse_linear.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -184,16 +185,11 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   const bool keep = info[8].IsTypedArray();
   if (keep && (int64_t)f32len(info, 8) < K * ld) throw std::invalid_argument("sparseForward: xT too small");
   float* xT = keep ? f32(info, 8) : scratch(sX, K * ld);
-  if (B < kSmallBatch) {
-    forwardSmall(y, x, w, bias, B, K, N, inPtr, inIdx, relu, compactWeights(info, 10, inPtr[K], "sparseForward"));
-    if (keep) transposeIn(xT, x, B, K, ld);
-    return info.Env().Undefined();
-  }
-  float* yT = scratch(sY, N * ld);
-  transposeIn(xT, x, B, K, ld);
+  const float* wIn = compactWeights(info, 10, inPtr[K], "sparseForward");
   const float* wOut = compactWeights(info, 9, outPtr[N], "sparseForward");
-  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, wOut ? wOut : w, wOut ? 0 : 1, wOut ? 0 : N, bias, relu);
-  transposeOut(y, yT, B, N, ld);
+  // xT is needed below the small-batch cut only when the caller keeps it
+  sparse::linearForward(y, x, B < kSmallBatch && !keep ? nullptr : xT, B < kSmallBatch ? nullptr : scratch(sY, N * ld),
+                        w, wOut, wIn, bias, B, K, N, outPtr, outIdx, inPtr, inIdx, relu);
   return info.Env().Undefined();
 }
 
@@ -205,7 +201,7 @@ Napi::Value GradOut(const Napi::CallbackInfo& info) {
   const Options opt(info, 3, "sparseGradOut");
   const int64_t B = opt.integer("B"), N = opt.integer("N"), ld = padded(B);
   if ((int64_t)f32len(info, 0) < N * ld) throw std::invalid_argument("sparseGradOut: dyT too small");
-  transposeIn(dyT, dy, B, N, ld, y);
+  sparse::linearGradOut(dyT, dy, y, B, N);
   return info.Env().Undefined();
 }
 
@@ -217,10 +213,8 @@ Napi::Value Dx(const Napi::CallbackInfo& info) {
   const int32_t *inPtr = i32(info, 3), *inIdx = i32(info, 4);
   const Options opt(info, 6, "sparseDx");
   const int64_t B = opt.integer("B"), K = opt.integer("K"), N = opt.integer("N"), ld = padded(B);
-  float* dxT = scratch(sX, K * ld);
   const float* wIn = compactWeights(info, 5, inPtr[K], "sparseDx");
-  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, wIn ? wIn : w, wIn ? 0 : N, wIn ? 0 : 1, nullptr, false);
-  transposeOut(dx, dxT, B, K, ld);
+  sparse::linearDx(dx, scratch(sX, K * ld), dyT, w, wIn, B, K, N, inPtr, inIdx);
   return info.Env().Undefined();
 }
 
@@ -246,7 +240,7 @@ Napi::Value Dw(const Napi::CallbackInfo& info) {
 #pragma omp parallel for if (K * N >= kParMin) schedule(static)
     for (int64_t k = 0; k < K; k++) std::memset(dw + k * N, 0, N * sizeof(float));
   }
-  ops()->sddmm(dw, xT, dyT, ld, K, inPtr, inIdx, N);
+  sparse::linearDw(dw, xT, dyT, B, K, N, inPtr, inIdx);
   return info.Env().Undefined();
 }
 
@@ -255,12 +249,7 @@ Napi::Value Db(const Napi::CallbackInfo& info) {
   float* db = f32(info, 0);
   const float* dyT = f32(info, 1);
   const Options opt(info, 2, "sparseDb");
-  const int64_t B = opt.integer("B"), N = opt.integer("N"), ld = padded(B);
-  for (int64_t n = 0; n < N; n++) {
-    float s = 0.f;
-    for (int64_t b = 0; b < B; b++) s += dyT[n * ld + b];
-    db[n] = s;
-  }
+  sparse::linearDb(db, dyT, opt.integer("B"), opt.integer("N"));
   return info.Env().Undefined();
 }
 
@@ -342,6 +331,49 @@ Napi::Value AdamActive(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 }  // namespace
+
+namespace sparse {
+int64_t paddedBatch(int64_t b) { return padded(b); }
+
+void linearForward(float* y, const float* x, float* xT, float* yT, const float* W, const float* wOut,
+                   const float* wIn, const float* bias, int64_t B, int64_t K, int64_t N, const int32_t* outPtr,
+                   const int32_t* outIdx, const int32_t* inPtr, const int32_t* inIdx, bool relu) {
+  const int64_t ld = padded(B);
+  if (B < kSmallBatch) {
+    forwardSmall(y, x, W, bias, B, K, N, inPtr, inIdx, relu, wIn);
+    if (xT) transposeIn(xT, x, B, K, ld);
+    return;
+  }
+  transposeIn(xT, x, B, K, ld);
+  ops()->spmm(yT, xT, ld, N, outPtr, outIdx, wOut ? wOut : W, wOut ? 0 : 1, wOut ? 0 : N, bias, relu);
+  transposeOut(y, yT, B, N, ld);
+}
+
+void linearGradOut(float* dyT, const float* dy, const float* gate, int64_t B, int64_t N) {
+  transposeIn(dyT, dy, B, N, padded(B), gate);
+}
+
+void linearDx(float* dx, float* dxT, const float* dyT, const float* W, const float* wIn, int64_t B, int64_t K,
+              int64_t N, const int32_t* inPtr, const int32_t* inIdx) {
+  const int64_t ld = padded(B);
+  ops()->spmm(dxT, dyT, ld, K, inPtr, inIdx, wIn ? wIn : W, wIn ? 0 : N, wIn ? 0 : 1, nullptr, false);
+  transposeOut(dx, dxT, B, K, ld);
+}
+
+void linearDw(float* dW, const float* xT, const float* dyT, int64_t B, int64_t K, int64_t N,
+              const int32_t* inPtr, const int32_t* inIdx) {
+  ops()->sddmm(dW, xT, dyT, padded(B), K, inPtr, inIdx, N);
+}
+
+void linearDb(float* db, const float* dyT, int64_t B, int64_t N) {
+  const int64_t ld = padded(B);
+  for (int64_t n = 0; n < N; n++) {
+    float s = 0.f;
+    for (int64_t b = 0; b < B; b++) s += dyT[n * ld + b];
+    db[n] = s;
+  }
+}
+}  // namespace sparse
 
 void registerSparseLinear(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseIsa", Napi::Function::New(env, SparseIsa));

@@ -21,6 +21,8 @@ export interface Bench {
   masks: Masks | undefined;
   warmup: number;
   steps: number;
+  /** The training step's engine (default TF.js). */
+  engine?: 'tfjs' | 'compiled';
 }
 interface Timed {
   times: number[];
@@ -44,7 +46,7 @@ export async function benchMasks(
 }
 
 /** Step times of the training loop (SGD, momentum 0.9, as torch_reference.py) after `warmup` steps. */
-export async function trainTimes({ model, shape, b, masks, warmup, steps }: Bench): Promise<Timed> {
+export async function trainTimes({ model, shape, b, masks, warmup, steps, engine }: Bench): Promise<Timed> {
   const { train } = await import('../training/loop.js');
   const times: number[] = [];
   let last = 0;
@@ -58,6 +60,7 @@ export async function trainTimes({ model, shape, b, masks, warmup, steps }: Benc
     itersPerEpoch: 1e9,
     seed: 0,
     sparse: masks ? { masks } : undefined,
+    engine,
     callbacks: {
       onStep: () => {
         const now = performance.now();

@@ -47,6 +47,10 @@ export {
   withDenseWeightGradients,
   type SparseLayerReport,
 } from './kernels/sparse-engine.js';
+// The compiled engine: a whole MLP training step or inference batch in one native call.
+export { CompiledMlp, type ChainLayer, type MomentsOf, type OptimizerSettings } from './compiled/mlp.js';
+export { compilePlan, sayFallback, ENGINES, type EngineName, type CompileResult } from './compiled/plan.js';
+export type { ChainActivation } from './compiled/addon.js';
 
 let status: NativeStatus | undefined;
 

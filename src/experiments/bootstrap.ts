@@ -478,6 +478,7 @@ function runWorld(ctx: WorldContext, model: string, world: World): WorldResult {
     totalSteps,
     itersPerEpoch,
     seed: t.seed, // same seed ⇒ same init in both worlds
+    engine: t.engine,
     logSteps: new Set(ctx.plan.logSteps),
     callbacks: {
       onLog(step, _w, params) {

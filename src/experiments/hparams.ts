@@ -10,6 +10,7 @@ import { SprigError } from '../util/errors.js';
 import { Step } from '../training/step.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { MODEL_NAMES } from '../models/registry.js';
+import { ENGINES } from '../engine/index.js';
 
 /** A Step string ('10ep', '500it', '2ep100it'), checked by Step.parse. */
 export function stepSchema(message = "must be a step such as '10ep', '500it' or '2ep100it'") {
@@ -98,6 +99,12 @@ export const trainingSchema = z
     warmup: step.default('0it').describe("linear warm-up length, e.g. '500it'"),
     labelSmoothing: z.number().min(0).lt(1).default(0).describe('label smoothing ε'),
     seed: z.number().int().min(0).default(0).describe('random seed (init, data order)'),
+    engine: z
+      .enum(ENGINES)
+      .default('tfjs')
+      .describe(
+        "'compiled': an MLP's whole training step and evaluation batch in one native call each (TF.js runs what it cannot compile, and says why)",
+      ),
   })
   .strict();
 

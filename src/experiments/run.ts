@@ -29,6 +29,8 @@ export interface RunResult {
   cached: boolean;
   /** Masked layers and whether they ran on the sparse kernels. */
   sparseLayers?: TrainResult['sparseLayers'];
+  /** With --engine compiled: what ran the steps, and why TF.js did when it did. */
+  stepEngine?: TrainResult['stepEngine'];
   history: {
     epoch: number;
     step: number;
@@ -124,6 +126,7 @@ function trainOwned(spec: RunSpec, dir: string): RunResult & { trained: TrainRes
     wallSeconds: trained.wallSeconds,
     cached: false,
     sparseLayers: trained.sparseLayers,
+    stepEngine: trained.stepEngine,
     history: trained.history.map((e) => ({
       epoch: e.epoch,
       step: e.step,

@@ -74,6 +74,7 @@ export function setup(hp: TrainHparams, dataset?: Dataset, model?: Model): Setup
       totalSteps,
       itersPerEpoch,
       seed: t.seed,
+      engine: t.engine,
       ...overrides,
       // The hashed label smoothing is the default loss; `loss: undefined` must not drop it.
       loss: overrides.loss ?? crossEntropyLoss(t.labelSmoothing),

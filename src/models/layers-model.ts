@@ -4,7 +4,7 @@
  * and as initialisation either fresh draws (Kaiming, as the zoo) or the file's weights.
  */
 import { createHash } from 'node:crypto';
-import { tf } from '../engine/index.js';
+import { tf, type ChainActivation, type ChainLayer } from '../engine/index.js';
 import { SprigError } from '../util/errors.js';
 import { SpecBuilder, batchNorm, conv, dense, initParams, validOut } from './layers.js';
 import { parseTopology, type LayerConfig, type LayerNode, type Topology } from './layers-model-topology.js';
@@ -286,6 +286,40 @@ function poolOp(l: LayerInput): LayerOp {
   };
 }
 
+/**
+ * The model as a chain of Dense layers (engine/compiled runs it in one native call), when it is
+ * one: nodes in a line, Dense layers with only Flatten, Dropout (an identity: sprig does not apply
+ * dropout), Rescaling and an activation after a linear Dense between them.
+ */
+function denseChain(t: Topology): ChainLayer[] | undefined {
+  const chain: ChainLayer[] = [];
+  let prev: string | undefined;
+  for (const node of t.nodes) {
+    if (node.inputs.length > 1 || node.inputs[0] !== prev) return undefined;
+    prev = node.name;
+    const c = node.config;
+    const isLast = node.name === t.output;
+    if (['InputLayer', 'Flatten', 'Dropout', 'Rescaling'].includes(node.className)) continue;
+    if (node.className === 'Dense') {
+      const bias = c.use_bias !== false ? `${node.name}.bias` : undefined;
+      chain.push({ weight: `${node.name}.weight`, bias, activation: chainActivation(c.activation, isLast) });
+      continue;
+    }
+    const act =
+      node.className === 'ReLU' ? 'relu' : node.className === 'Activation' ? c.activation : undefined;
+    const last = chain.at(-1);
+    if (act === undefined || !last || last.activation !== 'linear') return undefined;
+    last.activation = chainActivation(act, isLast);
+  }
+  return chain.length ? chain : undefined;
+}
+
+/** activationOp's activations by name; the output softmax belongs to the loss. */
+function chainActivation(act: unknown, isLast: boolean): ChainActivation {
+  const a = String(act ?? 'linear');
+  return a === 'softmax' && isLast ? 'linear' : (a as ChainActivation);
+}
+
 export interface ReadModelOptions {
   init?: ModelInit;
   /** When given, the file must still have this content hash (the run's identity). */
@@ -334,6 +368,7 @@ export function readLayersModel(
     specs: b.specs,
     bnStats: b.bnStats,
     init: (rng) => (weights ? fromFile(b, weights, path) : initParams(b.specs, rng)),
+    chain: denseChain(t),
     forward(p, x, training) {
       const vals = new Map<string, tf.Tensor>();
       for (const node of t.nodes) {

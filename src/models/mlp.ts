@@ -26,6 +26,14 @@ export function mlp(
     specs: b.specs,
     bnStats: b.bnStats,
     init: (rng) => initParams(b.specs, rng),
+    chain: [
+      ...hidden.map((_, i) => ({
+        weight: `fc${i + 1}.weight`,
+        bias: `fc${i + 1}.bias`,
+        activation: 'relu' as const,
+      })),
+      { weight: 'fc.weight', bias: 'fc.bias', activation: 'linear' },
+    ],
     forward(p, x) {
       let h: tf.Tensor2D = flatten(x);
       hidden.forEach((_, i) => {

@@ -1,4 +1,4 @@
-import type { tf } from '../engine/index.js';
+import type { ChainLayer, tf } from '../engine/index.js';
 
 /** What a parameter is, so that sparsity code knows which to prune and how to count it. */
 export type ParamKind = 'dense' | 'conv' | 'bias' | 'bn_gamma' | 'bn_beta';
@@ -40,6 +40,12 @@ export interface Model {
   bnStats: Map<string, BatchNormStats>;
   /** Logits for a batch x [n, h, w, c]. `training` selects batch statistics in batch norm. */
   forward(params: ParamTensors, x: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  /**
+   * The model as a chain of fully-connected layers, when it is one (MLPs): the compiled engine then
+   * runs its training step and inference in one native call each (engine/compiled). Same function
+   * as `forward`.
+   */
+  chain?: ChainLayer[];
   /** A fresh initialisation of every parameter (He/Kaiming normal for weights, zeros for biases). */
   init(rng: import('../util/rng.js').Rng): Map<string, Float32Array>;
 }

@@ -8,11 +8,15 @@ import {
   activeWeights,
   bindSparseLayers,
   buffer,
+  compilePlan,
   multiplyInPlace,
+  sayFallback,
   scoped,
   sparseReport,
   tf,
   withDenseWeightGradients,
+  type CompiledMlp,
+  type EngineName,
   type SparseLayerReport,
 } from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
@@ -24,6 +28,7 @@ import { createOptimizer, type Optimizer, type OptimizerHparams } from './optimi
 import { learningRate, type LrHparams } from './lr.js';
 import { crossEntropyLoss, type LossFn } from './losses.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
+import { compiledEvaluate, compiledStep } from './compiled-step.js';
 import { restoreLoopState, saveLoopState, type LoopState } from './loop-state.js';
 import type { BatchSource, Callbacks, EpochEvent, SparseUpdater, StepContext } from './loop-types.js';
 
@@ -78,6 +83,11 @@ export interface TrainOptions {
   logSteps?: Set<number>;
   callbacks?: Callbacks;
   evalBatchSize?: number;
+  /**
+   * 'compiled': each step and evaluation batch in one native call (engine/compiled) when the model
+   * and loss allow; default 'tfjs', the reference.
+   */
+  engine?: EngineName;
 }
 
 export interface TrainResult {
@@ -92,6 +102,8 @@ export interface TrainResult {
   wallSeconds: number;
   /** Masked layers and whether they ran on the sparse kernels (engine/kernels/sparse-engine.ts). */
   sparseLayers?: SparseLayerReport[];
+  /** With engine 'compiled': what ran the steps, and why TF.js did when it did. */
+  stepEngine?: { engine: EngineName; reason?: string };
 }
 
 let modelCounter = 0;
@@ -146,6 +158,9 @@ interface LiveRun extends ReturnType<typeof createVariables> {
   wallBefore: number;
   /** Undoes the binding of masked layers to the sparse kernels. */
   unbind?: () => void;
+  /** The compiled plan that runs the steps (engine 'compiled'), or why there is none. */
+  compiled?: CompiledMlp;
+  stepEngine?: TrainResult['stepEngine'];
 }
 
 export function train(o: TrainOptions): TrainResult {
@@ -190,8 +205,12 @@ function startRun(o: TrainOptions): LiveRun {
   };
   const resumed = o.checkpointPath ? restoreLoopState(o.checkpointPath, state) : undefined;
   if (!resumed && masks) for (const [n, m] of masks) multiplyInPlace(weights.get(n)!, m);
+  // Masked dense layers run on the sparse kernels where that pays; bases reparametrise
+  // (θ = B(m ⊙ c)), so their weights are not sparse.
+  const unbind = masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined;
   return {
     ...variables,
+    ...compileRun(o, { vars, weights, masks, optimizer }),
     weights,
     masks,
     optimizer,
@@ -200,10 +219,29 @@ function startRun(o: TrainOptions): LiveRun {
     step: resumed?.step ?? o.startStep ?? 0,
     history: resumed?.history ?? [],
     wallBefore: resumed?.wallSeconds ?? 0,
-    // Masked dense layers run on the sparse kernels where that pays; bases reparametrise
-    // (θ = B(m ⊙ c)), so their weights are not sparse.
-    unbind: masks && !o.reparam ? bindSparseLayers(vars, masks) : undefined,
+    unbind,
   };
+}
+
+/** Engine 'compiled': the run's compiled plan, or TF.js and the reason (said once). */
+function compileRun(
+  o: TrainOptions,
+  s: Pick<LiveRun, 'vars' | 'weights' | 'masks' | 'optimizer'>,
+): Pick<LiveRun, 'compiled' | 'stepEngine'> {
+  if (o.engine !== 'compiled') return {};
+  const loss = o.loss ?? crossEntropyLoss();
+  const r = s.optimizer.compiled
+    ? compilePlan({
+        modelName: o.model.name,
+        chain: o.model.chain,
+        labelSmoothing: loss.crossEntropy?.labelSmoothing,
+        reparam: !!o.reparam,
+        batchNorm: o.model.bnStats.size > 0,
+        state: { vars: s.vars, weights: s.weights, masks: s.masks, moments: s.optimizer.moments! },
+      })
+    : { reason: 'the optimizer has no compiled form' };
+  if (r.reason) sayFallback(r.reason);
+  return { compiled: r.compiled, stepEngine: { engine: r.compiled ? 'compiled' : 'tfjs', reason: r.reason } };
 }
 
 /** One iteration before its count: log, gradients of the next batch, the update. */
@@ -213,6 +251,23 @@ function trainStep(o: TrainOptions, run: LiveRun): { loss: number; lr: number } 
   o.saveAt?.(step, weights);
   const batch = o.source.next();
   const lr = learningRate(o.lr, step, o.totalSteps);
+  if (run.compiled) {
+    const loss = compiledStep(run.compiled, {
+      batch,
+      step,
+      totalSteps: o.totalSteps,
+      lr,
+      labelSmoothing: (o.loss ?? crossEntropyLoss()).crossEntropy!.labelSmoothing,
+      denseGradients: needsDenseGradients(o.sparse, step),
+      weights,
+      optimizer: run.optimizer,
+      sparse: o.sparse,
+      rng: run.rng,
+      gradients: (b) => run.denseGradientsOf(b).grads,
+    });
+    if (!Number.isFinite(loss)) throw diverged(step, loss, run.history);
+    return { loss, lr };
+  }
   const gradientsOf = needsDenseGradients(o.sparse, step) ? run.denseGradientsOf : run.gradientsOf;
   const { loss, grads } = gradientsOf(batch);
   if (!Number.isFinite(loss)) throw diverged(step, loss, run.history);
@@ -250,7 +305,7 @@ function endEpoch(o: TrainOptions, run: LiveRun, trainLoss: number, wallSeconds:
     step,
     totalSteps: o.totalSteps,
     trainLoss,
-    ...evaluateAll(o, run.params),
+    ...evaluateAll(o, run.params, run.compiled),
   };
   history.push(ev);
   o.callbacks?.onEpoch?.(ev);
@@ -261,7 +316,7 @@ function endEpoch(o: TrainOptions, run: LiveRun, trainLoss: number, wallSeconds:
 /** The trained state copied out of the variables, which are then released. */
 function finishRun(o: TrainOptions, run: LiveRun, wallSeconds: () => number): TrainResult {
   const { trainable, params, masks, history, vars } = run;
-  const final = history.at(-1) ?? evaluateAll(o, params);
+  const final = history.at(-1) ?? evaluateAll(o, params, run.compiled);
   // θ seen by the model (after any reparametrisation), copied out of the variables.
   const theta = scoped(() => {
     const p = params();
@@ -277,6 +332,7 @@ function finishRun(o: TrainOptions, run: LiveRun, wallSeconds: () => number): Tr
     steps: run.step,
     wallSeconds: wallSeconds(),
     sparseLayers: run.unbind ? sparseReport(vars) : undefined,
+    stepEngine: run.stepEngine,
   };
   run.unbind?.();
   for (const v of vars.values()) v.dispose();
@@ -318,12 +374,15 @@ function updateWeights(
   sparse?.afterStep?.(ctx);
 }
 
-/** Test (and validation) metrics of the current parameters. */
-function evaluateAll(o: TrainOptions, params: () => ParamTensors): Pick<EpochEvent, 'test' | 'validation'> {
-  return {
-    test: evaluate(o.model, params, o.test, o.evalBatchSize),
-    validation: o.validation ? evaluate(o.model, params, o.validation, o.evalBatchSize) : undefined,
-  };
+/** Test (and validation) metrics of the current parameters (a batch per native call when compiled). */
+function evaluateAll(
+  o: TrainOptions,
+  params: () => ParamTensors,
+  compiled?: CompiledMlp,
+): Pick<EpochEvent, 'test' | 'validation'> {
+  const ev = (s: Split) =>
+    compiled ? compiledEvaluate(compiled, s, o.evalBatchSize) : evaluate(o.model, params, s, o.evalBatchSize);
+  return { test: ev(o.test), validation: o.validation ? ev(o.validation) : undefined };
 }
 
 export function cloneBnStats(s: Map<string, { mean: Float32Array; variance: Float32Array }>) {

@@ -1,7 +1,12 @@
 import { softmaxCrossEntropy, tf } from '../engine/index.js';
 
-/** A loss over a batch's logits; injected into the training loop (KD is one). */
-export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D, x: tf.Tensor4D) => tf.Scalar;
+/**
+ * A loss over a batch's logits; injected into the training loop (KD is one). `crossEntropy` marks
+ * sprig's softmax cross-entropy and its label smoothing, which the compiled engine runs natively.
+ */
+export type LossFn = ((logits: tf.Tensor2D, labels: tf.Tensor1D, x: tf.Tensor4D) => tf.Scalar) & {
+  crossEntropy?: { labelSmoothing: number };
+};
 
 /** Soft targets: one-hot smoothed towards uniform by ε (Szegedy et al. 2016). */
 function targets(labels: tf.Tensor1D, numClasses: number, labelSmoothing: number): tf.Tensor2D {
@@ -17,7 +22,9 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoo
 }
 
 export function crossEntropyLoss(labelSmoothing = 0): LossFn {
-  return (logits, labels) => crossEntropy(logits, labels, labelSmoothing);
+  const loss: LossFn = (logits, labels) => crossEntropy(logits, labels, labelSmoothing);
+  loss.crossEntropy = { labelSmoothing };
+  return loss;
 }
 
 /**

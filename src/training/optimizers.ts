@@ -4,7 +4,14 @@
  * weights are re-masked after each step, so any optimizer keeps pruned weights at exactly zero.
  */
 import { SprigError, unknownName } from '../util/errors.js';
-import { nativeAdamUpdate, nativeSgdUpdate, sparseAddon, type MirrorArgs } from '../engine/index.js';
+import {
+  nativeAdamUpdate,
+  nativeSgdUpdate,
+  sparseAddon,
+  type MirrorArgs,
+  type MomentsOf,
+  type OptimizerSettings,
+} from '../engine/index.js';
 import { Moments } from './moments.js';
 
 export interface OptimizerHparams {
@@ -36,6 +43,12 @@ export interface Optimizer {
     active: Int32Array,
     mirror?: MirrorArgs,
   ): void;
+  /**
+   * This step's settings for the compiled engine, and per weight the moment buffers `update` (or,
+   * given `active`, `updateActive`) would use: the compiled step updates the same state.
+   */
+  compiled?(lr: number): OptimizerSettings;
+  moments?: MomentsOf;
   /** Called once per training step, after all weights are updated. */
   endStep(): void;
   /** Zero the moments at the given positions (RigL: regrown connections start with fresh state). */
@@ -91,6 +104,16 @@ export class Sgd implements Optimizer {
       w[i]! -= lr * d;
     }
   }
+
+  compiled(lr: number): OptimizerSettings {
+    const { momentum, nesterov, weightDecay } = this.h;
+    return { optimizer: 'sgd', lr, momentum, nesterov, weightDecay };
+  }
+
+  readonly moments: MomentsOf = (name, n, active) => {
+    if (this.h.momentum === 0) return { m: null, v: null };
+    return { m: active ? this.velocity.sparse(name, active, n) : this.velocity.dense(name, n), v: null };
+  };
 
   endStep(): void {}
 
@@ -165,6 +188,16 @@ export class Adam implements Optimizer {
       w[i]! -= (step * mj) / (Math.sqrt(vj / c2) + eps);
     }
   }
+
+  compiled(lr: number): OptimizerSettings {
+    const { beta1, beta2, epsilon, weightDecay } = this.h;
+    return { optimizer: 'adam', lr, beta1, beta2, epsilon, weightDecay, step: this.t };
+  }
+
+  readonly moments: MomentsOf = (name, n, active) =>
+    active
+      ? { m: this.m.sparse(name, active, n), v: this.v.sparse(name, active, n) }
+      : { m: this.m.dense(name, n), v: this.v.dense(name, n) };
 
   endStep(): void {
     this.t++;

@@ -11,6 +11,7 @@ import {
   SparseStructure,
   createPlan,
   mirrorArgs,
+  mirrored,
   planOf,
   releasePlan,
   type SparseLayerPlan,
@@ -234,6 +235,23 @@ export function activeWeights(w: tf.Tensor): { active: Int32Array; mirror: Mirro
   if (b.conv) return { active: sc.convPlanOf(b.plan).structure.active, mirror: [null, null, null] };
   const plan = planOf(b.plan);
   return { active: plan.structure.active, mirror: mirrorArgs(plan) };
+}
+
+/**
+ * A bound fully-connected layer's structure and compact weight mirrors, for the compiled engine
+ * (engine/compiled): defined whenever the layer has a sparse plan (then its optimizer updates only
+ * the active weights, at any batch size); `sparsePlanFor` says whether a batch runs on it. The
+ * structure stays the same object until the mask changes.
+ */
+export function sparseLayerOf(
+  w: tf.Tensor,
+): { structure: SparseStructure; wIn: Float32Array; wOut: Float32Array } | undefined {
+  const b = bindings.get(w);
+  if (!b || b.conv) return undefined;
+  refresh(b);
+  if (b.plan === undefined) return undefined;
+  const plan = planOf(b.plan);
+  return { structure: plan.structure, ...mirrored(plan, w.dataSync() as Float32Array, w.dataId) };
 }
 
 /** Per bound layer of `vars`: its density and whether it runs sparse now. */

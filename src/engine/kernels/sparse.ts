@@ -192,8 +192,8 @@ export function sparseDenseGradient(): tf.GradConfig {
   };
 }
 
-/** The plan's compact weight mirrors, copied from w the first time. */
-function mirrored(
+/** The plan's compact weight mirrors, copied from w the first time (also the compiled engine's). */
+export function mirrored(
   plan: SparseLayerPlan,
   w: Float32Array,
   wOf: object,
