@@ -32,7 +32,7 @@ export async function until(what: string, ok: () => boolean | Promise<boolean>, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const listening = (port: number) =>
+export const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const c = connect({ host: '127.0.0.1', port });
     c.once('connect', () => (c.end(), resolve(true)));

@@ -7,39 +7,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { CLI, tempRoot } from './helpers.js';
+import { freePort, listening, until } from './redis-fixtures.js';
 
 const REDIS = '/usr/bin/redis-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, seconds = 60): Promise<void> {
-  for (let i = 0; i < seconds * 10; i++) {
-    if (await ok()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const c = connect({ host: '127.0.0.1', port });
-    c.once('connect', () => (c.end(), resolve(true)));
-    c.once('error', () => resolve(false));
-  });
 
 interface Proc {
   child: ChildProcess;
