@@ -1,21 +1,33 @@
 /**
  * Debian's headless Chromium for pages that sprig serves from memory: a static server on 127.0.0.1
  * (nothing is fetched from outside) and a browser launched with the flags the browser tests use.
- * Shared by tests/runtime-browser.test.ts and bench/browser-sparse.ts.
+ * Shared by every browser test and bench/browser-sparse.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+// Without the networking flags Chromium keeps calling hosts this closed network refuses.
 const ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
+  '--disable-quic',
   '--no-first-run',
   '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
+
+/** A test's skip reason when Debian's Chromium is absent, else false. */
+export const NO_CHROMIUM = !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)';
+
+/** Debian's headless Chromium with the flags above. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 
 const TYPES: Record<string, string> = {
   html: 'text/html',
@@ -52,7 +64,7 @@ export async function site(files: Files): Promise<Site> {
   const server = serve(files);
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }).catch((e: unknown) => {
+  const browser = await launchChromium().catch((e: unknown) => {
     server.close();
     throw e;
   });

@@ -4,28 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sprigAsync } from './helpers.js';
 import { makeStore } from './dashboard-fixtures.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium, NO_CHROMIUM } from '../bench/chromium.js';
 
 test(
   'sprig serve: runs page, run page with charts, compare view',
-  { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 180_000 },
+  { skip: NO_CHROMIUM, timeout: 180_000 },
   async (t) => {
     const store = makeStore();
     const server = sprigAsync(['serve', '--root', store.root, '--port', '0', '--json']);
@@ -44,7 +32,7 @@ test(
       const { url } = JSON.parse(out) as { url: string };
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
 
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const failed: string[] = [];
       page.on('requestfailed', (r) => failed.push(r.url()));

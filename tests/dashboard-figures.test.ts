@@ -6,15 +6,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sprigAsync, sprigJson, tempRoot } from './helpers.js';
 import { figureKindOf } from '../src/figures/catalog.js';
+import { launchChromium, NO_CHROMIUM } from '../bench/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.env.SPRIG_TEST_OUTPUT ?? join(tmpdir(), 'sprig-test-output'), 'dashboard');
 const SYN = ['--dataset', 'synthetic', '--quiet'];
 let root: string;
@@ -305,13 +305,10 @@ const show = (m: Map<string, Set<string>>) => JSON.stringify([...m].map(([k, c])
 
 test(
   'dashboard walk-through in Chromium: every figure on its page, grouping over seeds, screenshots',
-  { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 180_000 },
+  { skip: NO_CHROMIUM, timeout: 180_000 },
   async (t) => {
     const url = await serve();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const fitsWidth = async (what: string) => {
       const w = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -6,13 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createModel } from '../src/models/registry.js';
 import { Rng } from '../src/util/rng.js';
 import {
@@ -24,15 +23,8 @@ import {
 } from '../src/export/tfjs.js';
 import { sparseExportOf } from '../src/export/sparse.js';
 import { GREY, randomWeights, sparsify, sprigLogits } from './export-fixtures.js';
+import { launchChromium, NO_CHROMIUM } from '../bench/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const ROOT = join(import.meta.dirname, '..');
 
 const ENTRY = `
@@ -52,7 +44,7 @@ document.body.dataset.ready = '1';
 
 test(
   'exports load and predict in headless Chromium as in sprig',
-  { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 120_000 },
+  { skip: NO_CHROMIUM, timeout: 120_000 },
   async () => {
     const m = createModel('mnist_lenet5', [28, 28, 1], 10);
     const w = randomWeights(m, 2);
@@ -87,7 +79,7 @@ test(
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));

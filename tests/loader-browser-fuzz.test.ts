@@ -6,24 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { hostileFiles, mutations, realExport } from './loader-fixtures.js';
+import { launchChromium, NO_CHROMIUM } from '../bench/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const ROOT = join(import.meta.dirname, '..');
 
 const ENTRY = `
@@ -70,7 +62,7 @@ function endless(res: ServerResponse): void {
 
 test(
   'hostile sparse files in headless Chromium: each refused at once with a named error',
-  { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 300_000 },
+  { skip: NO_CHROMIUM, timeout: 300_000 },
   async () => {
     const good = await realExport('fp16');
     const hostile = hostileFiles(good);
@@ -104,7 +96,7 @@ test(
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));

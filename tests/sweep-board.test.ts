@@ -5,21 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sprigAsync, sprigJson, start, tempRoot } from './helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
+import { launchChromium, NO_CHROMIUM } from '../bench/chromium.js';
 
 async function serve(root: string) {
   const server = sprigAsync(['serve', '--root', root, '--port', '0', '--json']);
@@ -45,7 +37,7 @@ interface Status {
 
 test(
   'the sweep page follows a live sweep; --status --watch --json gives the same status',
-  { skip: !existsSync(CHROMIUM) && 'needs Debian chromium (apt-get install chromium)', timeout: 900_000 },
+  { skip: NO_CHROMIUM, timeout: 900_000 },
   async (t) => {
     const root = tempRoot('sprig-sweep-board-');
     const file = join(root, 'board.json');
@@ -55,7 +47,7 @@ test(
     const { server, url } = await serve(root);
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const failed: string[] = [];
       page.on('pageerror', (e) => failed.push(`page error: ${e.message}`));
