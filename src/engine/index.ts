@@ -51,6 +51,13 @@ export {
 export { CompiledMlp, type ChainLayer, type MomentsOf, type OptimizerSettings } from './compiled/mlp.js';
 export { compilePlan, sayFallback, ENGINES, type EngineName, type CompileResult } from './compiled/plan.js';
 export type { ChainActivation } from './compiled/addon.js';
+export {
+  compileInference,
+  INFER_ENGINE_ENV,
+  type ChainPredictor,
+  type InferPlan,
+  type InferRequest,
+} from './compiled/infer.js';
 
 let status: NativeStatus | undefined;
 

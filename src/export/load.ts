@@ -7,18 +7,30 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../engine/index.js';
 import { readModelFile } from '../models/layers-model.js';
+import { compileLayersModel } from './compiled-predict.js';
 import { loadSparseModel, type DecodedModel, type SizeLimits } from '../loader/index.js';
 
 /**
- * A loaded export. Sparse files pass their decoded sparse tensors to `onDecoded`: the hook where the
- * native sparse kernels of the sparse-speed issue (13) will take over the sparse layers in Node;
- * today every layer runs dense on TF.js's CPU backend. A sparse file is checked as the browser
- * loader checks it, within `limits.maxBytes` (default 256 MiB).
+ * A loaded export. A chain of Dense layers predicts each batch in one native call, its sparse
+ * kernels on the sparse engine (compiled-predict.ts; SPRIG_INFER_ENGINE=tfjs keeps TF.js); any
+ * other model runs on TF.js's CPU backend. Sparse files pass their decoded sparse tensors to
+ * `onDecoded`. A sparse file is checked as the browser loader checks it, within `limits.maxBytes`
+ * (default 256 MiB).
  */
 export async function loadExport(
   path: string,
   onDecoded?: (d: DecodedModel) => void,
   limits: SizeLimits = {},
+): Promise<tfl.LayersModel> {
+  const lm = await loadModel(path, onDecoded, limits);
+  compileLayersModel(lm);
+  return lm;
+}
+
+async function loadModel(
+  path: string,
+  onDecoded: ((d: DecodedModel) => void) | undefined,
+  limits: SizeLimits,
 ): Promise<tfl.LayersModel> {
   if (statSync(path).isDirectory()) path = join(path, 'model.json');
   if (path.endsWith('.json')) {

@@ -314,6 +314,17 @@ function denseChain(t: Topology): ChainLayer[] | undefined {
   return chain.length ? chain : undefined;
 }
 
+/**
+ * A TF.js topology (a LayersModel's toJSON, sprig's input normalisation skipped) as a chain, and
+ * whether its output applies softmax, which the chain leaves out; undefined when it is no chain.
+ */
+export function chainOfTopology(json: object): { chain: ChainLayer[]; softmax: boolean } | undefined {
+  const t = parseTopology(json, (cls, name) => cls === 'Rescaling' && name === NORMALISATION_LAYER);
+  const chain = denseChain(t);
+  const out = t.nodes.find((n) => n.name === t.output);
+  return chain && { chain, softmax: out?.config.activation === 'softmax' };
+}
+
 /** activationOp's activations by name; the output softmax belongs to the loss. */
 function chainActivation(act: unknown, isLast: boolean): ChainActivation {
   const a = String(act ?? 'linear');

@@ -4,7 +4,7 @@
  * two are interchangeable between steps. A sparse updater's hooks run between the gradients and
  * the update, as in loop.ts; without hooks, gradients and update are one call.
  */
-import type { CompiledMlp } from '../engine/index.js';
+import type { ChainPredictor, CompiledMlp } from '../engine/index.js';
 import type { Batch, Split } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import { metricsFromLogits, type EvalMetrics } from './evaluate.js';
@@ -54,7 +54,11 @@ export function compiledStep(c: CompiledMlp, s: CompiledStepInput): number {
 }
 
 /** Test metrics of a split, a batch per native call (the logits' metrics as evaluate.ts computes them). */
-export function compiledEvaluate(c: CompiledMlp, split: Split, batchSize = 1000): EvalMetrics {
+export function compiledEvaluate(
+  c: Pick<ChainPredictor, 'classes' | 'predict'>,
+  split: Split,
+  batchSize = 1000,
+): EvalMetrics {
   const per = split.x.length / Math.max(1, split.n);
   const logits = new Float32Array(split.n * c.classes);
   for (let start = 0; start < split.n; start += batchSize) {

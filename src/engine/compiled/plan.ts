@@ -3,7 +3,8 @@
  * mlp.ts) or stay on TF.js, which is the reference and the fallback. It says why once per process
  * and reason, and the run records it.
  */
-import { compiledAddon } from './addon.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { CHAIN_ACTIVATIONS, compiledAddon } from './addon.js';
 import { CompiledMlp, type ChainLayer, type ChainState } from './mlp.js';
 
 export const ENGINES = ['tfjs', 'compiled'] as const;
@@ -30,24 +31,38 @@ export type CompileResult =
 export function compilePlan(r: CompileRequest): CompileResult {
   const nat = compiledAddon();
   if (!nat) return { reason: 'the native addon is not loaded' };
-  if (!r.chain)
-    return {
-      reason: `model ${r.modelName} is not a chain of fully-connected layers (convolutions, pooling and batch norm are not compiled yet)`,
-    };
-  if (r.batchNorm) return { reason: `model ${r.modelName} has batch norm` };
+  const chainWhy = chainReason(r.modelName, r.chain, r.batchNorm, r.state.vars);
+  if (chainWhy) return { reason: chainWhy };
   if (r.labelSmoothing === undefined)
     return { reason: 'the loss is not softmax cross-entropy (knowledge distillation is not compiled yet)' };
   if (r.reparam) return { reason: 'the weights are reparametrised (θ = B(m ⊙ c) in a basis)' };
-  const bad = r.chain.find((l) => r.state.vars.get(l.weight)?.rank !== 2);
-  if (bad) return { reason: `layer ${bad.weight} is not a [in, out] weight of the run` };
-  return { compiled: new CompiledMlp(nat, r.chain, r.state) };
+  return { compiled: new CompiledMlp(nat, r.chain!, r.state) };
+}
+
+/** Why a model's layers cannot run as a compiled chain (training and inference alike), or undefined. */
+export function chainReason(
+  modelName: string,
+  chain: ChainLayer[] | undefined,
+  batchNorm: boolean,
+  vars: Map<string, tf.Tensor>,
+): string | undefined {
+  if (!chain)
+    return `model ${modelName} is not a chain of fully-connected layers (convolutions, pooling and batch norm are not compiled yet)`;
+  if (batchNorm) return `model ${modelName} has batch norm`;
+  const act = chain.find((l) => !Object.hasOwn(CHAIN_ACTIVATIONS, l.activation));
+  if (act)
+    return `layer ${act.weight} has activation '${act.activation}' (compiled: ${Object.keys(CHAIN_ACTIVATIONS).join(', ')})`;
+  const bad = chain.find((l) => vars.get(l.weight)?.rank !== 2);
+  if (bad) return `layer ${bad.weight} is not a [in, out] weight of the model`;
+  return undefined;
 }
 
 const said = new Set<string>();
 
-/** Prints why a run asked for the compiled engine runs on TF.js, once per process and reason. */
-export function sayFallback(reason: string): void {
-  if (said.has(reason)) return;
-  said.add(reason);
-  process.stderr.write(`sprig: engine 'compiled' falls back to TF.js: ${reason}\n`);
+/** Prints why `what` (a run's engine 'compiled' by default) runs on TF.js, once per process and reason. */
+export function sayFallback(reason: string, what = "engine 'compiled'"): void {
+  const line = `sprig: ${what} falls back to TF.js: ${reason}\n`;
+  if (said.has(line)) return;
+  said.add(line);
+  process.stderr.write(line);
 }
