@@ -23,7 +23,7 @@ import { layersModelOf, setLayersWeights } from '../src/export/tfjs.js';
 import { inferenceEngineOf } from '../src/export/compiled-predict.js';
 import { Rng } from '../src/util/rng.js';
 import { GREY, randomWeights, sparsify } from './export-fixtures.js';
-import { tempRoot } from './helpers.js';
+import { sprigJson, tempRoot, TINY_TRAIN } from './helpers.js';
 
 const native = !!nativeAddon();
 const SHAPE: [number, number, number] = [28, 28, 1];
@@ -142,3 +142,24 @@ test('loadExport keeps a model that is no chain on TF.js, and says why', async (
   assert.equal(e.engine, 'tfjs');
   assert.match(e.reason!, native ? /not a chain of fully-connected layers/ : /native addon is not loaded/);
 });
+
+test(
+  'sprig predict runs a chain model compiled, at TF.js’s test accuracy',
+  { skip: !native && 'no native addon' },
+  () => {
+    const root = tempRoot();
+    const { runId } = sprigJson<{ runId: string }>(['train', ...TINY_TRAIN, '--root', root]);
+    type R = {
+      testAccuracy: number;
+      engine: { engine: string; reason?: string };
+      latency: { tfjsMs?: number }[];
+    };
+    const args = ['predict', runId, '--root', root, '--batches', '1,64', '--steps', '4'];
+    const compiled = sprigJson<R>(args);
+    const tfjs = sprigJson<R>(args, { SPRIG_INFER_ENGINE: 'tfjs' });
+    assert.deepEqual(compiled.engine, { engine: 'compiled' });
+    assert.deepEqual(tfjs.engine, { engine: 'tfjs', reason: 'SPRIG_INFER_ENGINE=tfjs' });
+    assert.equal(compiled.testAccuracy, tfjs.testAccuracy);
+    assert.ok(compiled.latency.every((l) => l.tfjsMs! > 0));
+  },
+);
