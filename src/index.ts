@@ -116,6 +116,7 @@ export {
 export { exportModel, type ModelExportOptions, type ModelExportResult } from './export/model.js';
 export { TFJS_QUANTIZE, type TfjsQuantize } from './export/formats.js';
 export { loadExport } from './export/load.js';
+export { inferenceEngineOf, type InferenceEngine } from './export/compiled-predict.js';
 export type { Int8Scale } from './export/sparse.js';
 
 // ---- Models: the zoo, the TF.js LayersModel reader, and the model interface. ----

@@ -251,7 +251,9 @@ export function sparseLayerOf(
   refresh(b);
   if (b.plan === undefined) return undefined;
   const plan = planOf(b.plan);
-  return { structure: plan.structure, ...mirrored(plan, w.dataSync() as Float32Array, w.dataId) };
+  // no spread: the compiled engine asks per layer per call, and a spread costs microseconds
+  const { wIn, wOut } = mirrored(plan, w.dataSync() as Float32Array, w.dataId);
+  return { structure: plan.structure, wIn, wOut };
 }
 
 /** Per bound layer of `vars`: its density and whether it runs sparse now. */
