@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {
   bindSparseLayers,
   compileInference,
@@ -161,5 +162,27 @@ test(
     assert.deepEqual(tfjs.engine, { engine: 'tfjs', reason: 'SPRIG_INFER_ENGINE=tfjs' });
     assert.equal(compiled.testAccuracy, tfjs.testAccuracy);
     assert.ok(compiled.latency.every((l) => l.tfjsMs! > 0));
+  },
+);
+
+test(
+  'loadExport of a LayersModel ending in softmax predicts its probabilities compiled',
+  { skip: !native && 'no native addon' },
+  async () => {
+    const lm = tfl.sequential({
+      layers: [
+        tfl.layers.flatten({ inputShape: SHAPE }),
+        tfl.layers.dense({ units: 32, activation: 'tanh' }),
+        tfl.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    const out = join(tempRoot(), 'softmax');
+    await exportModel(lm, { format: 'tfjs', out });
+    const { compiled, tfjs } = await bothEngines(out);
+    assert.deepEqual(inferenceEngineOf(compiled), { engine: 'compiled' });
+    const x = tf.tensor4d(pixels(8), [8, ...SHAPE]);
+    const [a, b] = [compiled, tfjs].map((m) => (m.predict(x) as tf.Tensor).dataSync() as Float32Array);
+    assert.ok(relDiff(a!, b!) < 1e-5);
+    assert.ok(Math.abs(a!.slice(0, 10).reduce((s, v) => s + v, 0) - 1) < 1e-5);
   },
 );

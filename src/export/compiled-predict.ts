@@ -70,14 +70,17 @@ function normaliser(lm: tfl.LayersModel): ((x: Float32Array) => Float32Array) | 
   return (x) => x.map((v, i) => Math.fround(v * scale[i % scale.length]!) + offset[i % offset.length]!);
 }
 
-function softmaxRows(logits: Float32Array, k: number): void {
-  for (let r = 0; r < logits.length; r += k) {
-    const row = logits.subarray(r, r + k);
-    const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
-    let z = 0;
-    for (let j = 0; j < k; j++) z += row[j] = Math.exp(row[j]! - max);
-    for (let j = 0; j < k; j++) row[j]! /= z;
+/** Row-wise softmax of [rows, k] logits, in a new array (TF.js's: exp(x − max) / Σ). */
+export function softmaxRows(v: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let r = 0; r < v.length; r += k) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, v[r + j]!);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += out[r + j] = Math.exp(v[r + j]! - max);
+    for (let j = 0; j < k; j++) out[r + j]! /= sum;
   }
+  return out;
 }
 
 interface Plan {
@@ -127,8 +130,7 @@ export function compileLayersModel(lm: tfl.LayersModel): void {
       return tfPredict(x, args);
     const B = x.shape[0];
     const data = x.dataSync() as Float32Array;
-    const logits = p.predict(norm ? norm(data) : data, B).slice();
-    if (c.softmax) softmaxRows(logits, p.classes);
-    return tf.tensor2d(logits, [B, p.classes]);
+    const logits = p.predict(norm ? norm(data) : data, B);
+    return tf.tensor2d(c.softmax ? softmaxRows(logits, p.classes) : logits.slice(), [B, p.classes]);
   };
 }

@@ -22,15 +22,16 @@ export async function loadExport(
   onDecoded?: (d: DecodedModel) => void,
   limits: SizeLimits = {},
 ): Promise<tfl.LayersModel> {
-  const lm = await loadModel(path, onDecoded, limits);
+  const lm = await loadExportOnTfjs(path, onDecoded, limits);
   compileLayersModel(lm);
   return lm;
 }
 
-async function loadModel(
+/** The export as TF.js runs it, never compiled: what a page gets (exportRun checks the file so). */
+export async function loadExportOnTfjs(
   path: string,
-  onDecoded: ((d: DecodedModel) => void) | undefined,
-  limits: SizeLimits,
+  onDecoded?: (d: DecodedModel) => void,
+  limits: SizeLimits = {},
 ): Promise<tfl.LayersModel> {
   if (statSync(path).isDirectory()) path = join(path, 'model.json');
   if (path.endsWith('.json')) {

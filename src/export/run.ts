@@ -18,7 +18,8 @@ import type { Model } from '../models/types.js';
 import { predict, metricsFromLogits } from '../training/evaluate.js';
 import { SprigError } from '../util/errors.js';
 import { artifactsOf, layersModelOf, setLayersWeights } from './tfjs.js';
-import { loadExport } from './load.js';
+import { loadExportOnTfjs } from './load.js';
+import { softmaxRows } from './compiled-predict.js';
 import { writeExport, type ModelExportOptions, type ModelExportResult } from './model.js';
 import { TENSOR_DATASET_PREFIX } from '../data/tensors.js';
 
@@ -194,7 +195,8 @@ async function evaluateExport(path: string, run: LoadedRun) {
   const params = Object.fromEntries(vars);
   const ours = predict(model, () => params, dataset.test);
   tf.dispose([...vars.values()]);
-  const lm = await loadExport(path, undefined, { maxBytes: Infinity }); // sprig wrote it just now
+  // on TF.js, as a page runs it: the check is of the file, not of the compiled forward
+  const lm = await loadExportOnTfjs(path, undefined, { maxBytes: Infinity }); // sprig wrote it just now
   const theirs = predictLayers(lm, pixels01(dataset.test, dataset), model.inputShape, model.numClasses);
   // sprig computes logits (a final softmax belongs to its loss); a model that keeps it outputs probabilities
   const compared = endsInSoftmax(lm) ? 'probabilities' : 'logits';
@@ -212,17 +214,4 @@ async function evaluateExport(path: string, run: LoadedRun) {
 
 function endsInSoftmax(lm: tfl.LayersModel): boolean {
   return lm.outputs[0]!.sourceLayer.getConfig().activation === 'softmax';
-}
-
-/** Row-wise softmax of k-wide rows, max-shifted so large logits do not overflow. */
-function softmaxRows(v: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let r = 0; r < v.length; r += k) {
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, v[r + j]!);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += out[r + j] = Math.exp(v[r + j]! - max);
-    for (let j = 0; j < k; j++) out[r + j]! /= sum;
-  }
-  return out;
 }
