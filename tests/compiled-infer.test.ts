@@ -186,3 +186,19 @@ test(
     assert.ok(Math.abs(a!.slice(0, 10).reduce((s, v) => s + v, 0) - 1) < 1e-5);
   },
 );
+
+test(
+  'a loaded export whose weights are set again predicts with the new weights',
+  { skip: !native && 'no native addon' },
+  async () => {
+    const { compiled, tfjs } = await bothEngines(await exported(0.1, 'tfjs'));
+    const x = tf.tensor4d(pixels(4), [4, ...SHAPE]);
+    const before = (compiled.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    const fresh = compiled.getWeights().map((w) => tf.mul(w, 0.5));
+    compiled.setWeights(fresh);
+    tfjs.setWeights(fresh);
+    const [a, b] = [compiled, tfjs].map((m) => (m.predict(x) as tf.Tensor).dataSync() as Float32Array);
+    assert.ok(relDiff(a!, before) > 1e-2, 'the prediction did not change');
+    assert.ok(relDiff(a!, b!) < 1e-5);
+  },
+);
