@@ -55,7 +55,7 @@ async function variants(density: number): Promise<Record<Variant, (x: tf.Tensor)
   return {
     compiled: run((x) => compiled.predict(x) as tf.Tensor),
     layers: run((x) => layers.predict(x) as tf.Tensor),
-    forward: run((x) => m.forward(params, x, false)),
+    forward: run((x) => m.forward(params, x as tf.Tensor4D, false)),
   };
 }
 
