@@ -138,7 +138,9 @@ export function predictRun(dir: string, batches: number[], steps: number): Predi
 export function register(program: Command): void {
   program
     .command('predict <run>')
-    .description("a finished run's test accuracy and inference latency, sparse engine against dense")
+    .description(
+      "a finished run's test accuracy and inference latency, sparse engine against dense (a chain model compiled, against TF.js too)",
+    )
     .option('--root <dir>', 'run store directory (or SPRIG_ROOT)')
     .option('--batches <list>', 'batch sizes to time', '1,64')
     .option('--steps <n>', 'timed forward passes per batch size and engine', '200')

@@ -123,7 +123,10 @@ export function compileLayersModel(lm: tfl.LayersModel): void {
     if (stale) {
       plan.unbind();
       plan = planOf(lm, c);
-      if (typeof plan === 'string') return tfPredict(x, args);
+      if (typeof plan === 'string') {
+        ENGINES.set(lm, { engine: 'tfjs', reason: plan });
+        return tfPredict(x, args);
+      }
     }
     const p = plan.predictor;
     if (Array.isArray(x) || x.dtype !== 'float32' || x.rank < 2 || x.size !== x.shape[0] * p.inputs)
