@@ -92,6 +92,13 @@ export const RUNS = {
 };
 
 /**
+ * The README's example sweep (6 LeNet-300-100 runs of 400 iterations; the file sets its own recipe),
+ * in a store of its own so that `--kind dst` figures do not draw its runs.
+ */
+export const SWEEP = { name: 'dst-example', args: ['sweep', 'sweeps/dst-example.yaml'] };
+const sweepRoot = (root) => join(root, 'sweep');
+
+/**
  * One PNG per figure kind: which runs `sprig plot` draws (names in RUNS, or every run of a kind:
  * `--kind dst`), the figure it picks (`--figure`, a part of the id), or the metrics for `--metric`.
  */
@@ -114,6 +121,7 @@ export const GALLERY = [
   { kind: 'metrics', runs: ['mlp64'], figure: 'metrics:Loss' },
   { kind: 'metric', runs: ['mlp64'], metric: 'testAccuracy,trainLoss' },
   { kind: 'file', runs: ['gradflow:rigl'], figure: 'gradnorm.json::layers' },
+  { kind: 'sweep:grid', sweep: SWEEP.name, figure: 'sweep:' },
 ];
 
 /** docs/img/<kind>.png, the kind's colons as dashes. */
@@ -138,6 +146,8 @@ function train(root) {
     for (const x of name === 'gradflow' ? r.runs : []) ids[`gradflow:${x.run}`] = x.runId;
     console.log(`trained ${name} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
   }
+  sprig([...SWEEP.args, '--root', sweepRoot(root), '--json']);
+  console.log(`ran the sweep ${SWEEP.name}`);
   return ids;
 }
 
@@ -145,7 +155,12 @@ function train(root) {
 function draw(root, ids, outDir, figureKindOf) {
   for (const g of GALLERY) {
     const out = join(outDir, fileOf(g.kind));
-    const r = sprig([...plotArgs(g, out, (name) => ids[name]), '--root', root, '--json']);
+    const r = sprig([
+      ...plotArgs(g, out, (name) => ids[name]),
+      '--root',
+      g.sweep ? sweepRoot(root) : root,
+      '--json',
+    ]);
     const id = r.figures[0].id;
     if (figureKindOf(id) !== g.kind) throw new Error(`${out}: drew ${id}, not a ${g.kind} figure`);
     console.log(`wrote ${relative(REPO, out)}: ${id}`);
@@ -155,7 +170,7 @@ function draw(root, ids, outDir, figureKindOf) {
 /** The `sprig plot` arguments of one gallery entry, with run ids written as <name run>. */
 const plotArgs = (g, out, ids = (r) => `<${r} run>`) => [
   'plot',
-  ...(g.ofKind ? ['--kind', g.ofKind] : g.runs.map(ids)),
+  ...(g.sweep ? ['--sweep', g.sweep] : g.ofKind ? ['--kind', g.ofKind] : g.runs.map(ids)),
   ...(g.metric ? ['--metric', g.metric] : ['--figure', g.figure]),
   '--out',
   out,
@@ -175,6 +190,7 @@ function gallery(outDir, kinds) {
     '',
     '```bash',
     ...Object.values(RUNS).map(cmd),
+    `npx sprig ${SWEEP.args.join(' ')}`,
     '```',
     '',
   ];

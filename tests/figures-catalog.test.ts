@@ -7,12 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FIGURE_KINDS, FIGURE_KIND_NAMES, figureKindOf } from '../src/figures/index.js';
 // @ts-expect-error: a plain .mjs script without type declarations
-import { COMMON, GALLERY, RUNS, fileOf } from '../scripts/figures-docs.mjs';
+import { COMMON, GALLERY, RUNS, SWEEP, fileOf } from '../scripts/figures-docs.mjs';
 
 interface Entry {
   kind: string;
   runs?: string[];
   ofKind?: string;
+  sweep?: string;
   figure?: string;
   metric?: string;
 }
@@ -24,7 +25,7 @@ test('figures:docs draws one PNG of every figure kind the figures module lists, 
   assert.equal(new Set(files).size, files.length, 'one file each');
   for (const g of gallery) {
     assert.ok(
-      g.ofKind || g.runs?.every((r) => Object.hasOwn(RUNS, r.split(':')[0]!)),
+      g.ofKind || g.sweep === SWEEP.name || g.runs?.every((r) => Object.hasOwn(RUNS, r.split(':')[0]!)),
       `${g.kind}: runs it trains`,
     );
     assert.ok(g.figure || g.metric, `${g.kind}: says which figure`);
@@ -47,6 +48,7 @@ test('figure kinds: each drawn id maps to its kind', () => {
     ['compare:testAccuracy', 'metric'],
     ['gradnorm.json::layers', 'file'],
     ['curve.json:worlds[real]:error', 'file'],
+    ['sweep:sweep_0123abcd:method', 'sweep:grid'],
   ];
   for (const [id, kind] of cases) assert.equal(figureKindOf(id), kind, id);
   assert.equal(figureKindOf('nothing-known'), undefined);

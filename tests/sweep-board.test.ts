@@ -29,6 +29,7 @@ async function serve(root: string) {
 }
 
 interface Status {
+  sweepId: string;
   counts: Record<string, number>;
   best?: { runId: string; value: number };
   axes: { axis: string; points: { value: number; mean: number; std: number; n: number }[] }[];
@@ -97,6 +98,21 @@ test(
         assert.equal(p.n, 2);
         assert.ok(Math.abs(p.mean - (accs[0]! + accs[1]!) / 2) < 1e-12);
       }
+      // `sprig plot --sweep` draws the same grid figure the page shows
+      const plotted = sprigJson<{ figures: { id: string; series: { points: number }[] }[] }>([
+        'plot',
+        '--sweep',
+        'board',
+        '--figure',
+        ':lr',
+        '--out',
+        join(root, 'grid.svg'),
+        '--root',
+        root,
+        '--json',
+      ]);
+      assert.equal(plotted.figures[0]!.id, `sweep:${cli.sweepId}:lr`);
+      assert.equal(plotted.figures[0]!.series[0]!.points, 2);
     } finally {
       await browser?.close();
       sweep.child.kill('SIGKILL');

@@ -12,6 +12,8 @@ import {
 } from '../figures/charts.js';
 import { fileCharts, figuresFor, runFigures, spanPlanned, type Figure } from '../figures/index.js';
 import { pageProgress } from '../dashboard/progress.js';
+import { findSweepStatus } from '../dashboard/sweep-routes.js';
+import { sweepFigures } from '../figures/sweep.js';
 import { KINDS } from '../experiments/kinds.js';
 import { uniqueLabels } from '../figures/labels.js';
 import { figureSvg } from '../figures/svg.js';
@@ -23,6 +25,7 @@ import { emit } from './output.js';
 interface PlotOptions {
   root: string;
   kind?: string;
+  sweep?: string;
   figure?: string;
   metric?: string;
   out?: string;
@@ -51,6 +54,7 @@ export function register(program: Command): void {
     .argument('[runs...]', 'run ids (a unique prefix is enough); several runs are drawn together')
     .option('--root <dir>', 'run store directory (or SPRIG_ROOT)', defaultRoot())
     .option('--kind <kind>', 'also draw every top-level run of this kind (e.g. dst: the grouped comparison)')
+    .option('--sweep <name>', "a sweep's grid: its metric against each swept axis (as on its dashboard page)")
     .option('--figure <id>', 'only figures whose id contains this (e.g. accuracy-vs-sparsity)')
     .option('--metric <names>', "one run's metric(s) over steps on one chart, comma-separated")
     .option('--out <file>', "output file for the first figure, .svg or .png ('-': SVG on stdout)")
@@ -73,14 +77,18 @@ function plot(runs: string[], o: PlotOptions): void {
   checkOptions(runs, o);
   const reader = new StoreReader(o.root);
   try {
-    const rows = selectRuns(reader, runs, o.kind);
+    const rows = o.sweep ? [] : selectRuns(reader, runs, o.kind);
     const figs = chooseFigures(
-      o.metric ? [metricFigure(reader, rows, o.metric)] : plotFigures(reader, rows),
+      o.sweep
+        ? sweepGrid(reader, o.sweep)
+        : o.metric
+          ? [metricFigure(reader, rows, o.metric)]
+          : plotFigures(reader, rows),
       o.figure,
     );
     if (!figs.length)
       throw new SprigError(
-        `${rows.map((r) => r.runId).join(', ')} has nothing to plot yet (no metrics, no curves)`,
+        `${o.sweep ? `sweep ${o.sweep}` : rows.map((r) => r.runId).join(', ')} has nothing to plot yet (no metrics, no curves)`,
         'wait until it logs its first evaluation',
       );
     const written = writeFigures(figs, rows, o);
@@ -106,8 +114,22 @@ function checkOptions(runs: string[], o: PlotOptions): void {
       `--format ${o.format} is not a format sprig plot writes`,
       'use --format svg or --format png',
     );
-  if (!runs.length && !o.kind)
-    throw new SprigError('no runs to plot', 'name run ids, or pass --kind KIND (`sprig runs` lists them)');
+  if (!runs.length && !o.kind && !o.sweep)
+    throw new SprigError(
+      'no runs to plot',
+      'name run ids, or pass --kind KIND (`sprig runs` lists them) or --sweep NAME',
+    );
+}
+
+/** A sweep's grid figures, from the status its submitter last saved in the index. */
+function sweepGrid(reader: StoreReader, name: string): Figure[] {
+  const s = findSweepStatus(reader, name);
+  if (!s)
+    throw new SprigError(
+      `no sweep '${name}' with a saved status in ${reader.root}`,
+      'run `sprig sweep FILE` (or `sprig sweep FILE --status`) with this --root first; the dashboard lists the sweeps',
+    );
+  return sweepFigures(s);
 }
 
 /** The figures whose id is or contains `want` (all without it). */

@@ -37,6 +37,17 @@ export function currentStatus(reader: StoreReader, saved: SweepSummary): SweepSu
   });
 }
 
+/** A sweep's status as last saved, brought up to date (by sweep id or name); undefined when none was saved. */
+export function findSweepStatus(
+  reader: StoreReader,
+  id: string,
+): (SweepSummary & { updatedAt: string }) | undefined {
+  const found = reader
+    .sweepStatuses()
+    .find((s) => s.sweepId === id || (s.status as SweepSummary).name === id);
+  return found && { ...currentStatus(reader, found.status as SweepSummary), updatedAt: found.updatedAt };
+}
+
 export function sweepRoutes(app: FastifyInstance, reader: StoreReader): void {
   app.get('/api/sweeps', async () => ({
     sweeps: reader.sweepStatuses().map(({ status, updatedAt }) => {
@@ -46,15 +57,12 @@ export function sweepRoutes(app: FastifyInstance, reader: StoreReader): void {
   }));
   app.get('/api/sweeps/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
-    const found = reader
-      .sweepStatuses()
-      .find((s) => s.sweepId === id || (s.status as SweepSummary).name === id);
-    if (!found)
+    const s = findSweepStatus(reader, id);
+    if (!s)
       return reply.code(404).send({
         error: `no sweep '${id}' with a status in ${reader.root}`,
         fix: 'run `sprig sweep FILE` (or `sprig sweep FILE --status`) with this --root; GET /api/sweeps lists the sweeps',
       });
-    const s = currentStatus(reader, found.status as SweepSummary);
-    return { ...s, updatedAt: found.updatedAt, figures: sweepFigures(s) };
+    return { ...s, figures: sweepFigures(s) };
   });
 }

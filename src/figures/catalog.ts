@@ -73,6 +73,10 @@ export const FIGURE_KINDS = {
     /^(metric|compare):/,
     'Named metrics over steps (`sprig plot --metric`, the compare view): accuracy in percent, the loss on its own axis',
   ),
+  'sweep:grid': K(
+    /^sweep:[^:]+:[^:]+$/,
+    "A sweep's grid: the ranking metric against each swept axis, mean ± std over the finished runs (`sprig plot --sweep`, the sweep page)",
+  ),
   file: K(
     /^[\w.-]+\.json:/,
     "Curves found by shape in a run's JSON files (here: a gradient-flow run's per-layer gradient norms)",
