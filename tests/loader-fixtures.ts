@@ -7,7 +7,7 @@ import { createModel } from '../src/models/registry.js';
 import { Rng } from '../src/util/rng.js';
 import { artifactsOf, layersModelOf, setLayersWeights } from '../src/export/tfjs.js';
 import { sparseExportOf } from '../src/export/sparse.js';
-import { crc32, FORMAT_VERSION, HEADER_BYTES, MAGIC, type ValueFormat } from '../src/loader/format.js';
+import { crc32, frame, HEADER_BYTES, type ValueFormat } from '../src/loader/format.js';
 import { GREY, randomWeights } from './export-fixtures.js';
 
 /** Kernel densities that make LeNet-5's tensors take all three layouts (dense, bit mask, index gaps). */
@@ -44,17 +44,7 @@ export function reframe(manifest: Json, payload: Uint8Array): Uint8Array {
   if (typeof manifest === 'object' && manifest && !Array.isArray(manifest))
     manifest = { ...manifest, payloadCrc32: crc32(payload) };
   const text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
-  const json = new TextEncoder().encode(text);
-  const out = new Uint8Array(HEADER_BYTES + json.length + payload.length);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 4; i++) out[i] = MAGIC.charCodeAt(i);
-  view.setUint32(4, FORMAT_VERSION, true);
-  view.setUint32(8, json.length, true);
-  view.setUint32(12, payload.length, true);
-  view.setUint32(16, crc32(json), true);
-  out.set(json, HEADER_BYTES);
-  out.set(payload, HEADER_BYTES + json.length);
-  return out;
+  return frame(text, payload);
 }
 
 export interface Hostile {

@@ -4,8 +4,7 @@
  */
 import {
   FORMAT_VERSION,
-  HEADER_BYTES,
-  MAGIC,
+  frame,
   crc32,
   gapBytes,
   toHalf,
@@ -149,17 +148,7 @@ export function encodeSparse(tensors: SparseTensorInput[], o: EncodeOptions): Ui
     payloadCrc32: crc32(payload),
     ...(o.metadata ? { metadata: o.metadata } : {}),
   };
-  const json = new TextEncoder().encode(JSON.stringify(manifest));
-  const out = new Uint8Array(HEADER_BYTES + json.length + payload.length);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 4; i++) out[i] = MAGIC.charCodeAt(i);
-  view.setUint32(4, FORMAT_VERSION, true);
-  view.setUint32(8, json.length, true);
-  view.setUint32(12, payload.length, true);
-  view.setUint32(16, crc32(json), true);
-  out.set(json, HEADER_BYTES);
-  out.set(payload, HEADER_BYTES + json.length);
-  return out;
+  return frame(JSON.stringify(manifest), payload);
 }
 
 /**

@@ -129,6 +129,21 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** A file: the header (magic, version, sizes, the manifest's CRC), the manifest text, the payload. */
+export function frame(manifestText: string, payload: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(manifestText);
+  const out = new Uint8Array(HEADER_BYTES + json.length + payload.length);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 4; i++) out[i] = MAGIC.charCodeAt(i);
+  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(8, json.length, true);
+  view.setUint32(12, payload.length, true);
+  view.setUint32(16, crc32(json), true);
+  out.set(json, HEADER_BYTES);
+  out.set(payload, HEADER_BYTES + json.length);
+  return out;
+}
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
