@@ -21,6 +21,7 @@ import { Rng } from '../src/util/rng.js';
 import { denseMasks, randomMasks } from '../src/sparsity/index.js';
 import { METHODS } from '../src/algorithms/index.js';
 import { nativeAddon, tf } from '../src/engine/index.js';
+import { assertSameMasksAndWeights } from './same-training.js';
 
 const STEPS = 300;
 const ds = loadDataset({ name: 'synthetic' });
@@ -102,17 +103,7 @@ async function userMlp(): Promise<ReturnType<typeof readLayersModel>> {
 }
 
 function compare(label: string, a: TrainResult, b: TrainResult): void {
-  for (const [n, m] of a.masks ?? []) assert.deepEqual(b.masks!.get(n), m, `${label}: mask ${n}`);
-  for (const [n, w] of a.weights) {
-    const v = b.weights.get(n)!;
-    let scale = 1e-3,
-      err = 0;
-    for (let i = 0; i < w.length; i++) {
-      scale = Math.max(scale, Math.abs(w[i]!));
-      err = Math.max(err, Math.abs(w[i]! - v[i]!));
-    }
-    assert.ok(err / scale < 2e-4, `${label}: ${n} differs by ${err} (max |w| ${scale})`);
-  }
+  assertSameMasksAndWeights(label, a, b);
   for (const [i, e] of a.history.entries()) {
     const f = b.history[i]!;
     assert.ok(

@@ -14,6 +14,7 @@ import { Rng } from '../src/util/rng.js';
 import { randomMasks } from '../src/sparsity/index.js';
 import { METHODS } from '../src/algorithms/index.js';
 import { setSparseEngine } from '../src/engine/kernels/sparse-engine.js';
+import { assertSameMasksAndWeights } from './same-training.js';
 
 const ds = loadDataset({ name: 'synthetic' });
 
@@ -63,16 +64,6 @@ for (const method of ['static', 'set', 'rigl'] as const) {
       a.sparseLayers?.some((l) => l.layer.startsWith('conv') && l.engine === 'sparse'),
       'a conv layer ran sparse',
     );
-    for (const [n, m] of a.masks ?? []) assert.deepEqual(b.masks!.get(n), m, `${method}: mask ${n}`);
-    for (const [n, w] of a.weights) {
-      const v = b.weights.get(n)!;
-      let scale = 1e-3,
-        err = 0;
-      for (let i = 0; i < w.length; i++) {
-        scale = Math.max(scale, Math.abs(w[i]!));
-        err = Math.max(err, Math.abs(w[i]! - v[i]!));
-      }
-      assert.ok(err / scale < 2e-4, `${method}: ${n} differs by ${err} (max |w| ${scale})`);
-    }
+    assertSameMasksAndWeights(method, a, b);
   });
 }

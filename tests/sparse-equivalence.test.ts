@@ -13,6 +13,7 @@ import { Rng } from '../src/util/rng.js';
 import { denseMasks, randomMasks } from '../src/sparsity/index.js';
 import { METHODS, type MethodName } from '../src/algorithms/index.js';
 import { setSparseEngine } from '../src/engine/kernels/sparse-engine.js';
+import { assertSameMasksAndWeights } from './same-training.js';
 
 const STEPS = 240;
 const ds = loadDataset({ name: 'synthetic' });
@@ -72,17 +73,7 @@ function run(
 }
 
 function compare(label: string, a: TrainResult, b: TrainResult): void {
-  for (const [n, m] of a.masks ?? []) assert.deepEqual(b.masks!.get(n), m, `${label}: mask ${n}`);
-  for (const [n, w] of a.weights) {
-    const v = b.weights.get(n)!;
-    let scale = 1e-3,
-      err = 0;
-    for (let i = 0; i < w.length; i++) {
-      scale = Math.max(scale, Math.abs(w[i]!));
-      err = Math.max(err, Math.abs(w[i]! - v[i]!));
-    }
-    assert.ok(err / scale < 2e-4, `${label}: ${n} differs by ${err} (max |w| ${scale})`);
-  }
+  assertSameMasksAndWeights(label, a, b);
   assert.ok(
     Math.abs(a.test.loss - b.test.loss) < 1e-3,
     `${label}: test loss ${a.test.loss} vs ${b.test.loss}`,
