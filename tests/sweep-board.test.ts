@@ -5,13 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { sprigAsync, sprigJson, start, tempRoot } from './helpers.js';
 import { launchChromium, NO_CHROMIUM } from '../bench/chromium.js';
+import { until } from './redis-fixtures.js';
 
 async function serve(root: string) {
   const server = sprigAsync(['serve', '--root', root, '--port', '0', '--json']);
@@ -45,6 +46,8 @@ test(
     const base = { dataset: 'synthetic', model: 'mlp_16', trainSteps: '32it', batchSize: 16 };
     writeFileSync(file, JSON.stringify({ kind: 'train', base, grid: { lr: [0.05, 0.2] }, seeds: [0, 1] }));
     const sweep = start(['sweep', file, '--root', root, '--workers', '1']);
+    // serve refuses a root without an index: wait for the sweep to make it
+    await until('the sweep to create the index', () => existsSync(join(root, 'index.sqlite')));
     const { server, url } = await serve(root);
     let browser: Browser | undefined;
     try {
